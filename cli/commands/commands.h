@@ -1,0 +1,15 @@
+// SPDX-License-Identifier: Apache-2.0
+// Subcommand registration. Each register function adds one subcommand whose callback stores the
+// process exit code in `exitCode`.
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+namespace attnscope::cli {
+
+/// `info`: version, build options, LibTorch, BLAS and kernel backends.
+void registerInfoCommand(CLI::App& app, int& exitCode);
+/// `plugins`: lists plugin libraries found in the plugin directories and why others failed to load.
+void registerPluginsCommand(CLI::App& app, int& exitCode);
+
+} // namespace attnscope::cli

@@ -1,0 +1,47 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "json_output.h"
+
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+
+namespace attnscope::cli {
+
+void JsonOutput::addOption(CLI::App& command) {
+    m_option = command.add_option("--json", m_path, "Write machine-readable JSON to stdout, or to FILE")
+                   ->expected(0, 1)
+                   ->type_name("[FILE]");
+}
+
+int JsonOutput::write(const nlohmann::json& document) const {
+    const std::string text = document.dump(2) + "\n";
+    if (m_path.empty() || m_path == "-") {
+        std::cout << text << std::flush;
+        return 0;
+    }
+    std::ofstream file(m_path, std::ios::binary | std::ios::trunc);
+    if (!file || !(file << text) || !file.flush()) {
+        std::cerr << "error: " << m_path << ": cannot write the JSON output\n";
+        return 1;
+    }
+    return 0;
+}
+
+nlohmann::json statusToJson(const Status& status) {
+    nlohmann::json error = {{"code", statusCodeName(status.code())}, {"message", status.message()}};
+    if (!status.file().empty())
+        error["file"] = status.file();
+    if (!status.field().empty())
+        error["field"] = status.field();
+    return error;
+}
+
+int JsonOutput::fail(const Status& status) const {
+    if (enabled())
+        write(nlohmann::json{{"error", statusToJson(status)}});
+    else
+        std::cerr << "error: " << status.toString() << "\n";
+    return 1;
+}
+
+} // namespace attnscope::cli

@@ -1,0 +1,43 @@
+// SPDX-License-Identifier: Apache-2.0
+// attnscope-cli: everything the studio does, in batch. Subcommands live in commands/.
+#include "commands/commands.h"
+
+#include "attnscope/core/log.h"
+#include "attnscope/version.h"
+
+#include <CLI/CLI.hpp>
+
+#include <iostream>
+
+int main(int argc, char** argv) {
+    CLI::App app{"AttnScope command line: inspect attention of transformer models in batch.\n"
+                 "Every subcommand accepts --json [FILE] for machine-readable output.",
+                 "attnscope-cli"};
+    app.set_version_flag("--version", std::string("attnscope-cli ") + ATTNSCOPE_VERSION_STRING);
+    app.require_subcommand(1);
+
+    std::string logLevel = "warning";
+    app.add_option("--log-level", logLevel, "Log verbosity: debug, info, warning, error")
+        ->capture_default_str();
+    bool quiet = false;
+    app.add_flag("-q,--quiet", quiet, "Print no log messages");
+
+    int exitCode = 0;
+    attnscope::cli::registerInfoCommand(app, exitCode);
+    attnscope::cli::registerPluginsCommand(app, exitCode);
+
+    app.parse_complete_callback([&] {
+        attnscope::log::Level level;
+        if (!attnscope::log::parseLevel(logLevel, level))
+            throw CLI::ValidationError("--log-level", "expected debug, info, warning or error, got '" + logLevel + "'");
+        attnscope::log::setMinimumLevel(level);
+        attnscope::log::setStderrEnabled(!quiet);
+    });
+
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::ParseError& error) {
+        return app.exit(error);
+    }
+    return exitCode;
+}

@@ -1,0 +1,25 @@
+// SPDX-License-Identifier: Apache-2.0
+// Built instead of the .cu files when CUDA is off, so callers need no #ifdefs.
+#include "attnscope/kernels/cuda_backend.h"
+
+namespace attnscope::kernels::cuda {
+
+namespace {
+KernelStatus notBuilt() {
+    return KernelStatus::unsupported("CUDA: this build has no CUDA kernels (configure with nvcc "
+                                     "available and ATTNSCOPE_CUDA=AUTO or ON)");
+}
+} // namespace
+
+bool compiledWithCuda() { return false; }
+KernelStatus deviceCount(int& count) {
+    count = 0;
+    return notBuilt();
+}
+KernelStatus deviceNames(std::vector<std::string>& names) {
+    names.clear();
+    return notBuilt();
+}
+KernelStatus axpy(float, const float*, float*, std::size_t) { return notBuilt(); }
+
+} // namespace attnscope::kernels::cuda

@@ -1,0 +1,27 @@
+// SPDX-License-Identifier: Apache-2.0
+// CUDA runtime helpers. Always declared; without CUDA in the build they return Unsupported.
+#pragma once
+
+#include "attnscope/kernels/kernel_status.h"
+
+#include <cstddef>
+#include <string>
+#include <vector>
+
+namespace attnscope::kernels::cuda {
+
+/// True when this binary was compiled with CUDA kernels.
+bool compiledWithCuda();
+
+/// Number of usable CUDA devices. No driver or no device is not an error: count is 0 and the status
+/// message says why, so callers can fall back to the CPU.
+KernelStatus deviceCount(int& count);
+
+/// Names and compute capabilities of the devices ("NVIDIA H200 (sm_90)").
+KernelStatus deviceNames(std::vector<std::string>& names);
+
+/// y <- a * x + y on the first device for host arrays of n floats (copies in and out). The smallest
+/// real kernel: it proves the toolchain, the architectures and the error path end to end.
+KernelStatus axpy(float a, const float* x, float* y, std::size_t n);
+
+} // namespace attnscope::kernels::cuda
