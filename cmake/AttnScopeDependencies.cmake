@@ -77,3 +77,7 @@ if(NOT ATTNSCOPE_BENCH STREQUAL "OFF")
     endif()
 endif()
 add_feature_info(Benchmarks ATTNSCOPE_BENCH_ENABLED "Google Benchmark programs (bench/)")
+
+# Real test data (../shared/data beside the clone in CI and in developer checkouts).
+set(ATTNSCOPE_SHARED_DATA_DIR "${PROJECT_SOURCE_DIR}/../shared/data" CACHE PATH
+    "The shared data folder (GGUF vocabularies, eye-tracking recordings)")
