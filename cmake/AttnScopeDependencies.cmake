@@ -32,7 +32,7 @@ if(NOT ATTNSCOPE_STUDIO STREQUAL "OFF")
         find_package(MPI COMPONENTS C)
         if(MPI_C_FOUND)
             find_package(VTK 9.1 COMPONENTS RenderingOpenGL2 RenderingCore InteractionStyle
-                RenderingFreeType FiltersSources FiltersGeneral CommonColor)
+                RenderingFreeType RenderingUI RenderingAnnotation FiltersSources FiltersGeneral CommonColor)
         endif()
         set_package_properties(VTK PROPERTIES TYPE OPTIONAL PURPOSE "3D views in the studio")
     endif()

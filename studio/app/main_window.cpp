@@ -1,0 +1,408 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "main_window.h"
+
+#include "../dialogs/about_dialog.h"
+#include "../jobs/job_progress_widget.h"
+#include "../jobs/job_tracker.h"
+#include "../views/log_panel.h"
+#include "../views/model_input_panel.h"
+#include "../views/properties_panel.h"
+#include "../views/surface_view.h"
+#include "attnscope/core/log.h"
+#include "attnscope/model/model_format.h"
+#include "attnscope/runtime/kernel_self_check.h"
+
+#include <QAction>
+#include <QActionGroup>
+#include <QApplication>
+#include <QCloseEvent>
+#include <QDockWidget>
+#include <QDragEnterEvent>
+#include <QFile>
+#include <QFileDialog>
+#include <QFileInfo>
+#include <QLabel>
+#include <QListWidget>
+#include <QMenuBar>
+#include <QMimeData>
+#include <QPainter>
+#include <QPdfWriter>
+#include <QStatusBar>
+#include <QSvgGenerator>
+#include <QTabWidget>
+#include <QTextBrowser>
+
+#include <memory>
+
+namespace attnscope::studio {
+
+namespace {
+
+const char* kWelcomeHtml = R"(<h2>Welcome to AttnScope</h2>
+<p>AttnScope runs transformer models through instrumented attention kernels and shows what their heads do:
+attention sinks, retrieval heads, layer similarity, sparsity masks and gaze scanpaths.</p>
+<ol>
+<li><b>File ▸ Open Model…</b> (Ctrl+O): a Hugging Face folder (config.json + safetensors), a GGUF file or a
+llama2.c checkpoint. You can also drop it onto this window.</li>
+<li>Type or load the input text in the <b>Model &amp; Input</b> dock (Ctrl+Shift+O loads a file).</li>
+<li><b>Tools ▸ Kernel Self-Check</b> measures this machine's attention kernel and verifies it against a
+double-precision reference. Long jobs show progress in the status bar; Esc cancels.</li>
+<li><b>File ▸ Export View…</b> (Ctrl+E) saves the current view as PNG, SVG or PDF.</li>
+</ol>
+<p>The <b>3D View</b> tab shows a matrix as a surface; until a model is analysed it shows an example head.</p>)";
+
+} // namespace
+
+MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent), m_jobs(new JobTracker(this)) {
+    setObjectName(QStringLiteral("mainWindow"));
+    setWindowTitle(QStringLiteral("AttnScope"));
+    setAcceptDrops(true);
+    setDockNestingEnabled(true);
+    m_theme = m_settings.theme();
+
+    createCentralViews();
+    createDocks();
+    createMenus();
+    createStatusBar();
+    resize(1280, 800);
+
+    m_defaultState = saveState();
+    const QByteArray geometry = m_settings.windowGeometry();
+    if (!geometry.isEmpty())
+        restoreGeometry(geometry);
+    const QByteArray state = m_settings.windowState();
+    if (!state.isEmpty())
+        restoreState(state);
+    m_properties->showEnvironment();
+    log::info("studio", "ready");
+}
+
+MainWindow::~MainWindow() = default;
+
+void MainWindow::createCentralViews() {
+    m_views = new QTabWidget(this);
+    m_views->setObjectName(QStringLiteral("views"));
+    m_views->setDocumentMode(true);
+
+    auto* welcome = new QTextBrowser(m_views);
+    welcome->setObjectName(QStringLiteral("welcomeView"));
+    welcome->setHtml(QString::fromUtf8(kWelcomeHtml));
+    welcome->setOpenExternalLinks(false);
+    m_views->addTab(welcome, tr("Welcome"));
+
+    m_surfaceView = new SurfaceView(m_views);
+    m_surfaceView->setObjectName(QStringLiteral("surfaceView"));
+    m_surfaceView->showMatrix(recencyAttentionExample(48, 0.15),
+                              tr("Example: a causal head with a linear recency bias (ALiBi slope 0.15) over 48 "
+                                 "tokens; query rows run front to back, keys left to right. Drag to rotate, "
+                                 "wheel to zoom."),
+                              "P");
+    m_views->addTab(m_surfaceView, tr("3D View"));
+    setCentralWidget(m_views);
+}
+
+QDockWidget* MainWindow::addDock(const QString& title, const QString& objectName, QWidget* content,
+                                 Qt::DockWidgetArea area) {
+    auto* dock = new QDockWidget(title, this);
+    dock->setObjectName(objectName);
+    dock->setWidget(content);
+    addDockWidget(area, dock);
+    m_docks.append(dock);
+    return dock;
+}
+
+void MainWindow::createDocks() {
+    m_modelPanel = new ModelInputPanel(this);
+    QDockWidget* modelDock = addDock(tr("Model & Input"), QStringLiteral("modelDock"), m_modelPanel, Qt::LeftDockWidgetArea);
+    modelDock->toggleViewAction()->setText(tr("Model && Input")); // menus read '&' as a mnemonic
+    connect(m_modelPanel, &ModelInputPanel::openModelRequested, this, &MainWindow::chooseModel);
+    connect(m_modelPanel, &ModelInputPanel::openTextRequested, this, &MainWindow::chooseInputText);
+
+    m_runs = new QListWidget(this);
+    m_runs->setObjectName(QStringLiteral("runsList"));
+    auto* placeholder = new QListWidgetItem(tr("No project open: runs appear here."), m_runs);
+    placeholder->setFlags(Qt::NoItemFlags);
+    addDock(tr("Project"), QStringLiteral("projectDock"), m_runs, Qt::LeftDockWidgetArea);
+
+    m_properties = new PropertiesPanel(this);
+    addDock(tr("Properties"), QStringLiteral("propertiesDock"), m_properties, Qt::RightDockWidgetArea);
+
+    m_log = new LogPanel(this);
+    addDock(tr("Log"), QStringLiteral("logDock"), m_log, Qt::BottomDockWidgetArea);
+}
+
+void MainWindow::createMenus() {
+    QMenu* file = menuBar()->addMenu(tr("&File"));
+    file->setObjectName(QStringLiteral("fileMenu"));
+    QAction* open = file->addAction(tr("&Open Model…"), this, &MainWindow::chooseModel);
+    open->setObjectName(QStringLiteral("openModelAction"));
+    open->setShortcut(QKeySequence::Open);
+    m_recentMenu = file->addMenu(tr("Open &Recent"));
+    m_recentMenu->setObjectName(QStringLiteral("recentMenu"));
+    rebuildRecentMenu();
+    QAction* openText = file->addAction(tr("Load Input &Text…"), this, &MainWindow::chooseInputText);
+    openText->setObjectName(QStringLiteral("openTextAction"));
+    openText->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_O));
+    file->addSeparator();
+    QAction* exportView = file->addAction(tr("&Export View…"), this, &MainWindow::chooseExportPath);
+    exportView->setObjectName(QStringLiteral("exportViewAction"));
+    exportView->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_E));
+    file->addSeparator();
+    QAction* quit = file->addAction(tr("&Quit"), this, &QWidget::close);
+    quit->setObjectName(QStringLiteral("quitAction"));
+    quit->setShortcut(QKeySequence::Quit);
+
+    m_viewMenu = menuBar()->addMenu(tr("&View"));
+    m_viewMenu->setObjectName(QStringLiteral("viewMenu"));
+    for (QDockWidget* dock : m_docks)
+        m_viewMenu->addAction(dock->toggleViewAction());
+    m_viewMenu->addSeparator();
+    QMenu* themes = m_viewMenu->addMenu(tr("&Theme"));
+    themes->setObjectName(QStringLiteral("themeMenu"));
+    m_themeGroup = new QActionGroup(this);
+    for (Theme theme : {Theme::Light, Theme::Dark}) {
+        QAction* action = themes->addAction(theme == Theme::Light ? tr("&Light") : tr("&Dark"));
+        action->setObjectName(themeKey(theme) + QStringLiteral("ThemeAction"));
+        action->setCheckable(true);
+        action->setChecked(theme == m_theme);
+        m_themeGroup->addAction(action);
+        connect(action, &QAction::triggered, this, [this, theme] { setTheme(theme); });
+    }
+    QAction* reset = m_viewMenu->addAction(tr("&Reset Layout"), this, &MainWindow::resetLayout);
+    reset->setObjectName(QStringLiteral("resetLayoutAction"));
+    QAction* fullScreen = m_viewMenu->addAction(tr("&Full Screen"));
+    fullScreen->setObjectName(QStringLiteral("fullScreenAction"));
+    fullScreen->setShortcut(QKeySequence::FullScreen);
+    fullScreen->setCheckable(true);
+    connect(fullScreen, &QAction::toggled, this, [this](bool on) { on ? showFullScreen() : showNormal(); });
+
+    QMenu* tools = menuBar()->addMenu(tr("&Tools"));
+    tools->setObjectName(QStringLiteral("toolsMenu"));
+    QAction* selfCheck = tools->addAction(tr("Kernel &Self-Check"), this, &MainWindow::startKernelSelfCheck);
+    selfCheck->setObjectName(QStringLiteral("selfCheckAction"));
+    selfCheck->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_K));
+    m_cancelAction = tools->addAction(tr("&Cancel Job"), m_jobs, &JobTracker::cancel);
+    m_cancelAction->setObjectName(QStringLiteral("cancelJobAction"));
+    m_cancelAction->setShortcut(QKeySequence(Qt::Key_Escape));
+    m_cancelAction->setEnabled(false);
+    connect(m_jobs, &JobTracker::stateChanged, this,
+            [this](JobState state) { m_cancelAction->setEnabled(state == JobState::Running); });
+
+    QMenu* help = menuBar()->addMenu(tr("&Help"));
+    help->setObjectName(QStringLiteral("helpMenu"));
+    QAction* about = help->addAction(tr("&About AttnScope"), this, [this] { AboutDialog(this).exec(); });
+    about->setObjectName(QStringLiteral("aboutAction"));
+    about->setShortcut(QKeySequence::HelpContents);
+    help->addAction(tr("About &Qt"), qApp, &QApplication::aboutQt);
+}
+
+void MainWindow::createStatusBar() {
+    m_statusLabel = new QLabel(tr("Ready"), this);
+    m_statusLabel->setObjectName(QStringLiteral("statusLabel"));
+    statusBar()->addWidget(m_statusLabel, 1);
+    m_progress = new JobProgressWidget(m_jobs, this);
+    m_progress->setObjectName(QStringLiteral("jobProgress"));
+    statusBar()->addPermanentWidget(m_progress);
+    connect(m_jobs, &JobTracker::finished, this, [this](quint64, JobState state, const QString& message) {
+        showStatus(m_jobs->title() + QStringLiteral(": ") + jobStateName(state).toLower() +
+                   (message.isEmpty() ? QString() : QStringLiteral(" — ") + message));
+    });
+}
+
+void MainWindow::showStatus(const QString& message) { m_statusLabel->setText(message); }
+
+void MainWindow::rebuildRecentMenu() {
+    m_recentMenu->clear();
+    const QStringList recent = m_settings.recentModels();
+    for (const QString& path : recent)
+        m_recentMenu->addAction(path, this, [this, path] { openModel(path); });
+    if (recent.isEmpty()) {
+        m_recentMenu->addAction(tr("(none)"))->setEnabled(false);
+        return;
+    }
+    m_recentMenu->addSeparator();
+    m_recentMenu->addAction(tr("Clear List"), this, [this] {
+        m_settings.clearRecentModels();
+        rebuildRecentMenu();
+    });
+}
+
+bool MainWindow::openModel(const QString& path) {
+    auto probe = model::probeModelFormat(path.toStdString());
+    if (!probe) {
+        const QString message = QString::fromStdString(probe.status().toString());
+        m_modelPanel->showModelError(message);
+        showStatus(tr("Could not open the model: %1").arg(message));
+        log::warning("studio", probe.status().toString());
+        return false;
+    }
+    const QString summary = QString::fromStdString(probe->summary);
+    m_modelPanel->showModel(path, summary);
+    m_settings.addRecentModel(path);
+    rebuildRecentMenu();
+    setWindowTitle(QStringLiteral("AttnScope — %1").arg(QFileInfo(path).fileName()));
+    showStatus(tr("Recognised %1").arg(summary));
+    log::info("studio", "model " + path.toStdString() + ": " + probe->summary);
+    return true;
+}
+
+bool MainWindow::loadInputText(const QString& path) {
+    QFile file(path);
+    constexpr qint64 kMaxInputBytes = 64 * 1024 * 1024;
+    if (!file.open(QIODevice::ReadOnly)) {
+        showStatus(tr("%1: cannot open: %2").arg(path, file.errorString()));
+        return false;
+    }
+    if (file.size() > kMaxInputBytes) {
+        showStatus(tr("%1: %2 MB exceeds the 64 MB input limit").arg(path).arg(file.size() / (1024 * 1024)));
+        return false;
+    }
+    m_modelPanel->setInputText(QString::fromUtf8(file.readAll()));
+    showStatus(tr("Loaded input text from %1").arg(QFileInfo(path).fileName()));
+    return true;
+}
+
+void MainWindow::chooseModel() {
+    // A model is a file (GGUF, llama2.c) or a folder (Hugging Face); the dialog picks files, and a
+    // folder is chosen by picking its config.json.
+    const QString path = QFileDialog::getOpenFileName(
+        this, tr("Open Model"), m_settings.lastDirectory(),
+        tr("Models (*.gguf *.bin config.json *.safetensors);;All files (*)"));
+    if (path.isEmpty())
+        return;
+    m_settings.setLastDirectory(QFileInfo(path).absolutePath());
+    const QFileInfo info(path);
+    openModel(info.fileName() == QLatin1String("config.json") || info.suffix() == QLatin1String("safetensors")
+                  ? info.absolutePath()
+                  : path);
+}
+
+void MainWindow::chooseInputText() {
+    const QString path = QFileDialog::getOpenFileName(this, tr("Load Input Text"), m_settings.lastDirectory(),
+                                                      tr("Text (*.txt *.md);;All files (*)"));
+    if (!path.isEmpty())
+        loadInputText(path);
+}
+
+void MainWindow::chooseExportPath() {
+    const QString path = QFileDialog::getSaveFileName(this, tr("Export View"), m_settings.lastDirectory(),
+                                                      tr("PNG image (*.png);;SVG drawing (*.svg);;PDF document (*.pdf)"));
+    if (!path.isEmpty())
+        exportCurrentView(path);
+}
+
+bool MainWindow::exportCurrentView(const QString& path) {
+    QWidget* view = m_views->currentWidget();
+    const QString suffix = QFileInfo(path).suffix().toLower();
+    bool ok = false;
+    if (suffix == QLatin1String("png")) {
+        ok = view->grab().save(path, "PNG");
+    } else if (suffix == QLatin1String("svg")) {
+        QSvgGenerator generator;
+        generator.setFileName(path);
+        generator.setSize(view->size());
+        generator.setViewBox(view->rect());
+        generator.setTitle(m_views->tabText(m_views->currentIndex()));
+        QPainter painter;
+        if (painter.begin(&generator)) {
+            view->render(&painter);
+            ok = painter.end();
+        }
+    } else if (suffix == QLatin1String("pdf")) {
+        QPdfWriter writer(path);
+        writer.setTitle(m_views->tabText(m_views->currentIndex()));
+        writer.setCreator(QStringLiteral("AttnScope"));
+        const QPixmap pixmap = view->grab();
+        QPainter painter;
+        if (painter.begin(&writer)) {
+            const QRect page = painter.viewport();
+            const QSize scaled = pixmap.size().scaled(page.size(), Qt::KeepAspectRatio);
+            painter.drawPixmap(QRect(page.topLeft(), scaled), pixmap);
+            ok = painter.end();
+        }
+    } else {
+        showStatus(tr("%1: unknown format '%2' (use .png, .svg or .pdf)").arg(path, suffix));
+        return false;
+    }
+    showStatus(ok ? tr("Exported %1").arg(path) : tr("%1: export failed").arg(path));
+    return ok;
+}
+
+bool MainWindow::saveScreenshot(const QString& path) { return grab().save(path, "PNG"); }
+
+bool MainWindow::showView(const QString& objectName) {
+    for (int i = 0; i < m_views->count(); ++i)
+        if (m_views->widget(i)->objectName() == objectName) {
+            m_views->setCurrentIndex(i);
+            return true;
+        }
+    return false;
+}
+
+void MainWindow::setTheme(Theme theme) {
+    m_theme = theme;
+    applyTheme(theme);
+    m_settings.setTheme(theme);
+    for (QAction* action : m_themeGroup->actions())
+        action->setChecked(action->objectName().startsWith(themeKey(theme)));
+}
+
+void MainWindow::startKernelSelfCheck() {
+    auto rows = std::make_shared<std::vector<runtime::SelfCheckRow>>();
+    m_jobs->start(
+        tr("Kernel self-check"),
+        [rows](const Progress& progress) {
+            auto result = runtime::runKernelSelfCheck(runtime::SelfCheckOptions{}, progress);
+            if (!result)
+                return result.status();
+            *rows = std::move(result).value();
+            return Status::ok();
+        },
+        [this, rows](const Status& status) {
+            if (!status.isOk())
+                return;
+            QList<QPair<QString, QString>> table;
+            for (const auto& row : *rows) {
+                const QString text = tr("%1 GFLOP/s, %2 ms, max LSE error %3")
+                                         .arg(row.gflops, 0, 'f', 2)
+                                         .arg(row.seconds * 1000.0, 0, 'f', 1)
+                                         .arg(row.maxLseError, 0, 'g', 2);
+                table.append({QStringLiteral("N = %1").arg(row.length), text});
+                log::info("kernels", "self-check N=" + std::to_string(row.length) + ": " + text.toStdString());
+            }
+            m_properties->showGroup(tr("Kernel self-check (CPU, 8 query / 2 KV heads, d = 64, causal)"), table);
+        });
+}
+
+void MainWindow::resetLayout() {
+    restoreState(m_defaultState);
+    for (QDockWidget* dock : m_docks)
+        dock->show();
+}
+
+void MainWindow::closeEvent(QCloseEvent* event) {
+    m_settings.setWindowLayout(saveGeometry(), saveState());
+    m_jobs->cancel();
+    event->accept();
+}
+
+void MainWindow::dragEnterEvent(QDragEnterEvent* event) {
+    if (event->mimeData()->hasUrls())
+        event->acceptProposedAction();
+}
+
+void MainWindow::dropEvent(QDropEvent* event) {
+    for (const QUrl& url : event->mimeData()->urls()) {
+        if (!url.isLocalFile())
+            continue;
+        const QString path = url.toLocalFile();
+        const QString suffix = QFileInfo(path).suffix().toLower();
+        if (suffix == QLatin1String("txt") || suffix == QLatin1String("md"))
+            loadInputText(path);
+        else
+            openModel(path);
+    }
+    event->acceptProposedAction();
+}
+
+} // namespace attnscope::studio

@@ -1,0 +1,92 @@
+// SPDX-License-Identifier: Apache-2.0
+// The studio's main window: menus, docks, central views, status bar with job progress.
+#pragma once
+
+#include "studio_settings.h"
+
+#include <QMainWindow>
+
+class QAction;
+class QActionGroup;
+class QDockWidget;
+class QLabel;
+class QListWidget;
+class QMenu;
+class QTabWidget;
+
+namespace attnscope::studio {
+
+class JobProgressWidget;
+class JobTracker;
+class LogPanel;
+class ModelInputPanel;
+class PropertiesPanel;
+class SurfaceView;
+
+/// The shell every view plugs into (DESIGN.md, "studio"). Object names of docks, menus and actions are
+/// stable: the layout is saved by them and tests find widgets by them.
+class MainWindow : public QMainWindow {
+    Q_OBJECT
+public:
+    explicit MainWindow(QWidget* parent = nullptr);
+    ~MainWindow() override;
+
+    /// Recognises the model at `path` and shows it; errors go to the panel, status bar and log.
+    /// Returns true when the format was recognised.
+    bool openModel(const QString& path);
+    /// Loads a UTF-8 text file into the input editor. Returns false (and says why) on failure.
+    bool loadInputText(const QString& path);
+    /// Saves the current central view as PNG, SVG or PDF (by suffix). Returns false on failure.
+    bool exportCurrentView(const QString& path);
+    /// Saves a screenshot of the whole window (PNG). Used by scripts/demo without a display.
+    bool saveScreenshot(const QString& path);
+    /// Shows the central tab with this object name ("welcomeView", "surfaceView").
+    bool showView(const QString& objectName);
+    /// Starts the kernel self-check job (Tools menu).
+    void startKernelSelfCheck();
+
+    JobTracker* jobs() const { return m_jobs; }
+    ModelInputPanel* modelPanel() const { return m_modelPanel; }
+    SurfaceView* surfaceView() const { return m_surfaceView; }
+    QTabWidget* views() const { return m_views; }
+    Theme theme() const { return m_theme; }
+    void setTheme(Theme theme);
+
+protected:
+    void closeEvent(QCloseEvent* event) override;
+    void dragEnterEvent(QDragEnterEvent* event) override;
+    void dropEvent(QDropEvent* event) override;
+
+private:
+    void createCentralViews();
+    void createDocks();
+    void createMenus();
+    void createStatusBar();
+    void rebuildRecentMenu();
+    QDockWidget* addDock(const QString& title, const QString& objectName, QWidget* content, Qt::DockWidgetArea area);
+    void showStatus(const QString& message);
+    void chooseModel();
+    void chooseInputText();
+    void chooseExportPath();
+    void resetLayout();
+
+    StudioSettings m_settings;
+    Theme m_theme = Theme::Light;
+    JobTracker* m_jobs = nullptr;
+    QTabWidget* m_views = nullptr;
+    SurfaceView* m_surfaceView = nullptr;
+    ModelInputPanel* m_modelPanel = nullptr;
+    PropertiesPanel* m_properties = nullptr;
+    QListWidget* m_runs = nullptr;
+    LogPanel* m_log = nullptr;
+    QList<QDockWidget*> m_docks;
+    QByteArray m_defaultState;
+    QMenu* m_recentMenu = nullptr;
+    QMenu* m_viewMenu = nullptr;
+    QActionGroup* m_themeGroup = nullptr;
+    QAction* m_cancelAction = nullptr;
+    QLabel* m_statusLabel = nullptr;
+    JobProgressWidget* m_progress = nullptr;
+};
+
+} // namespace attnscope::studio

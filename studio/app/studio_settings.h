@@ -1,0 +1,34 @@
+// SPDX-License-Identifier: Apache-2.0
+// Typed access to the studio's persisted settings (QSettings: ~/.config/AttnScope/studio.conf).
+#pragma once
+
+#include "theme.h"
+
+#include <QByteArray>
+#include <QStringList>
+
+namespace attnscope::studio {
+
+/// Every key the studio stores, in one place. GUI thread only.
+class StudioSettings {
+public:
+    static constexpr int kMaxRecentFiles = 10;
+
+    Theme theme() const;
+    void setTheme(Theme theme);
+
+    QByteArray windowGeometry() const;
+    QByteArray windowState() const;
+    void setWindowLayout(const QByteArray& geometry, const QByteArray& state);
+
+    /// Most recent first, without duplicates, at most kMaxRecentFiles.
+    QStringList recentModels() const;
+    void addRecentModel(const QString& path);
+    void clearRecentModels();
+
+    /// The folder the last file dialog was in.
+    QString lastDirectory() const;
+    void setLastDirectory(const QString& directory);
+};
+
+} // namespace attnscope::studio

@@ -1,0 +1,198 @@
+// SPDX-License-Identifier: Apache-2.0
+// The main window as a user meets it: docks, menus, shortcuts, theme, opening files, exports, jobs.
+#include "app/main_window.h"
+#include "gui_test_main.h"
+#include "jobs/job_progress_widget.h"
+#include "jobs/job_tracker.h"
+#include "views/model_input_panel.h"
+
+#include <QAction>
+#include <QDir>
+#include <QDockWidget>
+#include <QFile>
+#include <QLabel>
+#include <QMenu>
+#include <QMenuBar>
+#include <QPlainTextEdit>
+#include <QProgressBar>
+#include <QSignalSpy>
+#include <QTabWidget>
+#include <QTemporaryDir>
+#include <QToolButton>
+#include <QTreeWidget>
+
+using namespace attnscope::studio;
+
+namespace {
+
+QAction* findAction(QWidget* window, const char* name) { return window->findChild<QAction*>(QString::fromLatin1(name)); }
+
+QByteArray fileStart(const QString& path, int bytes) {
+    QFile file(path);
+    return file.open(QIODevice::ReadOnly) ? file.read(bytes) : QByteArray();
+}
+
+QString sharedGguf() {
+    return QStringLiteral(ATTNSCOPE_SHARED_DATA_DIR "/gguf-vocab/ggml-vocab-gpt-2.gguf");
+}
+
+} // namespace
+
+class TestMainWindow : public QObject {
+    Q_OBJECT
+private Q_SLOTS:
+    void init() { QSettings().clear(); }
+
+    void hasDocksMenusAndScreenshot() {
+        MainWindow window;
+        window.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&window));
+
+        for (const char* name : {"modelDock", "projectDock", "propertiesDock", "logDock"}) {
+            auto* dock = window.findChild<QDockWidget*>(QString::fromLatin1(name));
+            QVERIFY2(dock, name);
+            QVERIFY2(dock->isVisible(), name);
+        }
+        QStringList menus;
+        for (QAction* action : window.menuBar()->actions())
+            menus << action->menu()->objectName();
+        QCOMPARE(menus, (QStringList{QStringLiteral("fileMenu"), QStringLiteral("viewMenu"), QStringLiteral("toolsMenu"),
+                                     QStringLiteral("helpMenu")}));
+        QCOMPARE(findAction(&window, "openModelAction")->shortcut(), QKeySequence(QKeySequence::Open));
+        QCOMPARE(findAction(&window, "exportViewAction")->shortcut(), QKeySequence(QStringLiteral("Ctrl+E")));
+        QCOMPARE(findAction(&window, "cancelJobAction")->shortcut(), QKeySequence(Qt::Key_Escape));
+        QVERIFY(findAction(&window, "aboutAction"));
+        QVERIFY(findAction(&window, "selfCheckAction"));
+        // The View menu toggles every dock.
+        auto* viewMenu = window.findChild<QMenu*>(QStringLiteral("viewMenu"));
+        auto* logDock = window.findChild<QDockWidget*>(QStringLiteral("logDock"));
+        QVERIFY(viewMenu->actions().contains(logDock->toggleViewAction()));
+        logDock->toggleViewAction()->trigger();
+        QVERIFY(!logDock->isVisible());
+
+        const QString dir = QStringLiteral(ATTNSCOPE_SCREENSHOT_DIR);
+        QDir().mkpath(dir);
+        QVERIFY(window.saveScreenshot(dir + QStringLiteral("/main_window.png")));
+        QImage shot(dir + QStringLiteral("/main_window.png"));
+        QCOMPARE(shot.size(), window.size() * window.devicePixelRatioF());
+        QVERIFY(shot.pixel(5, 5) != shot.pixel(shot.width() / 2, shot.height() / 2) ||
+                shot.pixel(5, 5) != shot.pixel(shot.width() - 5, shot.height() - 5));
+    }
+
+    void themeSwitchesPaletteAndPersists() {
+        MainWindow window;
+        window.setTheme(Theme::Dark);
+        QVERIFY(QApplication::palette().color(QPalette::Window).lightness() < 80);
+        QVERIFY(findAction(&window, "darkThemeAction")->isChecked());
+        QCOMPARE(StudioSettings().theme(), Theme::Dark);
+        window.setTheme(Theme::Light);
+        QVERIFY(QApplication::palette().color(QPalette::Window).lightness() > 180);
+        QCOMPARE(StudioSettings().theme(), Theme::Light);
+    }
+
+    void layoutIsRestoredFromSettings() {
+        {
+            MainWindow window;
+            window.show();
+            QVERIFY(QTest::qWaitForWindowExposed(&window));
+            window.findChild<QDockWidget*>(QStringLiteral("projectDock"))->hide();
+            window.close();
+        }
+        MainWindow again;
+        again.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&again));
+        QVERIFY(!again.findChild<QDockWidget*>(QStringLiteral("projectDock"))->isVisible());
+        findAction(&again, "resetLayoutAction")->trigger();
+        QVERIFY(again.findChild<QDockWidget*>(QStringLiteral("projectDock"))->isVisible());
+    }
+
+    void opensARealGgufAndRemembersIt() {
+        if (!QFile::exists(sharedGguf()))
+            QSKIP("shared data not present");
+        MainWindow window;
+        QVERIFY(window.openModel(sharedGguf()));
+        QVERIFY(window.modelPanel()->modelSummaryLabel()->text().startsWith(QStringLiteral("GGUF v3")));
+        QVERIFY(window.windowTitle().contains(QStringLiteral("ggml-vocab-gpt-2.gguf")));
+        QCOMPARE(StudioSettings().recentModels().value(0), sharedGguf());
+        auto* recent = window.findChild<QMenu*>(QStringLiteral("recentMenu"));
+        QCOMPARE(recent->actions().first()->text(), sharedGguf());
+    }
+
+    void badModelShowsAnErrorInsteadOfCrashing() {
+        QTemporaryDir dir;
+        const QString junk = dir.filePath(QStringLiteral("notes.bin"));
+        QFile file(junk);
+        QVERIFY(file.open(QIODevice::WriteOnly));
+        file.write("definitely not a model");
+        file.close();
+        MainWindow window;
+        QVERIFY(!window.openModel(junk));
+        QVERIFY(window.modelPanel()->modelSummaryLabel()->text().contains(junk));
+        QVERIFY(StudioSettings().recentModels().isEmpty());
+        QVERIFY(window.findChild<QLabel*>(QStringLiteral("statusLabel"))->text().contains(QStringLiteral("Could not open")));
+    }
+
+    void loadsInputText() {
+        QTemporaryDir dir;
+        const QString path = dir.filePath(QStringLiteral("input.txt"));
+        QFile file(path);
+        QVERIFY(file.open(QIODevice::WriteOnly));
+        file.write("The quick brown fox\njumps over the lazy dog.");
+        file.close();
+        MainWindow window;
+        QVERIFY(window.loadInputText(path));
+        QCOMPARE(window.modelPanel()->inputText(), QStringLiteral("The quick brown fox\njumps over the lazy dog."));
+        QVERIFY(!window.loadInputText(dir.filePath(QStringLiteral("missing.txt"))));
+    }
+
+    void exportsViewsInThreeFormats() {
+        MainWindow window;
+        window.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&window));
+        QVERIFY(window.showView(QStringLiteral("surfaceView")));
+        QTemporaryDir dir;
+        QVERIFY(window.exportCurrentView(dir.filePath(QStringLiteral("view.png"))));
+        QVERIFY(fileStart(dir.filePath(QStringLiteral("view.png")), 4) == QByteArray("\x89PNG", 4));
+        QVERIFY(window.exportCurrentView(dir.filePath(QStringLiteral("view.pdf"))));
+        QVERIFY(fileStart(dir.filePath(QStringLiteral("view.pdf")), 5) == QByteArray("%PDF-"));
+        QVERIFY(window.showView(QStringLiteral("welcomeView")));
+        QVERIFY(window.exportCurrentView(dir.filePath(QStringLiteral("view.svg"))));
+        QVERIFY(fileStart(dir.filePath(QStringLiteral("view.svg")), 200).contains("<svg"));
+        QVERIFY(!window.exportCurrentView(dir.filePath(QStringLiteral("view.bmpx"))));
+        QVERIFY(!window.showView(QStringLiteral("noSuchView")));
+    }
+
+    void selfCheckRunsAndShowsResults() {
+        MainWindow window;
+        window.show();
+        QSignalSpy finished(window.jobs(), &JobTracker::finished);
+        auto* progress = window.findChild<JobProgressWidget*>(QStringLiteral("jobProgress"));
+        findAction(&window, "selfCheckAction")->trigger();
+        QVERIFY(progress->isVisible());
+        QVERIFY(findAction(&window, "cancelJobAction")->isEnabled());
+        QVERIFY(finished.wait(120000));
+        QCOMPARE(window.jobs()->state(), JobState::Completed);
+        QVERIFY(!progress->isVisible());
+        auto* properties = window.findChild<QTreeWidget*>();
+        QVERIFY(properties->topLevelItem(0)->text(0).startsWith(QStringLiteral("Kernel self-check")));
+        QCOMPARE(properties->topLevelItem(0)->childCount(), 4); // N = 256, 512, 1024, 2048
+        QVERIFY(properties->topLevelItem(0)->child(3)->text(1).contains(QStringLiteral("GFLOP/s")));
+    }
+
+    void cancelButtonCancelsTheJob() {
+        MainWindow window;
+        window.show();
+        QSignalSpy finished(window.jobs(), &JobTracker::finished);
+        window.startKernelSelfCheck();
+        auto* progress = window.findChild<JobProgressWidget*>(QStringLiteral("jobProgress"));
+        QTRY_VERIFY(progress->isVisible());
+        QTest::mouseClick(progress->cancelButton(), Qt::LeftButton);
+        QVERIFY(finished.wait(60000));
+        QCOMPARE(window.jobs()->state(), JobState::Cancelled);
+        QVERIFY(window.findChild<QLabel*>(QStringLiteral("statusLabel"))->text().contains(QStringLiteral("cancelled")));
+        QVERIFY(!findAction(&window, "cancelJobAction")->isEnabled());
+    }
+};
+
+ATTNSCOPE_GUI_TEST_MAIN(TestMainWindow)
+#include "tst_main_window.moc"
