@@ -34,9 +34,10 @@ void runAttention(benchmark::State& state, bool withStatistics) {
     dims.headDim = headDim;
     dims.causal = true;
     auto view = [&](const std::vector<float>& data, int heads) {
-        return TensorView{data.data(), DType::F32,
-                          {static_cast<int64_t>(heads) * length * headDim, static_cast<int64_t>(length) * headDim,
-                           headDim, 1}};
+        return TensorView{data.data(),
+                          DType::F32,
+                          {static_cast<int64_t>(heads) * length * headDim,
+                           static_cast<int64_t>(length) * headDim, headDim, 1}};
     };
     OutputView outView{out.data(),
                        {static_cast<int64_t>(queryHeads) * length * headDim,
@@ -44,8 +45,8 @@ void runAttention(benchmark::State& state, bool withStatistics) {
     ProbeRequest request{withStatistics, withStatistics};
     ProbeResult result;
     for (auto _ : state) {
-        KernelStatus status =
-            attention(dims, view(q, queryHeads), view(k, kvHeads), view(v, kvHeads), outView, request, result);
+        KernelStatus status = attention(dims, view(q, queryHeads), view(k, kvHeads), view(v, kvHeads),
+                                        outView, request, result);
         if (!status.ok())
             state.SkipWithError(status.message.c_str());
         benchmark::DoNotOptimize(out.data());
@@ -54,8 +55,12 @@ void runAttention(benchmark::State& state, bool withStatistics) {
     state.counters["FLOPS"] = benchmark::Counter(flops, benchmark::Counter::kIsIterationInvariantRate);
 }
 
-void BM_AttentionPlain(benchmark::State& state) { runAttention(state, false); }
-void BM_AttentionStatistics(benchmark::State& state) { runAttention(state, true); }
+void BM_AttentionPlain(benchmark::State& state) {
+    runAttention(state, false);
+}
+void BM_AttentionStatistics(benchmark::State& state) {
+    runAttention(state, true);
+}
 
 } // namespace
 

@@ -29,7 +29,8 @@ int main(int argc, char** argv) {
     app.parse_complete_callback([&] {
         attnscope::log::Level level;
         if (!attnscope::log::parseLevel(logLevel, level))
-            throw CLI::ValidationError("--log-level", "expected debug, info, warning or error, got '" + logLevel + "'");
+            throw CLI::ValidationError("--log-level",
+                                       "expected debug, info, warning or error, got '" + logLevel + "'");
         attnscope::log::setMinimumLevel(level);
         attnscope::log::setStderrEnabled(!quiet);
     });

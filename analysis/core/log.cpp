@@ -96,13 +96,18 @@ void setStderrEnabled(bool enabled) {
     r.stderrEnabled = enabled;
 }
 
-void setMinimumLevel(Level level) { minimum().store(level); }
-Level minimumLevel() { return minimum().load(); }
+void setMinimumLevel(Level level) {
+    minimum().store(level);
+}
+Level minimumLevel() {
+    return minimum().load();
+}
 
 void write(Level level, std::string_view component, std::string_view message) {
     if (level < minimumLevel())
         return;
-    const Record record{level, std::string(component), std::string(message), std::chrono::system_clock::now()};
+    const Record record{level, std::string(component), std::string(message),
+                        std::chrono::system_clock::now()};
     Registry& r = registry();
     std::lock_guard lock(r.mutex);
     if (r.stderrEnabled)

@@ -5,7 +5,9 @@
 
 namespace attnscope {
 
-Status Progress::update(float fraction) const { return update(fraction, m_stage); }
+Status Progress::update(float fraction) const {
+    return update(fraction, m_stage);
+}
 
 Status Progress::update(float fraction, std::string_view stage) const {
     if (m_callback) {

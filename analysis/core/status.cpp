@@ -46,7 +46,9 @@ Status& Status::inFile(std::string_view file) & {
     return *this;
 }
 
-Status Status::inFile(std::string_view file) && { return std::move(inFile(file)); }
+Status Status::inFile(std::string_view file) && {
+    return std::move(inFile(file));
+}
 
 Status& Status::atField(std::string_view field) & {
     if (isOk() || field.empty())
@@ -56,7 +58,9 @@ Status& Status::atField(std::string_view field) & {
     return *this;
 }
 
-Status Status::atField(std::string_view field) && { return std::move(atField(field)); }
+Status Status::atField(std::string_view field) && {
+    return std::move(atField(field));
+}
 
 Status& Status::context(std::string_view what) & {
     if (!isOk() && !what.empty())
@@ -64,7 +68,9 @@ Status& Status::context(std::string_view what) & {
     return *this;
 }
 
-Status Status::context(std::string_view what) && { return std::move(context(what)); }
+Status Status::context(std::string_view what) && {
+    return std::move(context(what));
+}
 
 std::string Status::toString() const {
     if (isOk())

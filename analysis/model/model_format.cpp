@@ -36,7 +36,9 @@ bool isPickle(const unsigned char* data, std::size_t size) {
 
 Expected<ModelProbe> probeGguf(const unsigned char* data, std::size_t size, const std::string& name) {
     if (size < 24)
-        return Status::parseError("file too short for a GGUF header (24 bytes)").inFile(name).atField("header");
+        return Status::parseError("file too short for a GGUF header (24 bytes)")
+            .inFile(name)
+            .atField("header");
     const uint32_t version = readLittle<uint32_t>(data + 4);
     if (version != 2 && version != 3)
         return Status::unsupported("GGUF version " + std::to_string(version) + " (supported: 2, 3)")
@@ -46,7 +48,9 @@ Expected<ModelProbe> probeGguf(const unsigned char* data, std::size_t size, cons
     const uint64_t entries = readLittle<uint64_t>(data + 16);
     // Absurd counts mean corruption; refuse before anyone allocates for them.
     if (tensors > (1u << 20))
-        return Status::parseError("implausible tensor count " + std::to_string(tensors)).inFile(name).atField("tensor_count");
+        return Status::parseError("implausible tensor count " + std::to_string(tensors))
+            .inFile(name)
+            .atField("tensor_count");
     if (entries > (1u << 20))
         return Status::parseError("implausible metadata count " + std::to_string(entries))
             .inFile(name)
@@ -62,16 +66,20 @@ Expected<ModelProbe> probeGguf(const unsigned char* data, std::size_t size, cons
 Expected<ModelProbe> probeLlama2c(const unsigned char* data, std::size_t size, uint64_t fileSize,
                                   const std::string& name) {
     if (size < 28)
-        return Status::parseError("file too short for a llama2.c header (28 bytes)").inFile(name).atField("header");
+        return Status::parseError("file too short for a llama2.c header (28 bytes)")
+            .inFile(name)
+            .atField("header");
     int32_t h[7];
     std::memcpy(h, data, sizeof h);
-    const char* fields[7] = {"dim", "hidden_dim", "n_layers", "n_heads", "n_kv_heads", "vocab_size", "seq_len"};
+    const char* fields[7] = {"dim",        "hidden_dim", "n_layers", "n_heads",
+                             "n_kv_heads", "vocab_size", "seq_len"};
     for (int i = 0; i < 7; ++i) {
         const int64_t value = i == 5 ? std::abs(static_cast<int64_t>(h[i])) : h[i];
         if (value <= 0 || value > (1 << 24))
             return Status::unsupported("not a recognised model file (GGUF, llama2.c) or directory: "
-                                       "as a llama2.c header, " + std::string(fields[i]) + " = " +
-                                       std::to_string(h[i]) + " is implausible")
+                                       "as a llama2.c header, " +
+                                       std::string(fields[i]) + " = " + std::to_string(h[i]) +
+                                       " is implausible")
                 .inFile(name)
                 .atField(std::string("header.") + fields[i]);
     }
@@ -79,17 +87,19 @@ Expected<ModelProbe> probeLlama2c(const unsigned char* data, std::size_t size, u
     const int64_t vocab = std::abs(static_cast<int64_t>(h[5])), seqLen = h[6];
     const bool sharedClassifier = h[5] > 0;
     if (dim % heads != 0 || heads % kvHeads != 0)
-        return Status::parseError("dim " + std::to_string(dim) + " / n_heads " + std::to_string(heads) + " / n_kv_heads " +
-                                  std::to_string(kvHeads) + " are inconsistent")
+        return Status::parseError("dim " + std::to_string(dim) + " / n_heads " + std::to_string(heads) +
+                                  " / n_kv_heads " + std::to_string(kvHeads) + " are inconsistent")
             .inFile(name)
             .atField("header");
     const int64_t headSize = dim / heads, kvDim = kvHeads * headSize;
-    const int64_t floats = vocab * dim + layers * (2 * dim + 2 * dim * dim + 2 * dim * kvDim + 3 * dim * hidden) +
-                           dim + seqLen * headSize + (sharedClassifier ? 0 : vocab * dim);
+    const int64_t floats = vocab * dim +
+                           layers * (2 * dim + 2 * dim * dim + 2 * dim * kvDim + 3 * dim * hidden) + dim +
+                           seqLen * headSize + (sharedClassifier ? 0 : vocab * dim);
     const uint64_t expected = 28 + 4 * static_cast<uint64_t>(floats);
     if (expected != fileSize)
-        return Status::parseError("the header implies " + std::to_string(expected) + " bytes but the file has " +
-                                  std::to_string(fileSize) + " (truncated, or not a llama2.c checkpoint)")
+        return Status::parseError("the header implies " + std::to_string(expected) +
+                                  " bytes but the file has " + std::to_string(fileSize) +
+                                  " (truncated, or not a llama2.c checkpoint)")
             .inFile(name)
             .atField("header");
     return ModelProbe{ModelFormat::Llama2c, name,
@@ -113,10 +123,13 @@ Expected<ModelProbe> probeDirectory(const fs::path& dir) {
             .inFile(name);
     }
     if (!hasConfig)
-        return Status::notFound("missing config.json next to the weights").inFile(name).atField("config.json");
+        return Status::notFound("missing config.json next to the weights")
+            .inFile(name)
+            .atField("config.json");
     const bool tokenizer = fs::is_regular_file(dir / "tokenizer.json", error);
     return ModelProbe{ModelFormat::HuggingFaceDirectory, name,
-                      std::string("Hugging Face directory: ") + (sharded ? "sharded safetensors" : "model.safetensors") +
+                      std::string("Hugging Face directory: ") +
+                          (sharded ? "sharded safetensors" : "model.safetensors") +
                           (tokenizer ? ", tokenizer.json" : ", no tokenizer.json"),
                       0};
 }
@@ -142,8 +155,9 @@ Expected<ModelProbe> probeModelBytes(const unsigned char* data, std::size_t size
     if (isPickle(data, size))
         return Status::unsupported(kPickleAdvice).inFile(name);
     if (size >= 9 && data[8] == '{' && readLittle<uint64_t>(data) < fileSize)
-        return Status::unsupported("a lone safetensors file has no config: open the Hugging Face directory that "
-                                   "contains it (with config.json)")
+        return Status::unsupported(
+                   "a lone safetensors file has no config: open the Hugging Face directory that "
+                   "contains it (with config.json)")
             .inFile(name);
     return probeLlama2c(data, size, fileSize, name);
 }

@@ -52,8 +52,8 @@ Expected<Environment> queryEnvironment() {
     Environment environment;
     environment.attnscopeVersion = ATTNSCOPE_VERSION_STRING;
     environment.torchVersion = TORCH_VERSION;
-    Status status = guardTorch("querying LibTorch threads",
-                               [&] { environment.intraOpThreads = at::get_num_threads(); });
+    Status status =
+        guardTorch("querying LibTorch threads", [&] { environment.intraOpThreads = at::get_num_threads(); });
     if (!status.isOk())
         return status;
     environment.blasLibrary = loadedBlasLibrary();

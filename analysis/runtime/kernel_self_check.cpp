@@ -20,7 +20,8 @@ double referenceLse(const std::vector<float>& q, const std::vector<float>& k, in
     for (int j = 0; j <= row; ++j) {
         double dot = 0;
         for (int c = 0; c < headDim; ++c)
-            dot += static_cast<double>(q[static_cast<std::size_t>(row) * headDim + c]) * k[static_cast<std::size_t>(j) * headDim + c];
+            dot += static_cast<double>(q[static_cast<std::size_t>(row) * headDim + c]) *
+                   k[static_cast<std::size_t>(j) * headDim + c];
         logits[j] = dot * scale;
         maximum = std::max(maximum, logits[j]);
     }
@@ -32,10 +33,12 @@ double referenceLse(const std::vector<float>& q, const std::vector<float>& k, in
 
 } // namespace
 
-Expected<std::vector<SelfCheckRow>> runKernelSelfCheck(const SelfCheckOptions& options, const Progress& progress) {
+Expected<std::vector<SelfCheckRow>> runKernelSelfCheck(const SelfCheckOptions& options,
+                                                       const Progress& progress) {
     if (options.lengths.empty() || options.queryHeads < 1 || options.kvHeads < 1 ||
         options.queryHeads % options.kvHeads != 0 || options.headDim < 1)
-        return Status::invalidArgument("self-check options: need lengths, and query heads a multiple of KV heads");
+        return Status::invalidArgument(
+            "self-check options: need lengths, and query heads a multiple of KV heads");
     std::mt19937 generator(1234);
     std::normal_distribution<float> normal;
     std::vector<SelfCheckRow> rows;
@@ -63,7 +66,8 @@ Expected<std::vector<SelfCheckRow>> runKernelSelfCheck(const SelfCheckOptions& o
             dims.queryLength = dims.keyLength = length;
             dims.headDim = d;
             dims.causal = true;
-            const int64_t strides[4] = {static_cast<int64_t>(length) * d, static_cast<int64_t>(length) * d, d, 1};
+            const int64_t strides[4] = {static_cast<int64_t>(length) * d, static_cast<int64_t>(length) * d, d,
+                                        1};
             auto view = [&](const std::vector<float>& data) {
                 kernels::TensorView view{data.data(), kernels::DType::F32, {}};
                 std::copy(strides, strides + 4, view.stride);
@@ -86,8 +90,9 @@ Expected<std::vector<SelfCheckRow>> runKernelSelfCheck(const SelfCheckOptions& o
                                           "attention N=" + std::to_string(length)));
         }
         if (row.maxLseError > options.tolerance)
-            return Status::internal("kernel self-check failed at N=" + std::to_string(length) + ": LSE error " +
-                                    std::to_string(row.maxLseError) + " exceeds " + std::to_string(options.tolerance));
+            return Status::internal("kernel self-check failed at N=" + std::to_string(length) +
+                                    ": LSE error " + std::to_string(row.maxLseError) + " exceeds " +
+                                    std::to_string(options.tolerance));
         const double flops = 4.0 * length * static_cast<double>(length) * d * options.queryHeads / 2.0;
         row.gflops = row.seconds > 0 ? flops / row.seconds / 1e9 : 0.0;
         rows.push_back(row);

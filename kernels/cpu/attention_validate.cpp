@@ -23,8 +23,9 @@ KernelStatus checkView(const char* name, const void* data, const int64_t* stride
     if (data == nullptr)
         return KernelStatus::invalid(std::string(name) + ".data: null pointer");
     if (stride[3] != 1)
-        return KernelStatus::invalid(std::string(name) + ".stride[3]: the head dimension must be "
-                                                         "contiguous (stride 1), got " +
+        return KernelStatus::invalid(std::string(name) +
+                                     ".stride[3]: the head dimension must be "
+                                     "contiguous (stride 1), got " +
                                      std::to_string(stride[3]));
     for (int i = 0; i < 3; ++i)
         if (stride[i] < 0)
@@ -57,7 +58,8 @@ KernelStatus validateAttention(const AttentionDims& dims, const TensorView& q, c
                                          " exceeds the largest supported head dimension (1024)");
     if (q.dtype != k.dtype || q.dtype != v.dtype)
         return KernelStatus::invalid(std::string("dtype: q, k and v must share one dtype, got ") +
-                                     dtypeName(q.dtype) + "/" + dtypeName(k.dtype) + "/" + dtypeName(v.dtype));
+                                     dtypeName(q.dtype) + "/" + dtypeName(k.dtype) + "/" +
+                                     dtypeName(v.dtype));
     for (auto status : {checkView("q", q.data, q.stride), checkView("k", k.data, k.stride),
                         checkView("v", v.data, v.stride), checkView("out", out.data, out.stride)})
         if (!status.ok())

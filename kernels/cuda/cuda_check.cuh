@@ -22,9 +22,9 @@ inline KernelStatus statusFromCuda(cudaError_t error, const char* what) {
 } // namespace attnscope::kernels::cuda
 
 /// Evaluates a CUDA runtime call and returns a KernelStatus from the enclosing function on failure.
-#define ATTNSCOPE_CUDA_CHECK(call)                                                                       \
-    do {                                                                                                 \
-        cudaError_t attnscope_cuda_error_ = (call);                                                      \
-        if (attnscope_cuda_error_ != cudaSuccess)                                                        \
-            return ::attnscope::kernels::cuda::statusFromCuda(attnscope_cuda_error_, #call);             \
+#define ATTNSCOPE_CUDA_CHECK(call)                                                                           \
+    do {                                                                                                     \
+        cudaError_t attnscope_cuda_error_ = (call);                                                          \
+        if (attnscope_cuda_error_ != cudaSuccess)                                                            \
+            return ::attnscope::kernels::cuda::statusFromCuda(attnscope_cuda_error_, #call);                 \
     } while (0)

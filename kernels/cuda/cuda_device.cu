@@ -23,7 +23,9 @@ using DeviceBuffer = std::unique_ptr<float, DeviceFree>;
 
 } // namespace
 
-bool compiledWithCuda() { return true; }
+bool compiledWithCuda() {
+    return true;
+}
 
 KernelStatus deviceCount(int& count) {
     count = 0;

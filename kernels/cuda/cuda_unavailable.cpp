@@ -11,7 +11,9 @@ KernelStatus notBuilt() {
 }
 } // namespace
 
-bool compiledWithCuda() { return false; }
+bool compiledWithCuda() {
+    return false;
+}
 KernelStatus deviceCount(int& count) {
     count = 0;
     return notBuilt();
@@ -20,6 +22,8 @@ KernelStatus deviceNames(std::vector<std::string>& names) {
     names.clear();
     return notBuilt();
 }
-KernelStatus axpy(float, const float*, float*, std::size_t) { return notBuilt(); }
+KernelStatus axpy(float, const float*, float*, std::size_t) {
+    return notBuilt();
+}
 
 } // namespace attnscope::kernels::cuda

@@ -17,10 +17,12 @@ int main(int argc, char** argv) {
     attnscope::studio::configureApplication(app);
 
     QCommandLineParser parser;
-    parser.setApplicationDescription(QStringLiteral("AttnScope studio: attention analysis of transformer models."));
+    parser.setApplicationDescription(
+        QStringLiteral("AttnScope studio: attention analysis of transformer models."));
     parser.addHelpOption();
     parser.addVersionOption();
-    parser.addPositionalArgument(QStringLiteral("model"), QStringLiteral("Model to open (HF folder, .gguf, llama2.c .bin)"),
+    parser.addPositionalArgument(QStringLiteral("model"),
+                                 QStringLiteral("Model to open (HF folder, .gguf, llama2.c .bin)"),
                                  QStringLiteral("[model]"));
     QCommandLineOption textOption(QStringLiteral("text"), QStringLiteral("Load the input text from <file>."),
                                   QStringLiteral("file"));
@@ -58,7 +60,8 @@ int main(int argc, char** argv) {
         const QString path = parser.value(grabOption);
         QTimer::singleShot(parser.value(delayOption).toInt(), &window, [&window, path] {
             const bool saved = window.saveScreenshot(path);
-            std::fprintf(saved ? stdout : stderr, saved ? "screenshot: %s\n" : "error: %s: cannot save the screenshot\n",
+            std::fprintf(saved ? stdout : stderr,
+                         saved ? "screenshot: %s\n" : "error: %s: cannot save the screenshot\n",
                          qPrintable(path));
             QApplication::exit(saved ? 0 : 1);
         });

@@ -92,11 +92,12 @@ void MainWindow::createCentralViews() {
 
     m_surfaceView = new SurfaceView(m_views);
     m_surfaceView->setObjectName(QStringLiteral("surfaceView"));
-    m_surfaceView->showMatrix(recencyAttentionExample(48, 0.15),
-                              tr("Example: a causal head with a linear recency bias (ALiBi slope 0.15) over 48 "
-                                 "tokens; query rows run front to back, keys left to right. Drag to rotate, "
-                                 "wheel to zoom."),
-                              "P");
+    m_surfaceView->showMatrix(
+        recencyAttentionExample(48, 0.15),
+        tr("Example: a causal head with a linear recency bias (ALiBi slope 0.15) over 48 "
+           "tokens; query rows run front to back, keys left to right. Drag to rotate, "
+           "wheel to zoom."),
+        "P");
     m_views->addTab(m_surfaceView, tr("3D View"));
     setCentralWidget(m_views);
 }
@@ -113,7 +114,8 @@ QDockWidget* MainWindow::addDock(const QString& title, const QString& objectName
 
 void MainWindow::createDocks() {
     m_modelPanel = new ModelInputPanel(this);
-    QDockWidget* modelDock = addDock(tr("Model & Input"), QStringLiteral("modelDock"), m_modelPanel, Qt::LeftDockWidgetArea);
+    QDockWidget* modelDock =
+        addDock(tr("Model & Input"), QStringLiteral("modelDock"), m_modelPanel, Qt::LeftDockWidgetArea);
     modelDock->toggleViewAction()->setText(tr("Model && Input")); // menus read '&' as a mnemonic
     connect(m_modelPanel, &ModelInputPanel::openModelRequested, this, &MainWindow::chooseModel);
     connect(m_modelPanel, &ModelInputPanel::openTextRequested, this, &MainWindow::chooseInputText);
@@ -209,7 +211,9 @@ void MainWindow::createStatusBar() {
     });
 }
 
-void MainWindow::showStatus(const QString& message) { m_statusLabel->setText(message); }
+void MainWindow::showStatus(const QString& message) {
+    m_statusLabel->setText(message);
+}
 
 void MainWindow::rebuildRecentMenu() {
     m_recentMenu->clear();
@@ -265,9 +269,9 @@ bool MainWindow::loadInputText(const QString& path) {
 void MainWindow::chooseModel() {
     // A model is a file (GGUF, llama2.c) or a folder (Hugging Face); the dialog picks files, and a
     // folder is chosen by picking its config.json.
-    const QString path = QFileDialog::getOpenFileName(
-        this, tr("Open Model"), m_settings.lastDirectory(),
-        tr("Models (*.gguf *.bin config.json *.safetensors);;All files (*)"));
+    const QString path =
+        QFileDialog::getOpenFileName(this, tr("Open Model"), m_settings.lastDirectory(),
+                                     tr("Models (*.gguf *.bin config.json *.safetensors);;All files (*)"));
     if (path.isEmpty())
         return;
     m_settings.setLastDirectory(QFileInfo(path).absolutePath());
@@ -285,8 +289,9 @@ void MainWindow::chooseInputText() {
 }
 
 void MainWindow::chooseExportPath() {
-    const QString path = QFileDialog::getSaveFileName(this, tr("Export View"), m_settings.lastDirectory(),
-                                                      tr("PNG image (*.png);;SVG drawing (*.svg);;PDF document (*.pdf)"));
+    const QString path =
+        QFileDialog::getSaveFileName(this, tr("Export View"), m_settings.lastDirectory(),
+                                     tr("PNG image (*.png);;SVG drawing (*.svg);;PDF document (*.pdf)"));
     if (!path.isEmpty())
         exportCurrentView(path);
 }
@@ -328,7 +333,9 @@ bool MainWindow::exportCurrentView(const QString& path) {
     return ok;
 }
 
-bool MainWindow::saveScreenshot(const QString& path) { return grab().save(path, "PNG"); }
+bool MainWindow::saveScreenshot(const QString& path) {
+    return grab().save(path, "PNG");
+}
 
 bool MainWindow::showView(const QString& objectName) {
     for (int i = 0; i < m_views->count(); ++i)
@@ -368,9 +375,11 @@ void MainWindow::startKernelSelfCheck() {
                                          .arg(row.seconds * 1000.0, 0, 'f', 1)
                                          .arg(row.maxLseError, 0, 'g', 2);
                 table.append({QStringLiteral("N = %1").arg(row.length), text});
-                log::info("kernels", "self-check N=" + std::to_string(row.length) + ": " + text.toStdString());
+                log::info("kernels",
+                          "self-check N=" + std::to_string(row.length) + ": " + text.toStdString());
             }
-            m_properties->showGroup(tr("Kernel self-check (CPU, 8 query / 2 KV heads, d = 64, causal)"), table);
+            m_properties->showGroup(tr("Kernel self-check (CPU, 8 query / 2 KV heads, d = 64, causal)"),
+                                    table);
         });
 }
 

@@ -63,7 +63,8 @@ private:
     void createMenus();
     void createStatusBar();
     void rebuildRecentMenu();
-    QDockWidget* addDock(const QString& title, const QString& objectName, QWidget* content, Qt::DockWidgetArea area);
+    QDockWidget* addDock(const QString& title, const QString& objectName, QWidget* content,
+                         Qt::DockWidgetArea area);
     void showStatus(const QString& message);
     void chooseModel();
     void chooseInputText();

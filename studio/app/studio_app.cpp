@@ -9,7 +9,9 @@
 #include <QSurfaceFormat>
 
 // Q_INIT_RESOURCE declares the resource initialiser in the enclosing namespace: call it from the global one.
-static void initStudioResources() { Q_INIT_RESOURCE(resources); }
+static void initStudioResources() {
+    Q_INIT_RESOURCE(resources);
+}
 
 namespace attnscope::studio {
 

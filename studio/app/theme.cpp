@@ -8,9 +8,13 @@
 
 namespace attnscope::studio {
 
-QString themeKey(Theme theme) { return theme == Theme::Dark ? QStringLiteral("dark") : QStringLiteral("light"); }
+QString themeKey(Theme theme) {
+    return theme == Theme::Dark ? QStringLiteral("dark") : QStringLiteral("light");
+}
 
-Theme themeFromKey(const QString& key) { return key == QLatin1String("dark") ? Theme::Dark : Theme::Light; }
+Theme themeFromKey(const QString& key) {
+    return key == QLatin1String("dark") ? Theme::Dark : Theme::Light;
+}
 
 namespace {
 

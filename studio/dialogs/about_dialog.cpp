@@ -14,12 +14,14 @@
 namespace attnscope::studio {
 
 QString aboutHtml() {
-    QString html = QStringLiteral("<h2>AttnScope %1</h2><p>A studio for attention analysis: sinks, retrieval "
-                                  "heads, layer similarity, sparsity masks and gaze scanpaths, computed inside "
-                                  "instrumented attention kernels.</p><table>")
-                       .arg(QStringLiteral(ATTNSCOPE_VERSION_STRING));
+    QString html =
+        QStringLiteral("<h2>AttnScope %1</h2><p>A studio for attention analysis: sinks, retrieval "
+                       "heads, layer similarity, sparsity masks and gaze scanpaths, computed inside "
+                       "instrumented attention kernels.</p><table>")
+            .arg(QStringLiteral(ATTNSCOPE_VERSION_STRING));
     auto row = [&html](const QString& key, const QString& value) {
-        html += QStringLiteral("<tr><td><b>%1</b>&nbsp;&nbsp;</td><td>%2</td></tr>").arg(key, value.toHtmlEscaped());
+        html += QStringLiteral("<tr><td><b>%1</b>&nbsp;&nbsp;</td><td>%2</td></tr>")
+                    .arg(key, value.toHtmlEscaped());
     };
     row(QStringLiteral("Build"), QStringLiteral(ATTNSCOPE_BUILD_TYPE ", " ATTNSCOPE_COMPILER));
     row(QStringLiteral("Qt"), QString::fromLatin1(qVersion()));
@@ -27,8 +29,9 @@ QString aboutHtml() {
     auto environment = runtime::queryEnvironment();
     if (environment) {
         row(QStringLiteral("LibTorch"), QString::fromStdString(environment->torchVersion));
-        row(QStringLiteral("BLAS"), QString::fromStdString(environment->blasLibrary) +
-                                        (environment->referenceBlas ? QStringLiteral(" (reference: slow)") : QString()));
+        row(QStringLiteral("BLAS"),
+            QString::fromStdString(environment->blasLibrary) +
+                (environment->referenceBlas ? QStringLiteral(" (reference: slow)") : QString()));
         for (const auto& backend : environment->backends)
             row(QStringLiteral("Backend ") + QString::fromStdString(backend.name),
                 (backend.available ? QStringLiteral("available") : QStringLiteral("unavailable")) +

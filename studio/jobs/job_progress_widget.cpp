@@ -34,12 +34,13 @@ JobProgressWidget::JobProgressWidget(JobTracker* tracker, QWidget* parent)
         m_cancel->setEnabled(true);
         setVisible(true);
     });
-    connect(tracker, &JobTracker::progressChanged, this, [this](quint64, float fraction, const QString& stage) {
-        m_bar->setValue(static_cast<int>(fraction * 1000.0f));
-        m_bar->setToolTip(stage);
-        if (!stage.isEmpty())
-            m_label->setText(m_tracker->title() + QStringLiteral(": ") + stage);
-    });
+    connect(tracker, &JobTracker::progressChanged, this,
+            [this](quint64, float fraction, const QString& stage) {
+                m_bar->setValue(static_cast<int>(fraction * 1000.0f));
+                m_bar->setToolTip(stage);
+                if (!stage.isEmpty())
+                    m_label->setText(m_tracker->title() + QStringLiteral(": ") + stage);
+            });
     connect(tracker, &JobTracker::stateChanged, this, [this](JobState state) {
         if (state == JobState::Cancelling) {
             m_label->setText(m_tracker->title() + tr(": cancelling…"));

@@ -38,7 +38,9 @@ JobTracker::~JobTracker() {
     m_pool.waitForDone();
 }
 
-void JobTracker::waitForIdle() { m_pool.waitForDone(); }
+void JobTracker::waitForIdle() {
+    m_pool.waitForDone();
+}
 
 void JobTracker::setState(JobState state) {
     if (m_state == state)
@@ -86,7 +88,8 @@ quint64 JobTracker::start(const QString& title, JobWork work, std::function<void
             status = Status::internal("unexpected exception");
         }
         QMetaObject::invokeMethod(
-            self.data(), [self, id, status, onDone] {
+            self.data(),
+            [self, id, status, onDone] {
                 if (self)
                     self->complete(id, status, onDone);
             },
@@ -102,11 +105,12 @@ void JobTracker::cancel() {
     setState(JobState::Cancelling);
 }
 
-void JobTracker::complete(quint64 id, const Status& status, const std::function<void(const Status&)>& onDone) {
+void JobTracker::complete(quint64 id, const Status& status,
+                          const std::function<void(const Status&)>& onDone) {
     if (id != m_currentId)
         return; // superseded: its result is stale
-    const JobState outcome = status.isOk()            ? JobState::Completed
-                           : status.isCancelled()   ? JobState::Cancelled
+    const JobState outcome = status.isOk()          ? JobState::Completed
+                             : status.isCancelled() ? JobState::Cancelled
                                                     : JobState::Failed;
     setState(outcome);
     if (onDone)

@@ -18,7 +18,8 @@ LogPanel::LogPanel(QWidget* parent) : QPlainTextEdit(parent) {
         const QString component = QString::fromStdString(record.component);
         const QString message = QString::fromStdString(record.message);
         QMetaObject::invokeMethod(
-            self.data(), [self, level, component, message] {
+            self.data(),
+            [self, level, component, message] {
                 if (self)
                     self->appendRecord(level, component, message);
             },
@@ -26,11 +27,14 @@ LogPanel::LogPanel(QWidget* parent) : QPlainTextEdit(parent) {
     });
 }
 
-LogPanel::~LogPanel() { log::removeSink(m_sink); }
+LogPanel::~LogPanel() {
+    log::removeSink(m_sink);
+}
 
 void LogPanel::appendRecord(const QString& level, const QString& component, const QString& message) {
-    appendPlainText(QStringLiteral("%1 [%2] %3: %4")
-                        .arg(QTime::currentTime().toString(QStringLiteral("HH:mm:ss")), level, component, message));
+    appendPlainText(
+        QStringLiteral("%1 [%2] %3: %4")
+            .arg(QTime::currentTime().toString(QStringLiteral("HH:mm:ss")), level, component, message));
 }
 
 } // namespace attnscope::studio

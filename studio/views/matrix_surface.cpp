@@ -22,8 +22,11 @@ namespace {
 
 /// Five anchors of matplotlib's viridis, interpolated linearly (perceptually ordered, colour-blind safe).
 vtkSmartPointer<vtkLookupTable> viridis(double minimum, double maximum) {
-    static const double anchors[5][3] = {
-        {0.267, 0.005, 0.329}, {0.230, 0.322, 0.546}, {0.128, 0.567, 0.551}, {0.369, 0.789, 0.383}, {0.993, 0.906, 0.144}};
+    static const double anchors[5][3] = {{0.267, 0.005, 0.329},
+                                         {0.230, 0.322, 0.546},
+                                         {0.128, 0.567, 0.551},
+                                         {0.369, 0.789, 0.383},
+                                         {0.993, 0.906, 0.144}};
     auto table = vtkSmartPointer<vtkLookupTable>::New();
     const int entries = 256;
     table->SetNumberOfTableValues(entries);

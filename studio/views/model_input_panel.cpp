@@ -42,8 +42,9 @@ ModelInputPanel::ModelInputPanel(QWidget* parent)
     connect(openText, &QPushButton::clicked, this, &ModelInputPanel::openTextRequested);
     connect(m_input, &QPlainTextEdit::textChanged, this, [this] {
         const QString text = m_input->toPlainText();
-        m_inputStats->setText(tr("%n character(s)", nullptr, static_cast<int>(text.size())) +
-                              tr(", %n line(s)", nullptr, text.isEmpty() ? 0 : static_cast<int>(text.count(u'\n') + 1)));
+        m_inputStats->setText(
+            tr("%n character(s)", nullptr, static_cast<int>(text.size())) +
+            tr(", %n line(s)", nullptr, text.isEmpty() ? 0 : static_cast<int>(text.count(u'\n') + 1)));
     });
 }
 
@@ -59,7 +60,11 @@ void ModelInputPanel::showModelError(const QString& message) {
     m_summary->setText(message);
 }
 
-QString ModelInputPanel::inputText() const { return m_input->toPlainText(); }
-void ModelInputPanel::setInputText(const QString& text) { m_input->setPlainText(text); }
+QString ModelInputPanel::inputText() const {
+    return m_input->toPlainText();
+}
+void ModelInputPanel::setInputText(const QString& text) {
+    m_input->setPlainText(text);
+}
 
 } // namespace attnscope::studio

@@ -28,7 +28,8 @@ void PropertiesPanel::showGroup(const QString& title, const QList<QPair<QString,
 void PropertiesPanel::showEnvironment() {
     auto environment = runtime::queryEnvironment();
     if (!environment) {
-        showGroup(tr("Environment"), {{tr("error"), QString::fromStdString(environment.status().toString())}});
+        showGroup(tr("Environment"),
+                  {{tr("error"), QString::fromStdString(environment.status().toString())}});
         return;
     }
     QList<QPair<QString, QString>> rows{

@@ -13,7 +13,8 @@
 
 namespace attnscope::studio {
 
-SurfaceView::SurfaceView(QWidget* parent) : QWidget(parent), m_caption(new QLabel(this)), m_view(new VtkView(this)) {
+SurfaceView::SurfaceView(QWidget* parent)
+    : QWidget(parent), m_caption(new QLabel(this)), m_view(new VtkView(this)) {
     auto* layout = new QVBoxLayout(this);
     layout->setContentsMargins(4, 4, 4, 4);
     m_caption->setWordWrap(true);

@@ -34,7 +34,9 @@ VtkView::~VtkView() {
     doneCurrent();
 }
 
-vtkRenderer* VtkView::renderer() const { return m_renderer; }
+vtkRenderer* VtkView::renderer() const {
+    return m_renderer;
+}
 
 void VtkView::setBackground(const QColor& color) {
     m_renderer->SetBackground(color.redF(), color.greenF(), color.blueF());
@@ -82,10 +84,9 @@ void VtkView::paintGL() {
 void VtkView::forwardMouse(QMouseEvent* event, unsigned long vtkEvent) {
     const qreal ratio = devicePixelRatioF();
     const QPointF position = event->position();
-    m_interactor->SetEventInformationFlipY(static_cast<int>(position.x() * ratio),
-                                           static_cast<int>(position.y() * ratio),
-                                           (event->modifiers() & Qt::ControlModifier) ? 1 : 0,
-                                           (event->modifiers() & Qt::ShiftModifier) ? 1 : 0);
+    m_interactor->SetEventInformationFlipY(
+        static_cast<int>(position.x() * ratio), static_cast<int>(position.y() * ratio),
+        (event->modifiers() & Qt::ControlModifier) ? 1 : 0, (event->modifiers() & Qt::ShiftModifier) ? 1 : 0);
     m_interactor->InvokeEvent(vtkEvent, event);
     update();
 }
@@ -122,7 +123,9 @@ void VtkView::mouseReleaseEvent(QMouseEvent* event) {
     }
 }
 
-void VtkView::mouseMoveEvent(QMouseEvent* event) { forwardMouse(event, vtkCommand::MouseMoveEvent); }
+void VtkView::mouseMoveEvent(QMouseEvent* event) {
+    forwardMouse(event, vtkCommand::MouseMoveEvent);
+}
 
 void VtkView::wheelEvent(QWheelEvent* event) {
     const qreal ratio = devicePixelRatioF();

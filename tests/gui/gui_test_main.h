@@ -11,13 +11,13 @@
 
 /// Like QTEST_MAIN, but sets the OpenGL surface format before QApplication (VTK needs 3.2 core) and
 /// points QSettings at a throw-away test location so tests never touch the user's settings.
-#define ATTNSCOPE_GUI_TEST_MAIN(TestClass)                                                               \
-    int main(int argc, char** argv) {                                                                    \
-        attnscope::studio::prepareApplication();                                                        \
-        QApplication app(argc, argv);                                                                    \
-        QStandardPaths::setTestModeEnabled(true);                                                        \
-        attnscope::studio::configureApplication(app);                                                   \
-        QSettings().clear();                                                                             \
-        TestClass test;                                                                                  \
-        return QTest::qExec(&test, argc, argv);                                                          \
+#define ATTNSCOPE_GUI_TEST_MAIN(TestClass)                                                                   \
+    int main(int argc, char** argv) {                                                                        \
+        attnscope::studio::prepareApplication();                                                             \
+        QApplication app(argc, argv);                                                                        \
+        QStandardPaths::setTestModeEnabled(true);                                                            \
+        attnscope::studio::configureApplication(app);                                                        \
+        QSettings().clear();                                                                                 \
+        TestClass test;                                                                                      \
+        return QTest::qExec(&test, argc, argv);                                                              \
     }

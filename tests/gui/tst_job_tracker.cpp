@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // JobTracker: progress reaches the GUI thread, cancel works, superseded results are dropped.
-#include "gui_test_main.h"
 #include "attnscope/core/expected.h"
+#include "gui_test_main.h"
 #include "jobs/job_tracker.h"
 
 #include <QSignalSpy>
@@ -84,12 +84,14 @@ private Q_SLOTS:
     void failureAndExceptionsBecomeFailed() {
         JobTracker tracker;
         QSignalSpy finished(&tracker, &JobTracker::finished);
-        tracker.start(QStringLiteral("fails"), [](const Progress&) { return Status::ioError("disk gone").inFile("a.bin"); });
+        tracker.start(QStringLiteral("fails"),
+                      [](const Progress&) { return Status::ioError("disk gone").inFile("a.bin"); });
         QVERIFY(finished.wait(10000));
         QCOMPARE(tracker.state(), JobState::Failed);
         QCOMPARE(finished.last().at(2).toString(), QStringLiteral("a.bin: disk gone"));
 
-        tracker.start(QStringLiteral("throws"), [](const Progress&) -> Status { throw std::runtime_error("bug"); });
+        tracker.start(QStringLiteral("throws"),
+                      [](const Progress&) -> Status { throw std::runtime_error("bug"); });
         QVERIFY(finished.wait(10000));
         QCOMPARE(tracker.state(), JobState::Failed);
         QVERIFY(finished.last().at(2).toString().contains(QStringLiteral("bug")));

@@ -25,7 +25,9 @@ using namespace attnscope::studio;
 
 namespace {
 
-QAction* findAction(QWidget* window, const char* name) { return window->findChild<QAction*>(QString::fromLatin1(name)); }
+QAction* findAction(QWidget* window, const char* name) {
+    return window->findChild<QAction*>(QString::fromLatin1(name));
+}
 
 QByteArray fileStart(const QString& path, int bytes) {
     QFile file(path);
@@ -56,8 +58,8 @@ private Q_SLOTS:
         QStringList menus;
         for (QAction* action : window.menuBar()->actions())
             menus << action->menu()->objectName();
-        QCOMPARE(menus, (QStringList{QStringLiteral("fileMenu"), QStringLiteral("viewMenu"), QStringLiteral("toolsMenu"),
-                                     QStringLiteral("helpMenu")}));
+        QCOMPARE(menus, (QStringList{QStringLiteral("fileMenu"), QStringLiteral("viewMenu"),
+                                     QStringLiteral("toolsMenu"), QStringLiteral("helpMenu")}));
         QCOMPARE(findAction(&window, "openModelAction")->shortcut(), QKeySequence(QKeySequence::Open));
         QCOMPARE(findAction(&window, "exportViewAction")->shortcut(), QKeySequence(QStringLiteral("Ctrl+E")));
         QCOMPARE(findAction(&window, "cancelJobAction")->shortcut(), QKeySequence(Qt::Key_Escape));
@@ -129,7 +131,9 @@ private Q_SLOTS:
         QVERIFY(!window.openModel(junk));
         QVERIFY(window.modelPanel()->modelSummaryLabel()->text().contains(junk));
         QVERIFY(StudioSettings().recentModels().isEmpty());
-        QVERIFY(window.findChild<QLabel*>(QStringLiteral("statusLabel"))->text().contains(QStringLiteral("Could not open")));
+        QVERIFY(window.findChild<QLabel*>(QStringLiteral("statusLabel"))
+                    ->text()
+                    .contains(QStringLiteral("Could not open")));
     }
 
     void loadsInputText() {
@@ -141,7 +145,8 @@ private Q_SLOTS:
         file.close();
         MainWindow window;
         QVERIFY(window.loadInputText(path));
-        QCOMPARE(window.modelPanel()->inputText(), QStringLiteral("The quick brown fox\njumps over the lazy dog."));
+        QCOMPARE(window.modelPanel()->inputText(),
+                 QStringLiteral("The quick brown fox\njumps over the lazy dog."));
         QVERIFY(!window.loadInputText(dir.filePath(QStringLiteral("missing.txt"))));
     }
 
@@ -189,7 +194,9 @@ private Q_SLOTS:
         QTest::mouseClick(progress->cancelButton(), Qt::LeftButton);
         QVERIFY(finished.wait(60000));
         QCOMPARE(window.jobs()->state(), JobState::Cancelled);
-        QVERIFY(window.findChild<QLabel*>(QStringLiteral("statusLabel"))->text().contains(QStringLiteral("cancelled")));
+        QVERIFY(window.findChild<QLabel*>(QStringLiteral("statusLabel"))
+                    ->text()
+                    .contains(QStringLiteral("cancelled")));
         QVERIFY(!findAction(&window, "cancelJobAction")->isEnabled());
     }
 };

@@ -19,11 +19,14 @@ using attnscope::studio::VtkView;
 namespace {
 
 bool closeTo(QRgb pixel, const QColor& expected, int tolerance = 3) {
-    return std::abs(qRed(pixel) - expected.red()) <= tolerance && std::abs(qGreen(pixel) - expected.green()) <= tolerance &&
+    return std::abs(qRed(pixel) - expected.red()) <= tolerance &&
+           std::abs(qGreen(pixel) - expected.green()) <= tolerance &&
            std::abs(qBlue(pixel) - expected.blue()) <= tolerance;
 }
 
-bool isBlack(QRgb pixel) { return qRed(pixel) < 8 && qGreen(pixel) < 8 && qBlue(pixel) < 8; }
+bool isBlack(QRgb pixel) {
+    return qRed(pixel) < 8 && qGreen(pixel) < 8 && qBlue(pixel) < 8;
+}
 
 } // namespace
 
@@ -55,8 +58,9 @@ private Q_SLOTS:
         QCOMPARE(image.width(), static_cast<int>(400 * view.devicePixelRatioF()));
 
         const QRgb corner = image.pixel(2, 2);
-        QVERIFY2(closeTo(corner, background),
-                 qPrintable(QStringLiteral("corner pixel %1 is not the background").arg(QColor(corner).name())));
+        QVERIFY2(
+            closeTo(corner, background),
+            qPrintable(QStringLiteral("corner pixel %1 is not the background").arg(QColor(corner).name())));
         const QRgb centre = image.pixel(image.width() / 2, image.height() / 2);
         QVERIFY2(!isBlack(centre), "the centre is black: VTK rendered nothing");
         QVERIFY2(!closeTo(centre, background, 20), "the centre shows background: the sphere is missing");
@@ -68,7 +72,8 @@ private Q_SLOTS:
         VtkView view;
         view.resize(320, 240);
         view.setBackground(Qt::black);
-        auto surface = attnscope::studio::makeMatrixSurface(attnscope::studio::recencyAttentionExample(16, 0.3), 4.0);
+        auto surface =
+            attnscope::studio::makeMatrixSurface(attnscope::studio::recencyAttentionExample(16, 0.3), 4.0);
         view.renderer()->AddActor(surface);
         view.resetCamera();
         view.show();
@@ -81,7 +86,8 @@ private Q_SLOTS:
             for (int x = 0; x < image.width(); x += 4)
                 covered += isBlack(image.pixel(x, y)) ? 0 : 1;
         const int samples = (image.width() / 4) * (image.height() / 4);
-        QVERIFY2(covered > samples / 10, qPrintable(QStringLiteral("only %1 of %2 samples covered").arg(covered).arg(samples)));
+        QVERIFY2(covered > samples / 10,
+                 qPrintable(QStringLiteral("only %1 of %2 samples covered").arg(covered).arg(samples)));
     }
 
     void recencyExampleRowsAreDistributions() {

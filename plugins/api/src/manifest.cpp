@@ -47,7 +47,8 @@ Status readStringList(const Json& object, const char* key, std::vector<std::stri
             .atField(key);
     for (std::size_t i = 0; i < it->size(); ++i) {
         if (!(*it)[i].is_string())
-            return Status::parseError("expected a string").atField(std::string(key) + "[" + std::to_string(i) + "]");
+            return Status::parseError("expected a string")
+                .atField(std::string(key) + "[" + std::to_string(i) + "]");
         out.push_back((*it)[i].get<std::string>());
     }
     return Status::ok();
@@ -107,8 +108,8 @@ Status checkDefault(const ParameterSpec& spec, const Json& value) {
             return Status::parseError("expected a string default for a string parameter");
         return Status::ok();
     case ParameterType::Enum:
-        if (!value.is_string() ||
-            std::find(spec.choices.begin(), spec.choices.end(), value.get<std::string>()) == spec.choices.end())
+        if (!value.is_string() || std::find(spec.choices.begin(), spec.choices.end(),
+                                            value.get<std::string>()) == spec.choices.end())
             return Status::parseError("the default must be one of the parameter's choices");
         return Status::ok();
     }
@@ -134,7 +135,8 @@ Status parseParameter(const Json& entry, ParameterSpec& spec) {
             known = true;
         }
     if (!known)
-        return Status::parseError("unknown type '" + type + "' (bool, int, float, string, enum)").atField("type");
+        return Status::parseError("unknown type '" + type + "' (bool, int, float, string, enum)")
+            .atField("type");
     ATTNSCOPE_TRY(readString(entry, "description", false, spec.description));
     ATTNSCOPE_TRY(readNumber(entry, "minimum", spec.minimum));
     ATTNSCOPE_TRY(readNumber(entry, "maximum", spec.maximum));
@@ -163,7 +165,8 @@ Status parseManifestObject(const Json& root, Manifest& manifest) {
     manifest.compatVersion = manifest.version;
     ATTNSCOPE_TRY(readString(root, "compat_version", false, manifest.compatVersion));
     if (!validVersion(manifest.compatVersion))
-        return Status::parseError("'" + manifest.compatVersion + "' is not MAJOR.MINOR.PATCH").atField("compat_version");
+        return Status::parseError("'" + manifest.compatVersion + "' is not MAJOR.MINOR.PATCH")
+            .atField("compat_version");
 
     std::string family;
     ATTNSCOPE_TRY(readString(root, "family", true, family));
@@ -192,7 +195,8 @@ Status parseManifestObject(const Json& root, Manifest& manifest) {
             .atField("parameters");
     for (std::size_t i = 0; i < parameters->size(); ++i) {
         ParameterSpec spec;
-        ATTNSCOPE_TRY(parseParameter((*parameters)[i], spec).atField("parameters[" + std::to_string(i) + "]"));
+        ATTNSCOPE_TRY(
+            parseParameter((*parameters)[i], spec).atField("parameters[" + std::to_string(i) + "]"));
         for (const ParameterSpec& earlier : manifest.parameters)
             if (earlier.name == spec.name)
                 return Status::parseError("duplicate parameter name '" + spec.name + "'")

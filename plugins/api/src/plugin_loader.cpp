@@ -18,7 +18,9 @@ LoadedPlugin::~LoadedPlugin() {
         dlclose(m_handle);
 }
 
-void* LoadedPlugin::symbol(const char* name) const { return dlsym(m_handle, name); }
+void* LoadedPlugin::symbol(const char* name) const {
+    return dlsym(m_handle, name);
+}
 
 Expected<std::shared_ptr<LoadedPlugin>> loadPlugin(const std::string& path) {
     std::error_code error;

@@ -2,7 +2,9 @@
 /* Test fixture: a minimal valid plugin (ABI and manifest only). */
 #include "attnscope/plugin/attnscope_plugin.h"
 
-ATTNSCOPE_PLUGIN_EXPORT uint32_t attnscope_plugin_abi_version(void) { return ATTNSCOPE_PLUGIN_ABI_VERSION; }
+ATTNSCOPE_PLUGIN_EXPORT uint32_t attnscope_plugin_abi_version(void) {
+    return ATTNSCOPE_PLUGIN_ABI_VERSION;
+}
 
 ATTNSCOPE_PLUGIN_EXPORT const char* attnscope_plugin_manifest(void) {
     return "{\"id\": \"test.good\", \"version\": \"1.2.3\", \"family\": \"calibration\","

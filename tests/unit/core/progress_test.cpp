@@ -13,8 +13,12 @@ using attnscope::Progress;
 TEST(Progress, SubRangesMapIntoTheParentRange) {
     std::vector<float> seen;
     std::vector<std::string> stages;
-    Progress root([&](float f, std::string_view stage) { seen.push_back(f); stages.emplace_back(stage); },
-                  CancelToken{});
+    Progress root(
+        [&](float f, std::string_view stage) {
+            seen.push_back(f);
+            stages.emplace_back(stage);
+        },
+        CancelToken{});
     Progress loading = root.subRange(0.2f, 0.6f, "loading");
     Progress tensors = loading.subRange(0.5f, 1.0f);
     ASSERT_TRUE(loading.update(0.0f).isOk());

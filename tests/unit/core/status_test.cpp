@@ -13,7 +13,8 @@ TEST(Status, DefaultIsOk) {
 }
 
 TEST(Status, MessageNamesFileAndField) {
-    Status status = Status::parseError("expected 7 int32 values, got 5").inFile("model.bin").atField("header");
+    Status status =
+        Status::parseError("expected 7 int32 values, got 5").inFile("model.bin").atField("header");
     EXPECT_FALSE(status.isOk());
     EXPECT_EQ(status.code(), StatusCode::ParseError);
     EXPECT_EQ(status.toString(), "model.bin: header: expected 7 int32 values, got 5");

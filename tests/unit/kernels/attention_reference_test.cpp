@@ -61,7 +61,8 @@ Stored store(const std::vector<float>& values, DType dtype) {
 void runAndCompare(const AttentionDims& dims, DType dtype, double tolerance) {
     const int B = dims.batch, D = dims.headDim;
     test::DenseInputs inputs{
-        test::exactlyRepresentableRandom(static_cast<std::size_t>(B) * dims.queryHeads * dims.queryLength * D, 1),
+        test::exactlyRepresentableRandom(static_cast<std::size_t>(B) * dims.queryHeads * dims.queryLength * D,
+                                         1),
         test::exactlyRepresentableRandom(static_cast<std::size_t>(B) * dims.kvHeads * dims.keyLength * D, 2),
         test::exactlyRepresentableRandom(static_cast<std::size_t>(B) * dims.kvHeads * dims.keyLength * D, 3)};
     const Stored q = store(inputs.q, dtype), k = store(inputs.k, dtype), v = store(inputs.v, dtype);
@@ -72,20 +73,22 @@ void runAndCompare(const AttentionDims& dims, DType dtype, double tolerance) {
                                  static_cast<int64_t>(dims.queryLength) * D, D, 1}};
     kernels::ProbeRequest request{true, true};
     kernels::ProbeResult result;
-    kernels::KernelStatus status = kernels::attention(dims, q.view(dtype, dims.queryHeads, dims.queryLength, D),
-                                                      k.view(dtype, dims.kvHeads, dims.keyLength, D),
-                                                      v.view(dtype, dims.kvHeads, dims.keyLength, D), outView,
-                                                      request, result);
+    kernels::KernelStatus status =
+        kernels::attention(dims, q.view(dtype, dims.queryHeads, dims.queryLength, D),
+                           k.view(dtype, dims.kvHeads, dims.keyLength, D),
+                           v.view(dtype, dims.kvHeads, dims.keyLength, D), outView, request, result);
     ASSERT_TRUE(status.ok()) << status.message;
 
     const test::DenseReference ref = test::denseAttention(dims, inputs);
     ASSERT_EQ(result.rowLogSumExp.size(), ref.lse.size());
     for (std::size_t row = 0; row < ref.lse.size(); ++row) {
         if (std::isinf(ref.lse[row])) {
-            EXPECT_TRUE(std::isinf(result.rowLogSumExp[row]) && result.rowLogSumExp[row] < 0) << "row " << row;
+            EXPECT_TRUE(std::isinf(result.rowLogSumExp[row]) && result.rowLogSumExp[row] < 0)
+                << "row " << row;
             continue;
         }
-        EXPECT_NEAR(result.rowLogSumExp[row], ref.lse[row], tolerance * std::max(1.0, std::fabs(ref.lse[row])))
+        EXPECT_NEAR(result.rowLogSumExp[row], ref.lse[row],
+                    tolerance * std::max(1.0, std::fabs(ref.lse[row])))
             << "lse row " << row;
         EXPECT_NEAR(result.rowEntropy[row], ref.entropy[row], tolerance * std::max(1.0, ref.entropy[row]))
             << "entropy row " << row;

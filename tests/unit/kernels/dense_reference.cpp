@@ -32,7 +32,8 @@ DenseReference denseAttention(const kernels::AttentionDims& dims, const DenseInp
                         continue;
                     double dot = 0;
                     for (int c = 0; c < D; ++c)
-                        dot += static_cast<double>(in.q[((static_cast<std::size_t>(b) * Hq + h) * M + i) * D + c]) *
+                        dot += static_cast<double>(
+                                   in.q[((static_cast<std::size_t>(b) * Hq + h) * M + i) * D + c]) *
                                in.k[((static_cast<std::size_t>(b) * Hkv + kvh) * N + j) * D + c];
                     logits[j] = dot * scale;
                     maxLogit = std::max(maxLogit, logits[j]);
@@ -54,7 +55,8 @@ DenseReference denseAttention(const kernels::AttentionDims& dims, const DenseInp
                     if (p > 0)
                         entropy -= p * std::log(p);
                     for (int c = 0; c < D; ++c)
-                        ref.out[row * D + c] += p * in.v[((static_cast<std::size_t>(b) * Hkv + kvh) * N + j) * D + c];
+                        ref.out[row * D + c] +=
+                            p * in.v[((static_cast<std::size_t>(b) * Hkv + kvh) * N + j) * D + c];
                 }
                 ref.entropy[row] = entropy;
             }

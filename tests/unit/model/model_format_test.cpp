@@ -16,9 +16,10 @@ namespace {
 class ModelFormatTest : public ::testing::Test {
 protected:
     void SetUp() override {
-        m_dir = fs::temp_directory_path() /
-                ("attnscope_model_format_" + std::to_string(::testing::UnitTest::GetInstance()->random_seed()) + "_" +
-                 ::testing::UnitTest::GetInstance()->current_test_info()->name());
+        m_dir =
+            fs::temp_directory_path() /
+            ("attnscope_model_format_" + std::to_string(::testing::UnitTest::GetInstance()->random_seed()) +
+             "_" + ::testing::UnitTest::GetInstance()->current_test_info()->name());
         fs::remove_all(m_dir);
         fs::create_directories(m_dir);
     }
@@ -27,7 +28,8 @@ protected:
     std::string write(const std::string& name, const std::vector<unsigned char>& bytes) {
         const fs::path path = m_dir / name;
         fs::create_directories(path.parent_path());
-        std::ofstream(path, std::ios::binary).write(reinterpret_cast<const char*>(bytes.data()), bytes.size());
+        std::ofstream(path, std::ios::binary)
+            .write(reinterpret_cast<const char*>(bytes.data()), bytes.size());
         return path.string();
     }
 
@@ -53,7 +55,8 @@ protected:
         for (int32_t value : {dim, hidden, layers, heads, kvHeads, vocab, seqLen})
             append(bytes, value);
         const int64_t kvDim = kvHeads * (dim / heads), v = std::abs(vocab);
-        const int64_t floats = v * dim + layers * (2 * dim + 2 * dim * dim + 2 * dim * kvDim + 3 * dim * hidden) + dim +
+        const int64_t floats = v * dim +
+                               layers * (2 * dim + 2 * dim * dim + 2 * dim * kvDim + 3 * dim * hidden) + dim +
                                seqLen * (dim / heads) + (vocab > 0 ? 0 : v * dim);
         bytes.resize(bytes.size() + 4 * floats - dropBytes, 0);
         return bytes;

@@ -9,7 +9,9 @@
 using namespace attnscope;
 
 namespace {
-std::string fixture(const char* name) { return std::string(ATTNSCOPE_TEST_PLUGIN_DIR) + "/" + name + ".so"; }
+std::string fixture(const char* name) {
+    return std::string(ATTNSCOPE_TEST_PLUGIN_DIR) + "/" + name + ".so";
+}
 } // namespace
 
 TEST(PluginLoader, LoadsAValidPlugin) {

@@ -25,10 +25,12 @@ TEST(KernelSelfCheck, PassesAndReportsEveryLength) {
 TEST(KernelSelfCheck, StopsWhenCancelled) {
     CancelToken token;
     int calls = 0;
-    Progress progress([&](float, std::string_view) {
-        if (++calls == 2)
-            token.requestCancel();
-    }, token);
+    Progress progress(
+        [&](float, std::string_view) {
+            if (++calls == 2)
+                token.requestCancel();
+        },
+        token);
     runtime::SelfCheckOptions options;
     options.lengths = {32, 32, 32};
     auto rows = runtime::runKernelSelfCheck(options, progress);

@@ -62,19 +62,19 @@ private:
 #define ATTNSCOPE_CONCAT(a, b) ATTNSCOPE_CONCAT_INNER(a, b)
 
 /// Returns the Status from the enclosing function when `expr` (a Status) failed.
-#define ATTNSCOPE_TRY(expr)                                                                              \
-    do {                                                                                                 \
-        ::attnscope::Status attnscope_try_status_ = (expr);                                              \
-        if (!attnscope_try_status_.isOk())                                                               \
-            return attnscope_try_status_;                                                                \
+#define ATTNSCOPE_TRY(expr)                                                                                  \
+    do {                                                                                                     \
+        ::attnscope::Status attnscope_try_status_ = (expr);                                                  \
+        if (!attnscope_try_status_.isOk())                                                                   \
+            return attnscope_try_status_;                                                                    \
     } while (0)
 
-#define ATTNSCOPE_ASSIGN_OR_RETURN_IMPL(tmp, lhs, expr)                                                  \
-    auto tmp = (expr);                                                                                   \
-    if (!tmp.hasValue())                                                                                 \
-        return std::move(tmp).status();                                                                  \
+#define ATTNSCOPE_ASSIGN_OR_RETURN_IMPL(tmp, lhs, expr)                                                      \
+    auto tmp = (expr);                                                                                       \
+    if (!tmp.hasValue())                                                                                     \
+        return std::move(tmp).status();                                                                      \
     lhs = std::move(tmp).value()
 
 /// `ATTNSCOPE_ASSIGN_OR_RETURN(auto header, readHeader(file));` — unwraps or propagates the error.
-#define ATTNSCOPE_ASSIGN_OR_RETURN(lhs, expr)                                                            \
+#define ATTNSCOPE_ASSIGN_OR_RETURN(lhs, expr)                                                                \
     ATTNSCOPE_ASSIGN_OR_RETURN_IMPL(ATTNSCOPE_CONCAT(attnscope_expected_, __LINE__), lhs, expr)

@@ -39,9 +39,17 @@ Level minimumLevel();
 
 void write(Level level, std::string_view component, std::string_view message);
 
-inline void debug(std::string_view component, std::string_view message) { write(Level::Debug, component, message); }
-inline void info(std::string_view component, std::string_view message) { write(Level::Info, component, message); }
-inline void warning(std::string_view component, std::string_view message) { write(Level::Warning, component, message); }
-inline void error(std::string_view component, std::string_view message) { write(Level::Error, component, message); }
+inline void debug(std::string_view component, std::string_view message) {
+    write(Level::Debug, component, message);
+}
+inline void info(std::string_view component, std::string_view message) {
+    write(Level::Info, component, message);
+}
+inline void warning(std::string_view component, std::string_view message) {
+    write(Level::Warning, component, message);
+}
+inline void error(std::string_view component, std::string_view message) {
+    write(Level::Error, component, message);
+}
 
 } // namespace attnscope::log

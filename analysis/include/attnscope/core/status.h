@@ -35,13 +35,23 @@ public:
 
     static Status ok() { return {}; }
     static Status error(StatusCode code, std::string message);
-    static Status invalidArgument(std::string message) { return error(StatusCode::InvalidArgument, std::move(message)); }
+    static Status invalidArgument(std::string message) {
+        return error(StatusCode::InvalidArgument, std::move(message));
+    }
     static Status notFound(std::string message) { return error(StatusCode::NotFound, std::move(message)); }
     static Status ioError(std::string message) { return error(StatusCode::IoError, std::move(message)); }
-    static Status parseError(std::string message) { return error(StatusCode::ParseError, std::move(message)); }
-    static Status unsupported(std::string message) { return error(StatusCode::Unsupported, std::move(message)); }
-    static Status outOfMemory(std::string message) { return error(StatusCode::OutOfMemory, std::move(message)); }
-    static Status cancelled(std::string message = "cancelled by the user") { return error(StatusCode::Cancelled, std::move(message)); }
+    static Status parseError(std::string message) {
+        return error(StatusCode::ParseError, std::move(message));
+    }
+    static Status unsupported(std::string message) {
+        return error(StatusCode::Unsupported, std::move(message));
+    }
+    static Status outOfMemory(std::string message) {
+        return error(StatusCode::OutOfMemory, std::move(message));
+    }
+    static Status cancelled(std::string message = "cancelled by the user") {
+        return error(StatusCode::Cancelled, std::move(message));
+    }
     static Status internal(std::string message) { return error(StatusCode::Internal, std::move(message)); }
 
     bool isOk() const { return m_code == StatusCode::Ok; }

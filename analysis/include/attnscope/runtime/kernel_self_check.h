@@ -12,8 +12,8 @@ namespace attnscope::runtime {
 /// One measured length.
 struct SelfCheckRow {
     int length = 0;
-    double seconds = 0.0;    ///< wall time of the attention calls at this length
-    double gflops = 0.0;     ///< FlashAttention convention: 4 N^2 d per head, halved for causal
+    double seconds = 0.0;     ///< wall time of the attention calls at this length
+    double gflops = 0.0;      ///< FlashAttention convention: 4 N^2 d per head, halved for causal
     double maxLseError = 0.0; ///< largest |LSE - double-precision LSE| over the sampled rows
 };
 
@@ -30,6 +30,7 @@ struct SelfCheckOptions {
 /// Runs causal attention on random data at each length, head by head (so cancellation is prompt),
 /// and recomputes the LSE of sampled rows in double precision. Fails with the row and error when the
 /// kernel disagrees; returns Status::cancelled() when the progress token is cancelled.
-Expected<std::vector<SelfCheckRow>> runKernelSelfCheck(const SelfCheckOptions& options, const Progress& progress);
+Expected<std::vector<SelfCheckRow>> runKernelSelfCheck(const SelfCheckOptions& options,
+                                                       const Progress& progress);
 
 } // namespace attnscope::runtime

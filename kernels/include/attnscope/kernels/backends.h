@@ -12,10 +12,10 @@ namespace attnscope::kernels {
 /// One backend as seen at run time.
 struct BackendInfo {
     Backend backend = Backend::Cpu;
-    std::string name;    ///< "cpu" or "cuda"
-    bool compiled = false; ///< built into this binary
+    std::string name;       ///< "cpu" or "cuda"
+    bool compiled = false;  ///< built into this binary
     bool available = false; ///< usable now (for CUDA: a device answered)
-    std::string detail;  ///< CPU features, or device names, or why it is unavailable
+    std::string detail;     ///< CPU features, or device names, or why it is unavailable
 };
 
 /// Instruction-set extensions of the running CPU that the kernels can use.

@@ -32,8 +32,8 @@ struct ParameterSpec {
 
 /// A parsed, validated manifest.
 struct Manifest {
-    std::string id;           ///< reverse-DNS-like identifier, [a-z0-9._-]+
-    std::string version;      ///< semantic version of the plugin
+    std::string id;            ///< reverse-DNS-like identifier, [a-z0-9._-]+
+    std::string version;       ///< semantic version of the plugin
     std::string compatVersion; ///< oldest version whose stored runs this one reproduces
     Family family = Family::Calibration;
     std::string name;
