@@ -47,8 +47,13 @@ endif()
 if(_sanitizers)
     list(JOIN _sanitizers "," _sanitizer_list)
     target_compile_options(attnscope_build_flags INTERFACE
-        $<$<COMPILE_LANGUAGE:C,CXX>:-fsanitize=${_sanitizer_list} -fno-omit-frame-pointer>)
+        $<$<COMPILE_LANGUAGE:C,CXX>:-fsanitize=${_sanitizer_list} -fno-sanitize-recover=all -fno-omit-frame-pointer>)
     target_link_options(attnscope_build_flags INTERFACE -fsanitize=${_sanitizer_list})
+endif()
+
+# Fuzzing instruments every AttnScope target for coverage; only fuzz_* executables link the driver.
+if(ATTNSCOPE_FUZZ)
+    target_compile_options(attnscope_build_flags INTERFACE $<$<COMPILE_LANGUAGE:C,CXX>:-fsanitize=fuzzer-no-link>)
 endif()
 
 function(attnscope_target_defaults target)

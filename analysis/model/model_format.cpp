@@ -4,6 +4,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <limits>
 #include <vector>
 
 namespace attnscope::model {
@@ -91,11 +92,18 @@ Expected<ModelProbe> probeLlama2c(const unsigned char* data, std::size_t size, u
                                   " / n_kv_heads " + std::to_string(kvHeads) + " are inconsistent")
             .inFile(name)
             .atField("header");
-    const int64_t headSize = dim / heads, kvDim = kvHeads * headSize;
-    const int64_t floats = vocab * dim +
-                           layers * (2 * dim + 2 * dim * dim + 2 * dim * kvDim + 3 * dim * hidden) + dim +
-                           seqLen * headSize + (sharedClassifier ? 0 : vocab * dim);
-    const uint64_t expected = 28 + 4 * static_cast<uint64_t>(floats);
+    // 128-bit arithmetic: with every field up to 2^24 the products overflow 64 bits (found by fuzzing).
+    using Wide = unsigned __int128;
+    const Wide headSize = dim / heads, kvDim = kvHeads * headSize;
+    const Wide d = dim, l = layers, v = vocab;
+    const Wide floats = v * d + l * (2 * d + 2 * d * d + 2 * d * kvDim + 3 * d * static_cast<Wide>(hidden)) +
+                        d + static_cast<Wide>(seqLen) * headSize + (sharedClassifier ? 0 : v * d);
+    const Wide expectedWide = 28 + 4 * floats;
+    if (expectedWide > std::numeric_limits<uint64_t>::max())
+        return Status::parseError("the header implies more than 2^64 bytes of weights")
+            .inFile(name)
+            .atField("header");
+    const auto expected = static_cast<uint64_t>(expectedWide);
     if (expected != fileSize)
         return Status::parseError("the header implies " + std::to_string(expected) +
                                   " bytes but the file has " + std::to_string(fileSize) +

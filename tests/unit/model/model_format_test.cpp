@@ -98,6 +98,16 @@ TEST_F(ModelFormatTest, RecognisesLlama2cBySizeAndHeader) {
     EXPECT_NE(truncated.status().message().find("truncated"), std::string::npos);
 }
 
+TEST_F(ModelFormatTest, HugeLlama2cHeaderDoesNotOverflow) {
+    // Regression (found by fuzz_model_format): every field at its 2^24 limit overflowed 64-bit sizes.
+    std::vector<unsigned char> bytes;
+    for (int i = 0; i < 7; ++i)
+        append(bytes, int32_t(1) << 24);
+    auto probe = model::probeModelFormat(write("huge.bin", bytes));
+    ASSERT_FALSE(probe);
+    EXPECT_EQ(probe.status().field(), "header");
+}
+
 TEST_F(ModelFormatTest, RefusesPickleCheckpointsWithConversionAdvice) {
     auto zip = model::probeModelFormat(write("model.pt", {'P', 'K', 3, 4, 0, 0, 0, 0}));
     ASSERT_FALSE(zip);
