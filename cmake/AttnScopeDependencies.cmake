@@ -53,8 +53,10 @@ if(NOT ATTNSCOPE_TESTS STREQUAL "OFF")
         set(INSTALL_GTEST OFF CACHE BOOL "" FORCE)
         add_subdirectory("${PROJECT_SOURCE_DIR}/.deps/googletest" "${PROJECT_BINARY_DIR}/googletest"
             EXCLUDE_FROM_ALL SYSTEM)
-        add_library(GTest::gtest ALIAS gtest)
-        add_library(GTest::gtest_main ALIAS gtest_main)
+        if(NOT TARGET GTest::gtest) # GoogleTest >= 1.11 defines the namespaced aliases itself
+            add_library(GTest::gtest ALIAS gtest)
+            add_library(GTest::gtest_main ALIAS gtest_main)
+        endif()
         set(GTest_FOUND ON)
     endif()
     set_package_properties(GTest PROPERTIES TYPE OPTIONAL PURPOSE "Unit tests of the core and kernels")
