@@ -4,7 +4,8 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
-#include <limits>
+#include <initializer_list>
+#include <utility>
 #include <vector>
 
 namespace attnscope::model {
@@ -92,18 +93,26 @@ Expected<ModelProbe> probeLlama2c(const unsigned char* data, std::size_t size, u
                                   " / n_kv_heads " + std::to_string(kvHeads) + " are inconsistent")
             .inFile(name)
             .atField("header");
-    // 128-bit arithmetic: with every field up to 2^24 the products overflow 64 bits (found by fuzzing).
-    using Wide = unsigned __int128;
-    const Wide headSize = dim / heads, kvDim = kvHeads * headSize;
-    const Wide d = dim, l = layers, v = vocab;
-    const Wide floats = v * d + l * (2 * d + 2 * d * d + 2 * d * kvDim + 3 * d * static_cast<Wide>(hidden)) +
-                        d + static_cast<Wide>(seqLen) * headSize + (sharedClassifier ? 0 : v * d);
-    const Wide expectedWide = 28 + 4 * floats;
-    if (expectedWide > std::numeric_limits<uint64_t>::max())
+    // Checked arithmetic: with every field up to 2^24 the products overflow 64 bits (found by fuzzing).
+    const uint64_t headSize = dim / heads, kvDim = kvHeads * headSize;
+    const uint64_t d = dim, l = layers, v = vocab, hid = hidden, seq = seqLen;
+    const std::initializer_list<std::pair<uint64_t, uint64_t>> terms = {
+        {v, d},           {l, 2 * d}, {l * d, 2 * d},  {l * d, 2 * kvDim},
+        {l * d, 3 * hid}, {1, d},     {seq, headSize}, {sharedClassifier ? 0 : v, d}};
+    uint64_t floats = 0;
+    bool overflow = false;
+    for (const auto& [a, b] : terms) {
+        uint64_t product = 0;
+        overflow = overflow || __builtin_mul_overflow(a, b, &product) ||
+                   __builtin_add_overflow(floats, product, &floats);
+    }
+    uint64_t expected = 0;
+    overflow = overflow || __builtin_mul_overflow(floats, uint64_t(4), &expected) ||
+               __builtin_add_overflow(expected, uint64_t(28), &expected);
+    if (overflow)
         return Status::parseError("the header implies more than 2^64 bytes of weights")
             .inFile(name)
             .atField("header");
-    const auto expected = static_cast<uint64_t>(expectedWide);
     if (expected != fileSize)
         return Status::parseError("the header implies " + std::to_string(expected) +
                                   " bytes but the file has " + std::to_string(fileSize) +
