@@ -1,0 +1,26 @@
+# SPDX-License-Identifier: Apache-2.0
+# ctest "cuda_architectures": the CUDA sources were compiled for every required architecture
+# (sm_80 and sm_90 by default), read from the compile commands CMake generated.
+# Usage: cmake -DCOMPILE_COMMANDS=<compile_commands.json> -DREQUIRED="80;90" -P cuda_arch_check.cmake
+file(READ "${COMPILE_COMMANDS}" _json)
+string(JSON _count LENGTH "${_json}")
+math(EXPR _last "${_count} - 1")
+set(_cuda_units 0)
+foreach(i RANGE ${_last})
+    string(JSON _file GET "${_json}" ${i} file)
+    if(NOT _file MATCHES "\\.cu$")
+        continue()
+    endif()
+    math(EXPR _cuda_units "${_cuda_units} + 1")
+    string(JSON _command GET "${_json}" ${i} command)
+    foreach(arch ${REQUIRED})
+        if(NOT _command MATCHES "code=\\[?[^ ]*sm_${arch}")
+            message(FATAL_ERROR "${_file} is not compiled for sm_${arch}:\n${_command}")
+        endif()
+    endforeach()
+endforeach()
+if(_cuda_units EQUAL 0)
+    message(FATAL_ERROR "no CUDA translation unit in ${COMPILE_COMMANDS}")
+endif()
+list(JOIN REQUIRED ", sm_" _archs)
+message(STATUS "${_cuda_units} CUDA translation unit(s) compiled for sm_${_archs}")
