@@ -1,11 +1,11 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "attnscope/model/model_format.h"
 
+#include "attnscope/model/llama2c.h"
+
 #include <cstring>
 #include <filesystem>
 #include <fstream>
-#include <initializer_list>
-#include <utility>
 #include <vector>
 
 namespace attnscope::model {
@@ -63,66 +63,16 @@ Expected<ModelProbe> probeGguf(const unsigned char* data, std::size_t size, cons
                       version};
 }
 
-/// llama2.c: int32 dim, hidden_dim, n_layers, n_heads, n_kv_heads, vocab_size (negative: separate
-/// classifier), seq_len, then fp32 weights whose total size the header determines exactly.
 Expected<ModelProbe> probeLlama2c(const unsigned char* data, std::size_t size, uint64_t fileSize,
                                   const std::string& name) {
-    if (size < 28)
-        return Status::parseError("file too short for a llama2.c header (28 bytes)")
-            .inFile(name)
-            .atField("header");
-    int32_t h[7];
-    std::memcpy(h, data, sizeof h);
-    const char* fields[7] = {"dim",        "hidden_dim", "n_layers", "n_heads",
-                             "n_kv_heads", "vocab_size", "seq_len"};
-    for (int i = 0; i < 7; ++i) {
-        const int64_t value = i == 5 ? std::abs(static_cast<int64_t>(h[i])) : h[i];
-        if (value <= 0 || value > (1 << 24))
-            return Status::unsupported("not a recognised model file (GGUF, llama2.c) or directory: "
-                                       "as a llama2.c header, " +
-                                       std::string(fields[i]) + " = " + std::to_string(h[i]) +
-                                       " is implausible")
-                .inFile(name)
-                .atField(std::string("header.") + fields[i]);
-    }
-    const int64_t dim = h[0], hidden = h[1], layers = h[2], heads = h[3], kvHeads = h[4];
-    const int64_t vocab = std::abs(static_cast<int64_t>(h[5])), seqLen = h[6];
-    const bool sharedClassifier = h[5] > 0;
-    if (dim % heads != 0 || heads % kvHeads != 0)
-        return Status::parseError("dim " + std::to_string(dim) + " / n_heads " + std::to_string(heads) +
-                                  " / n_kv_heads " + std::to_string(kvHeads) + " are inconsistent")
-            .inFile(name)
-            .atField("header");
-    // Checked arithmetic: with every field up to 2^24 the products overflow 64 bits (found by fuzzing).
-    const uint64_t headSize = dim / heads, kvDim = kvHeads * headSize;
-    const uint64_t d = dim, l = layers, v = vocab, hid = hidden, seq = seqLen;
-    const std::initializer_list<std::pair<uint64_t, uint64_t>> terms = {
-        {v, d},           {l, 2 * d}, {l * d, 2 * d},  {l * d, 2 * kvDim},
-        {l * d, 3 * hid}, {1, d},     {seq, headSize}, {sharedClassifier ? 0 : v, d}};
-    uint64_t floats = 0;
-    bool overflow = false;
-    for (const auto& [a, b] : terms) {
-        uint64_t product = 0;
-        overflow = overflow || __builtin_mul_overflow(a, b, &product) ||
-                   __builtin_add_overflow(floats, product, &floats);
-    }
-    uint64_t expected = 0;
-    overflow = overflow || __builtin_mul_overflow(floats, uint64_t(4), &expected) ||
-               __builtin_add_overflow(expected, uint64_t(28), &expected);
-    if (overflow)
-        return Status::parseError("the header implies more than 2^64 bytes of weights")
-            .inFile(name)
-            .atField("header");
-    if (expected != fileSize)
-        return Status::parseError("the header implies " + std::to_string(expected) +
-                                  " bytes but the file has " + std::to_string(fileSize) +
-                                  " (truncated, or not a llama2.c checkpoint)")
-            .inFile(name)
-            .atField("header");
+    ATTNSCOPE_ASSIGN_OR_RETURN(
+        Llama2cConfig config,
+        parseLlama2cHeader(reinterpret_cast<const std::byte*>(data), size, fileSize, name));
     return ModelProbe{ModelFormat::Llama2c, name,
-                      "llama2.c: " + std::to_string(layers) + " layers, dim " + std::to_string(dim) + ", " +
-                          std::to_string(heads) + "/" + std::to_string(kvHeads) + " heads, vocab " +
-                          std::to_string(vocab),
+                      "llama2.c: " + std::to_string(config.layers) + " layers, dim " +
+                          std::to_string(config.dim) + ", " + std::to_string(config.heads) + "/" +
+                          std::to_string(config.kvHeads) + " heads, vocab " +
+                          std::to_string(config.vocabSize),
                       0};
 }
 

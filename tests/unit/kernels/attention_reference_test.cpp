@@ -181,8 +181,8 @@ TEST(AttentionValidation, RejectsNonContiguousHeadDimAndNullData) {
 }
 
 TEST(ElementLoad, DecodesHalfPrecisionSpecialValues) {
-    using kernels::cpu::bf16ToFloat;
-    using kernels::cpu::f16ToFloat;
+    using kernels::bf16ToFloat;
+    using kernels::f16ToFloat;
     EXPECT_EQ(f16ToFloat(0x3C00), 1.0f);
     EXPECT_EQ(f16ToFloat(0xC000), -2.0f);
     EXPECT_EQ(f16ToFloat(0x0001), std::ldexp(1.0f, -24)); // smallest subnormal

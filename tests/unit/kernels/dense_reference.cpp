@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "dense_reference.h"
 
+#include "../../support/format_writers.h"
+
 #include <cmath>
 #include <cstring>
 #include <limits>
@@ -80,14 +82,7 @@ uint16_t encodeBf16(float exactValue) {
 }
 
 uint16_t encodeF16(float exactValue) {
-    if (exactValue == 0.0f)
-        return std::signbit(exactValue) ? 0x8000 : 0;
-    const uint16_t sign = exactValue < 0 ? 0x8000 : 0;
-    int exponent = 0;
-    const double mantissa = std::frexp(std::fabs(static_cast<double>(exactValue)), &exponent); // [0.5, 1)
-    // value = 1.f * 2^(exponent-1); normal f16 needs exponent-1 in [-14, 15].
-    const auto fraction = static_cast<uint16_t>(std::lround((mantissa * 2.0 - 1.0) * 1024.0));
-    return static_cast<uint16_t>(sign | ((exponent - 1 + 15) << 10) | fraction);
+    return floatToHalf(exactValue);
 }
 
 } // namespace attnscope::test

@@ -101,8 +101,9 @@ TEST_F(ModelFormatTest, RecognisesLlama2cBySizeAndHeader) {
 TEST_F(ModelFormatTest, HugeLlama2cHeaderDoesNotOverflow) {
     // Regression (found by fuzz_model_format): every field at its 2^24 limit overflowed 64-bit sizes.
     std::vector<unsigned char> bytes;
-    for (int i = 0; i < 7; ++i)
-        append(bytes, int32_t(1) << 24);
+    // Consistent heads (head dim 4) so the size computation itself is reached.
+    for (int32_t value : {1 << 24, 1 << 24, 1 << 24, 1 << 22, 1 << 22, 1 << 24, 1 << 24})
+        append(bytes, value);
     auto probe = model::probeModelFormat(write("huge.bin", bytes));
     ASSERT_FALSE(probe);
     EXPECT_EQ(probe.status().field(), "header");
