@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <vector>
 
 using attnscope::test::runProcess;
 
@@ -85,4 +86,57 @@ TEST(Cli, BadLogLevelIsRejected) {
     auto result = runProcess(kCli + " --log-level loud info", true);
     EXPECT_NE(result.exitCode, 0);
     EXPECT_NE(result.output.find("--log-level"), std::string::npos) << result.output;
+}
+
+namespace {
+
+/// A tiny llama2.c checkpoint (dim 8, 2 layers, 2 heads / 1 KV head, vocab 16, seq 4), zero weights.
+std::string writeTinyLlama2c() {
+    const auto path = std::filesystem::temp_directory_path() / "attnscope_cli_tiny_llama2c.bin";
+    const int32_t header[7] = {8, 12, 2, 2, 1, 16, 4};
+    const int64_t dim = 8, hidden = 12, layers = 2, kvDim = 4, vocab = 16, seq = 4, headDim = 4;
+    const int64_t floats = vocab * dim +
+                           layers * (2 * dim + 2 * dim * dim + 2 * dim * kvDim + 3 * dim * hidden) + dim +
+                           seq * headDim;
+    std::ofstream file(path, std::ios::binary);
+    file.write(reinterpret_cast<const char*>(header), sizeof header);
+    const std::vector<float> zeros(static_cast<std::size_t>(floats), 0.0f);
+    file.write(reinterpret_cast<const char*>(zeros.data()), static_cast<std::streamsize>(zeros.size() * 4));
+    return path.string();
+}
+
+} // namespace
+
+TEST(Cli, InfoModelJsonHasTheContractKeys) {
+    const std::string model = writeTinyLlama2c();
+    auto result = runProcess(kCli + " info " + model + " --json");
+    ASSERT_EQ(result.exitCode, 0) << result.output;
+    auto document = nlohmann::json::parse(result.output, nullptr, false);
+    ASSERT_FALSE(document.is_discarded()) << result.output;
+    EXPECT_EQ(document["architecture"], "llama");
+    EXPECT_EQ(document["layers"], 2);
+    EXPECT_EQ(document["heads"], 2);
+    EXPECT_EQ(document["kv_heads"], 1);
+    EXPECT_EQ(document["head_dim"], 4);
+    EXPECT_EQ(document["vocab_size"], 16);
+    // embedding 128 + per layer (16 + 128 + 64 + 288) * 2 + final norm 8; RoPE tables excluded
+    EXPECT_EQ(document["parameters"], 128 + 2 * (2 * 8 + 2 * 64 + 2 * 32 + 3 * 96) + 8);
+    EXPECT_EQ(document["dtype"], "float32");
+    EXPECT_EQ(document["context_length"], 4);
+    std::filesystem::remove(model);
+}
+
+TEST(Cli, InfoOnABadModelReportsFileAndField) {
+    const auto path = std::filesystem::temp_directory_path() / "attnscope_cli_bad.bin";
+    std::ofstream(path, std::ios::binary) << "not a model at all, just text";
+    auto result = runProcess(kCli + " info " + path.string() + " --json");
+    EXPECT_EQ(result.exitCode, 1);
+    auto document = nlohmann::json::parse(result.output, nullptr, false);
+    ASSERT_FALSE(document.is_discarded()) << result.output;
+    EXPECT_EQ(document["error"]["file"], path.string());
+    EXPECT_FALSE(document["error"]["field"].get<std::string>().empty());
+    auto text = runProcess(kCli + " info " + path.string(), true);
+    EXPECT_EQ(text.exitCode, 1);
+    EXPECT_NE(text.output.find("error: " + path.string()), std::string::npos) << text.output;
+    std::filesystem::remove(path);
 }
