@@ -1,0 +1,44 @@
+// SPDX-License-Identifier: Apache-2.0
+// Forward passes: logits, per-token NLL and selected attention maps for one input.
+#pragma once
+
+#include "attnscope/core/expected.h"
+#include "attnscope/core/progress.h"
+#include "attnscope/runtime/model.h"
+
+#include <cstdint>
+#include <map>
+#include <utility>
+#include <vector>
+
+namespace attnscope::runtime {
+
+/// A (layer, query head) pair, both 0-based.
+using HeadIndex = std::pair<int, int>;
+
+struct ForwardOptions {
+    bool logits = true;
+    /// Heads whose full attention probabilities [T, T] to return (dense: meant for T up to a few
+    /// thousand; long inputs use the kernels' statistics instead).
+    std::vector<HeadIndex> attentionMaps;
+};
+
+struct ForwardResult {
+    int tokens = 0;
+    int vocabSize = 0;
+    std::vector<float> logits;                         ///< [tokens, vocab] when requested
+    std::map<HeadIndex, std::vector<float>> attention; ///< [tokens, tokens] row-major, per requested head
+};
+
+/// Runs the model on `tokens` (ids, no batching). Every attention call goes through
+/// kernels::attention. Errors: ids out of the vocabulary, input longer than the context, bad head
+/// indices, cancellation. Reports progress per layer.
+Expected<ForwardResult> forward(const Model& model, const std::vector<int32_t>& tokens,
+                                const ForwardOptions& options = {}, const Progress& progress = {});
+
+/// Negative log-likelihood (nats) of each token given the previous ones: entry i scores tokens[i + 1];
+/// tokens.size() - 1 values. Perplexity is exp(mean).
+Expected<std::vector<double>> tokenNll(const Model& model, const std::vector<int32_t>& tokens,
+                                       const Progress& progress = {});
+
+} // namespace attnscope::runtime

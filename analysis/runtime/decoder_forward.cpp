@@ -1,0 +1,222 @@
+// SPDX-License-Identifier: Apache-2.0
+// The decoder forward pass (Llama, Mistral, Qwen2, Qwen3, Phi-3): LibTorch for projections, norms and
+// the MLP; the attention itself through kernels::attention.
+#include "attnscope/runtime/forward.h"
+
+#include "attnscope/kernels/attention.h"
+#include "attnscope/runtime/kernel_status.h"
+#include "model_weights.h"
+#include "torch_guard.h"
+
+#include <ATen/ATen.h>
+
+#include <cmath>
+
+namespace attnscope::runtime {
+
+namespace {
+
+at::Tensor rmsNorm(const at::Tensor& x, const at::Tensor& weight, double eps) {
+    return x * at::rsqrt(x.pow(2).mean(-1, /*keepdim=*/true) + eps) * weight;
+}
+
+/// Inverse frequencies theta^(-2i/d), with HF's llama3 or linear rope scaling applied.
+at::Tensor inverseFrequencies(const model::ModelConfig& c) {
+    const int64_t half = c.headDim / 2;
+    at::Tensor inv = at::empty({half}, at::kDouble);
+    auto* f = inv.data_ptr<double>();
+    const model::RopeScaling& s = c.ropeScaling;
+    for (int64_t i = 0; i < half; ++i) {
+        double freq = std::pow(c.ropeTheta, -2.0 * static_cast<double>(i) / static_cast<double>(c.headDim));
+        if (s.type == "linear") {
+            freq /= s.factor;
+        } else if (s.type == "llama3") {
+            const double original = static_cast<double>(s.originalContextLength);
+            const double lowWavelength = original / s.lowFreqFactor,
+                         highWavelength = original / s.highFreqFactor;
+            const double wavelength = 2.0 * M_PI / freq;
+            if (wavelength > lowWavelength) {
+                freq /= s.factor;
+            } else if (wavelength >= highWavelength) {
+                const double smooth =
+                    (original / wavelength - s.lowFreqFactor) / (s.highFreqFactor - s.lowFreqFactor);
+                freq = (1.0 - smooth) * freq / s.factor + smooth * freq;
+            }
+        }
+        f[i] = freq;
+    }
+    return inv;
+}
+
+/// Rotates x [T, heads, d] at positions 0..T-1.
+at::Tensor applyRope(const at::Tensor& x, const at::Tensor& cos, const at::Tensor& sin, RopeStyle style) {
+    const int64_t d = x.size(-1), half = d / 2;
+    if (style == RopeStyle::HalfSplit) {
+        at::Tensor a = x.narrow(-1, 0, half), b = x.narrow(-1, half, half);
+        return at::cat({a * cos - b * sin, b * cos + a * sin}, -1);
+    }
+    at::Tensor pairs = x.reshape({x.size(0), x.size(1), half, 2});
+    at::Tensor a = pairs.select(-1, 0), b = pairs.select(-1, 1);
+    return at::stack({a * cos - b * sin, a * sin + b * cos}, -1).reshape(x.sizes());
+}
+
+kernels::TensorView viewOf(const at::Tensor& t) { // t: contiguous [heads, T, d] float
+    kernels::TensorView view;
+    view.data = t.data_ptr<float>();
+    view.dtype = kernels::DType::F32;
+    view.stride[0] = t.numel();
+    view.stride[1] = t.stride(0);
+    view.stride[2] = t.stride(1);
+    view.stride[3] = 1;
+    return view;
+}
+
+/// Dense probabilities of one head, for the requested maps: softmax(q k^T * scale + mask).
+at::Tensor denseProbabilities(const at::Tensor& q, const at::Tensor& k, const model::ModelConfig& c,
+                              double scale) {
+    at::Tensor scores = at::matmul(q, k.transpose(0, 1)) * scale; // [T, T]
+    const int64_t T = q.size(0);
+    at::Tensor positions = at::arange(T, at::kLong);
+    at::Tensor mask = at::zeros({T, T}, at::kBool);
+    if (c.causal)
+        mask = mask.logical_or(positions.unsqueeze(0) > positions.unsqueeze(1));
+    if (c.slidingWindow > 0)
+        mask = mask.logical_or(positions.unsqueeze(1) - positions.unsqueeze(0) >= c.slidingWindow);
+    return at::softmax(scores.masked_fill(mask, -INFINITY), -1);
+}
+
+Status checkInput(const model::ModelConfig& c, const std::vector<int32_t>& tokens,
+                  const ForwardOptions& options) {
+    if (tokens.empty())
+        return Status::invalidArgument("the input has no tokens").atField("tokens");
+    if (c.contextLength > 0 && static_cast<int64_t>(tokens.size()) > c.contextLength)
+        return Status::invalidArgument("the input has " + std::to_string(tokens.size()) +
+                                       " tokens, more than the model's context of " +
+                                       std::to_string(c.contextLength))
+            .atField("tokens");
+    for (std::size_t i = 0; i < tokens.size(); ++i)
+        if (tokens[i] < 0 || tokens[i] >= c.vocabSize)
+            return Status::invalidArgument("token id " + std::to_string(tokens[i]) + " at position " +
+                                           std::to_string(i) + " is outside the vocabulary of " +
+                                           std::to_string(c.vocabSize))
+                .atField("tokens");
+    for (const auto& [layer, head] : options.attentionMaps)
+        if (layer < 0 || layer >= c.layers || head < 0 || head >= c.heads)
+            return Status::invalidArgument("no head " + std::to_string(layer) + ":" + std::to_string(head) +
+                                           " (the model has " + std::to_string(c.layers) + " layers of " +
+                                           std::to_string(c.heads) + " heads)")
+                .atField("attention");
+    return Status::ok();
+}
+
+} // namespace
+
+Expected<ForwardResult> forward(const Model& model, const std::vector<int32_t>& tokens,
+                                const ForwardOptions& options, const Progress& progress) {
+    const model::ModelConfig& c = model.config();
+    ATTNSCOPE_TRY(checkInput(c, tokens, options));
+    const ModelWeights& w = model.weights();
+    const int64_t T = static_cast<int64_t>(tokens.size()), d = c.headDim;
+    const double scale = 1.0 / std::sqrt(static_cast<double>(d));
+    ForwardResult result;
+    result.tokens = static_cast<int>(T);
+    result.vocabSize = c.vocabSize;
+    Status kernelStatus;
+
+    Status status = guardTorch("forward pass", [&] {
+        at::NoGradGuard noGrad;
+        at::Tensor ids = at::empty({T}, at::kLong);
+        for (int64_t i = 0; i < T; ++i)
+            ids[i] = static_cast<int64_t>(tokens[i]);
+        at::Tensor x = w.embedding.index_select(0, ids).clone(); // [T, H]
+
+        at::Tensor angles = at::outer(at::arange(T, at::kDouble), inverseFrequencies(c)).to(at::kFloat);
+        at::Tensor cos = angles.cos().unsqueeze(1), sin = angles.sin().unsqueeze(1); // [T, 1, d/2]
+
+        for (int l = 0; l < c.layers; ++l) {
+            const LayerWeights& layer = w.layers[l];
+            at::Tensor h = rmsNorm(x, layer.attentionNorm, c.normEps);
+            at::Tensor q = at::matmul(h, layer.wq.t()), k = at::matmul(h, layer.wk.t()),
+                       v = at::matmul(h, layer.wv.t());
+            if (layer.bq.defined()) {
+                q = q + layer.bq;
+                k = k + layer.bk;
+                v = v + layer.bv;
+            }
+            q = q.view({T, c.heads, d});
+            k = k.view({T, c.kvHeads, d});
+            v = v.view({T, c.kvHeads, d});
+            if (layer.qNorm.defined()) {
+                q = rmsNorm(q, layer.qNorm, c.normEps);
+                k = rmsNorm(k, layer.kNorm, c.normEps);
+            }
+            q = applyRope(q, cos, sin, w.ropeStyle).transpose(0, 1).contiguous(); // [Hq, T, d]
+            k = applyRope(k, cos, sin, w.ropeStyle).transpose(0, 1).contiguous(); // [Hkv, T, d]
+            v = v.transpose(0, 1).contiguous();
+
+            at::Tensor out = at::empty({c.heads, T, d}, at::kFloat);
+            kernels::AttentionDims dims;
+            dims.queryHeads = c.heads;
+            dims.kvHeads = c.kvHeads;
+            dims.queryLength = dims.keyLength = static_cast<int>(T);
+            dims.headDim = static_cast<int>(d);
+            dims.causal = c.causal;
+            dims.scale = static_cast<float>(scale);
+            dims.slidingWindow = c.slidingWindow;
+            kernels::OutputView outView{out.data_ptr<float>(),
+                                        {out.numel(), out.stride(0), out.stride(1), 1}};
+            kernels::ProbeResult probe;
+            kernelStatus = statusFromKernel(
+                kernels::attention(dims, viewOf(q), viewOf(k), viewOf(v), outView, {}, probe),
+                "layer " + std::to_string(l) + " attention");
+            if (!kernelStatus.isOk())
+                return;
+
+            for (const auto& head : options.attentionMaps)
+                if (head.first == l) {
+                    const int kvHead = head.second / (c.heads / c.kvHeads);
+                    at::Tensor p = denseProbabilities(q[head.second], k[kvHead], c, scale).contiguous();
+                    result.attention[head].assign(p.data_ptr<float>(), p.data_ptr<float>() + p.numel());
+                }
+
+            x = x + at::matmul(out.transpose(0, 1).reshape({T, c.heads * d}), layer.wo.t());
+            h = rmsNorm(x, layer.mlpNorm, c.normEps);
+            at::Tensor mlp = at::silu(at::matmul(h, layer.wGate.t())) * at::matmul(h, layer.wUp.t());
+            x = x + at::matmul(mlp, layer.wDown.t());
+
+            kernelStatus =
+                progress.update(static_cast<float>(l + 1) / c.layers, "layer " + std::to_string(l));
+            if (!kernelStatus.isOk())
+                return;
+        }
+        if (options.logits) {
+            at::Tensor logits = at::matmul(rmsNorm(x, w.finalNorm, c.normEps), w.lmHead.t()).contiguous();
+            result.logits.assign(logits.data_ptr<float>(), logits.data_ptr<float>() + logits.numel());
+        }
+    });
+    ATTNSCOPE_TRY(status);
+    ATTNSCOPE_TRY(kernelStatus);
+    return result;
+}
+
+Expected<std::vector<double>> tokenNll(const Model& model, const std::vector<int32_t>& tokens,
+                                       const Progress& progress) {
+    if (tokens.size() < 2)
+        return Status::invalidArgument("need at least two tokens to score").atField("tokens");
+    ATTNSCOPE_ASSIGN_OR_RETURN(ForwardResult result, forward(model, tokens, {}, progress));
+    const int V = result.vocabSize;
+    std::vector<double> nll;
+    for (std::size_t i = 0; i + 1 < tokens.size(); ++i) {
+        const float* row = result.logits.data() + i * V;
+        double maximum = row[0];
+        for (int j = 1; j < V; ++j)
+            maximum = std::max(maximum, static_cast<double>(row[j]));
+        double sum = 0;
+        for (int j = 0; j < V; ++j)
+            sum += std::exp(row[j] - maximum);
+        nll.push_back(maximum + std::log(sum) - row[tokens[i + 1]]);
+    }
+    return nll;
+}
+
+} // namespace attnscope::runtime

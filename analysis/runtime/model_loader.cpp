@@ -1,0 +1,333 @@
+// SPDX-License-Identifier: Apache-2.0
+// Model::load: maps each format's tensor names onto the roles of ModelWeights and makes LibTorch
+// tensors of them (zero-copy where the file holds aligned fp32).
+#include "attnscope/runtime/model.h"
+
+#include "attnscope/model/gguf.h"
+#include "attnscope/model/llama2c.h"
+#include "attnscope/model/safetensors.h"
+#include "model_weights.h"
+#include "torch_guard.h"
+
+#include <ATen/ATen.h>
+
+#include <fstream>
+#include <map>
+#include <string>
+
+namespace attnscope::runtime {
+
+namespace {
+
+using model::TensorInfo;
+
+/// Where tensors come from: a name → tensor map over one format's files.
+struct TensorSource {
+    std::map<std::string, const TensorInfo*> byName;
+    std::vector<std::shared_ptr<model::MappedFile>> files;
+    std::string file; ///< for messages
+    const TensorInfo* find(const std::string& name) const {
+        auto it = byName.find(name);
+        return it == byName.end() ? nullptr : it->second;
+    }
+};
+
+std::string shapeText(const std::vector<int64_t>& shape) {
+    std::string text = "[";
+    for (std::size_t i = 0; i < shape.size(); ++i)
+        text += (i ? ", " : "") + std::to_string(shape[i]);
+    return text + "]";
+}
+
+/// Converts one stored tensor into an fp32 at::Tensor of `shape`, counting the bytes it allocates.
+class TensorMaker {
+public:
+    explicit TensorMaker(const TensorSource& source) : m_source(source) {}
+
+    uint64_t convertedBytes() const { return m_converted; }
+
+    /// The tensor `name` with exactly `shape` (an error names the tensor and both shapes).
+    Expected<at::Tensor> make(const std::string& name, const std::vector<int64_t>& shape) {
+        const TensorInfo* info = m_source.find(name);
+        if (!info)
+            return Status::notFound("missing tensor").inFile(m_source.file).atField(name);
+        return fromInfo(*info, shape);
+    }
+
+    /// Like make(), but an absent tensor yields an undefined tensor.
+    Expected<at::Tensor> makeOptional(const std::string& name, const std::vector<int64_t>& shape) {
+        const TensorInfo* info = m_source.find(name);
+        if (!info)
+            return at::Tensor();
+        return fromInfo(*info, shape);
+    }
+
+    Expected<at::Tensor> fromInfo(const TensorInfo& info, const std::vector<int64_t>& shape) {
+        if (info.shape != shape)
+            return Status::invalidArgument("shape " + shapeText(info.shape) +
+                                           " contradicts the config, which implies " + shapeText(shape))
+                .inFile(m_source.file)
+                .atField(info.name);
+        if (!model::isFloatConvertible(info.dtype))
+            return Status::unsupported(std::string("weights of type ") + model::tensorDTypeName(info.dtype) +
+                                       " cannot be used as floats")
+                .inFile(m_source.file)
+                .atField(info.name);
+        at::Tensor tensor;
+        Status status = guardTorch("converting " + info.name, [&] {
+            const auto options = at::TensorOptions().dtype(at::kFloat);
+            if (info.dtype == model::TensorDType::F32 &&
+                reinterpret_cast<uintptr_t>(info.data) % alignof(float) == 0) {
+                // In place: the mapping is read-only, and the runtime never writes weights.
+                tensor = at::from_blob(const_cast<std::byte*>(info.data), shape, options);
+                return;
+            }
+            tensor = at::empty(shape, options);
+            m_converted += static_cast<uint64_t>(tensor.numel()) * sizeof(float);
+            Status converted = model::dequantizeToFloat(info, tensor.data_ptr<float>());
+            if (!converted.isOk())
+                throw std::runtime_error(converted.toString());
+        });
+        if (!status.isOk())
+            return std::move(status).inFile(m_source.file);
+        return tensor;
+    }
+
+private:
+    const TensorSource& m_source;
+    uint64_t m_converted = 0;
+};
+
+/// llama.cpp's converter permutes q/k rows of "llama" models for interleaved RoPE; nothing to undo
+/// here: the forward pass applies the matching interleaved rotation (RopeStyle::Interleaved).
+
+struct Names {
+    std::string embedding, finalNorm, lmHead;
+    std::string attentionNorm, wq, wk, wv, wo, bq, bk, bv, qNorm, kNorm, mlpNorm, wGate, wUp, wDown, wQkv,
+        wGateUp;
+};
+
+/// Per-layer names use "{}" for the layer index.
+Names hfNames() {
+    return {"model.embed_tokens.weight",
+            "model.norm.weight",
+            "lm_head.weight",
+            "model.layers.{}.input_layernorm.weight",
+            "model.layers.{}.self_attn.q_proj.weight",
+            "model.layers.{}.self_attn.k_proj.weight",
+            "model.layers.{}.self_attn.v_proj.weight",
+            "model.layers.{}.self_attn.o_proj.weight",
+            "model.layers.{}.self_attn.q_proj.bias",
+            "model.layers.{}.self_attn.k_proj.bias",
+            "model.layers.{}.self_attn.v_proj.bias",
+            "model.layers.{}.self_attn.q_norm.weight",
+            "model.layers.{}.self_attn.k_norm.weight",
+            "model.layers.{}.post_attention_layernorm.weight",
+            "model.layers.{}.mlp.gate_proj.weight",
+            "model.layers.{}.mlp.up_proj.weight",
+            "model.layers.{}.mlp.down_proj.weight",
+            "model.layers.{}.self_attn.qkv_proj.weight",
+            "model.layers.{}.mlp.gate_up_proj.weight"};
+}
+
+Names ggufNames() {
+    return {"token_embd.weight",         "output_norm.weight",        "output.weight",
+            "blk.{}.attn_norm.weight",   "blk.{}.attn_q.weight",      "blk.{}.attn_k.weight",
+            "blk.{}.attn_v.weight",      "blk.{}.attn_output.weight", "blk.{}.attn_q.bias",
+            "blk.{}.attn_k.bias",        "blk.{}.attn_v.bias",        "blk.{}.attn_q_norm.weight",
+            "blk.{}.attn_k_norm.weight", "blk.{}.ffn_norm.weight",    "blk.{}.ffn_gate.weight",
+            "blk.{}.ffn_up.weight",      "blk.{}.ffn_down.weight",    "blk.{}.attn_qkv.weight",
+            "blk.{}.ffn_up.weight"};
+}
+
+std::string layerName(const std::string& pattern, int layer) {
+    std::string name = pattern;
+    name.replace(name.find("{}"), 2, std::to_string(layer));
+    return name;
+}
+
+Status buildDecoder(const model::ModelConfig& c, const Names& names, TensorSource& source, bool fusedQkv,
+                    const Progress& progress, ModelWeights& weights, uint64_t& converted) {
+    TensorMaker maker(source);
+    const int64_t H = c.hiddenSize, I = c.intermediateSize, V = c.vocabSize, d = c.headDim;
+    const int64_t q = int64_t(c.heads) * d, kv = int64_t(c.kvHeads) * d;
+    ATTNSCOPE_ASSIGN_OR_RETURN(weights.embedding, maker.make(names.embedding, {V, H}));
+    for (int l = 0; l < c.layers; ++l) {
+        LayerWeights layer;
+        auto name = [&](const std::string& pattern) {
+            return layerName(pattern, l);
+        };
+        ATTNSCOPE_ASSIGN_OR_RETURN(layer.attentionNorm, maker.make(name(names.attentionNorm), {H}));
+        if (fusedQkv) { // Phi-3: [q; k; v] rows in one matrix, [gate; up] in another
+            ATTNSCOPE_ASSIGN_OR_RETURN(at::Tensor qkv, maker.make(name(names.wQkv), {q + 2 * kv, H}));
+            layer.wq = qkv.narrow(0, 0, q);
+            layer.wk = qkv.narrow(0, q, kv);
+            layer.wv = qkv.narrow(0, q + kv, kv);
+            ATTNSCOPE_ASSIGN_OR_RETURN(at::Tensor gateUp, maker.make(name(names.wGateUp), {2 * I, H}));
+            layer.wGate = gateUp.narrow(0, 0, I);
+            layer.wUp = gateUp.narrow(0, I, I);
+        } else {
+            ATTNSCOPE_ASSIGN_OR_RETURN(layer.wq, maker.make(name(names.wq), {q, H}));
+            ATTNSCOPE_ASSIGN_OR_RETURN(layer.wk, maker.make(name(names.wk), {kv, H}));
+            ATTNSCOPE_ASSIGN_OR_RETURN(layer.wv, maker.make(name(names.wv), {kv, H}));
+            ATTNSCOPE_ASSIGN_OR_RETURN(layer.wGate, maker.make(name(names.wGate), {I, H}));
+            ATTNSCOPE_ASSIGN_OR_RETURN(layer.wUp, maker.make(name(names.wUp), {I, H}));
+        }
+        ATTNSCOPE_ASSIGN_OR_RETURN(layer.wo, maker.make(name(names.wo), {H, q}));
+        if (c.attentionBias) {
+            ATTNSCOPE_ASSIGN_OR_RETURN(layer.bq, maker.make(name(names.bq), {q}));
+            ATTNSCOPE_ASSIGN_OR_RETURN(layer.bk, maker.make(name(names.bk), {kv}));
+            ATTNSCOPE_ASSIGN_OR_RETURN(layer.bv, maker.make(name(names.bv), {kv}));
+        }
+        if (c.qkNorm) {
+            ATTNSCOPE_ASSIGN_OR_RETURN(layer.qNorm, maker.make(name(names.qNorm), {d}));
+            ATTNSCOPE_ASSIGN_OR_RETURN(layer.kNorm, maker.make(name(names.kNorm), {d}));
+        }
+        ATTNSCOPE_ASSIGN_OR_RETURN(layer.mlpNorm, maker.make(name(names.mlpNorm), {H}));
+        ATTNSCOPE_ASSIGN_OR_RETURN(layer.wDown, maker.make(name(names.wDown), {H, I}));
+        weights.layers.push_back(std::move(layer));
+        ATTNSCOPE_TRY(progress.update(static_cast<float>(l + 1) / (c.layers + 1), "loading weights"));
+    }
+    ATTNSCOPE_ASSIGN_OR_RETURN(weights.finalNorm, maker.make(names.finalNorm, {H}));
+    ATTNSCOPE_ASSIGN_OR_RETURN(weights.lmHead, maker.makeOptional(names.lmHead, {V, H}));
+    if (!weights.lmHead.defined()) {
+        if (!c.tieEmbeddings)
+            return Status::notFound("missing tensor (the config does not tie embeddings)")
+                .inFile(source.file)
+                .atField(names.lmHead);
+        weights.lmHead = weights.embedding;
+    }
+    weights.files = source.files;
+    converted = maker.convertedBytes();
+    return Status::ok();
+}
+
+/// llama2.c stores each weight for all layers in one [L, ...] tensor: expose per-layer slices under
+/// GGUF-like names so the decoder builder can treat it like any other source.
+std::vector<TensorInfo> llama2cPerLayer(const model::Llama2cCheckpoint& checkpoint) {
+    static const std::pair<const char*, const char*> kStacked[] = {
+        {"rms_att_weight", "blk.{}.attn_norm.weight"},
+        {"wq", "blk.{}.attn_q.weight"},
+        {"wk", "blk.{}.attn_k.weight"},
+        {"wv", "blk.{}.attn_v.weight"},
+        {"wo", "blk.{}.attn_output.weight"},
+        {"rms_ffn_weight", "blk.{}.ffn_norm.weight"},
+        {"w1", "blk.{}.ffn_gate.weight"},
+        {"w2", "blk.{}.ffn_down.weight"},
+        {"w3", "blk.{}.ffn_up.weight"}};
+    std::vector<TensorInfo> out;
+    for (const auto& [stacked, pattern] : kStacked) {
+        const TensorInfo* all = checkpoint.find(stacked);
+        const int64_t layers = all->shape.front();
+        const uint64_t bytesPerLayer = all->byteSize / static_cast<uint64_t>(layers);
+        for (int64_t l = 0; l < layers; ++l)
+            out.push_back({layerName(pattern, static_cast<int>(l)), all->dtype,
+                           std::vector<int64_t>(all->shape.begin() + 1, all->shape.end()),
+                           all->data + l * bytesPerLayer, bytesPerLayer});
+    }
+    for (const auto& [name, renamed] :
+         {std::pair<const char*, const char*>{"token_embedding_table", "token_embd.weight"},
+          {"rms_final_weight", "output_norm.weight"},
+          {"wcls", "output.weight"}}) {
+        TensorInfo tensor = *checkpoint.find(name);
+        tensor.name = renamed;
+        out.push_back(std::move(tensor));
+    }
+    return out;
+}
+
+Status checkMemory(uint64_t bytes, const std::string& path) {
+    const uint64_t available = availableMemoryBytes();
+    if (available > 0 && bytes > available / 10 * 9)
+        return Status::outOfMemory("the weights need " + std::to_string(bytes >> 20) +
+                                   " MiB as fp32 but only " + std::to_string(available >> 20) +
+                                   " MiB are available")
+            .inFile(path);
+    return Status::ok();
+}
+
+/// Bytes of fp32 the tensors would need if none could be used in place (an upper bound, checked first).
+uint64_t fp32Bytes(const std::vector<TensorInfo>& tensors) {
+    uint64_t total = 0;
+    for (const TensorInfo& tensor : tensors)
+        if (tensor.dtype != model::TensorDType::F32)
+            total += static_cast<uint64_t>(tensor.elementCount()) * sizeof(float);
+    return total;
+}
+
+TensorSource sourceOf(const std::vector<TensorInfo>& tensors,
+                      std::vector<std::shared_ptr<model::MappedFile>> files, const std::string& path) {
+    TensorSource source;
+    for (const TensorInfo& tensor : tensors)
+        source.byName.emplace(tensor.name, &tensor);
+    source.files = std::move(files);
+    source.file = path;
+    return source;
+}
+
+} // namespace
+
+Model::~Model() = default;
+
+uint64_t availableMemoryBytes() {
+    std::ifstream meminfo("/proc/meminfo");
+    std::string key;
+    uint64_t kib = 0;
+    std::string unit;
+    while (meminfo >> key >> kib >> unit)
+        if (key == "MemAvailable:")
+            return kib * 1024;
+    return 0;
+}
+
+Expected<std::shared_ptr<Model>> Model::load(const std::string& path, const Progress& progress) {
+    ATTNSCOPE_ASSIGN_OR_RETURN(model::ModelSummary summary, model::summarizeModel(path));
+    const model::ModelConfig& config = summary.config;
+    if (config.architecture == model::Architecture::Gpt2 || config.architecture == model::Architecture::Bert)
+        return Status::unsupported(
+                   std::string("running ") + model::architectureName(config.architecture) +
+                   " models is not implemented yet (llama, mistral, qwen2, qwen3 and phi3 run)")
+            .inFile(path);
+
+    std::shared_ptr<Model> result(new Model());
+    result->m_summary = summary;
+    result->m_weights = std::make_unique<ModelWeights>();
+    ModelWeights& weights = *result->m_weights;
+    const bool phi3 = config.architecture == model::Architecture::Phi3;
+    uint64_t converted = 0;
+
+    switch (summary.format) {
+    case model::ModelFormat::HuggingFaceDirectory: {
+        ATTNSCOPE_ASSIGN_OR_RETURN(model::SafetensorsWeights file, model::readSafetensorsDirectory(path));
+        ATTNSCOPE_TRY(checkMemory(fp32Bytes(file.tensors), path));
+        TensorSource source = sourceOf(file.tensors, file.files, path);
+        ATTNSCOPE_TRY(buildDecoder(config, hfNames(), source, phi3, progress, weights, converted));
+        weights.ropeStyle = RopeStyle::HalfSplit;
+        break;
+    }
+    case model::ModelFormat::Gguf: {
+        ATTNSCOPE_ASSIGN_OR_RETURN(model::GgufFile file, model::readGguf(path));
+        ATTNSCOPE_TRY(checkMemory(fp32Bytes(file.tensors), path));
+        TensorSource source = sourceOf(file.tensors, {file.file}, path);
+        ATTNSCOPE_TRY(buildDecoder(config, ggufNames(), source, phi3, progress, weights, converted));
+        // llama.cpp rotates interleaved pairs for "llama" (its converter permuted q/k to match) and
+        // half-split pairs (NeoX style) for qwen2, qwen3 and phi3.
+        weights.ropeStyle =
+            config.architecture == model::Architecture::Llama ? RopeStyle::Interleaved : RopeStyle::HalfSplit;
+        break;
+    }
+    case model::ModelFormat::Llama2c: {
+        ATTNSCOPE_ASSIGN_OR_RETURN(model::Llama2cCheckpoint checkpoint, model::readLlama2c(path));
+        const std::vector<TensorInfo> perLayer = llama2cPerLayer(checkpoint);
+        TensorSource source = sourceOf(perLayer, {checkpoint.file}, path);
+        ATTNSCOPE_TRY(buildDecoder(config, ggufNames(), source, false, progress, weights, converted));
+        weights.ropeStyle = RopeStyle::Interleaved; // run.c rotates pairs (2i, 2i + 1)
+        break;
+    }
+    }
+    result->m_convertedBytes = converted;
+    ATTNSCOPE_TRY(progress.update(1.0f, "weights loaded"));
+    return result;
+}
+
+} // namespace attnscope::runtime

@@ -1,0 +1,323 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "tiny_models.h"
+
+#include <algorithm>
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <random>
+
+namespace attnscope::test {
+
+namespace {
+
+std::string layerKey(int l, const std::string& suffix) {
+    return "model.layers." + std::to_string(l) + "." + suffix;
+}
+
+/// llama.cpp's permute(): HF row h*d + s*(d/2) + i moves to h*d + 2i + s.
+std::vector<float> permuteForInterleavedRope(const std::vector<float>& w, int heads, int headDim,
+                                             int columns) {
+    std::vector<float> out(w.size());
+    const int half = headDim / 2;
+    for (int h = 0; h < heads; ++h)
+        for (int s = 0; s < 2; ++s)
+            for (int i = 0; i < half; ++i) {
+                const int from = h * headDim + s * half + i, to = h * headDim + 2 * i + s;
+                std::copy_n(w.begin() + static_cast<std::ptrdiff_t>(from) * columns, columns,
+                            out.begin() + static_cast<std::ptrdiff_t>(to) * columns);
+            }
+    return out;
+}
+
+Bytes floatBytes(const std::vector<float>& values) {
+    Bytes out(values.size() * sizeof(float));
+    std::memcpy(out.data(), values.data(), out.size());
+    return out;
+}
+
+std::vector<double> rmsNorm(const std::vector<double>& x, const std::vector<float>& w, double eps) {
+    double mean = 0;
+    for (double v : x)
+        mean += v * v;
+    mean /= static_cast<double>(x.size());
+    std::vector<double> out(x.size());
+    for (std::size_t i = 0; i < x.size(); ++i)
+        out[i] = x[i] / std::sqrt(mean + eps) * w[i];
+    return out;
+}
+
+/// y = W x (+ b) with W [rows, cols] row-major.
+std::vector<double> linear(const std::vector<float>& w, const std::vector<double>& x, std::size_t rows,
+                           const std::vector<float>* bias = nullptr) {
+    const std::size_t cols = x.size();
+    std::vector<double> y(rows, 0.0);
+    for (std::size_t r = 0; r < rows; ++r) {
+        for (std::size_t c = 0; c < cols; ++c)
+            y[r] += static_cast<double>(w[r * cols + c]) * x[c];
+        if (bias)
+            y[r] += (*bias)[r];
+    }
+    return y;
+}
+
+} // namespace
+
+TinyModel makeTinyModel(const TinyConfig& c, uint32_t seed) {
+    TinyModel model{c, {}, {}};
+    std::mt19937 generator(seed);
+    std::normal_distribution<float> normal(0.0f, 1.0f);
+    auto add = [&](const std::string& name, std::vector<int64_t> shape, bool isNorm) {
+        int64_t count = 1;
+        for (int64_t extent : shape)
+            count *= extent;
+        std::vector<float> values(static_cast<std::size_t>(count));
+        for (float& v : values)
+            v = isNorm ? 1.0f + 0.1f * normal(generator) : 0.3f * normal(generator);
+        model.tensors[name] = std::move(values);
+        model.shapes[name] = std::move(shape);
+    };
+    const int64_t q = int64_t(c.heads) * c.headDim, kv = int64_t(c.kvHeads) * c.headDim;
+    add("model.embed_tokens.weight", {c.vocab, c.hidden}, false);
+    for (int l = 0; l < c.layers; ++l) {
+        add(layerKey(l, "input_layernorm.weight"), {c.hidden}, true);
+        add(layerKey(l, "self_attn.q_proj.weight"), {q, c.hidden}, false);
+        add(layerKey(l, "self_attn.k_proj.weight"), {kv, c.hidden}, false);
+        add(layerKey(l, "self_attn.v_proj.weight"), {kv, c.hidden}, false);
+        add(layerKey(l, "self_attn.o_proj.weight"), {c.hidden, q}, false);
+        if (c.bias) {
+            add(layerKey(l, "self_attn.q_proj.bias"), {q}, false);
+            add(layerKey(l, "self_attn.k_proj.bias"), {kv}, false);
+            add(layerKey(l, "self_attn.v_proj.bias"), {kv}, false);
+        }
+        if (c.qkNorm) {
+            add(layerKey(l, "self_attn.q_norm.weight"), {c.headDim}, true);
+            add(layerKey(l, "self_attn.k_norm.weight"), {c.headDim}, true);
+        }
+        add(layerKey(l, "post_attention_layernorm.weight"), {c.hidden}, true);
+        add(layerKey(l, "mlp.gate_proj.weight"), {c.intermediate, c.hidden}, false);
+        add(layerKey(l, "mlp.up_proj.weight"), {c.intermediate, c.hidden}, false);
+        add(layerKey(l, "mlp.down_proj.weight"), {c.hidden, c.intermediate}, false);
+    }
+    add("model.norm.weight", {c.hidden}, true);
+    if (!c.tied)
+        add("lm_head.weight", {c.vocab, c.hidden}, false);
+    return model;
+}
+
+void writeHfDirectory(const TinyModel& model, const std::string& directory) {
+    const TinyConfig& c = model.config;
+    std::filesystem::create_directories(directory);
+    std::ofstream(directory + "/config.json")
+        << "{\"model_type\": \"" << c.modelType << "\", \"num_hidden_layers\": " << c.layers
+        << ", \"num_attention_heads\": " << c.heads << ", \"num_key_value_heads\": " << c.kvHeads
+        << ", \"hidden_size\": " << c.hidden << ", \"head_dim\": " << c.headDim
+        << ", \"intermediate_size\": " << c.intermediate << ", \"vocab_size\": " << c.vocab
+        << ", \"max_position_embeddings\": " << c.context << ", \"rope_theta\": " << c.ropeTheta
+        << ", \"rms_norm_eps\": " << c.eps << ", \"tie_word_embeddings\": " << (c.tied ? "true" : "false")
+        << ", \"sliding_window\": " << (c.slidingWindow ? std::to_string(c.slidingWindow) : "null")
+        << ", \"use_sliding_window\": " << (c.slidingWindow ? "true" : "false")
+        << ", \"torch_dtype\": \"float32\"}";
+    std::vector<SafetensorsEntry> entries;
+    for (const auto& [name, values] : model.tensors)
+        entries.push_back({name, "F32", model.shapes.at(name), floatBytes(values)});
+    const Bytes bytes = writeSafetensors(entries, {{"format", "pt"}});
+    std::ofstream(directory + "/model.safetensors", std::ios::binary)
+        .write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
+}
+
+Bytes writeLlamaGguf(const TinyModel& model) {
+    const TinyConfig& c = model.config;
+    GgufBuilder builder;
+    builder.addString("general.architecture", "llama");
+    builder.addUInt32("llama.block_count", static_cast<uint32_t>(c.layers));
+    builder.addUInt32("llama.attention.head_count", static_cast<uint32_t>(c.heads));
+    builder.addUInt32("llama.attention.head_count_kv", static_cast<uint32_t>(c.kvHeads));
+    builder.addUInt32("llama.embedding_length", static_cast<uint32_t>(c.hidden));
+    builder.addUInt32("llama.feed_forward_length", static_cast<uint32_t>(c.intermediate));
+    builder.addUInt32("llama.context_length", static_cast<uint32_t>(c.context));
+    builder.addUInt32("llama.rope.dimension_count", static_cast<uint32_t>(c.headDim));
+    builder.addFloat32("llama.rope.freq_base", static_cast<float>(c.ropeTheta));
+    builder.addFloat32("llama.attention.layer_norm_rms_epsilon", static_cast<float>(c.eps));
+    std::vector<std::string> tokens;
+    for (int i = 0; i < c.vocab; ++i)
+        tokens.push_back("t" + std::to_string(i));
+    builder.addStringArray("tokenizer.ggml.tokens", tokens);
+    auto matrix = [&](const std::string& gguf, const std::string& hf, int permuteHeads) {
+        const auto& shape = model.shapes.at(hf);
+        std::vector<float> values = model.tensors.at(hf);
+        if (permuteHeads > 0)
+            values = permuteForInterleavedRope(values, permuteHeads, c.headDim, static_cast<int>(shape[1]));
+        std::vector<uint64_t> ne(shape.rbegin(), shape.rend());
+        builder.addTensor(gguf, ne, 0, floatBytes(values));
+    };
+    matrix("token_embd.weight", "model.embed_tokens.weight", 0);
+    for (int l = 0; l < c.layers; ++l) {
+        const std::string b = "blk." + std::to_string(l) + ".";
+        matrix(b + "attn_norm.weight", layerKey(l, "input_layernorm.weight"), 0);
+        matrix(b + "attn_q.weight", layerKey(l, "self_attn.q_proj.weight"), c.heads);
+        matrix(b + "attn_k.weight", layerKey(l, "self_attn.k_proj.weight"), c.kvHeads);
+        matrix(b + "attn_v.weight", layerKey(l, "self_attn.v_proj.weight"), 0);
+        matrix(b + "attn_output.weight", layerKey(l, "self_attn.o_proj.weight"), 0);
+        matrix(b + "ffn_norm.weight", layerKey(l, "post_attention_layernorm.weight"), 0);
+        matrix(b + "ffn_gate.weight", layerKey(l, "mlp.gate_proj.weight"), 0);
+        matrix(b + "ffn_up.weight", layerKey(l, "mlp.up_proj.weight"), 0);
+        matrix(b + "ffn_down.weight", layerKey(l, "mlp.down_proj.weight"), 0);
+    }
+    matrix("output_norm.weight", "model.norm.weight", 0);
+    if (!c.tied)
+        matrix("output.weight", "lm_head.weight", 0);
+    return builder.build();
+}
+
+Bytes writeLlama2c(const TinyModel& model) {
+    const TinyConfig& c = model.config;
+    Bytes out;
+    for (int32_t value :
+         {c.hidden, c.intermediate, c.layers, c.heads, c.kvHeads, c.tied ? c.vocab : -c.vocab, c.context})
+        appendRaw(out, value);
+    auto put = [&out](const std::vector<float>& values) {
+        const Bytes bytes = floatBytes(values);
+        out.insert(out.end(), bytes.begin(), bytes.end());
+    };
+    auto stacked = [&](const std::string& suffix, int permuteHeads) {
+        for (int l = 0; l < c.layers; ++l) {
+            const std::string name = layerKey(l, suffix);
+            std::vector<float> values = model.tensors.at(name);
+            if (permuteHeads > 0)
+                values = permuteForInterleavedRope(values, permuteHeads, c.headDim,
+                                                   static_cast<int>(model.shapes.at(name)[1]));
+            put(values);
+        }
+    };
+    put(model.tensors.at("model.embed_tokens.weight"));
+    stacked("input_layernorm.weight", 0);
+    stacked("self_attn.q_proj.weight", c.heads);
+    stacked("self_attn.k_proj.weight", c.kvHeads);
+    stacked("self_attn.v_proj.weight", 0);
+    stacked("self_attn.o_proj.weight", 0);
+    stacked("post_attention_layernorm.weight", 0);
+    stacked("mlp.gate_proj.weight", 0); // w1
+    stacked("mlp.down_proj.weight", 0); // w2
+    stacked("mlp.up_proj.weight", 0);   // w3
+    put(model.tensors.at("model.norm.weight"));
+    std::vector<float> cosTable, sinTable;
+    for (int p = 0; p < c.context; ++p)
+        for (int i = 0; i < c.headDim / 2; ++i) {
+            const double angle = p * std::pow(c.ropeTheta, -2.0 * i / c.headDim);
+            cosTable.push_back(static_cast<float>(std::cos(angle)));
+            sinTable.push_back(static_cast<float>(std::sin(angle)));
+        }
+    put(cosTable);
+    put(sinTable);
+    if (!c.tied)
+        put(model.tensors.at("lm_head.weight"));
+    return out;
+}
+
+ReferenceOutput referenceForward(const TinyModel& model, const std::vector<int32_t>& tokens) {
+    const TinyConfig& c = model.config;
+    const auto& W = model.tensors;
+    const int T = static_cast<int>(tokens.size()), d = c.headDim, group = c.heads / c.kvHeads;
+    ReferenceOutput out;
+    std::vector<std::vector<double>> x(T);
+    for (int t = 0; t < T; ++t)
+        for (int j = 0; j < c.hidden; ++j)
+            x[t].push_back(
+                W.at("model.embed_tokens.weight")[static_cast<std::size_t>(tokens[t]) * c.hidden + j]);
+
+    auto rope = [&](std::vector<double>& v, int position) { // HF rotate_half on one head
+        for (int i = 0; i < d / 2; ++i) {
+            const double angle = position * std::pow(c.ropeTheta, -2.0 * i / d);
+            const double a = v[i], b = v[i + d / 2];
+            v[i] = a * std::cos(angle) - b * std::sin(angle);
+            v[i + d / 2] = b * std::cos(angle) + a * std::sin(angle);
+        }
+    };
+    for (int l = 0; l < c.layers; ++l) {
+        auto w = [&](const std::string& suffix) -> const std::vector<float>& {
+            return W.at(layerKey(l, suffix));
+        };
+        auto optional = [&](const std::string& suffix) -> const std::vector<float>* {
+            auto it = W.find(layerKey(l, suffix));
+            return it == W.end() ? nullptr : &it->second;
+        };
+        // q[t][head] and k/v[t][kvHead] vectors of length d.
+        std::vector<std::vector<std::vector<double>>> q(T), k(T), v(T);
+        for (int t = 0; t < T; ++t) {
+            const auto h = rmsNorm(x[t], w("input_layernorm.weight"), c.eps);
+            const auto qa = linear(w("self_attn.q_proj.weight"), h, static_cast<std::size_t>(c.heads) * d,
+                                   optional("self_attn.q_proj.bias"));
+            const auto ka = linear(w("self_attn.k_proj.weight"), h, static_cast<std::size_t>(c.kvHeads) * d,
+                                   optional("self_attn.k_proj.bias"));
+            const auto va = linear(w("self_attn.v_proj.weight"), h, static_cast<std::size_t>(c.kvHeads) * d,
+                                   optional("self_attn.v_proj.bias"));
+            for (int hd = 0; hd < c.heads; ++hd) {
+                std::vector<double> head(qa.begin() + hd * d, qa.begin() + (hd + 1) * d);
+                if (c.qkNorm)
+                    head = rmsNorm(head, w("self_attn.q_norm.weight"), c.eps);
+                rope(head, t);
+                q[t].push_back(head);
+            }
+            for (int hd = 0; hd < c.kvHeads; ++hd) {
+                std::vector<double> head(ka.begin() + hd * d, ka.begin() + (hd + 1) * d);
+                if (c.qkNorm)
+                    head = rmsNorm(head, w("self_attn.k_norm.weight"), c.eps);
+                rope(head, t);
+                k[t].push_back(head);
+                v[t].emplace_back(va.begin() + hd * d, va.begin() + (hd + 1) * d);
+            }
+        }
+        std::vector<std::vector<double>> attended(
+            T, std::vector<double>(static_cast<std::size_t>(c.heads) * d, 0.0));
+        for (int hd = 0; hd < c.heads; ++hd) {
+            std::vector<double> probabilities(static_cast<std::size_t>(T) * T, 0.0);
+            for (int i = 0; i < T; ++i) {
+                std::vector<double> scores(T, -INFINITY);
+                double maximum = -INFINITY;
+                for (int j = 0; j <= i; ++j) {
+                    if (c.slidingWindow > 0 && i - j >= c.slidingWindow)
+                        continue;
+                    double dot = 0;
+                    for (int e = 0; e < d; ++e)
+                        dot += q[i][hd][e] * k[j][hd / group][e];
+                    scores[j] = dot / std::sqrt(static_cast<double>(d));
+                    maximum = std::max(maximum, scores[j]);
+                }
+                double sum = 0;
+                for (int j = 0; j < T; ++j)
+                    sum += std::isinf(scores[j]) ? 0.0 : std::exp(scores[j] - maximum);
+                for (int j = 0; j < T; ++j) {
+                    const double p = std::isinf(scores[j]) ? 0.0 : std::exp(scores[j] - maximum) / sum;
+                    probabilities[static_cast<std::size_t>(i) * T + j] = p;
+                    for (int e = 0; e < d; ++e)
+                        attended[i][hd * d + e] += p * v[j][hd / group][e];
+                }
+            }
+            out.attention[{l, hd}] = std::move(probabilities);
+        }
+        for (int t = 0; t < T; ++t) {
+            const auto o =
+                linear(w("self_attn.o_proj.weight"), attended[t], static_cast<std::size_t>(c.hidden));
+            for (int j = 0; j < c.hidden; ++j)
+                x[t][j] += o[j];
+            const auto h = rmsNorm(x[t], w("post_attention_layernorm.weight"), c.eps);
+            auto gate = linear(w("mlp.gate_proj.weight"), h, static_cast<std::size_t>(c.intermediate));
+            const auto up = linear(w("mlp.up_proj.weight"), h, static_cast<std::size_t>(c.intermediate));
+            for (int j = 0; j < c.intermediate; ++j)
+                gate[j] = gate[j] / (1.0 + std::exp(-gate[j])) * up[j];
+            const auto down = linear(w("mlp.down_proj.weight"), gate, static_cast<std::size_t>(c.hidden));
+            for (int j = 0; j < c.hidden; ++j)
+                x[t][j] += down[j];
+        }
+    }
+    const auto& head = W.count("lm_head.weight") ? W.at("lm_head.weight") : W.at("model.embed_tokens.weight");
+    for (int t = 0; t < T; ++t) {
+        const auto logits =
+            linear(head, rmsNorm(x[t], W.at("model.norm.weight"), c.eps), static_cast<std::size_t>(c.vocab));
+        out.logits.insert(out.logits.end(), logits.begin(), logits.end());
+    }
+    return out;
+}
+
+} // namespace attnscope::test

@@ -1,0 +1,51 @@
+// SPDX-License-Identifier: Apache-2.0
+// Small random-weight decoders written in every format, and an independent double-precision forward
+// pass to check the runtime against (plain loops, HF semantics, no LibTorch, no kernels).
+#pragma once
+
+#include "format_writers.h"
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+namespace attnscope::test {
+
+/// Architecture options of a tiny Llama-family decoder.
+struct TinyConfig {
+    std::string modelType = "llama"; ///< llama, mistral, qwen2, qwen3
+    int layers = 2, hidden = 16, heads = 4, kvHeads = 2, headDim = 4, intermediate = 24, vocab = 11,
+        context = 32;
+    double ropeTheta = 10000.0, eps = 1e-5;
+    bool bias = false;   ///< q/k/v biases (qwen2)
+    bool qkNorm = false; ///< per-head RMSNorm of q and k (qwen3)
+    int slidingWindow = 0;
+    bool tied = false;
+};
+
+/// Weights in HF layout ([out, in] matrices), keyed by HF tensor names.
+struct TinyModel {
+    TinyConfig config;
+    std::map<std::string, std::vector<float>> tensors;
+    std::map<std::string, std::vector<int64_t>> shapes;
+};
+
+/// Random weights (fixed seed): matrices ~ N(0, 0.3^2), norm weights ~ 1 + N(0, 0.1^2).
+TinyModel makeTinyModel(const TinyConfig& config, uint32_t seed = 42);
+
+/// The HF directory: config.json + model.safetensors (F32).
+void writeHfDirectory(const TinyModel& model, const std::string& directory);
+/// A GGUF v3 file as llama.cpp's converter writes it for "llama" (q/k rows permuted for interleaved RoPE).
+Bytes writeLlamaGguf(const TinyModel& model);
+/// A llama2.c checkpoint (q/k rows permuted like llama2.c's export of HF models). Llama only, no biases.
+Bytes writeLlama2c(const TinyModel& model);
+
+/// Reference forward pass: logits [T, vocab] and, for each (layer, head), probabilities [T, T].
+struct ReferenceOutput {
+    std::vector<double> logits;
+    std::map<std::pair<int, int>, std::vector<double>> attention;
+};
+ReferenceOutput referenceForward(const TinyModel& model, const std::vector<int32_t>& tokens);
+
+} // namespace attnscope::test

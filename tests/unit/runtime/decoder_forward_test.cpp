@@ -1,0 +1,175 @@
+// SPDX-License-Identifier: Apache-2.0
+// The runtime's forward pass against an independent double-precision reference, and the same model in
+// every format it can be written in.
+#include "attnscope/runtime/forward.h"
+#include "attnscope/runtime/model.h"
+
+#include "../../support/tiny_models.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+
+using namespace attnscope;
+using namespace attnscope::test;
+
+namespace {
+
+class DecoderForward : public ::testing::Test {
+protected:
+    void SetUp() override {
+        m_dir = std::filesystem::temp_directory_path() /
+                (std::string("attnscope_forward_") +
+                 ::testing::UnitTest::GetInstance()->current_test_info()->name());
+        std::filesystem::remove_all(m_dir);
+        std::filesystem::create_directories(m_dir);
+    }
+    void TearDown() override { std::filesystem::remove_all(m_dir); }
+
+    std::string writeFile(const std::string& name, const Bytes& bytes) {
+        const std::string path = (m_dir / name).string();
+        std::ofstream(path, std::ios::binary)
+            .write(reinterpret_cast<const char*>(bytes.data()), bytes.size());
+        return path;
+    }
+
+    std::shared_ptr<runtime::Model> load(const std::string& path) {
+        auto model = runtime::Model::load(path);
+        EXPECT_TRUE(model) << model.status().toString();
+        return model ? *model : nullptr;
+    }
+
+    std::filesystem::path m_dir;
+};
+
+const std::vector<int32_t> kTokens = {1, 5, 3, 9, 0, 2, 7, 7, 10, 4};
+
+double maxAbsDiff(const std::vector<float>& a, const std::vector<double>& b) {
+    EXPECT_EQ(a.size(), b.size());
+    double worst = 0;
+    for (std::size_t i = 0; i < std::min(a.size(), b.size()); ++i)
+        worst = std::max(worst, std::fabs(static_cast<double>(a[i]) - b[i]));
+    return worst;
+}
+
+double maxAbsDiff(const std::vector<float>& a, const std::vector<float>& b) {
+    EXPECT_EQ(a.size(), b.size());
+    double worst = 0;
+    for (std::size_t i = 0; i < std::min(a.size(), b.size()); ++i)
+        worst = std::max(worst, std::fabs(static_cast<double>(a[i]) - b[i]));
+    return worst;
+}
+
+} // namespace
+
+TEST_F(DecoderForward, LlamaAgreesAcrossFormatsAndWithTheReference) {
+    const TinyModel tiny = makeTinyModel(TinyConfig{});
+    writeHfDirectory(tiny, (m_dir / "hf").string());
+    const auto hf = load((m_dir / "hf").string());
+    const auto gguf = load(writeFile("m.gguf", writeLlamaGguf(tiny)));
+    const auto llama2c = load(writeFile("m.bin", writeLlama2c(tiny)));
+    ASSERT_TRUE(hf && gguf && llama2c);
+
+    runtime::ForwardOptions options;
+    options.attentionMaps = {{0, 0}, {1, 3}};
+    const ReferenceOutput reference = referenceForward(tiny, kTokens);
+    std::vector<float> first;
+    for (const auto& model : {hf, gguf, llama2c}) {
+        auto result = runtime::forward(*model, kTokens, options);
+        ASSERT_TRUE(result) << result.status().toString();
+        EXPECT_EQ(result->tokens, static_cast<int>(kTokens.size()));
+        EXPECT_LE(maxAbsDiff(result->logits, reference.logits), 1e-4) << model->summary().path;
+        for (const auto& head : options.attentionMaps)
+            EXPECT_LE(maxAbsDiff(result->attention.at(head), reference.attention.at(head)), 1e-4)
+                << model->summary().path << " head " << head.first << ":" << head.second;
+        if (first.empty())
+            first = result->logits;
+        else
+            EXPECT_LE(maxAbsDiff(result->logits, first), 1e-4)
+                << "formats disagree: " << model->summary().path;
+    }
+    EXPECT_EQ(hf->convertedBytes(), 0u) << "aligned fp32 safetensors weights are used in place";
+}
+
+TEST_F(DecoderForward, Qwen2BiasesQwen3NormsMistralWindowAndTiedHead) {
+    std::vector<TinyConfig> configs(4);
+    configs[0].modelType = "qwen2";
+    configs[0].bias = true;
+    configs[1].modelType = "qwen3";
+    configs[1].qkNorm = true;
+    configs[1].headDim = 8; // explicit head_dim larger than hidden / heads
+    configs[2].modelType = "mistral";
+    configs[2].slidingWindow = 3;
+    configs[3].tied = true;
+    for (std::size_t i = 0; i < configs.size(); ++i) {
+        const TinyModel tiny = makeTinyModel(configs[i], 7 + static_cast<uint32_t>(i));
+        const std::string dir = (m_dir / ("hf" + std::to_string(i))).string();
+        writeHfDirectory(tiny, dir);
+        const auto model = load(dir);
+        ASSERT_TRUE(model);
+        auto result = runtime::forward(*model, kTokens);
+        ASSERT_TRUE(result) << result.status().toString();
+        EXPECT_LE(maxAbsDiff(result->logits, referenceForward(tiny, kTokens).logits), 1e-4)
+            << configs[i].modelType;
+    }
+}
+
+TEST_F(DecoderForward, TokenNllMatchesTheLogits) {
+    const TinyModel tiny = makeTinyModel(TinyConfig{});
+    const auto model = load(writeFile("m.gguf", writeLlamaGguf(tiny)));
+    ASSERT_TRUE(model);
+    auto nll = runtime::tokenNll(*model, kTokens);
+    ASSERT_TRUE(nll) << nll.status().toString();
+    ASSERT_EQ(nll->size(), kTokens.size() - 1);
+    const auto reference = referenceForward(tiny, kTokens).logits;
+    const int V = tiny.config.vocab;
+    for (std::size_t i = 0; i + 1 < kTokens.size(); ++i) {
+        double sum = 0;
+        for (int j = 0; j < V; ++j)
+            sum += std::exp(reference[i * V + j]);
+        EXPECT_NEAR((*nll)[i], std::log(sum) - reference[i * V + kTokens[i + 1]], 1e-4);
+    }
+}
+
+TEST_F(DecoderForward, BadInputsAreErrorsNotCrashes) {
+    const TinyModel tiny = makeTinyModel(TinyConfig{});
+    const auto model = load(writeFile("m.gguf", writeLlamaGguf(tiny)));
+    ASSERT_TRUE(model);
+    EXPECT_EQ(runtime::forward(*model, {1, 11}).status().field(), "tokens")
+        << "id 11 is outside a vocabulary of 11";
+    EXPECT_EQ(runtime::forward(*model, {}).status().field(), "tokens");
+    EXPECT_EQ(runtime::forward(*model, std::vector<int32_t>(33, 1)).status().field(), "tokens")
+        << "context is 32";
+    runtime::ForwardOptions options;
+    options.attentionMaps = {{2, 0}};
+    EXPECT_EQ(runtime::forward(*model, {1, 2}, options).status().field(), "attention");
+
+    CancelToken cancel;
+    cancel.requestCancel();
+    EXPECT_TRUE(runtime::forward(*model, {1, 2}, {}, Progress({}, cancel)).status().isCancelled());
+}
+
+TEST_F(DecoderForward, ShapesThatContradictTheConfigNameTheTensor) {
+    TinyModel tiny = makeTinyModel(TinyConfig{});
+    tiny.shapes["model.layers.1.mlp.up_proj.weight"] = {16, 24}; // transposed: [in, out]
+    writeHfDirectory(tiny, (m_dir / "hf").string());
+    auto model = runtime::Model::load((m_dir / "hf").string());
+    ASSERT_FALSE(model);
+    EXPECT_EQ(model.status().field(), "model.layers.1.mlp.up_proj.weight");
+    EXPECT_NE(model.status().message().find("[16, 24]"), std::string::npos) << model.status().toString();
+
+    TinyModel missing = makeTinyModel(TinyConfig{});
+    missing.tensors.erase("model.norm.weight");
+    missing.shapes.erase("model.norm.weight");
+    writeHfDirectory(missing, (m_dir / "hf2").string());
+    auto incomplete = runtime::Model::load((m_dir / "hf2").string());
+    ASSERT_FALSE(incomplete);
+    EXPECT_EQ(incomplete.status().code(), StatusCode::NotFound);
+    EXPECT_EQ(incomplete.status().field(), "model.norm.weight");
+}
+
+TEST(AvailableMemory, IsKnownOnLinux) {
+    EXPECT_GT(runtime::availableMemoryBytes(), uint64_t(64) << 20);
+}
