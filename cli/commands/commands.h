@@ -10,6 +10,8 @@ namespace attnscope::cli {
 /// `info [MODEL]`: a model's format, architecture and size; without MODEL, version, build options,
 /// LibTorch, BLAS and kernel backends.
 void registerInfoCommand(CLI::App& app, int& exitCode);
+/// `run MODEL --tokens ...`: a forward pass writing logits and attention maps as .npy files.
+void registerRunCommand(CLI::App& app, int& exitCode);
 /// `plugins`: lists plugin libraries found in the plugin directories and why others failed to load.
 void registerPluginsCommand(CLI::App& app, int& exitCode);
 

@@ -2,6 +2,9 @@
 // attnscope-cli as a user runs it: exit codes, --help, --version and the --json convention.
 #include "process.h"
 
+#include "../support/tiny_models.h"
+#include "attnscope/io/npy.h"
+
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
@@ -139,4 +142,45 @@ TEST(Cli, InfoOnABadModelReportsFileAndField) {
     EXPECT_EQ(text.exitCode, 1);
     EXPECT_NE(text.output.find("error: " + path.string()), std::string::npos) << text.output;
     std::filesystem::remove(path);
+}
+
+TEST(Cli, RunWritesLogitsAndAttentionThatMatchTheReference) {
+    const auto dir = std::filesystem::temp_directory_path() / "attnscope_cli_run";
+    std::filesystem::remove_all(dir);
+    std::filesystem::create_directories(dir);
+    const attnscope::test::TinyModel tiny = attnscope::test::makeTinyModel({});
+    const std::string gguf = (dir / "tiny.gguf").string();
+    const attnscope::test::Bytes bytes = attnscope::test::writeLlamaGguf(tiny);
+    std::ofstream(gguf, std::ios::binary).write(reinterpret_cast<const char*>(bytes.data()), bytes.size());
+
+    const std::string logits = (dir / "logits.npy").string(), attention = (dir / "l1h2.npy").string();
+    auto result = runProcess(kCli + " run " + gguf + " --tokens 3,1,4,1,5,9,2,6 --logits " + logits +
+                             " --attention 1:2:" + attention + " --json");
+    ASSERT_EQ(result.exitCode, 0) << result.output;
+    auto document = nlohmann::json::parse(result.output, nullptr, false);
+    ASSERT_FALSE(document.is_discarded()) << result.output;
+    EXPECT_EQ(document["tokens"], 8);
+    EXPECT_GT(document["perplexity"].get<double>(), 1.0);
+
+    const auto reference = attnscope::test::referenceForward(tiny, {3, 1, 4, 1, 5, 9, 2, 6});
+    auto logitArray = attnscope::io::readNpyFloat32(logits);
+    ASSERT_TRUE(logitArray) << logitArray.status().toString();
+    EXPECT_EQ(logitArray->shape, (std::vector<int64_t>{8, 11}));
+    for (std::size_t i = 0; i < reference.logits.size(); ++i)
+        ASSERT_NEAR(logitArray->values[i], reference.logits[i], 1e-4) << i;
+    auto map = attnscope::io::readNpyFloat32(attention);
+    ASSERT_TRUE(map);
+    EXPECT_EQ(map->shape, (std::vector<int64_t>{8, 8}));
+    const auto& expected = reference.attention.at({1, 2});
+    for (std::size_t i = 0; i < expected.size(); ++i)
+        ASSERT_NEAR(map->values[i], expected[i], 1e-4) << i;
+
+    auto badHead =
+        runProcess(kCli + " run " + gguf + " --tokens 1,2 --attention 5:0:" + attention + " --json");
+    EXPECT_EQ(badHead.exitCode, 1);
+    EXPECT_NE(badHead.output.find("\"field\": \"attention\""), std::string::npos) << badHead.output;
+    auto badTokens = runProcess(kCli + " run " + gguf + " --tokens 1,x --json");
+    EXPECT_EQ(badTokens.exitCode, 1);
+    EXPECT_NE(badTokens.output.find("--tokens"), std::string::npos) << badTokens.output;
+    std::filesystem::remove_all(dir);
 }

@@ -1,0 +1,149 @@
+// SPDX-License-Identifier: Apache-2.0
+// `attnscope-cli run MODEL --tokens 1,2,3 [--logits OUT.npy] [--attention L:H:OUT.npy ...]`
+#include "commands.h"
+
+#include "../json_output.h"
+#include "attnscope/io/npy.h"
+#include "attnscope/runtime/forward.h"
+#include "attnscope/runtime/model.h"
+
+#include <cmath>
+#include <iostream>
+#include <memory>
+
+namespace attnscope::cli {
+
+namespace {
+
+struct RunOptions {
+    std::string model;
+    std::string tokens;
+    std::string logitsPath;
+    std::vector<std::string> attention; ///< "L:H:PATH"
+};
+
+Expected<std::vector<int32_t>> parseTokens(const std::string& text) {
+    std::vector<int32_t> ids;
+    std::size_t start = 0;
+    while (start <= text.size()) {
+        const std::size_t comma = text.find(',', start);
+        const std::string item =
+            text.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+        char* end = nullptr;
+        const long value = std::strtol(item.c_str(), &end, 10);
+        if (item.empty() || *end != '\0' || value < 0 || value > INT32_MAX)
+            return Status::invalidArgument("'" + item + "' is not a token id").atField("--tokens");
+        ids.push_back(static_cast<int32_t>(value));
+        if (comma == std::string::npos)
+            break;
+        start = comma + 1;
+    }
+    return ids;
+}
+
+struct AttentionRequest {
+    runtime::HeadIndex head;
+    std::string path;
+};
+
+Expected<AttentionRequest> parseAttention(const std::string& spec) {
+    const std::size_t first = spec.find(':'),
+                      second = first == std::string::npos ? first : spec.find(':', first + 1);
+    if (second == std::string::npos || second + 1 >= spec.size())
+        return Status::invalidArgument("expected LAYER:HEAD:OUT.npy, got '" + spec + "'")
+            .atField("--attention");
+    try {
+        return AttentionRequest{
+            {std::stoi(spec.substr(0, first)), std::stoi(spec.substr(first + 1, second - first - 1))},
+            spec.substr(second + 1)};
+    } catch (const std::exception&) {
+        return Status::invalidArgument("expected integer LAYER:HEAD in '" + spec + "'")
+            .atField("--attention");
+    }
+}
+
+Expected<nlohmann::json> execute(const RunOptions& options) {
+    ATTNSCOPE_ASSIGN_OR_RETURN(std::vector<int32_t> tokens, parseTokens(options.tokens));
+    std::vector<AttentionRequest> maps;
+    runtime::ForwardOptions forwardOptions;
+    for (const std::string& spec : options.attention) {
+        ATTNSCOPE_ASSIGN_OR_RETURN(AttentionRequest request, parseAttention(spec));
+        forwardOptions.attentionMaps.push_back(request.head);
+        maps.push_back(std::move(request));
+    }
+    ATTNSCOPE_ASSIGN_OR_RETURN(std::shared_ptr<runtime::Model> model, runtime::Model::load(options.model));
+    ATTNSCOPE_ASSIGN_OR_RETURN(runtime::ForwardResult result,
+                               runtime::forward(*model, tokens, forwardOptions));
+
+    nlohmann::json document = {{"model", options.model}, {"tokens", result.tokens}};
+    if (!options.logitsPath.empty()) {
+        ATTNSCOPE_TRY(
+            io::writeNpyFloat32(options.logitsPath, {result.tokens, result.vocabSize}, result.logits));
+        document["logits"] = options.logitsPath;
+    }
+    nlohmann::json written = nlohmann::json::array();
+    for (const AttentionRequest& request : maps) {
+        ATTNSCOPE_TRY(io::writeNpyFloat32(request.path, {result.tokens, result.tokens},
+                                          result.attention.at(request.head)));
+        written.push_back(
+            {{"layer", request.head.first}, {"head", request.head.second}, {"path", request.path}});
+    }
+    document["attention"] = written;
+    // Per-token NLL from the same logits: token i + 1 given tokens 0..i.
+    if (tokens.size() >= 2) {
+        double total = 0;
+        const int V = result.vocabSize;
+        for (std::size_t i = 0; i + 1 < tokens.size(); ++i) {
+            const float* row = result.logits.data() + i * V;
+            double maximum = row[0], sum = 0;
+            for (int j = 1; j < V; ++j)
+                maximum = std::max(maximum, static_cast<double>(row[j]));
+            for (int j = 0; j < V; ++j)
+                sum += std::exp(row[j] - maximum);
+            total += maximum + std::log(sum) - row[tokens[i + 1]];
+        }
+        document["mean_nll"] = total / static_cast<double>(tokens.size() - 1);
+        document["perplexity"] = std::exp(total / static_cast<double>(tokens.size() - 1));
+    }
+    return document;
+}
+
+} // namespace
+
+void registerRunCommand(CLI::App& app, int& exitCode) {
+    CLI::App* command =
+        app.add_subcommand("run", "Run a forward pass; write logits and attention maps as .npy");
+    auto options = std::make_shared<RunOptions>();
+    auto output = std::make_shared<JsonOutput>();
+    command->add_option("MODEL", options->model, "An HF directory, a .gguf file or a llama2.c .bin")
+        ->required();
+    command->add_option("--tokens", options->tokens, "Comma-separated token ids, e.g. 1,2,3")->required();
+    command->add_option("--logits", options->logitsPath, "Write float32 logits [T, vocab] to this .npy");
+    command->add_option(
+        "--attention", options->attention,
+        "LAYER:HEAD:OUT.npy — write that query head's probabilities [T, T] (0-based; repeatable)");
+    output->addOption(*command);
+    command->callback([options, output, &exitCode] {
+        Expected<nlohmann::json> document = execute(*options);
+        if (!document) {
+            exitCode = output->fail(document.status());
+            return;
+        }
+        if (output->enabled()) {
+            exitCode = output->write(*document);
+            return;
+        }
+        std::cout << document->at("tokens").get<int>() << " tokens";
+        if (document->contains("perplexity"))
+            std::cout << ", perplexity " << document->at("perplexity").get<double>();
+        std::cout << "\n";
+        if (document->contains("logits"))
+            std::cout << "logits: " << document->at("logits").get<std::string>() << "\n";
+        for (const auto& map : document->at("attention"))
+            std::cout << "attention " << map["layer"] << ":" << map["head"] << ": "
+                      << map["path"].get<std::string>() << "\n";
+        exitCode = 0;
+    });
+}
+
+} // namespace attnscope::cli
