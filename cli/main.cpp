@@ -24,6 +24,7 @@ int main(int argc, char** argv) {
 
     int exitCode = 0;
     attnscope::cli::registerInfoCommand(app, exitCode);
+    attnscope::cli::registerTokenizeCommand(app, exitCode);
     attnscope::cli::registerRunCommand(app, exitCode);
     attnscope::cli::registerPluginsCommand(app, exitCode);
 

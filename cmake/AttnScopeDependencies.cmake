@@ -16,6 +16,10 @@ find_package(Torch REQUIRED)
 set_package_properties(Torch PROPERTIES TYPE REQUIRED
     PURPOSE "Tensor runtime for model forward passes (Debian libtorch-dev or a PyTorch install)")
 
+# PCRE2 with Unicode properties: the GPT-2 / Llama 3 / Qwen pre-tokenizer regexes need \p{L}, \p{N}.
+find_package(PkgConfig REQUIRED)
+pkg_check_modules(PCRE2 REQUIRED IMPORTED_TARGET libpcre2-8)
+
 find_package(CLI11 CONFIG)
 set_package_properties(CLI11 PROPERTIES TYPE RECOMMENDED PURPOSE "Command-line parsing for attnscope-cli")
 find_package(nlohmann_json 3.10 CONFIG)

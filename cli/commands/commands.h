@@ -12,6 +12,8 @@ namespace attnscope::cli {
 void registerInfoCommand(CLI::App& app, int& exitCode);
 /// `run MODEL --tokens ...`: a forward pass writing logits and attention maps as .npy files.
 void registerRunCommand(CLI::App& app, int& exitCode);
+/// `tokenize MODEL --text TEXT`: ids and character offsets.
+void registerTokenizeCommand(CLI::App& app, int& exitCode);
 /// `plugins`: lists plugin libraries found in the plugin directories and why others failed to load.
 void registerPluginsCommand(CLI::App& app, int& exitCode);
 

@@ -1,0 +1,58 @@
+// SPDX-License-Identifier: Apache-2.0
+// `attnscope-cli tokenize MODEL --text TEXT [--no-special] [--json]`
+#include "commands.h"
+
+#include "../json_output.h"
+#include "attnscope/tokenizers/tokenizer.h"
+
+#include <iostream>
+#include <memory>
+
+namespace attnscope::cli {
+
+namespace {
+
+struct TokenizeOptions {
+    std::string model;
+    std::string text;
+    bool noSpecial = false;
+};
+
+} // namespace
+
+void registerTokenizeCommand(CLI::App& app, int& exitCode) {
+    CLI::App* command = app.add_subcommand("tokenize", "Turn text into token ids, with character offsets");
+    auto options = std::make_shared<TokenizeOptions>();
+    auto output = std::make_shared<JsonOutput>();
+    command->add_option("MODEL", options->model, "An HF directory or a tokenizer.json file")->required();
+    command->add_option("--text", options->text, "The text to tokenize (UTF-8)")->required();
+    command->add_flag("--no-special", options->noSpecial, "Add no special tokens (BOS/EOS/CLS/SEP)");
+    output->addOption(*command);
+    command->callback([options, output, &exitCode] {
+        auto tokenizer = tokenizers::loadTokenizerJson(options->model);
+        if (!tokenizer) {
+            exitCode = output->fail(tokenizer.status());
+            return;
+        }
+        auto encoding = (*tokenizer)->encode(options->text, !options->noSpecial);
+        if (!encoding) {
+            exitCode = output->fail(encoding.status());
+            return;
+        }
+        // Offsets are reported in characters (Unicode code points), as Python's str indices count them.
+        const auto offsets = tokenizers::toCodePointOffsets(options->text, encoding->offsets);
+        if (output->enabled()) {
+            nlohmann::json spans = nlohmann::json::array();
+            for (const auto& [start, end] : offsets)
+                spans.push_back({start, end});
+            exitCode = output->write({{"ids", encoding->ids}, {"offsets", spans}});
+            return;
+        }
+        for (std::size_t i = 0; i < encoding->ids.size(); ++i)
+            std::cout << encoding->ids[i] << "\t[" << offsets[i].first << ", " << offsets[i].second << ")\t"
+                      << (*tokenizer)->tokenText(encoding->ids[i]) << "\n";
+        exitCode = 0;
+    });
+}
+
+} // namespace attnscope::cli

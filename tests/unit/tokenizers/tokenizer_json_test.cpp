@@ -1,0 +1,123 @@
+// SPDX-License-Identifier: Apache-2.0
+// Byte-level BPE from tokenizer.json on a vocabulary small enough to work out by hand.
+#include "attnscope/tokenizers/tokenizer.h"
+
+#include <gtest/gtest.h>
+
+using namespace attnscope;
+using tokenizers::Span;
+
+namespace {
+
+// Byte-level symbols: 'Ġ' is the space byte. Merges: "h e" < "l l" < "he ll" < "Ġ w" < "hell o".
+const char* kTokenizer = R"({
+  "version": "1.0", "normalizer": null,
+  "added_tokens": [{"id": 100, "content": "<|bos|>", "special": true},
+                   {"id": 101, "content": "<|end|>", "special": true}],
+  "pre_tokenizer": {"type": "ByteLevel", "add_prefix_space": false, "use_regex": true},
+  "post_processor": {"type": "TemplateProcessing",
+                     "single": [{"SpecialToken": {"id": "<|bos|>", "type_id": 0}}, {"Sequence": {"id": "A", "type_id": 0}}],
+                     "special_tokens": {"<|bos|>": {"id": "<|bos|>", "ids": [100], "tokens": ["<|bos|>"]}}},
+  "decoder": {"type": "ByteLevel"},
+  "model": {"type": "BPE", "vocab": {"h": 0, "e": 1, "l": 2, "o": 3, "Ġ": 4, "w": 5, "r": 6, "d": 7, "!": 8,
+                                     "he": 9, "ll": 10, "hell": 11, "Ġw": 12, "hello": 13, "Ã": 14, "©": 15},
+            "merges": ["h e", "l l", "he ll", "Ġ w", ["hell", "o"]]}
+})";
+
+std::unique_ptr<tokenizers::Tokenizer> load() {
+    auto tokenizer = tokenizers::parseTokenizerJson(kTokenizer, "tiny.json");
+    EXPECT_TRUE(tokenizer) << tokenizer.status().toString();
+    return tokenizer ? std::move(tokenizer).value() : nullptr;
+}
+
+} // namespace
+
+TEST(ByteLevelBpe, MergesByRankAndReportsByteOffsets) {
+    auto tokenizer = load();
+    ASSERT_TRUE(tokenizer);
+    auto encoding = tokenizer->encode("hello world!", /*addSpecialTokens=*/false);
+    ASSERT_TRUE(encoding) << encoding.status().toString();
+    // "hello" | " world" | "!": hello -> 13; " world" -> Ġw o r l d; "!" -> 8
+    EXPECT_EQ(encoding->ids, (std::vector<int32_t>{13, 12, 3, 6, 2, 7, 8}));
+    EXPECT_EQ(encoding->offsets,
+              (std::vector<Span>{{0, 5}, {5, 7}, {7, 8}, {8, 9}, {9, 10}, {10, 11}, {11, 12}}));
+}
+
+TEST(ByteLevelBpe, TemplateAddsBosAndAddedTokensSplitTheText) {
+    auto tokenizer = load();
+    ASSERT_TRUE(tokenizer);
+    auto encoding = tokenizer->encode("hell<|end|>o", true);
+    ASSERT_TRUE(encoding);
+    EXPECT_EQ(encoding->ids, (std::vector<int32_t>{100, 11, 101, 3}));
+    EXPECT_EQ(encoding->offsets, (std::vector<Span>{{0, 0}, {0, 4}, {4, 11}, {11, 12}}));
+    auto decoded = tokenizer->decode(encoding->ids);
+    ASSERT_TRUE(decoded);
+    EXPECT_EQ(*decoded, "<|bos|>hell<|end|>o");
+    EXPECT_EQ(*tokenizer->decode(encoding->ids, /*skipSpecial=*/true), "hello");
+}
+
+TEST(ByteLevelBpe, MultiByteCharactersMapToBytesAndBack) {
+    auto tokenizer = load();
+    ASSERT_TRUE(tokenizer);
+    auto encoding = tokenizer->encode("\xC3\xA9", false); // é = C3 A9 -> "Ã" "©"
+    ASSERT_TRUE(encoding);
+    EXPECT_EQ(encoding->ids, (std::vector<int32_t>{14, 15}));
+    EXPECT_EQ(*tokenizer->decode(encoding->ids), "\xC3\xA9");
+    // Offsets in code points: both halves of é belong to character 0.
+    EXPECT_EQ(tokenizers::toCodePointOffsets("\xC3\xA9", encoding->offsets),
+              (std::vector<Span>{{0, 1}, {0, 1}}));
+}
+
+TEST(ByteLevelBpe, InvalidUtf8IsAnErrorWithTheOffset) {
+    auto tokenizer = load();
+    ASSERT_TRUE(tokenizer);
+    for (const char* bad : {"ab\xFF", "a\xC3", "\xED\xA0\x80" /* surrogate */, "\xC0\xAF" /* overlong */}) {
+        auto encoding = tokenizer->encode(bad, false);
+        ASSERT_FALSE(encoding) << bad;
+        EXPECT_NE(encoding.status().message().find("invalid UTF-8 at byte"), std::string::npos);
+    }
+}
+
+TEST(ByteLevelBpe, DecodingUnknownIdsIsAnError) {
+    auto tokenizer = load();
+    ASSERT_TRUE(tokenizer);
+    EXPECT_EQ(tokenizer->decode({99}).status().field(), "ids"); // a gap in the id space
+    EXPECT_EQ(tokenizer->decode({-1}).status().field(), "ids");
+    EXPECT_EQ(tokenizer->vocabSize(), 102);
+}
+
+TEST(TokenizerJson, UnsupportedPartsNameTheirField) {
+    struct Case {
+        const char* json;
+        const char* field;
+    };
+    const Case cases[] = {
+        {R"({"normalizer": {"type": "NFKC"}, "model": {"type": "BPE", "vocab": {"a": 0}, "merges": []}})",
+         "normalizer.type"},
+        {R"({"model": {"type": "Unigram", "vocab": [["a", 0.0]]}})", "model.type"},
+        {R"({"model": {"type": "BPE", "vocab": {"a": 0}, "merges": [], "byte_fallback": true}})",
+         "model.byte_fallback"},
+        {R"({"model": {"type": "BPE", "vocab": {}, "merges": []}})", "model.vocab"},
+        {R"({"model": {"type": "BPE", "vocab": {"a": 0}, "merges": ["nospace"]}})", "model.merges"},
+        {R"({"pre_tokenizer": {"type": "Metaspace"}, "model": {"type": "BPE", "vocab": {"a": 0}, "merges": []}})",
+         "pre_tokenizer.type"},
+        {R"({"pre_tokenizer": {"type": "Split", "pattern": {"Regex": "(unclosed"}, "behavior": "Isolated"},
+             "model": {"type": "BPE", "vocab": {"a": 0}, "merges": []}})",
+         "pre_tokenizer.pattern"},
+    };
+    for (const Case& c : cases) {
+        auto tokenizer = tokenizers::parseTokenizerJson(c.json, "t.json");
+        ASSERT_FALSE(tokenizer) << c.json;
+        EXPECT_EQ(tokenizer.status().file(), "t.json");
+        EXPECT_EQ(tokenizer.status().field(), c.field) << tokenizer.status().toString();
+    }
+    EXPECT_EQ(tokenizers::parseTokenizerJson("{oops", "t.json").status().code(), StatusCode::ParseError);
+}
+
+TEST(Utf8, CodePointOffsetsCountCharacters) {
+    const std::string text = "a\xC3\xA9\xF0\x9F\x98\x80z"; // a é 😀 z
+    const std::vector<Span> bytes = {{0, 1}, {1, 3}, {3, 7}, {7, 8}};
+    EXPECT_EQ(tokenizers::toCodePointOffsets(text, bytes),
+              (std::vector<Span>{{0, 1}, {1, 2}, {2, 3}, {3, 4}}));
+    EXPECT_TRUE(tokenizers::validateUtf8(text).isOk());
+}
