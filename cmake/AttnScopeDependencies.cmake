@@ -19,6 +19,10 @@ set_package_properties(Torch PROPERTIES TYPE REQUIRED
 # PCRE2 with Unicode properties: the GPT-2 / Llama 3 / Qwen pre-tokenizer regexes need \p{L}, \p{N}.
 find_package(PkgConfig REQUIRED)
 pkg_check_modules(PCRE2 REQUIRED IMPORTED_TARGET libpcre2-8)
+# ICU: Unicode normalization (NFC) for tokenizers that declare it (Qwen). Optional: without it those
+# tokenizers are refused with a message.
+pkg_check_modules(ICU IMPORTED_TARGET icu-uc)
+add_feature_info(ICU ICU_FOUND "Unicode normalization for tokenizer.json normalizers (libicu-dev)")
 
 find_package(CLI11 CONFIG)
 set_package_properties(CLI11 PROPERTIES TYPE RECOMMENDED PURPOSE "Command-line parsing for attnscope-cli")

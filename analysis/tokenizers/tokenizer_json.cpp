@@ -4,6 +4,7 @@
 #include "attnscope/tokenizers/tokenizer.h"
 
 #include "bpe_model.h"
+#include "normalizer.h"
 #include "regex_splitter.h"
 
 #include <nlohmann/json.hpp>
@@ -45,10 +46,22 @@ public:
     std::optional<RegexSplitter> splitter;
     bool addPrefixSpace = false;
     bool ignoreMerges = false;
+    bool nfc = false;                         ///< the NFC normalizer (Qwen)
     std::vector<TemplateItem> singleTemplate; ///< empty: nothing added
 
     Expected<Encoding> encode(std::string_view text, bool addSpecialTokens) const override {
         ATTNSCOPE_TRY(validateUtf8(text));
+        if (!nfc)
+            return encodeNormalized(text, addSpecialTokens);
+        ATTNSCOPE_ASSIGN_OR_RETURN(NormalizedText normalized, normalizeNfc(text));
+        ATTNSCOPE_ASSIGN_OR_RETURN(Encoding encoding, encodeNormalized(normalized.text, addSpecialTokens));
+        for (Span& span : encoding.offsets) // back to the caller's bytes
+            if (span.second > span.first)
+                span = {normalized.originalStart[span.first], normalized.originalEnd[span.second - 1]};
+        return encoding;
+    }
+
+    Expected<Encoding> encodeNormalized(std::string_view text, bool addSpecialTokens) const {
         Encoding body;
         int64_t segmentStart = 0;
         for (int64_t i = 0; i < static_cast<int64_t>(text.size());) {
@@ -278,10 +291,17 @@ Expected<std::unique_ptr<Tokenizer>> parseTokenizerJson(std::string_view json, c
         return std::move(status).inFile(source);
     };
     try { // nlohmann's typed getters throw on type mismatches: turn them into field errors
-        if (root.contains("normalizer") && !root["normalizer"].is_null())
-            return fail(Status::unsupported("normalizer '" + root["normalizer"].value("type", "") +
-                                            "' is not supported by this loader yet")
-                            .atField("normalizer.type"));
+        if (root.contains("normalizer") && !root["normalizer"].is_null()) {
+            const std::string type = root["normalizer"].value("type", "");
+            if (type != "NFC")
+                return fail(
+                    Status::unsupported("normalizer '" + type + "' is not supported by this loader yet")
+                        .atField("normalizer.type"));
+            if (!unicodeNormalizationAvailable())
+                return fail(
+                    Status::unsupported("NFC needs ICU, which this build lacks").atField("normalizer.type"));
+            tokenizer->nfc = true;
+        }
         if (Status s = parseModel(root.value("model", Json::object()), *tokenizer); !s.isOk())
             return fail(s);
         if (Status s = parsePreTokenizer(root.value("pre_tokenizer", Json()), *tokenizer, "pre_tokenizer");

@@ -92,7 +92,7 @@ TEST(TokenizerJson, UnsupportedPartsNameTheirField) {
         const char* field;
     };
     const Case cases[] = {
-        {R"({"normalizer": {"type": "NFKC"}, "model": {"type": "BPE", "vocab": {"a": 0}, "merges": []}})",
+        {R"({"normalizer": {"type": "Lowercase"}, "model": {"type": "BPE", "vocab": {"a": 0}, "merges": []}})",
          "normalizer.type"},
         {R"({"model": {"type": "Unigram", "vocab": [["a", 0.0]]}})", "model.type"},
         {R"({"model": {"type": "BPE", "vocab": {"a": 0}, "merges": [], "byte_fallback": true}})",
@@ -120,4 +120,19 @@ TEST(Utf8, CodePointOffsetsCountCharacters) {
     EXPECT_EQ(tokenizers::toCodePointOffsets(text, bytes),
               (std::vector<Span>{{0, 1}, {1, 2}, {2, 3}, {3, 4}}));
     EXPECT_TRUE(tokenizers::validateUtf8(text).isOk());
+}
+
+TEST(Nfc, ComposesAndMapsOffsetsBackToTheOriginalBytes) {
+    // "e" + combining acute (U+0301) composes to U+00E9; the rest is unchanged.
+    const std::string text = "ae\xCC\x81z";
+    const std::string json = R"({"normalizer": {"type": "NFC"},
+      "pre_tokenizer": {"type": "ByteLevel", "add_prefix_space": false, "use_regex": false},
+      "model": {"type": "BPE", "vocab": {"a": 0, "z": 1, "Ã": 2, "©": 3, "Ã©": 4}, "merges": ["Ã ©"]}})";
+    auto tokenizer = tokenizers::parseTokenizerJson(json, "nfc.json");
+    ASSERT_TRUE(tokenizer) << tokenizer.status().toString();
+    auto encoding = (*tokenizer)->encode(text, false);
+    ASSERT_TRUE(encoding) << encoding.status().toString();
+    EXPECT_EQ(encoding->ids, (std::vector<int32_t>{0, 4, 1})); // a, é (composed: C3 A9), z
+    // é covers the original "e" + U+0301: bytes [1, 4).
+    EXPECT_EQ(encoding->offsets, (std::vector<Span>{{0, 1}, {1, 4}, {4, 5}}));
 }
