@@ -175,6 +175,17 @@ private:
     }
 };
 
+/// A token id: an integer in [0, 2^24]. (nlohmann's get<int32_t>() would convert floats with undefined
+/// behaviour when out of range: found by fuzz_tokenizer_json.)
+std::optional<int32_t> tokenId(const Json& value) {
+    if (!value.is_number_integer())
+        return std::nullopt;
+    const auto id = value.get<int64_t>();
+    if (id < 0 || id > (1 << 24))
+        return std::nullopt;
+    return static_cast<int32_t>(id);
+}
+
 Status parsePreTokenizer(const Json& node, ByteLevelBpeTokenizer& tokenizer, const std::string& field) {
     if (node.is_null())
         return Status::ok();
@@ -235,8 +246,13 @@ Status parsePostProcessor(const Json& node, ByteLevelBpeTokenizer& tokenizer) {
         if (!specials.contains(name) || !specials[name].contains("ids") || specials[name]["ids"].empty())
             return Status::parseError("template names special token '" + name + "' without ids")
                 .atField("post_processor.special_tokens");
-        for (const Json& id : specials[name]["ids"])
-            tokenizer.singleTemplate.push_back({false, id.get<int32_t>()});
+        for (const Json& id : specials[name]["ids"]) {
+            const auto value = tokenId(id);
+            if (!value)
+                return Status::parseError("special token ids must be integers in [0, 2^24]")
+                    .atField("post_processor.special_tokens." + name);
+            tokenizer.singleTemplate.push_back({false, *value});
+        }
     }
     return Status::ok();
 }
@@ -254,9 +270,11 @@ Status parseModel(const Json& model, ByteLevelBpeTokenizer& tokenizer) {
     if (!vocab.is_object() || vocab.empty())
         return Status::parseError("expected a non-empty object of token -> id").atField("model.vocab");
     for (const auto& [token, id] : vocab.items()) {
-        if (!id.is_number_integer() || id.get<int64_t>() < 0 || id.get<int64_t>() > (1 << 24))
-            return Status::parseError("id of '" + token + "' is not a sane integer").atField("model.vocab");
-        tokenizer.vocab.emplace(token, id.get<int32_t>());
+        const auto value = tokenId(id);
+        if (!value)
+            return Status::parseError("id of '" + token + "' is not an integer in [0, 2^24]")
+                .atField("model.vocab");
+        tokenizer.vocab.emplace(token, *value);
     }
     const Json& merges = model.contains("merges") ? model["merges"] : Json::array();
     int rank = 0;
@@ -309,9 +327,13 @@ Expected<std::unique_ptr<Tokenizer>> parseTokenizerJson(std::string_view json, c
             return fail(s);
         if (Status s = parsePostProcessor(root.value("post_processor", Json()), *tokenizer); !s.isOk())
             return fail(s);
-        for (const Json& entry : root.value("added_tokens", Json::array()))
-            tokenizer->added.push_back({entry.at("content").get<std::string>(), entry.at("id").get<int32_t>(),
-                                        entry.value("special", false)});
+        for (const Json& entry : root.value("added_tokens", Json::array())) {
+            const auto id = tokenId(entry.at("id"));
+            if (!id)
+                return fail(Status::parseError("ids must be integers in [0, 2^24]").atField("added_tokens"));
+            tokenizer->added.push_back(
+                {entry.at("content").get<std::string>(), *id, entry.value("special", false)});
+        }
     } catch (const Json::exception& error) {
         return fail(Status::parseError(std::string("unexpected structure: ") + error.what()));
     }

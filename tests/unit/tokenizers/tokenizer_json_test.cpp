@@ -99,6 +99,10 @@ TEST(TokenizerJson, UnsupportedPartsNameTheirField) {
          "model.byte_fallback"},
         {R"({"model": {"type": "BPE", "vocab": {}, "merges": []}})", "model.vocab"},
         {R"({"model": {"type": "BPE", "vocab": {"a": 0}, "merges": ["nospace"]}})", "model.merges"},
+        // Regression (found by fuzz_tokenizer_json): a float id out of int range was undefined behaviour.
+        {R"({"added_tokens": [{"id": 2.3e34, "content": "x"}], "model": {"type": "BPE", "vocab": {"a": 0}, "merges": []}})",
+         "added_tokens"},
+        {R"({"model": {"type": "BPE", "vocab": {"a": 1.5}, "merges": []}})", "model.vocab"},
         {R"({"pre_tokenizer": {"type": "Metaspace"}, "model": {"type": "BPE", "vocab": {"a": 0}, "merges": []}})",
          "pre_tokenizer.type"},
         {R"({"pre_tokenizer": {"type": "Split", "pattern": {"Regex": "(unclosed"}, "behavior": "Isolated"},
