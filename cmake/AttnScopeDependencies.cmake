@@ -7,6 +7,7 @@
 
 if(EXISTS "${PROJECT_SOURCE_DIR}/.deps")
     list(APPEND CMAKE_PREFIX_PATH "${PROJECT_SOURCE_DIR}/.deps")
+    set(ENV{PKG_CONFIG_PATH} "${PROJECT_SOURCE_DIR}/.deps/lib/pkgconfig:$ENV{PKG_CONFIG_PATH}")
 endif()
 
 find_package(Threads REQUIRED)
