@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "attnscope/model/gguf.h"
 
-#include "temp_dir.h"
+#include "../../support/temp_dir.h"
 
 #include <filesystem>
 #include <fstream>

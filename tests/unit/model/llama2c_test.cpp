@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "attnscope/model/llama2c.h"
 
-#include "temp_dir.h"
+#include "../../support/temp_dir.h"
 
 using namespace attnscope;
 using namespace attnscope::test;

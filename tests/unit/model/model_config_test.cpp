@@ -3,7 +3,7 @@
 #include "attnscope/model/model_config.h"
 #include "attnscope/model/model_summary.h"
 
-#include "temp_dir.h"
+#include "../../support/temp_dir.h"
 
 using namespace attnscope;
 using namespace attnscope::test;

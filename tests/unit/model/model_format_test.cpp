@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "attnscope/model/model_format.h"
 
+#include "../../support/temp_dir.h"
+
 #include <gtest/gtest.h>
 
 #include <cstring>
@@ -13,31 +15,11 @@ namespace fs = std::filesystem;
 
 namespace {
 
-class ModelFormatTest : public ::testing::Test {
+class ModelFormatTest : public test::TempDirTest {
 protected:
-    void SetUp() override {
-        m_dir =
-            fs::temp_directory_path() /
-            ("attnscope_model_format_" + std::to_string(::testing::UnitTest::GetInstance()->random_seed()) +
-             "_" + ::testing::UnitTest::GetInstance()->current_test_info()->name());
-        fs::remove_all(m_dir);
-        fs::create_directories(m_dir);
-    }
-    void TearDown() override { fs::remove_all(m_dir); }
-
-    std::string write(const std::string& name, const std::vector<unsigned char>& bytes) {
-        const fs::path path = m_dir / name;
-        fs::create_directories(path.parent_path());
-        std::ofstream(path, std::ios::binary)
-            .write(reinterpret_cast<const char*>(bytes.data()), bytes.size());
-        return path.string();
-    }
-
     template <typename T>
     static void append(std::vector<unsigned char>& bytes, T value) {
-        unsigned char raw[sizeof(T)];
-        std::memcpy(raw, &value, sizeof raw);
-        bytes.insert(bytes.end(), raw, raw + sizeof raw);
+        test::appendRaw(bytes, value);
     }
 
     static std::vector<unsigned char> ggufHeader(uint32_t version, uint64_t tensors, uint64_t entries) {
@@ -61,8 +43,6 @@ protected:
         bytes.resize(bytes.size() + 4 * floats - dropBytes, 0);
         return bytes;
     }
-
-    fs::path m_dir;
 };
 
 } // namespace

@@ -4,6 +4,7 @@
 #include "attnscope/runtime/forward.h"
 #include "attnscope/runtime/model.h"
 
+#include "../../support/temp_dir.h"
 #include "../../support/tiny_models.h"
 
 #include <gtest/gtest.h>
@@ -17,31 +18,15 @@ using namespace attnscope::test;
 
 namespace {
 
-class DecoderForward : public ::testing::Test {
+class DecoderForward : public TempDirTest {
 protected:
-    void SetUp() override {
-        m_dir = std::filesystem::temp_directory_path() /
-                (std::string("attnscope_forward_") +
-                 ::testing::UnitTest::GetInstance()->current_test_info()->name());
-        std::filesystem::remove_all(m_dir);
-        std::filesystem::create_directories(m_dir);
-    }
-    void TearDown() override { std::filesystem::remove_all(m_dir); }
-
-    std::string writeFile(const std::string& name, const Bytes& bytes) {
-        const std::string path = (m_dir / name).string();
-        std::ofstream(path, std::ios::binary)
-            .write(reinterpret_cast<const char*>(bytes.data()), bytes.size());
-        return path;
-    }
+    std::string writeFile(const std::string& name, const Bytes& bytes) { return write(name, bytes); }
 
     std::shared_ptr<runtime::Model> load(const std::string& path) {
         auto model = runtime::Model::load(path);
         EXPECT_TRUE(model) << model.status().toString();
         return model ? *model : nullptr;
     }
-
-    std::filesystem::path m_dir;
 };
 
 const std::vector<int32_t> kTokens = {1, 5, 3, 9, 0, 2, 7, 7, 10, 4};

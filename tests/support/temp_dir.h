@@ -2,7 +2,7 @@
 // A per-test scratch directory with helpers to write byte images.
 #pragma once
 
-#include "../../support/format_writers.h"
+#include "format_writers.h"
 
 #include <gtest/gtest.h>
 
