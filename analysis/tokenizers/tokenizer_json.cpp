@@ -12,6 +12,7 @@
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <mutex>
 #include <optional>
 #include <sstream>
 #include <unordered_map>
@@ -48,6 +49,16 @@ public:
     bool ignoreMerges = false;
     bool nfc = false;                         ///< the NFC normalizer (Qwen)
     std::vector<TemplateItem> singleTemplate; ///< empty: nothing added
+
+    /// Merged symbols of recently seen pieces: natural text repeats its words, and merging is the hot
+    /// path. Bounded (cleared when full); guarded so that encode() stays safe to call concurrently.
+    struct CachedPiece {
+        std::vector<int32_t> ids;
+        std::vector<Span> relative; ///< offsets relative to the piece start
+    };
+    mutable std::mutex cacheMutex;
+    mutable std::unordered_map<std::string, CachedPiece> cache;
+    static constexpr std::size_t kCacheLimit = 1 << 16;
 
     Expected<Encoding> encode(std::string_view text, bool addSpecialTokens) const override {
         ATTNSCOPE_TRY(validateUtf8(text));
@@ -161,7 +172,24 @@ private:
                     continue;
                 }
             }
+            // A piece that starts with the virtual prefix space has other offsets than the same symbols
+            // after a real space: mark it in the key (byte-level text never holds a raw \x01).
+            const bool virtualPrefix = !symbols.empty() && symbols.front().begin == symbols.front().end;
+            const std::string key = virtualPrefix ? "\x01" + whole : whole;
+            {
+                std::lock_guard lock(cacheMutex);
+                if (auto it = cache.find(key); it != cache.end()) {
+                    for (std::size_t k = 0; k < it->second.ids.size(); ++k) {
+                        out.ids.push_back(it->second.ids[k]);
+                        const Span& r = it->second.relative[k];
+                        out.offsets.emplace_back(r.first < 0 ? 0 : piece.first + r.first,
+                                                 piece.first + r.second);
+                    }
+                    continue;
+                }
+            }
             merges.merge(symbols);
+            CachedPiece cached;
             for (const BpeSymbol& symbol : symbols) {
                 auto it = vocab.find(symbol.text);
                 if (it == vocab.end())
@@ -169,7 +197,15 @@ private:
                         .atField("model.vocab");
                 out.ids.push_back(it->second);
                 out.offsets.emplace_back(symbol.begin, symbol.end);
+                cached.ids.push_back(it->second);
+                // A symbol made only of the virtual prefix space covers nothing: keep it at [0, 0).
+                cached.relative.emplace_back(symbol.end == symbol.begin ? -1 : symbol.begin - piece.first,
+                                             symbol.end - piece.first);
             }
+            std::lock_guard lock(cacheMutex);
+            if (cache.size() >= kCacheLimit)
+                cache.clear();
+            cache.emplace(key, std::move(cached));
         }
         return Status::ok();
     }

@@ -140,3 +140,32 @@ TEST(Nfc, ComposesAndMapsOffsetsBackToTheOriginalBytes) {
     // é covers the original "e" + U+0301: bytes [1, 4).
     EXPECT_EQ(encoding->offsets, (std::vector<Span>{{0, 1}, {1, 4}, {4, 5}}));
 }
+
+TEST(ByteLevelBpe, RepeatedPiecesGiveTheSameIdsAndShiftedOffsets) {
+    // The second "hello" comes from the merge cache: same ids, offsets at its own position.
+    auto tokenizer = load();
+    ASSERT_TRUE(tokenizer);
+    auto encoding = tokenizer->encode("hello hello hello", false);
+    ASSERT_TRUE(encoding);
+    EXPECT_EQ(encoding->ids, (std::vector<int32_t>{13, 4, 13, 4, 13}));
+    EXPECT_EQ(encoding->offsets, (std::vector<Span>{{0, 5}, {5, 6}, {6, 11}, {11, 12}, {12, 17}}));
+}
+
+TEST(ByteLevelBpe, PrefixSpaceDoesNotLeakThroughTheCache) {
+    // With add_prefix_space, "w" at the start gets a virtual space; " w" later has a real one. Both merge
+    // to "Ġw", but only the real space covers a byte.
+    std::string json = kTokenizer;
+    json.replace(json.find("\"add_prefix_space\": false"), 25, "\"add_prefix_space\": true");
+    auto tokenizer = tokenizers::parseTokenizerJson(json, "prefix.json");
+    ASSERT_TRUE(tokenizer) << tokenizer.status().toString();
+    for (int round = 0; round < 2; ++round) { // the second round is served from the cache
+        auto first = (*tokenizer)->encode("w", false);
+        ASSERT_TRUE(first);
+        EXPECT_EQ(first->ids, std::vector<int32_t>{12});
+        EXPECT_EQ(first->offsets, (std::vector<Span>{{0, 1}}));
+        auto second = (*tokenizer)->encode("h w", false);
+        ASSERT_TRUE(second);
+        EXPECT_EQ(second->ids, (std::vector<int32_t>{4, 0, 12}));
+        EXPECT_EQ(second->offsets, (std::vector<Span>{{0, 0}, {0, 1}, {1, 3}}));
+    }
+}
