@@ -199,24 +199,28 @@ Expected<ForwardResult> forward(const Model& model, const std::vector<int32_t>& 
     return result;
 }
 
+std::vector<double> nllFromLogits(const std::vector<float>& logits, int vocabSize,
+                                  const std::vector<int32_t>& tokens) {
+    std::vector<double> nll;
+    for (std::size_t i = 0; i + 1 < tokens.size(); ++i) {
+        const float* row = logits.data() + i * static_cast<std::size_t>(vocabSize);
+        double maximum = row[0];
+        for (int j = 1; j < vocabSize; ++j)
+            maximum = std::max(maximum, static_cast<double>(row[j]));
+        double sum = 0;
+        for (int j = 0; j < vocabSize; ++j)
+            sum += std::exp(row[j] - maximum);
+        nll.push_back(maximum + std::log(sum) - row[tokens[i + 1]]);
+    }
+    return nll;
+}
+
 Expected<std::vector<double>> tokenNll(const Model& model, const std::vector<int32_t>& tokens,
                                        const Progress& progress) {
     if (tokens.size() < 2)
         return Status::invalidArgument("need at least two tokens to score").atField("tokens");
     ATTNSCOPE_ASSIGN_OR_RETURN(ForwardResult result, forward(model, tokens, {}, progress));
-    const int V = result.vocabSize;
-    std::vector<double> nll;
-    for (std::size_t i = 0; i + 1 < tokens.size(); ++i) {
-        const float* row = result.logits.data() + i * V;
-        double maximum = row[0];
-        for (int j = 1; j < V; ++j)
-            maximum = std::max(maximum, static_cast<double>(row[j]));
-        double sum = 0;
-        for (int j = 0; j < V; ++j)
-            sum += std::exp(row[j] - maximum);
-        nll.push_back(maximum + std::log(sum) - row[tokens[i + 1]]);
-    }
-    return nll;
+    return nllFromLogits(result.logits, result.vocabSize, tokens);
 }
 
 } // namespace attnscope::runtime

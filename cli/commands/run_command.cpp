@@ -89,21 +89,13 @@ Expected<nlohmann::json> execute(const RunOptions& options) {
             {{"layer", request.head.first}, {"head", request.head.second}, {"path", request.path}});
     }
     document["attention"] = written;
-    // Per-token NLL from the same logits: token i + 1 given tokens 0..i.
     if (tokens.size() >= 2) {
+        const std::vector<double> nll = runtime::nllFromLogits(result.logits, result.vocabSize, tokens);
         double total = 0;
-        const int V = result.vocabSize;
-        for (std::size_t i = 0; i + 1 < tokens.size(); ++i) {
-            const float* row = result.logits.data() + i * V;
-            double maximum = row[0], sum = 0;
-            for (int j = 1; j < V; ++j)
-                maximum = std::max(maximum, static_cast<double>(row[j]));
-            for (int j = 0; j < V; ++j)
-                sum += std::exp(row[j] - maximum);
-            total += maximum + std::log(sum) - row[tokens[i + 1]];
-        }
-        document["mean_nll"] = total / static_cast<double>(tokens.size() - 1);
-        document["perplexity"] = std::exp(total / static_cast<double>(tokens.size() - 1));
+        for (double value : nll)
+            total += value;
+        document["mean_nll"] = total / static_cast<double>(nll.size());
+        document["perplexity"] = std::exp(total / static_cast<double>(nll.size()));
     }
     return document;
 }

@@ -36,6 +36,11 @@ struct ForwardResult {
 Expected<ForwardResult> forward(const Model& model, const std::vector<int32_t>& tokens,
                                 const ForwardOptions& options = {}, const Progress& progress = {});
 
+/// Per-token negative log-likelihood (nats) from logits [tokens, vocab]: entry i scores tokens[i + 1]
+/// given tokens 0..i, computed in double with a stable log-sum-exp; tokens.size() - 1 values.
+std::vector<double> nllFromLogits(const std::vector<float>& logits, int vocabSize,
+                                  const std::vector<int32_t>& tokens);
+
 /// Negative log-likelihood (nats) of each token given the previous ones: entry i scores tokens[i + 1];
 /// tokens.size() - 1 values. Perplexity is exp(mean).
 Expected<std::vector<double>> tokenNll(const Model& model, const std::vector<int32_t>& tokens,
