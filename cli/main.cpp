@@ -26,6 +26,7 @@ int main(int argc, char** argv) {
     attnscope::cli::registerInfoCommand(app, exitCode);
     attnscope::cli::registerTokenizeCommand(app, exitCode);
     attnscope::cli::registerRunCommand(app, exitCode);
+    attnscope::cli::registerGenerateCommand(app, exitCode);
     attnscope::cli::registerPluginsCommand(app, exitCode);
 
     app.parse_complete_callback([&] {

@@ -10,7 +10,9 @@
 
 #include <ATen/ATen.h>
 
+#include <algorithm>
 #include <cmath>
+#include <random>
 
 namespace attnscope::runtime {
 
@@ -85,20 +87,21 @@ at::Tensor denseProbabilities(const at::Tensor& q, const at::Tensor& k, const mo
     return at::softmax(scores.masked_fill(mask, -INFINITY), -1);
 }
 
-Status checkInput(const model::ModelConfig& c, const std::vector<int32_t>& tokens,
+Status checkInput(const model::ModelConfig& c, const std::vector<int32_t>& tokens, int64_t offset,
                   const ForwardOptions& options) {
     if (tokens.empty())
         return Status::invalidArgument("the input has no tokens").atField("tokens");
-    if (c.contextLength > 0 && static_cast<int64_t>(tokens.size()) > c.contextLength)
-        return Status::invalidArgument("the input has " + std::to_string(tokens.size()) +
+    const int64_t total = offset + static_cast<int64_t>(tokens.size());
+    if (c.contextLength > 0 && total > c.contextLength)
+        return Status::invalidArgument("the input reaches " + std::to_string(total) +
                                        " tokens, more than the model's context of " +
                                        std::to_string(c.contextLength))
             .atField("tokens");
     for (std::size_t i = 0; i < tokens.size(); ++i)
         if (tokens[i] < 0 || tokens[i] >= c.vocabSize)
             return Status::invalidArgument("token id " + std::to_string(tokens[i]) + " at position " +
-                                           std::to_string(i) + " is outside the vocabulary of " +
-                                           std::to_string(c.vocabSize))
+                                           std::to_string(offset + static_cast<int64_t>(i)) +
+                                           " is outside the vocabulary of " + std::to_string(c.vocabSize))
                 .atField("tokens");
     for (const auto& [layer, head] : options.attentionMaps)
         if (layer < 0 || layer >= c.layers || head < 0 || head >= c.heads)
@@ -106,19 +109,33 @@ Status checkInput(const model::ModelConfig& c, const std::vector<int32_t>& token
                                            " (the model has " + std::to_string(c.layers) + " layers of " +
                                            std::to_string(c.heads) + " heads)")
                 .atField("attention");
+    if (offset > 0 && !options.attentionMaps.empty())
+        return Status::unsupported("attention maps are produced for a whole input, not for cached decoding")
+            .atField("attention");
     return Status::ok();
 }
 
 } // namespace
 
-Expected<ForwardResult> forward(const Model& model, const std::vector<int32_t>& tokens,
-                                const ForwardOptions& options, const Progress& progress) {
+/// Keys and values of every layer for the positions seen so far: [kvHeads, positions, headDim] each.
+struct KvCache {
+    std::vector<at::Tensor> keys, values;
+    int64_t length = 0;
+};
+
+namespace {
+
+/// Runs `tokens` at positions offset.. through every layer. With a cache, the new keys and values are
+/// appended to it and attention sees everything cached; without one, only `tokens` exist.
+Status runDecoder(const Model& model, const std::vector<int32_t>& tokens, KvCache* cache,
+                  const ForwardOptions& options, bool allLogits, ForwardResult& result,
+                  const Progress& progress) {
     const model::ModelConfig& c = model.config();
-    ATTNSCOPE_TRY(checkInput(c, tokens, options));
+    const int64_t offset = cache ? cache->length : 0;
+    ATTNSCOPE_TRY(checkInput(c, tokens, offset, options));
     const ModelWeights& w = model.weights();
     const int64_t T = static_cast<int64_t>(tokens.size()), d = c.headDim;
     const double scale = 1.0 / std::sqrt(static_cast<double>(d));
-    ForwardResult result;
     result.tokens = static_cast<int>(T);
     result.vocabSize = c.vocabSize;
     Status kernelStatus;
@@ -130,8 +147,13 @@ Expected<ForwardResult> forward(const Model& model, const std::vector<int32_t>& 
             ids[i] = static_cast<int64_t>(tokens[i]);
         at::Tensor x = w.embedding.index_select(0, ids).clone(); // [T, H]
 
-        at::Tensor angles = at::outer(at::arange(T, at::kDouble), inverseFrequencies(c)).to(at::kFloat);
+        at::Tensor positions = at::arange(offset, offset + T, at::kDouble);
+        at::Tensor angles = at::outer(positions, inverseFrequencies(c)).to(at::kFloat);
         at::Tensor cos = angles.cos().unsqueeze(1), sin = angles.sin().unsqueeze(1); // [T, 1, d/2]
+        if (cache && cache->keys.empty()) {
+            cache->keys.resize(c.layers);
+            cache->values.resize(c.layers);
+        }
 
         for (int l = 0; l < c.layers; ++l) {
             const LayerWeights& layer = w.layers[l];
@@ -153,12 +175,22 @@ Expected<ForwardResult> forward(const Model& model, const std::vector<int32_t>& 
             q = applyRope(q, cos, sin, w.ropeStyle).transpose(0, 1).contiguous(); // [Hq, T, d]
             k = applyRope(k, cos, sin, w.ropeStyle).transpose(0, 1).contiguous(); // [Hkv, T, d]
             v = v.transpose(0, 1).contiguous();
+            if (cache) {
+                if (cache->keys[l].defined()) {
+                    k = at::cat({cache->keys[l], k}, 1).contiguous();
+                    v = at::cat({cache->values[l], v}, 1).contiguous();
+                }
+                cache->keys[l] = k;
+                cache->values[l] = v;
+            }
 
             at::Tensor out = at::empty({c.heads, T, d}, at::kFloat);
             kernels::AttentionDims dims;
             dims.queryHeads = c.heads;
             dims.kvHeads = c.kvHeads;
-            dims.queryLength = dims.keyLength = static_cast<int>(T);
+            dims.queryLength = static_cast<int>(T);
+            dims.keyLength = static_cast<int>(k.size(1));
+            dims.queryOffset = offset;
             dims.headDim = static_cast<int>(d);
             dims.causal = c.causal;
             dims.scale = static_cast<float>(scale);
@@ -190,13 +222,85 @@ Expected<ForwardResult> forward(const Model& model, const std::vector<int32_t>& 
                 return;
         }
         if (options.logits) {
-            at::Tensor logits = at::matmul(rmsNorm(x, w.finalNorm, c.normEps), w.lmHead.t()).contiguous();
+            at::Tensor last = allLogits ? x : x.narrow(0, T - 1, 1);
+            at::Tensor logits = at::matmul(rmsNorm(last, w.finalNorm, c.normEps), w.lmHead.t()).contiguous();
             result.logits.assign(logits.data_ptr<float>(), logits.data_ptr<float>() + logits.numel());
         }
     });
     ATTNSCOPE_TRY(status);
     ATTNSCOPE_TRY(kernelStatus);
+    if (cache)
+        cache->length += T;
+    return Status::ok();
+}
+
+/// Picks the next token: argmax, or a sample from softmax(logits / temperature) over the top-k.
+int32_t pickToken(const std::vector<float>& logits, const GenerateOptions& options,
+                  std::mt19937_64& generator) {
+    const int V = static_cast<int>(logits.size());
+    if (options.greedy || options.temperature <= 0.0)
+        return static_cast<int32_t>(std::max_element(logits.begin(), logits.end()) - logits.begin());
+    std::vector<int> order(V);
+    for (int i = 0; i < V; ++i)
+        order[i] = i;
+    const int k = options.topK > 0 ? std::min(options.topK, V) : V;
+    std::partial_sort(order.begin(), order.begin() + k, order.end(),
+                      [&](int a, int b) { return logits[a] > logits[b]; });
+    const double maximum = logits[order[0]];
+    std::vector<double> weights(k);
+    for (int i = 0; i < k; ++i)
+        weights[i] = std::exp((logits[order[i]] - maximum) / options.temperature);
+    std::discrete_distribution<int> distribution(weights.begin(), weights.end());
+    return static_cast<int32_t>(order[distribution(generator)]);
+}
+
+} // namespace
+
+Expected<ForwardResult> forward(const Model& model, const std::vector<int32_t>& tokens,
+                                const ForwardOptions& options, const Progress& progress) {
+    ForwardResult result;
+    ATTNSCOPE_TRY(runDecoder(model, tokens, nullptr, options, /*allLogits=*/true, result, progress));
     return result;
+}
+
+DecoderSession::DecoderSession(std::shared_ptr<const Model> model)
+    : m_model(std::move(model)), m_cache(std::make_unique<KvCache>()) {}
+DecoderSession::~DecoderSession() = default;
+DecoderSession::DecoderSession(DecoderSession&&) noexcept = default;
+
+int64_t DecoderSession::length() const {
+    return m_cache->length;
+}
+
+Expected<std::vector<float>> DecoderSession::append(const std::vector<int32_t>& tokens,
+                                                    const Progress& progress) {
+    ForwardResult result;
+    ATTNSCOPE_TRY(runDecoder(*m_model, tokens, m_cache.get(), {}, /*allLogits=*/false, result, progress));
+    return std::move(result.logits);
+}
+
+Expected<std::vector<int32_t>> generate(const std::shared_ptr<const Model>& model,
+                                        const std::vector<int32_t>& prompt, const GenerateOptions& options,
+                                        const Progress& progress) {
+    if (options.maxNewTokens < 0)
+        return Status::invalidArgument("must not be negative").atField("max_new_tokens");
+    DecoderSession session(model);
+    std::mt19937_64 generator(options.seed);
+    ATTNSCOPE_ASSIGN_OR_RETURN(std::vector<float> logits,
+                               session.append(prompt, progress.subRange(0.0f, 0.1f)));
+    std::vector<int32_t> generated;
+    for (int step = 0; step < options.maxNewTokens; ++step) {
+        const int32_t next = pickToken(logits, options, generator);
+        generated.push_back(next);
+        if (options.stopToken && next == *options.stopToken)
+            break;
+        if (step + 1 == options.maxNewTokens)
+            break;
+        ATTNSCOPE_TRY(
+            progress.update(0.1f + 0.9f * static_cast<float>(step + 1) / options.maxNewTokens, "generating"));
+        ATTNSCOPE_ASSIGN_OR_RETURN(logits, session.append({next}));
+    }
+    return generated;
 }
 
 std::vector<double> nllFromLogits(const std::vector<float>& logits, int vocabSize,

@@ -14,6 +14,8 @@ void registerInfoCommand(CLI::App& app, int& exitCode);
 void registerRunCommand(CLI::App& app, int& exitCode);
 /// `tokenize MODEL --text TEXT`: ids and character offsets.
 void registerTokenizeCommand(CLI::App& app, int& exitCode);
+/// `generate MODEL (--prompt TEXT | --tokens IDS)`: greedy or seeded sampling with the KV cache.
+void registerGenerateCommand(CLI::App& app, int& exitCode);
 /// `plugins`: lists plugin libraries found in the plugin directories and why others failed to load.
 void registerPluginsCommand(CLI::App& app, int& exitCode);
 

@@ -3,6 +3,7 @@
 #include "commands.h"
 
 #include "../json_output.h"
+#include "../token_list.h"
 #include "attnscope/io/npy.h"
 #include "attnscope/runtime/forward.h"
 #include "attnscope/runtime/model.h"
@@ -21,25 +22,6 @@ struct RunOptions {
     std::string logitsPath;
     std::vector<std::string> attention; ///< "L:H:PATH"
 };
-
-Expected<std::vector<int32_t>> parseTokens(const std::string& text) {
-    std::vector<int32_t> ids;
-    std::size_t start = 0;
-    while (start <= text.size()) {
-        const std::size_t comma = text.find(',', start);
-        const std::string item =
-            text.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
-        char* end = nullptr;
-        const long value = std::strtol(item.c_str(), &end, 10);
-        if (item.empty() || *end != '\0' || value < 0 || value > INT32_MAX)
-            return Status::invalidArgument("'" + item + "' is not a token id").atField("--tokens");
-        ids.push_back(static_cast<int32_t>(value));
-        if (comma == std::string::npos)
-            break;
-        start = comma + 1;
-    }
-    return ids;
-}
 
 struct AttentionRequest {
     runtime::HeadIndex head;
@@ -63,7 +45,7 @@ Expected<AttentionRequest> parseAttention(const std::string& spec) {
 }
 
 Expected<nlohmann::json> execute(const RunOptions& options) {
-    ATTNSCOPE_ASSIGN_OR_RETURN(std::vector<int32_t> tokens, parseTokens(options.tokens));
+    ATTNSCOPE_ASSIGN_OR_RETURN(std::vector<int32_t> tokens, parseTokenList(options.tokens));
     std::vector<AttentionRequest> maps;
     runtime::ForwardOptions forwardOptions;
     for (const std::string& spec : options.attention) {

@@ -8,6 +8,7 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -182,5 +183,43 @@ TEST(Cli, RunWritesLogitsAndAttentionThatMatchTheReference) {
     auto badTokens = runProcess(kCli + " run " + gguf + " --tokens 1,x --json");
     EXPECT_EQ(badTokens.exitCode, 1);
     EXPECT_NE(badTokens.output.find("--tokens"), std::string::npos) << badTokens.output;
+    std::filesystem::remove_all(dir);
+}
+
+TEST(Cli, GenerateGreedyAndSeededSampling) {
+    const auto dir = std::filesystem::temp_directory_path() / "attnscope_cli_generate";
+    std::filesystem::remove_all(dir);
+    std::filesystem::create_directories(dir);
+    const attnscope::test::TinyModel tiny = attnscope::test::makeTinyModel({}, 5);
+    const std::string gguf = (dir / "tiny.gguf").string();
+    const attnscope::test::Bytes bytes = attnscope::test::writeLlamaGguf(tiny);
+    std::ofstream(gguf, std::ios::binary).write(reinterpret_cast<const char*>(bytes.data()), bytes.size());
+
+    auto greedy = runProcess(kCli + " generate " + gguf + " --tokens 1,2,3 --max-new-tokens 4 --json");
+    ASSERT_EQ(greedy.exitCode, 0) << greedy.output;
+    auto document = nlohmann::json::parse(greedy.output, nullptr, false);
+    ASSERT_FALSE(document.is_discarded()) << greedy.output;
+    EXPECT_EQ(document["mode"], "greedy");
+    // Greedy continuation = argmax of the independent reference, token after token.
+    std::vector<int32_t> sequence = {1, 2, 3};
+    for (const auto& id : document["ids"]) {
+        const auto logits = attnscope::test::referenceForward(tiny, sequence).logits;
+        const auto last =
+            logits.begin() + static_cast<std::ptrdiff_t>((sequence.size() - 1) * tiny.config.vocab);
+        EXPECT_EQ(id.get<int>(), std::max_element(last, last + tiny.config.vocab) - last);
+        sequence.push_back(id.get<int32_t>());
+    }
+    EXPECT_EQ(document["ids"].size(), 4u);
+
+    const std::string sampled =
+        kCli + " generate " + gguf + " --tokens 1,2,3 --max-new-tokens 8 --temperature 1.3 --seed 7 --json";
+    auto first = runProcess(sampled), second = runProcess(sampled);
+    ASSERT_EQ(first.exitCode, 0) << first.output;
+    EXPECT_EQ(first.output, second.output) << "same seed, same tokens";
+    EXPECT_NE(first.output.find("\"sampled\""), std::string::npos);
+
+    auto noTokenizer = runProcess(kCli + " generate " + gguf + " --prompt hello --json");
+    EXPECT_EQ(noTokenizer.exitCode, 1);
+    EXPECT_NE(noTokenizer.output.find("needs a tokenizer"), std::string::npos) << noTokenizer.output;
     std::filesystem::remove_all(dir);
 }

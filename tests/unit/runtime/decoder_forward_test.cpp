@@ -9,6 +9,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
@@ -157,4 +158,78 @@ TEST_F(DecoderForward, ShapesThatContradictTheConfigNameTheTensor) {
 
 TEST(AvailableMemory, IsKnownOnLinux) {
     EXPECT_GT(runtime::availableMemoryBytes(), uint64_t(64) << 20);
+}
+
+TEST_F(DecoderForward, CachedDecodingMatchesTheFullForwardPass) {
+    TinyConfig windowed;
+    windowed.modelType = "mistral";
+    windowed.slidingWindow = 3; // the cache must respect the window too
+    for (const TinyConfig& config : {TinyConfig{}, windowed}) {
+        const TinyModel tiny = makeTinyModel(config, 11);
+        const std::string dir = (m_dir / config.modelType).string();
+        writeHfDirectory(tiny, dir);
+        const auto model = load(dir);
+        ASSERT_TRUE(model);
+        auto full = runtime::forward(*model, kTokens);
+        ASSERT_TRUE(full) << full.status().toString();
+        const int V = config.vocab;
+
+        runtime::DecoderSession session(model);
+        const std::size_t prefill = 4;
+        auto logits = session.append(std::vector<int32_t>(kTokens.begin(), kTokens.begin() + prefill));
+        ASSERT_TRUE(logits) << logits.status().toString();
+        for (std::size_t position = prefill - 1; position < kTokens.size(); ++position) {
+            const std::vector<float> expected(full->logits.begin() + position * V,
+                                              full->logits.begin() + (position + 1) * V);
+            EXPECT_LE(maxAbsDiff(*logits, expected), 1e-4) << config.modelType << " position " << position;
+            if (position + 1 < kTokens.size()) {
+                logits = session.append({kTokens[position + 1]});
+                ASSERT_TRUE(logits) << logits.status().toString();
+            }
+        }
+        EXPECT_EQ(session.length(), static_cast<int64_t>(kTokens.size()));
+        EXPECT_EQ(session.append(std::vector<int32_t>(30, 1)).status().field(), "tokens")
+            << "past the context of 32";
+    }
+}
+
+TEST_F(DecoderForward, GreedyGenerationFollowsTheArgmaxOfFullPasses) {
+    const TinyModel tiny = makeTinyModel(TinyConfig{}, 5);
+    const auto model = load(writeFile("m.gguf", writeLlamaGguf(tiny)));
+    ASSERT_TRUE(model);
+    runtime::GenerateOptions options;
+    options.maxNewTokens = 6;
+    auto generated = runtime::generate(model, {1, 2, 3}, options);
+    ASSERT_TRUE(generated) << generated.status().toString();
+    ASSERT_EQ(generated->size(), 6u);
+    std::vector<int32_t> sequence = {1, 2, 3};
+    for (int32_t token : *generated) {
+        const auto reference = referenceForward(tiny, sequence).logits;
+        const auto last =
+            reference.begin() + static_cast<std::ptrdiff_t>((sequence.size() - 1) * tiny.config.vocab);
+        const auto argmax = std::max_element(last, last + tiny.config.vocab) - last;
+        EXPECT_EQ(token, argmax) << "after " << sequence.size() << " tokens";
+        sequence.push_back(token);
+    }
+}
+
+TEST_F(DecoderForward, SampledGenerationIsReproducibleForASeed) {
+    const auto model = load(writeFile("m.gguf", writeLlamaGguf(makeTinyModel(TinyConfig{}, 5))));
+    ASSERT_TRUE(model);
+    runtime::GenerateOptions options;
+    options.maxNewTokens = 12;
+    options.greedy = false;
+    options.temperature = 1.5;
+    options.seed = 1234;
+    auto first = runtime::generate(model, {1, 2, 3}, options);
+    auto second = runtime::generate(model, {1, 2, 3}, options);
+    ASSERT_TRUE(first && second);
+    EXPECT_EQ(*first, *second);
+    for (int32_t token : *first)
+        EXPECT_TRUE(token >= 0 && token < 11);
+    options.stopToken = (*first)[2];
+    auto stopped = runtime::generate(model, {1, 2, 3}, options);
+    ASSERT_TRUE(stopped);
+    EXPECT_LE(stopped->size(), 3u) << "generation stops after the stop token";
+    EXPECT_EQ(stopped->back(), *options.stopToken);
 }

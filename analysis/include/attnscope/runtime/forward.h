@@ -8,6 +8,8 @@
 
 #include <cstdint>
 #include <map>
+#include <memory>
+#include <optional>
 #include <utility>
 #include <vector>
 
@@ -35,6 +37,42 @@ struct ForwardResult {
 /// indices, cancellation. Reports progress per layer.
 Expected<ForwardResult> forward(const Model& model, const std::vector<int32_t>& tokens,
                                 const ForwardOptions& options = {}, const Progress& progress = {});
+
+struct KvCache; // per-layer keys and values (LibTorch tensors), private to the runtime
+
+/// Incremental decoding over one sequence: every append() runs only the new tokens, attending to the
+/// keys and values cached from the earlier ones. Thread-safety: one session per thread; sessions on the
+/// same model may run concurrently.
+class DecoderSession {
+public:
+    explicit DecoderSession(std::shared_ptr<const Model> model);
+    ~DecoderSession();
+    DecoderSession(DecoderSession&&) noexcept;
+
+    /// Runs `tokens` after what was appended before and returns the logits of the last one [vocab].
+    /// Errors leave the session as it was only when raised before the layers run (bad ids, context).
+    Expected<std::vector<float>> append(const std::vector<int32_t>& tokens, const Progress& progress = {});
+    /// Tokens appended so far.
+    int64_t length() const;
+
+private:
+    std::shared_ptr<const Model> m_model;
+    std::unique_ptr<KvCache> m_cache;
+};
+
+struct GenerateOptions {
+    int maxNewTokens = 32;
+    bool greedy = true;               ///< argmax; otherwise sample
+    double temperature = 1.0;         ///< sampling temperature (> 0)
+    int topK = 0;                     ///< sample among the k most likely tokens (0 = all)
+    uint64_t seed = 0;                ///< sampling is reproducible for a given seed
+    std::optional<int32_t> stopToken; ///< stop after producing this token (e.g. EOS)
+};
+
+/// Continues `prompt` with up to maxNewTokens tokens (greedy or seeded sampling) using the KV cache.
+Expected<std::vector<int32_t>> generate(const std::shared_ptr<const Model>& model,
+                                        const std::vector<int32_t>& prompt, const GenerateOptions& options,
+                                        const Progress& progress = {});
 
 /// Per-token negative log-likelihood (nats) from logits [tokens, vocab]: entry i scores tokens[i + 1]
 /// given tokens 0..i, computed in double with a stable log-sum-exp; tokens.size() - 1 values.
