@@ -20,6 +20,10 @@ set_package_properties(Torch PROPERTIES TYPE REQUIRED
 # PCRE2 with Unicode properties: the GPT-2 / Llama 3 / Qwen pre-tokenizer regexes need \p{L}, \p{N}.
 find_package(PkgConfig REQUIRED)
 pkg_check_modules(PCRE2 REQUIRED IMPORTED_TARGET libpcre2-8)
+# libsentencepiece: the reference the SentencePiece tests compare against. It is never linked into
+# AttnScope itself: Debian's build carries its own copy of protobuf-lite, which crashes at start-up in
+# a process that also loads LibTorch's libprotobuf. AttnScope reads .model files itself.
+pkg_check_modules(SENTENCEPIECE IMPORTED_TARGET sentencepiece)
 # ICU: Unicode normalization (NFC) for tokenizers that declare it (Qwen). Optional: without it those
 # tokenizers are refused with a message.
 pkg_check_modules(ICU IMPORTED_TARGET icu-uc)

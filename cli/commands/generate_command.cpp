@@ -36,7 +36,7 @@ Expected<nlohmann::json> execute(const GenerateCommandOptions& options) {
         std::filesystem::exists(std::filesystem::path(options.model) / "tokenizer.json"))
         tokenizerPath = options.model;
     if (!tokenizerPath.empty()) {
-        ATTNSCOPE_ASSIGN_OR_RETURN(tokenizer, tokenizers::loadTokenizerJson(tokenizerPath));
+        ATTNSCOPE_ASSIGN_OR_RETURN(tokenizer, tokenizers::loadTokenizer(tokenizerPath));
     }
     std::vector<int32_t> prompt;
     if (!options.prompt.empty()) {

@@ -24,12 +24,15 @@ void registerTokenizeCommand(CLI::App& app, int& exitCode) {
     CLI::App* command = app.add_subcommand("tokenize", "Turn text into token ids, with character offsets");
     auto options = std::make_shared<TokenizeOptions>();
     auto output = std::make_shared<JsonOutput>();
-    command->add_option("MODEL", options->model, "An HF directory or a tokenizer.json file")->required();
+    command
+        ->add_option("MODEL", options->model,
+                     "An HF directory, a tokenizer.json, a SentencePiece .model or a llama2.c tokenizer.bin")
+        ->required();
     command->add_option("--text", options->text, "The text to tokenize (UTF-8)")->required();
     command->add_flag("--no-special", options->noSpecial, "Add no special tokens (BOS/EOS/CLS/SEP)");
     output->addOption(*command);
     command->callback([options, output, &exitCode] {
-        auto tokenizer = tokenizers::loadTokenizerJson(options->model);
+        auto tokenizer = tokenizers::loadTokenizer(options->model);
         if (!tokenizer) {
             exitCode = output->fail(tokenizer.status());
             return;

@@ -44,6 +44,16 @@ Expected<std::unique_ptr<Tokenizer>> loadTokenizerJson(const std::string& path);
 /// Parses tokenizer.json text; `source` names it in errors.
 Expected<std::unique_ptr<Tokenizer>> parseTokenizerJson(std::string_view json, const std::string& source);
 
+/// Loads a SentencePiece `.model` file through libsentencepiece (Llama 2, Mistral, ...).
+Expected<std::unique_ptr<Tokenizer>> loadSentencePieceModel(const std::string& path);
+
+/// Loads a llama2.c `tokenizer.bin` (SentencePiece BPE pieces with scores, byte fallback <0xXX>).
+Expected<std::unique_ptr<Tokenizer>> loadLlama2cTokenizer(const std::string& path);
+
+/// Picks the loader by what `path` is: a directory or `.json` (tokenizer.json), a `.model`
+/// (SentencePiece), or a llama2.c tokenizer `.bin`.
+Expected<std::unique_ptr<Tokenizer>> loadTokenizer(const std::string& path);
+
 /// Converts byte offsets into `text` to Unicode code point offsets (what Python's str indices count).
 std::vector<Span> toCodePointOffsets(std::string_view text, const std::vector<Span>& byteOffsets);
 

@@ -1,0 +1,172 @@
+// SPDX-License-Identifier: Apache-2.0
+// The SentencePiece-BPE tokenizer, read from the Llama 2 .model and from llama2.c's tokenizer.bin, against
+// libsentencepiece itself (run as a separate program) on 300+ strings (shared/data/tokenizers).
+#include "attnscope/tokenizers/tokenizer.h"
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include <cstdio>
+
+#include <filesystem>
+#include <fstream>
+#include <random>
+
+using namespace attnscope;
+
+namespace {
+
+const std::string kData = ATTNSCOPE_SHARED_DATA_DIR "/tokenizers";
+
+std::vector<std::string> testStrings() {
+    std::vector<std::string> strings = {"Hello world",
+                                        " leading space",
+                                        "trailing space ",
+                                        "It's a test, isn't it?",
+                                        "I'd've thought so.",
+                                        "numbers 1234567 and 3.14159",
+                                        "2026-11-28",
+                                        "$19.99",
+                                        "  two spaces",
+                                        "a  b   c",
+                                        "tabs\tand\ttabs",
+                                        "line\nbreak",
+                                        "two\n\nbreaks",
+                                        "\r\nwindows",
+                                        "naïve café résumé",
+                                        "Zürich Straße",
+                                        "Привет, мир!",
+                                        "Γειά σου Κόσμε",
+                                        "שלום עולם",
+                                        "مرحبا",
+                                        "नमस्ते",
+                                        "你好世界",
+                                        "日本語のテキスト",
+                                        "한국어",
+                                        "😀",
+                                        "emoji 😀🎉👍",
+                                        "👨‍👩‍👧‍👦",
+                                        "∑∫∂√∞",
+                                        "«quotes»",
+                                        "def f(x):\n    return x**2",
+                                        "for (int i = 0; i < n; ++i) {}",
+                                        "<s> </s> <unk>",
+                                        "<0x41>",
+                                        "▁already▁marked",
+                                        "a",
+                                        ".",
+                                        "...",
+                                        "CamelCaseWord",
+                                        "snake_case",
+                                        "e\u0301",
+                                        "ｆｕｌｌｗｉｄｔｈ",
+                                        "\u00A0nbsp",
+                                        "x\u200By zero-width"};
+    const std::vector<std::string> pool = {"the", " and", " of", "token", " attention", "123", " 4567", " ",
+                                           "  ",  "\n",   "\t",  "😀",     "你好",       "é",   "ß",     "()",
+                                           "::",  "->",   "'s",  "'ll",   "Ω",          "ü",   "𝔘"};
+    std::mt19937 generator(20261128);
+    for (int i = 0; i < 280; ++i) {
+        std::string text;
+        const int parts = 2 + static_cast<int>(generator() % 8);
+        for (int p = 0; p < parts; ++p)
+            text += pool[generator() % pool.size()];
+        strings.push_back(text);
+    }
+    return strings;
+}
+
+} // namespace
+
+/// libsentencepiece's ids (with BOS) for `strings`, from the reference program.
+std::vector<std::vector<int32_t>> referenceIds(const std::vector<std::string>& strings) {
+#ifndef ATTNSCOPE_SPM_REFERENCE
+    return {};
+#else
+    const auto input = std::filesystem::temp_directory_path() / "attnscope_spm_strings.json";
+    std::ofstream(input) << nlohmann::json(strings).dump();
+    const std::string command =
+        std::string(ATTNSCOPE_SPM_REFERENCE) + " " + kData + "/llama2-tokenizer.model " + input.string();
+    FILE* pipe = popen(command.c_str(), "r");
+    std::string output;
+    char buffer[65536];
+    std::size_t n;
+    while (pipe && (n = std::fread(buffer, 1, sizeof buffer, pipe)) > 0)
+        output.append(buffer, n);
+    if (pipe)
+        pclose(pipe);
+    std::filesystem::remove(input);
+    const auto parsed = nlohmann::json::parse(output, nullptr, false);
+    if (parsed.is_discarded())
+        return {};
+    return parsed.get<std::vector<std::vector<int32_t>>>();
+#endif
+}
+
+TEST(SentencePiece, ModelAndLlama2cFilesMatchLibsentencepiece) {
+    if (!std::filesystem::exists(kData + "/llama2-tokenizer.model"))
+        GTEST_SKIP() << "shared data not found at " << kData;
+    const auto strings = testStrings();
+    ASSERT_GE(strings.size(), 300u);
+    const auto expected = referenceIds(strings);
+    ASSERT_EQ(expected.size(), strings.size()) << "the libsentencepiece reference program produced no ids";
+    auto fromModel = tokenizers::loadSentencePieceModel(kData + "/llama2-tokenizer.model");
+    ASSERT_TRUE(fromModel) << fromModel.status().toString();
+    auto fromLlama2c = tokenizers::loadLlama2cTokenizer(kData + "/llama2c-tokenizer.bin");
+    ASSERT_TRUE(fromLlama2c) << fromLlama2c.status().toString();
+    EXPECT_EQ((*fromModel)->vocabSize(), 32000);
+    EXPECT_EQ((*fromLlama2c)->vocabSize(), 32000);
+    int mismatches = 0;
+    for (std::size_t i = 0; i < strings.size(); ++i) {
+        for (const auto* tokenizer : {fromModel->get(), fromLlama2c->get()}) {
+            auto got = tokenizer->encode(strings[i], true);
+            ASSERT_TRUE(got) << strings[i];
+            if (got->ids != expected[i]) {
+                ++mismatches;
+                ADD_FAILURE() << "ids differ for \"" << strings[i] << "\"";
+            }
+            if (strings[i].find("\xE2\x96\x81") == std::string::npos) { // "▁" decodes as a space, by design
+                EXPECT_EQ(*tokenizer->decode(got->ids, /*skipSpecial=*/true), strings[i]);
+            }
+        }
+    }
+    EXPECT_EQ(mismatches, 0);
+}
+
+TEST(SentencePiece, OffsetsPointAtTheCharacters) {
+    if (!std::filesystem::exists(kData + "/llama2c-tokenizer.bin"))
+        GTEST_SKIP() << "shared data not found at " << kData;
+    auto tokenizer = tokenizers::loadLlama2cTokenizer(kData + "/llama2c-tokenizer.bin");
+    ASSERT_TRUE(tokenizer);
+    const std::string text = "Hi 😀";
+    auto encoding = (*tokenizer)->encode(text, false);
+    ASSERT_TRUE(encoding);
+    // "▁Hi" covers "Hi"; "▁" covers the space; the emoji falls back to 4 byte tokens, each covering it.
+    ASSERT_EQ(encoding->ids.size(), 6u);
+    EXPECT_EQ(encoding->offsets[0], (tokenizers::Span{0, 2}));
+    EXPECT_EQ(encoding->offsets[5], (tokenizers::Span{3, 7}));
+    EXPECT_EQ(tokenizers::toCodePointOffsets(text, {encoding->offsets[5]}),
+              (std::vector<tokenizers::Span>{{3, 4}}));
+}
+
+TEST(SentencePiece, BadFilesAreErrors) {
+    EXPECT_EQ(tokenizers::loadLlama2cTokenizer("/nonexistent.bin").status().code(), StatusCode::NotFound);
+    EXPECT_EQ(tokenizers::loadSentencePieceModel("/nonexistent.model").status().file(), "/nonexistent.model");
+    // A GGUF file is not a SentencePiece model.
+    const auto notModel = (std::filesystem::temp_directory_path() / "attnscope_not.model").string();
+    std::ofstream(notModel, std::ios::binary) << "GGUF\x03\x00\x00\x00 garbage";
+    EXPECT_FALSE(tokenizers::loadSentencePieceModel(notModel));
+    std::filesystem::remove(notModel);
+    EXPECT_EQ(tokenizers::loadTokenizer("/x/tokenizer.txt").status().code(), StatusCode::Unsupported);
+    // A llama2.c model checkpoint is not a tokenizer: its first int32 (dim) reads as an absurd length.
+    const auto path = (std::filesystem::temp_directory_path() / "attnscope_not_a_tokenizer.bin").string();
+    {
+        std::ofstream file(path, std::ios::binary);
+        const int32_t header[3] = {4096, 5, 0};
+        file.write(reinterpret_cast<const char*>(header), sizeof header);
+    }
+    auto bad = tokenizers::loadLlama2cTokenizer(path);
+    ASSERT_FALSE(bad);
+    EXPECT_EQ(bad.status().field(), "max_token_length");
+    std::filesystem::remove(path);
+}
