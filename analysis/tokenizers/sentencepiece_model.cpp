@@ -150,8 +150,10 @@ Expected<std::unique_ptr<Tokenizer>> loadSentencePieceModel(const std::string& p
         return Status::notFound("cannot open").inFile(path);
     std::stringstream buffer;
     buffer << file.rdbuf();
-    const std::string data = buffer.str();
+    return parseSentencePieceModel(buffer.str(), path);
+}
 
+Expected<std::unique_ptr<Tokenizer>> parseSentencePieceModel(std::string_view data, const std::string& path) {
     // ModelProto: 1 = pieces (repeated message), 2 = trainer_spec, 3 = normalizer_spec.
     std::vector<Piece> pieces;
     std::string_view trainer, normalizer;

@@ -12,8 +12,23 @@ namespace attnscope::tokenizers {
 
 namespace {
 
-bool isBytePiece(const std::string& piece) {
-    return piece.size() == 6 && piece.rfind("<0x", 0) == 0 && piece.back() == '>';
+int hexDigit(char c) {
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    return -1;
+}
+
+/// The byte of a "<0xXX>" piece, or -1 for any other piece (checked digits: found by fuzzing, where
+/// "<0xZZ>" made std::stoi throw).
+int bytePieceValue(const std::string& piece) {
+    if (piece.size() != 6 || piece.rfind("<0x", 0) != 0 || piece.back() != '>')
+        return -1;
+    const int high = hexDigit(piece[3]), low = hexDigit(piece[4]);
+    return high < 0 || low < 0 ? -1 : high * 16 + low;
 }
 
 class SpmBpeTokenizer final : public Tokenizer {
@@ -106,8 +121,8 @@ public:
                 continue;
             }
             const std::string& piece = pieces[id];
-            if (isBytePiece(piece)) {
-                text += static_cast<char>(std::stoi(piece.substr(3, 2), nullptr, 16));
+            if (const int byte = bytePieceValue(piece); byte >= 0) {
+                text += static_cast<char>(byte);
                 continue;
             }
             text += piece;
@@ -143,8 +158,7 @@ Expected<std::unique_ptr<Tokenizer>> makeSpmBpeTokenizer(SpmBpeVocabulary vocabu
         return Status::internal("inconsistent vocabulary").inFile(source);
     for (std::size_t id = 0; id < count; ++id) {
         const std::string& piece = vocabulary.pieces[id];
-        if (isBytePiece(piece)) {
-            const int byte = std::stoi(piece.substr(3, 2), nullptr, 16);
+        if (const int byte = bytePieceValue(piece); byte >= 0) {
             if (tokenizer->byteTokens[byte] < 0)
                 tokenizer->byteTokens[byte] = static_cast<int32_t>(id);
         } else if (!vocabulary.control[id]) {

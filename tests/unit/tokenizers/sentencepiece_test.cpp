@@ -170,3 +170,45 @@ TEST(SentencePiece, BadFilesAreErrors) {
     EXPECT_EQ(bad.status().field(), "max_token_length");
     std::filesystem::remove(path);
 }
+
+namespace {
+
+std::string varint(uint64_t value) {
+    std::string out;
+    do {
+        const auto byte = static_cast<char>((value & 0x7F) | (value > 0x7F ? 0x80 : 0));
+        out += byte;
+        value >>= 7;
+    } while (value);
+    return out;
+}
+
+std::string lengthDelimited(int field, const std::string& payload) {
+    return varint(static_cast<uint64_t>(field) << 3 | 2) + varint(payload.size()) + payload;
+}
+
+std::string piece(const std::string& text, int type) {
+    return lengthDelimited(1,
+                           lengthDelimited(1, text) + varint(3 << 3) + varint(static_cast<uint64_t>(type)));
+}
+
+} // namespace
+
+TEST(SentencePiece, MalformedModelsAreRefusedWithTheField) {
+    const std::string bpeIdentity =
+        lengthDelimited(2, varint(3 << 3) + varint(2)) + lengthDelimited(3, lengthDelimited(1, "identity"));
+    // Regression (found by fuzz_sentencepiece_model): "<0xZZ>" looked like a byte piece and made stoi throw.
+    const std::string badByte =
+        piece("<unk>", 2) + piece("<s>", 3) + piece("</s>", 3) + piece("<0xZZ>", 6) + bpeIdentity;
+    auto tokenizer = tokenizers::parseSentencePieceModel(badByte, "bad.model");
+    ASSERT_FALSE(tokenizer);
+    EXPECT_EQ(tokenizer.status().field(), "pieces");
+    EXPECT_NE(tokenizer.status().message().find("byte-fallback"), std::string::npos);
+
+    const std::string unigram = piece("<unk>", 2) + lengthDelimited(2, varint(3 << 3) + varint(1));
+    EXPECT_EQ(tokenizers::parseSentencePieceModel(unigram, "u.model").status().field(),
+              "trainer_spec.model_type");
+    EXPECT_EQ(tokenizers::parseSentencePieceModel(std::string("\xFF\xFF\xFF", 3), "x.model").status().file(),
+              "x.model");
+    EXPECT_EQ(tokenizers::parseSentencePieceModel("", "empty.model").status().field(), "pieces");
+}

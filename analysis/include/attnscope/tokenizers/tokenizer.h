@@ -47,6 +47,10 @@ Expected<std::unique_ptr<Tokenizer>> parseTokenizerJson(std::string_view json, c
 /// Loads a SentencePiece `.model` file through libsentencepiece (Llama 2, Mistral, ...).
 Expected<std::unique_ptr<Tokenizer>> loadSentencePieceModel(const std::string& path);
 
+/// Parses the bytes of a SentencePiece `.model` (ModelProto); `source` names it in errors.
+Expected<std::unique_ptr<Tokenizer>> parseSentencePieceModel(std::string_view data,
+                                                             const std::string& source);
+
 /// Loads a llama2.c `tokenizer.bin` (SentencePiece BPE pieces with scores, byte fallback <0xXX>).
 Expected<std::unique_ptr<Tokenizer>> loadLlama2cTokenizer(const std::string& path);
 
