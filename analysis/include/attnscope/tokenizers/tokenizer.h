@@ -11,6 +11,10 @@
 #include <utility>
 #include <vector>
 
+namespace attnscope::model {
+struct GgufFile;
+}
+
 namespace attnscope::tokenizers {
 
 /// [start, end) byte offsets into the encoded text. Special tokens added by post-processing (BOS, CLS)
@@ -54,8 +58,12 @@ Expected<std::unique_ptr<Tokenizer>> parseSentencePieceModel(std::string_view da
 /// Loads a llama2.c `tokenizer.bin` (SentencePiece BPE pieces with scores, byte fallback <0xXX>).
 Expected<std::unique_ptr<Tokenizer>> loadLlama2cTokenizer(const std::string& path);
 
+/// The tokenizer embedded in a GGUF file (tokenizer.ggml.model "gpt2" or "llama").
+Expected<std::unique_ptr<Tokenizer>> tokenizerFromGguf(const model::GgufFile& gguf,
+                                                       const std::string& source);
+
 /// Picks the loader by what `path` is: a directory or `.json` (tokenizer.json), a `.model`
-/// (SentencePiece), or a llama2.c tokenizer `.bin`.
+/// (SentencePiece), a `.gguf` (its embedded tokenizer), or a llama2.c tokenizer `.bin`.
 Expected<std::unique_ptr<Tokenizer>> loadTokenizer(const std::string& path);
 
 /// Converts byte offsets into `text` to Unicode code point offsets (what Python's str indices count).

@@ -1,0 +1,128 @@
+// SPDX-License-Identifier: Apache-2.0
+// Tokenizers embedded in GGUF files (tokenizer.ggml.*): "gpt2" (byte-level BPE, fed to the tokenizer.json
+// reader) and "llama" (SentencePiece BPE with byte fallback). "bert" (WordPiece) is not supported yet.
+#include "attnscope/tokenizers/tokenizer.h"
+
+#include "attnscope/model/gguf.h"
+#include "spm_bpe.h"
+
+#include <nlohmann/json.hpp>
+
+namespace attnscope::tokenizers {
+
+namespace {
+
+using model::GgufFile;
+using model::GgufType;
+using model::GgufValue;
+
+/// An array of `type` under `key`; errors name the key.
+Expected<const std::vector<GgufValue>*> arrayOf(const GgufFile& gguf, const std::string& key, GgufType type,
+                                                bool required, const std::string& source) {
+    const GgufValue* value = gguf.find(key);
+    if (!value) {
+        if (required)
+            return Status::parseError("missing tokenizer key").inFile(source).atField(key);
+        return static_cast<const std::vector<GgufValue>*>(nullptr);
+    }
+    if (value->type != GgufType::Array || value->elementType != type)
+        return Status::parseError(std::string("expected an array of ") + model::ggufTypeName(type))
+            .inFile(source)
+            .atField(key);
+    return &value->array;
+}
+
+/// llama.cpp's pre-tokenizer names (tokenizer.ggml.pre) mapped to the regexes of their tokenizer.json.
+std::string preTokenizerPattern(const std::string& name) {
+    if (name == "llama-bpe" || name == "llama3" || name == "smaug-bpe")
+        return R"((?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1,3}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+)";
+    if (name == "qwen2")
+        return R"((?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+)";
+    return R"('s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+)"; // gpt-2, default
+}
+
+Expected<std::unique_ptr<Tokenizer>> byteLevelFromGguf(const GgufFile& gguf, const std::string& source) {
+    ATTNSCOPE_ASSIGN_OR_RETURN(const auto* tokens,
+                               arrayOf(gguf, "tokenizer.ggml.tokens", GgufType::String, true, source));
+    ATTNSCOPE_ASSIGN_OR_RETURN(const auto* merges,
+                               arrayOf(gguf, "tokenizer.ggml.merges", GgufType::String, true, source));
+    ATTNSCOPE_ASSIGN_OR_RETURN(const auto* types,
+                               arrayOf(gguf, "tokenizer.ggml.token_type", GgufType::Int32, false, source));
+    nlohmann::json vocab = nlohmann::json::object(), added = nlohmann::json::array();
+    for (std::size_t id = 0; id < tokens->size(); ++id) {
+        const std::string& token = *(*tokens)[id].toString();
+        const int type = types && id < types->size() ? static_cast<int>((*types)[id].toInt().value_or(1)) : 1;
+        if (type == 3 || type == 4) // CONTROL or USER_DEFINED: matched as whole added tokens
+            added.push_back({{"id", id}, {"content", token}, {"special", type == 3}});
+        else
+            vocab[token] = id;
+    }
+    nlohmann::json mergeList = nlohmann::json::array();
+    for (const GgufValue& merge : *merges)
+        mergeList.push_back(*merge.toString());
+    std::string pre = "default";
+    if (const GgufValue* value = gguf.find("tokenizer.ggml.pre"); value && value->toString())
+        pre = *value->toString();
+    const nlohmann::json json = {
+        {"added_tokens", added},
+        {"pre_tokenizer",
+         {{"type", "Sequence"},
+          {"pretokenizers",
+           {{{"type", "Split"}, {"pattern", {{"Regex", preTokenizerPattern(pre)}}}, {"behavior", "Isolated"}},
+            {{"type", "ByteLevel"}, {"add_prefix_space", false}, {"use_regex", false}}}}}},
+        {"model", {{"type", "BPE"}, {"vocab", vocab}, {"merges", mergeList}}}};
+    return parseTokenizerJson(json.dump(), source);
+}
+
+Expected<std::unique_ptr<Tokenizer>> sentencePieceFromGguf(const GgufFile& gguf, const std::string& source) {
+    ATTNSCOPE_ASSIGN_OR_RETURN(const auto* tokens,
+                               arrayOf(gguf, "tokenizer.ggml.tokens", GgufType::String, true, source));
+    ATTNSCOPE_ASSIGN_OR_RETURN(const auto* scores,
+                               arrayOf(gguf, "tokenizer.ggml.scores", GgufType::Float32, true, source));
+    ATTNSCOPE_ASSIGN_OR_RETURN(const auto* types,
+                               arrayOf(gguf, "tokenizer.ggml.token_type", GgufType::Int32, false, source));
+    if (scores->size() != tokens->size())
+        return Status::parseError("has " + std::to_string(scores->size()) + " entries for " +
+                                  std::to_string(tokens->size()) + " tokens")
+            .inFile(source)
+            .atField("tokenizer.ggml.scores");
+    SpmBpeVocabulary vocabulary;
+    for (std::size_t id = 0; id < tokens->size(); ++id) {
+        std::string text = *(*tokens)[id].toString();
+        for (std::size_t at = text.find("\xE2\x96\x81"); at != std::string::npos;
+             at = text.find("\xE2\x96\x81", at))
+            text.replace(at, 3, " ");
+        vocabulary.pieces.push_back(std::move(text));
+        vocabulary.scores.push_back(static_cast<float>((*scores)[id].toDouble().value_or(0.0)));
+        const int type = types && id < types->size() ? static_cast<int>((*types)[id].toInt().value_or(1)) : 1;
+        vocabulary.control.push_back(type == 2 || type == 3); // UNKNOWN, CONTROL
+    }
+    auto special = [&](const char* key, int32_t fallback) {
+        const GgufValue* value = gguf.find(key);
+        return value && value->toInt() ? static_cast<int32_t>(*value->toInt()) : fallback;
+    };
+    vocabulary.unk = special("tokenizer.ggml.unknown_token_id", 0);
+    vocabulary.bos = special("tokenizer.ggml.bos_token_id", 1);
+    vocabulary.eos = special("tokenizer.ggml.eos_token_id", 2);
+    return makeSpmBpeTokenizer(std::move(vocabulary), source);
+}
+
+} // namespace
+
+Expected<std::unique_ptr<Tokenizer>> tokenizerFromGguf(const GgufFile& gguf, const std::string& source) {
+    const GgufValue* kind = gguf.find("tokenizer.ggml.model");
+    if (!kind || !kind->toString())
+        return Status::notFound("this GGUF file has no embedded tokenizer")
+            .inFile(source)
+            .atField("tokenizer.ggml.model");
+    const std::string& name = *kind->toString();
+    if (name == "gpt2")
+        return byteLevelFromGguf(gguf, source);
+    if (name == "llama")
+        return sentencePieceFromGguf(gguf, source);
+    return Status::unsupported("GGUF tokenizer model '" + name + "' (supported: gpt2, llama)")
+        .inFile(source)
+        .atField("tokenizer.ggml.model");
+}
+
+} // namespace attnscope::tokenizers
