@@ -10,7 +10,7 @@ namespace attnscope::cli {
 /// `info [MODEL]`: a model's format, architecture and size; without MODEL, version, build options,
 /// LibTorch, BLAS and kernel backends.
 void registerInfoCommand(CLI::App& app, int& exitCode);
-/// `run MODEL --tokens ...`: a forward pass writing logits and attention maps as .npy files.
+/// `run MODEL (--tokens | --text | --text-file)`: a forward pass writing logits and attention maps as .npy.
 void registerRunCommand(CLI::App& app, int& exitCode);
 /// `tokenize MODEL --text TEXT`: ids and character offsets.
 void registerTokenizeCommand(CLI::App& app, int& exitCode);

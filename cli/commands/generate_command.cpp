@@ -4,12 +4,12 @@
 #include "commands.h"
 
 #include "../json_output.h"
+#include "../model_tokenizer.h"
 #include "../token_list.h"
 #include "attnscope/runtime/forward.h"
 #include "attnscope/runtime/model.h"
 #include "attnscope/tokenizers/tokenizer.h"
 
-#include <filesystem>
 #include <iostream>
 #include <memory>
 
@@ -31,12 +31,10 @@ struct GenerateCommandOptions {
 
 Expected<nlohmann::json> execute(const GenerateCommandOptions& options) {
     std::unique_ptr<tokenizers::Tokenizer> tokenizer;
-    std::string tokenizerPath = options.tokenizer;
-    if (tokenizerPath.empty() && std::filesystem::is_directory(options.model) &&
-        std::filesystem::exists(std::filesystem::path(options.model) / "tokenizer.json"))
-        tokenizerPath = options.model;
-    if (!tokenizerPath.empty()) {
-        ATTNSCOPE_ASSIGN_OR_RETURN(tokenizer, tokenizers::loadTokenizer(tokenizerPath));
+    if (!options.prompt.empty() || !options.tokenizer.empty()) {
+        ATTNSCOPE_ASSIGN_OR_RETURN(tokenizer, tokenizerForModel(options.model, options.tokenizer));
+    } else if (auto found = tokenizerForModel(options.model, {})) {
+        tokenizer = std::move(found).value(); // optional here: only used to print the text
     }
     std::vector<int32_t> prompt;
     if (!options.prompt.empty()) {
@@ -85,7 +83,8 @@ void registerGenerateCommand(CLI::App& app, int& exitCode) {
     auto* prompt = command->add_option("--prompt", options->prompt, "Prompt text (needs a tokenizer)");
     auto* tokens = command->add_option("--tokens", options->tokens, "Prompt token ids, e.g. 1,2,3");
     prompt->excludes(tokens);
-    command->add_option("--tokenizer", options->tokenizer, "tokenizer.json (default: the HF directory's)");
+    command->add_option("--tokenizer", options->tokenizer,
+                        "tokenizer.json, .model or tokenizer.bin (default: the model's own, if it has one)");
     command->add_option("--max-new-tokens", options->maxNewTokens, "Tokens to generate")
         ->capture_default_str();
     auto* greedy =

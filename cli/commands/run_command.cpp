@@ -3,14 +3,17 @@
 #include "commands.h"
 
 #include "../json_output.h"
+#include "../model_tokenizer.h"
 #include "../token_list.h"
 #include "attnscope/io/npy.h"
 #include "attnscope/runtime/forward.h"
 #include "attnscope/runtime/model.h"
 
 #include <cmath>
+#include <fstream>
 #include <iostream>
 #include <memory>
+#include <sstream>
 
 namespace attnscope::cli {
 
@@ -19,6 +22,10 @@ namespace {
 struct RunOptions {
     std::string model;
     std::string tokens;
+    std::string text;
+    std::string textFile;
+    std::string tokenizer;
+    bool noBos = false;
     std::string logitsPath;
     std::vector<std::string> attention; ///< "L:H:PATH"
 };
@@ -45,7 +52,23 @@ Expected<AttentionRequest> parseAttention(const std::string& spec) {
 }
 
 Expected<nlohmann::json> execute(const RunOptions& options) {
-    ATTNSCOPE_ASSIGN_OR_RETURN(std::vector<int32_t> tokens, parseTokenList(options.tokens));
+    std::vector<int32_t> tokens;
+    if (!options.tokens.empty()) {
+        ATTNSCOPE_ASSIGN_OR_RETURN(tokens, parseTokenList(options.tokens));
+    } else {
+        std::string text = options.text;
+        if (!options.textFile.empty()) {
+            std::ifstream file(options.textFile, std::ios::binary);
+            if (!file)
+                return Status::notFound("cannot open").inFile(options.textFile).atField("--text-file");
+            std::stringstream buffer;
+            buffer << file.rdbuf();
+            text = buffer.str();
+        }
+        ATTNSCOPE_ASSIGN_OR_RETURN(auto tokenizer, tokenizerForModel(options.model, options.tokenizer));
+        ATTNSCOPE_ASSIGN_OR_RETURN(tokenizers::Encoding encoding, tokenizer->encode(text, !options.noBos));
+        tokens = std::move(encoding.ids);
+    }
     std::vector<AttentionRequest> maps;
     runtime::ForwardOptions forwardOptions;
     for (const std::string& spec : options.attention) {
@@ -91,13 +114,25 @@ void registerRunCommand(CLI::App& app, int& exitCode) {
     auto output = std::make_shared<JsonOutput>();
     command->add_option("MODEL", options->model, "An HF directory, a .gguf file or a llama2.c .bin")
         ->required();
-    command->add_option("--tokens", options->tokens, "Comma-separated token ids, e.g. 1,2,3")->required();
+    auto* tokens = command->add_option("--tokens", options->tokens, "Comma-separated token ids, e.g. 1,2,3");
+    auto* text =
+        command->add_option("--text", options->text, "Input text (tokenized with the model's tokenizer)");
+    auto* textFile = command->add_option("--text-file", options->textFile, "Input text from a UTF-8 file");
+    tokens->excludes(text)->excludes(textFile);
+    text->excludes(textFile);
+    command->add_option("--tokenizer", options->tokenizer, "tokenizer.json, .model or tokenizer.bin");
+    command->add_flag("--no-bos", options->noBos, "Add no BOS/special tokens when tokenizing the text");
     command->add_option("--logits", options->logitsPath, "Write float32 logits [T, vocab] to this .npy");
     command->add_option(
         "--attention", options->attention,
         "LAYER:HEAD:OUT.npy — write that query head's probabilities [T, T] (0-based; repeatable)");
     output->addOption(*command);
-    command->callback([options, output, &exitCode] {
+    command->callback([options, output, tokens, text, textFile, &exitCode] {
+        if (tokens->count() + text->count() + textFile->count() == 0) {
+            exitCode = output->fail(
+                Status::invalidArgument("give --tokens, --text or --text-file").atField("--tokens"));
+            return;
+        }
         Expected<nlohmann::json> document = execute(*options);
         if (!document) {
             exitCode = output->fail(document.status());

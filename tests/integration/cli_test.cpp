@@ -220,6 +220,42 @@ TEST(Cli, GenerateGreedyAndSeededSampling) {
 
     auto noTokenizer = runProcess(kCli + " generate " + gguf + " --prompt hello --json");
     EXPECT_EQ(noTokenizer.exitCode, 1);
-    EXPECT_NE(noTokenizer.output.find("needs a tokenizer"), std::string::npos) << noTokenizer.output;
+    EXPECT_NE(noTokenizer.output.find("no embedded tokenizer"), std::string::npos) << noTokenizer.output;
+    std::filesystem::remove_all(dir);
+}
+
+TEST(Cli, RunTokenizesTextWithTheGivenTokenizer) {
+    const auto dir = std::filesystem::temp_directory_path() / "attnscope_cli_run_text";
+    std::filesystem::remove_all(dir);
+    std::filesystem::create_directories(dir);
+    const std::string gguf = (dir / "tiny.gguf").string();
+    const attnscope::test::Bytes bytes = attnscope::test::writeLlamaGguf(attnscope::test::makeTinyModel({}));
+    std::ofstream(gguf, std::ios::binary).write(reinterpret_cast<const char*>(bytes.data()), bytes.size());
+    // A byte-level tokenizer small enough for the tiny model's 11-token vocabulary.
+    const std::string tokenizer = (dir / "tokenizer.json").string();
+    std::ofstream(tokenizer) << R"({"pre_tokenizer": {"type": "ByteLevel", "add_prefix_space": false},
+        "model": {"type": "BPE", "vocab": {"h": 0, "e": 1, "l": 2, "o": 3, "\u0120": 4, "w": 5, "r": 6, "d": 7,
+                  "!": 8, "he": 9, "ll": 10}, "merges": ["h e", "l l"]}})";
+
+    auto fromText =
+        runProcess(kCli + " run " + gguf + " --text 'hello world!' --tokenizer " + tokenizer + " --json");
+    ASSERT_EQ(fromText.exitCode, 0) << fromText.output;
+    // hello world! -> he ll o Ġ w o r l d ! = 9 10 3 4 5 3 6 2 7 8
+    auto fromIds = runProcess(kCli + " run " + gguf + " --tokens 9,10,3,4,5,3,6,2,7,8 --json");
+    ASSERT_EQ(fromIds.exitCode, 0) << fromIds.output;
+    auto a = nlohmann::json::parse(fromText.output), b = nlohmann::json::parse(fromIds.output);
+    EXPECT_EQ(a["tokens"], 10);
+    EXPECT_DOUBLE_EQ(a["perplexity"].get<double>(), b["perplexity"].get<double>());
+
+    std::ofstream((dir / "input.txt").string()) << "hello world!";
+    auto fromFile = runProcess(kCli + " run " + gguf + " --text-file " + (dir / "input.txt").string() +
+                               " --tokenizer " + tokenizer + " --json");
+    ASSERT_EQ(fromFile.exitCode, 0) << fromFile.output;
+    EXPECT_EQ(nlohmann::json::parse(fromFile.output)["perplexity"], a["perplexity"]);
+
+    auto neither = runProcess(kCli + " run " + gguf + " --json");
+    EXPECT_EQ(neither.exitCode, 1);
+    auto noTokenizer = runProcess(kCli + " run " + gguf + " --text hi --json");
+    EXPECT_EQ(noTokenizer.exitCode, 1) << "the tiny GGUF has no embedded tokenizer";
     std::filesystem::remove_all(dir);
 }
