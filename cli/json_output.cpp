@@ -44,4 +44,14 @@ int JsonOutput::fail(const Status& status) const {
     return 1;
 }
 
+int JsonOutput::finish(const Expected<nlohmann::json>& document,
+                       const std::function<void(const nlohmann::json&)>& printText) const {
+    if (!document)
+        return fail(document.status());
+    if (enabled())
+        return write(*document);
+    printText(*document);
+    return 0;
+}
+
 } // namespace attnscope::cli

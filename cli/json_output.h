@@ -6,11 +6,12 @@
 // {"error": {"code": "...", "message": "...", "file": "...", "field": "..."}} and exits non-zero.
 #pragma once
 
-#include "attnscope/core/status.h"
+#include "attnscope/core/expected.h"
 
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
+#include <functional>
 #include <string>
 
 namespace attnscope::cli {
@@ -29,6 +30,11 @@ public:
 
     /// Reports a failure: JSON when enabled, else "error: ..." on stderr. Returns the exit code (1).
     int fail(const Status& status) const;
+
+    /// Ends a command: the failure, or the document as JSON when enabled, or `printText(document)` for
+    /// people. Returns the exit code.
+    int finish(const Expected<nlohmann::json>& document,
+               const std::function<void(const nlohmann::json&)>& printText) const;
 
 private:
     CLI::Option* m_option = nullptr;

@@ -88,8 +88,8 @@ Status readRopeScaling(const Json& root, RopeScaling& scaling) {
     return Status::ok();
 }
 
-/// Llama, Mistral, Qwen2/3 and Phi-3 share HF's LlamaConfig-style keys.
-Status readDecoderConfig(const Json& root, ModelConfig& c) {
+/// The sizes every HF config except GPT-2's spells the same way (LlamaConfig and BertConfig keys).
+Status readHfSizes(const Json& root, ModelConfig& c) {
     ATTNSCOPE_TRY(readInt(root, "num_hidden_layers", true, c.layers));
     ATTNSCOPE_TRY(readInt(root, "num_attention_heads", true, c.heads));
     c.kvHeads = c.heads;
@@ -99,6 +99,12 @@ Status readDecoderConfig(const Json& root, ModelConfig& c) {
     ATTNSCOPE_TRY(readInt(root, "vocab_size", true, c.vocabSize));
     ATTNSCOPE_TRY(readInt(root, "max_position_embeddings", false, c.contextLength));
     c.headDim = c.heads > 0 ? c.hiddenSize / c.heads : 0;
+    return Status::ok();
+}
+
+/// Llama, Mistral, Qwen2/3 and Phi-3 share HF's LlamaConfig-style keys.
+Status readDecoderConfig(const Json& root, ModelConfig& c) {
+    ATTNSCOPE_TRY(readHfSizes(root, c));
     ATTNSCOPE_TRY(readInt(root, "head_dim", false, c.headDim)); // Qwen3, Llama 3.2 may set it explicitly
     ATTNSCOPE_TRY(readDouble(root, "rms_norm_eps", c.normEps));
     ATTNSCOPE_TRY(readDouble(root, "rope_theta", c.ropeTheta));
@@ -133,14 +139,7 @@ Status readGpt2Config(const Json& root, ModelConfig& c) {
 }
 
 Status readBertConfig(const Json& root, ModelConfig& c) {
-    ATTNSCOPE_TRY(readInt(root, "num_hidden_layers", true, c.layers));
-    ATTNSCOPE_TRY(readInt(root, "num_attention_heads", true, c.heads));
-    c.kvHeads = c.heads;
-    ATTNSCOPE_TRY(readInt(root, "hidden_size", true, c.hiddenSize));
-    ATTNSCOPE_TRY(readInt(root, "intermediate_size", true, c.intermediateSize));
-    ATTNSCOPE_TRY(readInt(root, "vocab_size", true, c.vocabSize));
-    ATTNSCOPE_TRY(readInt(root, "max_position_embeddings", false, c.contextLength));
-    c.headDim = c.heads > 0 ? c.hiddenSize / c.heads : 0;
+    ATTNSCOPE_TRY(readHfSizes(root, c));
     c.normEps = 1e-12;
     ATTNSCOPE_TRY(readDouble(root, "layer_norm_eps", c.normEps));
     c.causal = false;

@@ -1,11 +1,10 @@
 // SPDX-License-Identifier: Apache-2.0
-// `attnscope-cli generate MODEL (--prompt TEXT | --tokens 1,2,3) --max-new-tokens N
+// `attnscope-cli generate MODEL (--prompt TEXT | --prompt-file F | --tokens 1,2,3) --max-new-tokens N
 //      [--greedy | --temperature T --seed S [--top-k K]] [--tokenizer FILE] [--json]`
 #include "commands.h"
 
 #include "../json_output.h"
-#include "../model_tokenizer.h"
-#include "../token_list.h"
+#include "../model_input.h"
 #include "attnscope/runtime/forward.h"
 #include "attnscope/runtime/model.h"
 #include "attnscope/tokenizers/tokenizer.h"
@@ -18,10 +17,7 @@ namespace attnscope::cli {
 namespace {
 
 struct GenerateCommandOptions {
-    std::string model;
-    std::string prompt;
-    std::string tokens;
-    std::string tokenizer;
+    ModelInput input;
     int maxNewTokens = 32;
     bool greedy = false;
     double temperature = 0.0;
@@ -30,23 +26,10 @@ struct GenerateCommandOptions {
 };
 
 Expected<nlohmann::json> execute(const GenerateCommandOptions& options) {
-    std::unique_ptr<tokenizers::Tokenizer> tokenizer;
-    if (!options.prompt.empty() || !options.tokenizer.empty()) {
-        ATTNSCOPE_ASSIGN_OR_RETURN(tokenizer, tokenizerForModel(options.model, options.tokenizer));
-    } else if (auto found = tokenizerForModel(options.model, {})) {
-        tokenizer = std::move(found).value(); // optional here: only used to print the text
-    }
-    std::vector<int32_t> prompt;
-    if (!options.prompt.empty()) {
-        if (!tokenizer)
-            return Status::invalidArgument(
-                       "--prompt needs a tokenizer: give --tokenizer tokenizer.json, or --tokens")
-                .atField("--prompt");
-        ATTNSCOPE_ASSIGN_OR_RETURN(tokenizers::Encoding encoding, tokenizer->encode(options.prompt, true));
-        prompt = std::move(encoding.ids);
-    } else {
-        ATTNSCOPE_ASSIGN_OR_RETURN(prompt, parseTokenList(options.tokens));
-    }
+    // The tokenizer is also wanted with --tokens: it turns the continuation back into text.
+    ATTNSCOPE_ASSIGN_OR_RETURN(ResolvedInput input, resolveModelInput(options.input, true));
+    const std::vector<int32_t>& prompt = input.tokens;
+    const std::unique_ptr<tokenizers::Tokenizer>& tokenizer = input.tokenizer;
 
     runtime::GenerateOptions generateOptions;
     generateOptions.maxNewTokens = options.maxNewTokens;
@@ -54,7 +37,8 @@ Expected<nlohmann::json> execute(const GenerateCommandOptions& options) {
     generateOptions.temperature = options.temperature;
     generateOptions.topK = options.topK;
     generateOptions.seed = options.seed;
-    ATTNSCOPE_ASSIGN_OR_RETURN(std::shared_ptr<runtime::Model> model, runtime::Model::load(options.model));
+    ATTNSCOPE_ASSIGN_OR_RETURN(std::shared_ptr<runtime::Model> model,
+                               runtime::Model::load(options.input.model));
     ATTNSCOPE_ASSIGN_OR_RETURN(std::vector<int32_t> generated,
                                runtime::generate(model, prompt, generateOptions));
 
@@ -78,13 +62,7 @@ void registerGenerateCommand(CLI::App& app, int& exitCode) {
         app.add_subcommand("generate", "Continue a prompt (greedy or seeded sampling, KV cache)");
     auto options = std::make_shared<GenerateCommandOptions>();
     auto output = std::make_shared<JsonOutput>();
-    command->add_option("MODEL", options->model, "An HF directory, a .gguf file or a llama2.c .bin")
-        ->required();
-    auto* prompt = command->add_option("--prompt", options->prompt, "Prompt text (needs a tokenizer)");
-    auto* tokens = command->add_option("--tokens", options->tokens, "Prompt token ids, e.g. 1,2,3");
-    prompt->excludes(tokens);
-    command->add_option("--tokenizer", options->tokenizer,
-                        "tokenizer.json, .model or tokenizer.bin (default: the model's own, if it has one)");
+    addModelInputOptions(*command, options->input, "--prompt");
     command->add_option("--max-new-tokens", options->maxNewTokens, "Tokens to generate")
         ->capture_default_str();
     auto* greedy =
@@ -94,26 +72,13 @@ void registerGenerateCommand(CLI::App& app, int& exitCode) {
     command->add_option("--top-k", options->topK, "Sample among the k most likely tokens");
     command->add_option("--seed", options->seed, "Random seed for sampling")->capture_default_str();
     output->addOption(*command);
-    command->callback([options, output, prompt, tokens, &exitCode] {
-        if (prompt->count() == 0 && tokens->count() == 0) {
-            exitCode = output->fail(
-                Status::invalidArgument("give --prompt TEXT or --tokens IDS").atField("--prompt"));
-            return;
-        }
-        Expected<nlohmann::json> document = execute(*options);
-        if (!document) {
-            exitCode = output->fail(document.status());
-            return;
-        }
-        if (output->enabled()) {
-            exitCode = output->write(*document);
-            return;
-        }
-        if (document->contains("text"))
-            std::cout << document->at("text").get<std::string>() << "\n";
-        else
-            std::cout << document->at("ids").dump() << "\n";
-        exitCode = 0;
+    command->callback([options, output, &exitCode] {
+        exitCode = output->finish(execute(*options), [](const nlohmann::json& document) {
+            if (document.contains("text"))
+                std::cout << document.at("text").get<std::string>() << "\n";
+            else
+                std::cout << document.at("ids").dump() << "\n";
+        });
     });
 }
 

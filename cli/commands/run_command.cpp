@@ -1,31 +1,24 @@
 // SPDX-License-Identifier: Apache-2.0
-// `attnscope-cli run MODEL --tokens 1,2,3 [--logits OUT.npy] [--attention L:H:OUT.npy ...]`
+// `attnscope-cli run MODEL (--tokens IDS | --text TEXT | --text-file F) [--logits OUT.npy]
+//      [--attention L:H:OUT.npy ...]`
 #include "commands.h"
 
 #include "../json_output.h"
-#include "../model_tokenizer.h"
-#include "../token_list.h"
+#include "../model_input.h"
 #include "attnscope/io/npy.h"
 #include "attnscope/runtime/forward.h"
 #include "attnscope/runtime/model.h"
 
 #include <cmath>
-#include <fstream>
 #include <iostream>
 #include <memory>
-#include <sstream>
 
 namespace attnscope::cli {
 
 namespace {
 
 struct RunOptions {
-    std::string model;
-    std::string tokens;
-    std::string text;
-    std::string textFile;
-    std::string tokenizer;
-    bool noBos = false;
+    ModelInput input;
     std::string logitsPath;
     std::vector<std::string> attention; ///< "L:H:PATH"
 };
@@ -52,23 +45,8 @@ Expected<AttentionRequest> parseAttention(const std::string& spec) {
 }
 
 Expected<nlohmann::json> execute(const RunOptions& options) {
-    std::vector<int32_t> tokens;
-    if (!options.tokens.empty()) {
-        ATTNSCOPE_ASSIGN_OR_RETURN(tokens, parseTokenList(options.tokens));
-    } else {
-        std::string text = options.text;
-        if (!options.textFile.empty()) {
-            std::ifstream file(options.textFile, std::ios::binary);
-            if (!file)
-                return Status::notFound("cannot open").inFile(options.textFile).atField("--text-file");
-            std::stringstream buffer;
-            buffer << file.rdbuf();
-            text = buffer.str();
-        }
-        ATTNSCOPE_ASSIGN_OR_RETURN(auto tokenizer, tokenizerForModel(options.model, options.tokenizer));
-        ATTNSCOPE_ASSIGN_OR_RETURN(tokenizers::Encoding encoding, tokenizer->encode(text, !options.noBos));
-        tokens = std::move(encoding.ids);
-    }
+    ATTNSCOPE_ASSIGN_OR_RETURN(ResolvedInput input, resolveModelInput(options.input, false));
+    const std::vector<int32_t>& tokens = input.tokens;
     std::vector<AttentionRequest> maps;
     runtime::ForwardOptions forwardOptions;
     for (const std::string& spec : options.attention) {
@@ -76,11 +54,12 @@ Expected<nlohmann::json> execute(const RunOptions& options) {
         forwardOptions.attentionMaps.push_back(request.head);
         maps.push_back(std::move(request));
     }
-    ATTNSCOPE_ASSIGN_OR_RETURN(std::shared_ptr<runtime::Model> model, runtime::Model::load(options.model));
+    ATTNSCOPE_ASSIGN_OR_RETURN(std::shared_ptr<runtime::Model> model,
+                               runtime::Model::load(options.input.model));
     ATTNSCOPE_ASSIGN_OR_RETURN(runtime::ForwardResult result,
                                runtime::forward(*model, tokens, forwardOptions));
 
-    nlohmann::json document = {{"model", options.model}, {"tokens", result.tokens}};
+    nlohmann::json document = {{"model", options.input.model}, {"tokens", result.tokens}};
     if (!options.logitsPath.empty()) {
         ATTNSCOPE_TRY(
             io::writeNpyFloat32(options.logitsPath, {result.tokens, result.vocabSize}, result.logits));
@@ -112,46 +91,24 @@ void registerRunCommand(CLI::App& app, int& exitCode) {
         app.add_subcommand("run", "Run a forward pass; write logits and attention maps as .npy");
     auto options = std::make_shared<RunOptions>();
     auto output = std::make_shared<JsonOutput>();
-    command->add_option("MODEL", options->model, "An HF directory, a .gguf file or a llama2.c .bin")
-        ->required();
-    auto* tokens = command->add_option("--tokens", options->tokens, "Comma-separated token ids, e.g. 1,2,3");
-    auto* text =
-        command->add_option("--text", options->text, "Input text (tokenized with the model's tokenizer)");
-    auto* textFile = command->add_option("--text-file", options->textFile, "Input text from a UTF-8 file");
-    tokens->excludes(text)->excludes(textFile);
-    text->excludes(textFile);
-    command->add_option("--tokenizer", options->tokenizer, "tokenizer.json, .model or tokenizer.bin");
-    command->add_flag("--no-bos", options->noBos, "Add no BOS/special tokens when tokenizing the text");
+    addModelInputOptions(*command, options->input, "--text");
     command->add_option("--logits", options->logitsPath, "Write float32 logits [T, vocab] to this .npy");
     command->add_option(
         "--attention", options->attention,
         "LAYER:HEAD:OUT.npy — write that query head's probabilities [T, T] (0-based; repeatable)");
     output->addOption(*command);
-    command->callback([options, output, tokens, text, textFile, &exitCode] {
-        if (tokens->count() + text->count() + textFile->count() == 0) {
-            exitCode = output->fail(
-                Status::invalidArgument("give --tokens, --text or --text-file").atField("--tokens"));
-            return;
-        }
-        Expected<nlohmann::json> document = execute(*options);
-        if (!document) {
-            exitCode = output->fail(document.status());
-            return;
-        }
-        if (output->enabled()) {
-            exitCode = output->write(*document);
-            return;
-        }
-        std::cout << document->at("tokens").get<int>() << " tokens";
-        if (document->contains("perplexity"))
-            std::cout << ", perplexity " << document->at("perplexity").get<double>();
-        std::cout << "\n";
-        if (document->contains("logits"))
-            std::cout << "logits: " << document->at("logits").get<std::string>() << "\n";
-        for (const auto& map : document->at("attention"))
-            std::cout << "attention " << map["layer"] << ":" << map["head"] << ": "
-                      << map["path"].get<std::string>() << "\n";
-        exitCode = 0;
+    command->callback([options, output, &exitCode] {
+        exitCode = output->finish(execute(*options), [](const nlohmann::json& document) {
+            std::cout << document.at("tokens").get<int>() << " tokens";
+            if (document.contains("perplexity"))
+                std::cout << ", perplexity " << document.at("perplexity").get<double>();
+            std::cout << "\n";
+            if (document.contains("logits"))
+                std::cout << "logits: " << document.at("logits").get<std::string>() << "\n";
+            for (const auto& map : document.at("attention"))
+                std::cout << "attention " << map["layer"] << ":" << map["head"] << ": "
+                          << map["path"].get<std::string>() << "\n";
+        });
     });
 }
 

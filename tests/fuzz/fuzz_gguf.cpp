@@ -3,9 +3,10 @@
 // and dequantize without error.
 #include "attnscope/model/gguf.h"
 
+#include "tensor_checks.h"
+
 #include <cstddef>
 #include <cstdint>
-#include <vector>
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     const auto* bytes = reinterpret_cast<const std::byte*>(data);
@@ -15,14 +16,6 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
             __builtin_trap();
         return 0;
     }
-    for (const auto& tensor : gguf->tensors) {
-        if (tensor.data < bytes || tensor.data + tensor.byteSize > bytes + size)
-            __builtin_trap();
-        if (attnscope::model::isFloatConvertible(tensor.dtype) && tensor.elementCount() <= (1 << 16)) {
-            std::vector<float> out(static_cast<std::size_t>(tensor.elementCount()));
-            if (!attnscope::model::dequantizeToFloat(tensor, out.data()).isOk())
-                __builtin_trap();
-        }
-    }
+    attnscope::fuzz::checkAcceptedTensors(gguf->tensors, bytes, size);
     return 0;
 }

@@ -1,0 +1,60 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "model_input.h"
+
+#include "model_tokenizer.h"
+#include "token_list.h"
+
+#include <fstream>
+#include <sstream>
+
+namespace attnscope::cli {
+
+void addModelInputOptions(CLI::App& command, ModelInput& input, const std::string& textName) {
+    command.add_option("MODEL", input.model, "An HF directory, a .gguf file or a llama2.c .bin")->required();
+    input.tokensOption = command.add_option("--tokens", input.tokens, "Token ids, e.g. 1,2,3");
+    input.textOption =
+        command.add_option(textName, input.text, "Input text (tokenized with the model's tokenizer)");
+    input.textFileOption =
+        command.add_option(textName + "-file", input.textFile, "Input text from a UTF-8 file");
+    input.tokensOption->excludes(input.textOption)->excludes(input.textFileOption);
+    input.textOption->excludes(input.textFileOption);
+    command.add_option("--tokenizer", input.tokenizer,
+                       "tokenizer.json, .model or tokenizer.bin (default: the model's own, if it has one)");
+    command.add_flag("--no-bos", input.noBos, "Add no BOS/special tokens when tokenizing the text");
+}
+
+Expected<ResolvedInput> resolveModelInput(const ModelInput& input, bool tokenizerForOutput) {
+    const bool fromText = input.textOption->count() + input.textFileOption->count() > 0;
+    if (!fromText && input.tokensOption->count() == 0)
+        return Status::invalidArgument("give " + input.tokensOption->get_name() + ", " +
+                                       input.textOption->get_name() + " or " +
+                                       input.textFileOption->get_name())
+            .atField(input.tokensOption->get_name());
+    ResolvedInput resolved;
+    if (fromText || !input.tokenizer.empty()) {
+        ATTNSCOPE_ASSIGN_OR_RETURN(resolved.tokenizer, tokenizerForModel(input.model, input.tokenizer));
+    } else if (tokenizerForOutput) {
+        if (auto found = tokenizerForModel(input.model, {}))
+            resolved.tokenizer = std::move(found).value();
+    }
+    if (!fromText) {
+        ATTNSCOPE_ASSIGN_OR_RETURN(resolved.tokens, parseTokenList(input.tokens));
+        return resolved;
+    }
+    std::string text = input.text;
+    if (input.textFileOption->count() > 0) {
+        std::ifstream file(input.textFile, std::ios::binary);
+        if (!file)
+            return Status::notFound("cannot open")
+                .inFile(input.textFile)
+                .atField(input.textFileOption->get_name());
+        std::stringstream buffer;
+        buffer << file.rdbuf();
+        text = buffer.str();
+    }
+    ATTNSCOPE_ASSIGN_OR_RETURN(tokenizers::Encoding encoding, resolved.tokenizer->encode(text, !input.noBos));
+    resolved.tokens = std::move(encoding.ids);
+    return resolved;
+}
+
+} // namespace attnscope::cli

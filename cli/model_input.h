@@ -1,0 +1,45 @@
+// SPDX-License-Identifier: Apache-2.0
+// The input of a command that runs a model: the model, and token ids or text (inline or from a file)
+// tokenized with the model's tokenizer. Shared by `run` and `generate`.
+#pragma once
+
+#include "attnscope/core/expected.h"
+#include "attnscope/tokenizers/tokenizer.h"
+
+#include <CLI/CLI.hpp>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace attnscope::cli {
+
+struct ModelInput {
+    std::string model;
+    std::string tokens;
+    std::string text;
+    std::string textFile;
+    std::string tokenizer;
+    bool noBos = false;
+    // Set by addModelInputOptions: to tell which of the mutually exclusive inputs was given.
+    CLI::Option* tokensOption = nullptr;
+    CLI::Option* textOption = nullptr;
+    CLI::Option* textFileOption = nullptr;
+};
+
+/// Adds MODEL, --tokens, the text options (named `textName`, e.g. "--text" or "--prompt", and
+/// `textName` + "-file"), --tokenizer and --no-bos to `command`.
+void addModelInputOptions(CLI::App& command, ModelInput& input, const std::string& textName);
+
+/// The token ids to run, and the tokenizer when one was needed or found (for printing text back).
+struct ResolvedInput {
+    std::vector<int32_t> tokens;
+    std::unique_ptr<tokenizers::Tokenizer> tokenizer;
+};
+
+/// Checks that one input was given, reads the text file, tokenizes (BOS unless --no-bos). A tokenizer
+/// is required for text; with token ids it is loaded only when `tokenizerForOutput` asks for it, and
+/// its absence is then not an error.
+Expected<ResolvedInput> resolveModelInput(const ModelInput& input, bool tokenizerForOutput);
+
+} // namespace attnscope::cli
