@@ -18,5 +18,7 @@ void registerTokenizeCommand(CLI::App& app, int& exitCode);
 void registerGenerateCommand(CLI::App& app, int& exitCode);
 /// `plugins`: lists plugin libraries found in the plugin directories and why others failed to load.
 void registerPluginsCommand(CLI::App& app, int& exitCode);
+/// `evaluate MODEL`: perplexity of a text, needle exact match, copying loss of a repeated span.
+void registerEvaluateCommand(CLI::App& app, int& exitCode);
 
 } // namespace attnscope::cli

@@ -1,0 +1,163 @@
+// SPDX-License-Identifier: Apache-2.0
+// `attnscope-cli evaluate MODEL [--text-file F [--window N]] [--needles FILE.jsonl]
+//      [--copying PROBE.json] [--tokenizer FILE] [--json [OUT]]`
+// Perplexity of a text, needle-in-a-haystack exact match (greedy), and in-context copying loss.
+#include "commands.h"
+
+#include "../json_output.h"
+#include "../model_tokenizer.h"
+#include "attnscope/runtime/evaluation.h"
+#include "attnscope/runtime/model.h"
+
+#include <fstream>
+#include <iostream>
+#include <sstream>
+
+namespace attnscope::cli {
+
+namespace {
+
+struct EvaluateOptions {
+    std::string model;
+    std::string tokenizer;
+    std::string textFile;
+    int window = 1024;
+    std::string needles;
+    std::string copying;
+};
+
+Expected<std::string> readFile(const std::string& path) {
+    std::ifstream stream(path, std::ios::binary);
+    if (!stream)
+        return Status::notFound("cannot open").inFile(path);
+    std::stringstream buffer;
+    buffer << stream.rdbuf();
+    return buffer.str();
+}
+
+Expected<nlohmann::json> evaluatePerplexity(const runtime::Model& model,
+                                            const tokenizers::Tokenizer& tokenizer,
+                                            const EvaluateOptions& options) {
+    ATTNSCOPE_ASSIGN_OR_RETURN(std::string text, readFile(options.textFile));
+    auto encoding = tokenizer.encode(text, /*addSpecialTokens=*/false);
+    if (!encoding)
+        return std::move(encoding).status().inFile(options.textFile);
+    // The BOS the tokenizer adds (if any) starts every window, as it starts every input.
+    auto empty = tokenizer.encode("", /*addSpecialTokens=*/true);
+    const int32_t bos = empty && !empty->ids.empty() ? empty->ids.front() : -1;
+    ATTNSCOPE_ASSIGN_OR_RETURN(runtime::PerplexityResult result,
+                               runtime::perplexity(model, encoding->ids, options.window, bos));
+    return nlohmann::json{{"file", options.textFile},   {"tokens", result.scoredTokens},
+                          {"windows", result.windows},  {"window", options.window},
+                          {"mean_nll", result.meanNll}, {"perplexity", result.perplexity}};
+}
+
+Expected<nlohmann::json> evaluateNeedles(const std::shared_ptr<runtime::Model>& model,
+                                         const tokenizers::Tokenizer& tokenizer,
+                                         const EvaluateOptions& options) {
+    ATTNSCOPE_ASSIGN_OR_RETURN(std::vector<runtime::NeedleCase> cases,
+                               runtime::readNeedleCases(options.needles));
+    ATTNSCOPE_ASSIGN_OR_RETURN(runtime::NeedleResult result,
+                               runtime::needleExactMatch(model, tokenizer, cases));
+    nlohmann::json outcomes = nlohmann::json::array();
+    for (std::size_t i = 0; i < cases.size(); ++i)
+        outcomes.push_back({{"answer", cases[i].answer},
+                            {"produced", result.outcomes[i].produced},
+                            {"correct", result.outcomes[i].correct}});
+    return nlohmann::json{{"file", options.needles},
+                          {"prompts", cases.size()},
+                          {"correct", result.correct},
+                          {"accuracy", result.accuracy},
+                          {"mean_prompt_tokens", result.meanPromptTokens},
+                          {"outcomes", outcomes}};
+}
+
+Expected<nlohmann::json> evaluateCopying(const runtime::Model& model, const EvaluateOptions& options) {
+    ATTNSCOPE_ASSIGN_OR_RETURN(std::string text, readFile(options.copying));
+    const auto probe = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
+    if (probe.is_discarded() || !probe.is_object() || !probe.contains("ids") || !probe["ids"].is_array() ||
+        !probe.contains("span") || !probe["span"].is_number_integer() || !probe.contains("repeats") ||
+        !probe["repeats"].is_number_integer())
+        return Status::parseError(
+                   "expected an object with \"ids\" (array), \"span\" and \"repeats\" (integers)")
+            .inFile(options.copying);
+    std::vector<int32_t> ids;
+    for (const auto& id : probe["ids"]) {
+        if (!id.is_number_integer())
+            return Status::parseError("ids must be integers").inFile(options.copying).atField("ids");
+        ids.push_back(id.get<int32_t>());
+    }
+    auto result = runtime::copyingLoss(model, ids, probe["span"].get<int>(), probe["repeats"].get<int>());
+    if (!result)
+        return std::move(result).status().inFile(options.copying);
+    return nlohmann::json{{"file", options.copying},
+                          {"span", result->span},
+                          {"repeats", result->repeats},
+                          {"mean_loss_per_copy", result->meanLossPerCopy},
+                          {"first_to_second_ratio", result->firstToSecondRatio}};
+}
+
+Expected<nlohmann::json> execute(const EvaluateOptions& options) {
+    if (options.textFile.empty() && options.needles.empty() && options.copying.empty())
+        return Status::invalidArgument("nothing to evaluate: give --text-file, --needles and/or --copying");
+    ATTNSCOPE_ASSIGN_OR_RETURN(std::shared_ptr<runtime::Model> model, runtime::Model::load(options.model));
+    nlohmann::json document = {{"model", options.model}};
+    if (!options.textFile.empty() || !options.needles.empty()) {
+        ATTNSCOPE_ASSIGN_OR_RETURN(std::unique_ptr<tokenizers::Tokenizer> tokenizer,
+                                   tokenizerForModel(options.model, options.tokenizer));
+        if (!options.textFile.empty()) {
+            ATTNSCOPE_ASSIGN_OR_RETURN(document["perplexity"],
+                                       evaluatePerplexity(*model, *tokenizer, options));
+        }
+        if (!options.needles.empty()) {
+            ATTNSCOPE_ASSIGN_OR_RETURN(document["needles"], evaluateNeedles(model, *tokenizer, options));
+        }
+    }
+    if (!options.copying.empty()) {
+        ATTNSCOPE_ASSIGN_OR_RETURN(document["copying"], evaluateCopying(*model, options));
+    }
+    return document;
+}
+
+void printText(const nlohmann::json& d) {
+    if (d.contains("perplexity")) {
+        const auto& p = d["perplexity"];
+        std::cout << "perplexity: " << p["perplexity"].get<double>() << " (" << p["mean_nll"].get<double>()
+                  << " nats/token over " << p["tokens"].get<int64_t>() << " tokens, "
+                  << p["windows"].get<int>() << " windows)\n";
+    }
+    if (d.contains("needles")) {
+        const auto& n = d["needles"];
+        std::cout << "needles: " << n["correct"].get<int>() << "/" << n["prompts"].get<int>()
+                  << " exact (accuracy " << n["accuracy"].get<double>() << ", mean prompt "
+                  << n["mean_prompt_tokens"].get<double>() << " tokens)\n";
+    }
+    if (d.contains("copying")) {
+        const auto& c = d["copying"];
+        std::cout << "copying: mean loss per copy " << c["mean_loss_per_copy"].dump() << ", first/second "
+                  << c["first_to_second_ratio"].get<double>() << "\n";
+    }
+}
+
+} // namespace
+
+void registerEvaluateCommand(CLI::App& app, int& exitCode) {
+    CLI::App* command = app.add_subcommand(
+        "evaluate", "Perplexity of a text, needle-in-a-haystack exact match, in-context copying loss");
+    auto options = std::make_shared<EvaluateOptions>();
+    auto output = std::make_shared<JsonOutput>();
+    command->add_option("MODEL", options->model, "HF directory, .gguf or llama2.c .bin")->required();
+    command->add_option("--tokenizer", options->tokenizer, "Tokenizer file when the model has none");
+    command->add_option("--text-file", options->textFile, "Text whose perplexity to measure");
+    command->add_option("--window", options->window, "Tokens per scoring window (BOS included)")
+        ->capture_default_str();
+    command->add_option("--needles", options->needles,
+                        "JSON lines of {\"prompt\", \"answer\"}: greedy exact match");
+    command->add_option("--copying", options->copying,
+                        "JSON {\"ids\", \"span\", \"repeats\"}: mean loss of each copy of a repeated span");
+    output->addOption(*command);
+    command->callback(
+        [options, output, &exitCode] { exitCode = output->finish(execute(*options), printText); });
+}
+
+} // namespace attnscope::cli
