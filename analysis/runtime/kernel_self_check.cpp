@@ -75,9 +75,11 @@ Expected<std::vector<SelfCheckRow>> runKernelSelfCheck(const SelfCheckOptions& o
             };
             kernels::OutputView outView{out.data(), {strides[0], strides[1], strides[2], strides[3]}};
             kernels::ProbeResult result;
+            kernels::ProbeRequest request;
+            request.rowLogSumExp = true;
             const auto start = std::chrono::steady_clock::now();
             ATTNSCOPE_TRY(statusFromKernel(
-                kernels::attention(dims, view(q), view(k), view(v), outView, {true, false}, result),
+                kernels::attention(dims, view(q), view(k), view(v), outView, request, result),
                 "self-check attention"));
             row.seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 

@@ -68,3 +68,83 @@ KernelStatus validateAttention(const AttentionDims& dims, const TensorView& q, c
 }
 
 } // namespace attnscope::kernels
+
+namespace attnscope::kernels {
+
+namespace {
+
+KernelStatus checkRange(const char* field, const RowRange& range, int rows) {
+    const int end = range.end < 0 ? rows : range.end;
+    if (range.begin < 0 || end > rows || range.begin > end)
+        return KernelStatus::invalid(std::string("probe.") + field + ": [" + std::to_string(range.begin) +
+                                     ", " + std::to_string(range.end) + ") is not a range of the " +
+                                     std::to_string(rows) + " query rows");
+    return KernelStatus::success();
+}
+
+bool dividesOrMultipleOf64(int size) {
+    return size > 0 && (64 % size == 0 || size % 64 == 0);
+}
+
+} // namespace
+
+KernelStatus validateProbe(const AttentionDims& dims, const ProbeRequest& request) {
+    for (int h : request.heads)
+        if (h < 0 || h >= dims.queryHeads)
+            return KernelStatus::invalid("probe.heads: no query head " + std::to_string(h) + " (there are " +
+                                         std::to_string(dims.queryHeads) + ")");
+    if (auto s = checkRange("columnMassRows", request.columnMassRows, dims.queryLength); !s.ok())
+        return s;
+    if (auto s = checkRange("diagonalRows", request.diagonalRows, dims.queryLength); !s.ok())
+        return s;
+    if (request.blockSize < 0 || (request.blockSize > 0 && !dividesOrMultipleOf64(request.blockSize)))
+        return KernelStatus::invalid("probe.blockSize: " + std::to_string(request.blockSize) +
+                                     " must divide 64 or be a multiple of 64");
+    if (request.lastRows < 0 || request.lastRows > dims.queryLength)
+        return KernelStatus::invalid("probe.lastRows: " + std::to_string(request.lastRows) +
+                                     " is outside [0, " + std::to_string(dims.queryLength) + "]");
+    if (request.topK < 0 || request.topK > 4096)
+        return KernelStatus::invalid("probe.topK: " + std::to_string(request.topK) + " is outside [0, 4096]");
+    for (std::size_t t = 0; t < request.tiles.size(); ++t) {
+        const TileRequest& tile = request.tiles[t];
+        if (tile.rowBegin < 0 || tile.rowEnd > dims.queryLength || tile.rowBegin >= tile.rowEnd ||
+            tile.colBegin < 0 || tile.colEnd > dims.keyLength || tile.colBegin >= tile.colEnd)
+            return KernelStatus::invalid(
+                "probe.tiles[" + std::to_string(t) + "]: rows [" + std::to_string(tile.rowBegin) + ", " +
+                std::to_string(tile.rowEnd) + ") x keys [" + std::to_string(tile.colBegin) + ", " +
+                std::to_string(tile.colEnd) + ") is empty or outside the " +
+                std::to_string(dims.queryLength) + " x " + std::to_string(dims.keyLength) + " map");
+    }
+    const AttentionMask& mask = request.mask;
+    switch (mask.kind) {
+    case AttentionMask::Kind::None:
+        break;
+    case AttentionMask::Kind::Block:
+        if (!mask.blocks)
+            return KernelStatus::invalid("probe.mask.blocks: null for a block mask");
+        if (mask.blockSize < 1)
+            return KernelStatus::invalid("probe.mask.blockSize: must be >= 1");
+        break;
+    case AttentionMask::Kind::Columns:
+        if (!mask.columns)
+            return KernelStatus::invalid("probe.mask.columns: null for a column mask");
+        break;
+    case AttentionMask::Kind::RowKeys: {
+        if (!mask.rowOffsets || !mask.rowKeys)
+            return KernelStatus::invalid("probe.mask.rowOffsets/rowKeys: null for a per-row key mask");
+        const int64_t lists = static_cast<int64_t>(mask.perHead ? dims.queryHeads : 1) * dims.queryLength;
+        for (int64_t e = 0; e < lists; ++e)
+            if (mask.rowOffsets[e] > mask.rowOffsets[e + 1] || mask.rowOffsets[e] < 0)
+                return KernelStatus::invalid("probe.mask.rowOffsets: not ascending at " + std::to_string(e));
+        for (int64_t e = mask.rowOffsets[0]; e < mask.rowOffsets[lists]; ++e)
+            if (mask.rowKeys[e] < 0 || mask.rowKeys[e] >= dims.keyLength)
+                return KernelStatus::invalid("probe.mask.rowKeys[" + std::to_string(e) + "]: key " +
+                                             std::to_string(mask.rowKeys[e]) + " is outside the " +
+                                             std::to_string(dims.keyLength) + " keys");
+        break;
+    }
+    }
+    return KernelStatus::success();
+}
+
+} // namespace attnscope::kernels

@@ -10,7 +10,8 @@
 
 namespace attnscope::test {
 
-DenseReference denseAttention(const kernels::AttentionDims& dims, const DenseInputs& in) {
+DenseReference denseAttention(const kernels::AttentionDims& dims, const DenseInputs& in,
+                              const std::vector<float>& columnBias) {
     const int B = dims.batch, Hq = dims.queryHeads, Hkv = dims.kvHeads;
     const int M = dims.queryLength, N = dims.keyLength, D = dims.headDim;
     const double scale = dims.scale > 0 ? dims.scale : 1.0 / std::sqrt(static_cast<double>(D));
@@ -37,7 +38,7 @@ DenseReference denseAttention(const kernels::AttentionDims& dims, const DenseInp
                         dot += static_cast<double>(
                                    in.q[((static_cast<std::size_t>(b) * Hq + h) * M + i) * D + c]) *
                                in.k[((static_cast<std::size_t>(b) * Hkv + kvh) * N + j) * D + c];
-                    logits[j] = dot * scale;
+                    logits[j] = dot * scale + (columnBias.empty() ? 0.0 : columnBias[j]);
                     maxLogit = std::max(maxLogit, logits[j]);
                 }
                 const std::size_t row = (static_cast<std::size_t>(b) * Hq + h) * M + i;

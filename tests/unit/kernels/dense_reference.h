@@ -23,7 +23,9 @@ struct DenseReference {
     std::vector<double> probabilities;
 };
 
-DenseReference denseAttention(const kernels::AttentionDims& dims, const DenseInputs& inputs);
+/// `columnBias` (optional, [keyLength]) is added to every row's logits, as Intervention::columnLogitBias.
+DenseReference denseAttention(const kernels::AttentionDims& dims, const DenseInputs& inputs,
+                              const std::vector<float>& columnBias = {});
 
 /// Random values k/64 with |k| <= 127: exactly representable in f32, bf16 and f16.
 std::vector<float> exactlyRepresentableRandom(std::size_t count, uint32_t seed);

@@ -49,18 +49,95 @@ struct AttentionDims {
     int slidingWindow = 0;
 };
 
-/// Which statistics to compute while running attention (METHODS.md section 0).
-/// This foundation provides K1 (row log-sum-exp) and per-row entropy; the kernels issue adds K3-K8.
+/// A range of query rows [begin, end) of this call; end < 0 means "to the last row".
+struct RowRange {
+    int begin = 0;
+    int end = -1;
+};
+
+/// One exact probability tile: rows [rowBegin, rowEnd) of this call, keys [colBegin, colEnd).
+struct TileRequest {
+    int rowBegin = 0, rowEnd = 0;
+    int colBegin = 0, colEnd = 0;
+};
+
+/// K8: the keys each row may attend to under a sparse method. Masks are shared by every batch entry;
+/// `perHead` selects one mask per query head (laid out head-major) instead of one for all heads.
+struct AttentionMask {
+    enum class Kind { None, Block, Columns, RowKeys };
+    Kind kind = Kind::None;
+    bool perHead = false;
+    /// Block: [heads][ceil(queryLength / blockSize)][ceil(keyLength / blockSize)] of 0/1, query blocks
+    /// counted from row 0 of this call and key blocks from key 0.
+    int blockSize = 64;
+    const uint8_t* blocks = nullptr;
+    /// Columns (stripes, kept-token sets): [heads][keyLength] of 0/1, the same for every row.
+    const uint8_t* columns = nullptr;
+    /// RowKeys (per-row token sets, CSR): the keys of row i of head h are
+    /// rowKeys[rowOffsets[h * queryLength + i] .. rowOffsets[h * queryLength + i + 1]).
+    const int64_t* rowOffsets = nullptr;
+    const int32_t* rowKeys = nullptr;
+};
+
+/// Training-free interventions applied inside the kernel. Attention sharing (EchoAtt) needs no field:
+/// pass Q and K of one layer with V of another.
+struct Intervention {
+    /// Added to the logit of key j before the softmax: [keyLength], or [queryHeads][keyLength] when
+    /// `biasPerHead`.
+    const float* columnLogitBias = nullptr;
+    bool biasPerHead = false;
+    /// Post-softmax calibration (ACT, METHODS.md section 2): keys with scale c_j != 1 keep c_j * P_ij,
+    /// and the other keys share the remaining mass in proportion to P_ij. [keyLength], or
+    /// [queryHeads][keyLength] when `scalePerHead`.
+    const float* columnScale = nullptr;
+    bool scalePerHead = false;
+};
+
+/// Which statistics to compute while running attention (METHODS.md section 0). All statistics describe
+/// the softmax P of this call (after any logit bias, before calibration), are computed from tiles, and
+/// never need the N x N matrix. Statistics that need the final LSE (K3, K5, K7, tiles) take a second
+/// pass over the tiles.
 struct ProbeRequest {
     bool rowLogSumExp = false; ///< K1: log sum_j exp(s_ij) per row
     bool rowEntropy = false;   ///< -sum_j P_ij log P_ij per row (nats)
+    /// Query heads the statistics are computed for (outputs are always computed); empty = all.
+    std::vector<int> heads;
+    bool columnMass = false; ///< K3: C_j = sum_i P_ij over `columnMassRows`
+    RowRange columnMassRows;
+    int blockSize = 0;         ///< K4: block sum and max of P on a blockSize grid (0 = off; 64 is usual)
+    int lastRows = 0;          ///< K5: full probability rows of the last `lastRows` queries
+    int topK = 0;              ///< K6: the k most attended keys per row, with their probabilities
+    bool diagonalSums = false; ///< K7: D_o = sum_i P_{i, i - o} over `diagonalRows`, by offset o
+    RowRange diagonalRows;
+    std::vector<TileRequest> tiles; ///< exact probability tiles (the heatmap's zoomed views)
+    /// K8: run under this mask. The output is the masked attention's; recall and the output's relative
+    /// error are measured against the dense softmax of the same call.
+    AttentionMask mask;
+    Intervention intervention;
 };
 
-/// Statistics produced by a call. Vectors are laid out [batch, queryHeads, queryLength]. A row that
-/// sees no key has LSE = -inf, entropy 0 and a zero output.
+/// Statistics produced by a call, for every (batch, query head) — zero for heads not selected. A row
+/// that sees no key has LSE = -inf, entropy 0 and a zero output.
 struct ProbeResult {
-    std::vector<float> rowLogSumExp;
-    std::vector<float> rowEntropy;
+    std::vector<float> rowLogSumExp; ///< [batch, queryHeads, queryLength]
+    std::vector<float> rowEntropy;   ///< [batch, queryHeads, queryLength]
+    std::vector<float> columnMass;   ///< [batch, queryHeads, keyLength]
+    int blockRows = 0, blockCols = 0;
+    std::vector<float> blockSum; ///< [batch, queryHeads, blockRows, blockCols]
+    std::vector<float> blockMax; ///< [batch, queryHeads, blockRows, blockCols]
+    int lastRows = 0;
+    std::vector<float> lastRowProbabilities; ///< [batch, queryHeads, lastRows, keyLength]
+    int topK = 0;
+    std::vector<int32_t> topKeys;        ///< [batch, queryHeads, queryLength, topK]; -1 past the visible keys
+    std::vector<float> topProbabilities; ///< same layout, descending
+    /// [batch, queryHeads, diagonalCount]; entry e holds offset o = e - diagonalOrigin, where
+    /// o = (queryOffset + i) - j is the distance from row i's position back to key j.
+    int diagonalCount = 0, diagonalOrigin = 0;
+    std::vector<float> diagonalSums;
+    /// One per requested tile: [batch, queryHeads, rows, cols].
+    std::vector<std::vector<float>> tiles;
+    std::vector<float> maskRecall;      ///< K8: [batch, queryHeads, queryLength]
+    std::vector<float> maskOutputError; ///< K8: ||o_M - o|| / ||o|| per row
 };
 
 /// Which implementation runs a call.
@@ -76,5 +153,13 @@ KernelStatus attention(const AttentionDims& dims, const TensorView& q, const Ten
 /// Checks dims and views without running anything; the message names the first bad field.
 KernelStatus validateAttention(const AttentionDims& dims, const TensorView& q, const TensorView& k,
                                const TensorView& v, const OutputView& out);
+
+/// Checks a probe request against dims (ranges, tiles, block sizes, masks).
+KernelStatus validateProbe(const AttentionDims& dims, const ProbeRequest& request);
+
+/// Worker threads of the CPU backend (pinned to cores where the OS allows it). 0 = one per core.
+/// Results are identical run to run for a given thread count.
+void setCpuThreads(int threads);
+int cpuThreads();
 
 } // namespace attnscope::kernels

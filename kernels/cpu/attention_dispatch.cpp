@@ -1,0 +1,34 @@
+// SPDX-License-Identifier: Apache-2.0
+// The attention entry point: validation, then the backend.
+#include "attnscope/kernels/attention.h"
+
+#include <new>
+
+namespace attnscope::kernels {
+
+KernelStatus attentionCpu(const AttentionDims& dims, const TensorView& q, const TensorView& k,
+                          const TensorView& v, const OutputView& out, const ProbeRequest& request,
+                          ProbeResult& result);
+
+KernelStatus attention(const AttentionDims& dims, const TensorView& q, const TensorView& k,
+                       const TensorView& v, const OutputView& out, const ProbeRequest& request,
+                       ProbeResult& result, Backend backend) {
+    if (auto status = validateAttention(dims, q, k, v, out); !status.ok())
+        return status;
+    if (auto status = validateProbe(dims, request); !status.ok())
+        return status;
+    switch (backend) {
+    case Backend::Cpu:
+        try {
+            return attentionCpu(dims, q, k, v, out, request, result);
+        } catch (const std::bad_alloc&) {
+            return {KernelStatusCode::OutOfMemory, "attention: out of memory for the requested statistics"};
+        }
+    case Backend::Cuda:
+        return KernelStatus::unsupported("backend cuda: the CUDA attention kernel is not part of this "
+                                         "build yet; use the CPU backend");
+    }
+    return KernelStatus::invalid("backend: unknown value");
+}
+
+} // namespace attnscope::kernels

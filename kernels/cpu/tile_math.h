@@ -1,0 +1,27 @@
+// SPDX-License-Identifier: Apache-2.0
+// The CPU kernel's inner loops on 64-key tiles, compiled for several instruction sets and picked at
+// run time (AVX-512, AVX2+FMA, baseline x86-64) (internal header).
+#pragma once
+
+#include <cstdint>
+
+namespace attnscope::kernels::cpu {
+
+/// Keys per tile. Tiles of keys are stored transposed, [headDim][kTileKeys], so the inner loops run
+/// over contiguous keys.
+constexpr int kTileKeys = 64;
+
+/// scores[r][j] = sum_c q[r][c] * kT[c][j] for r < rows, j < kTileKeys. q rows are `qStride` apart.
+void scoreTile(const float* q, int64_t qStride, int rows, const float* kT, int headDim, float* scores);
+
+/// out[c] = out[c] * correction + sum_j p[j] * v[j][c] for j < keys (v rows contiguous, headDim apart).
+void accumulateValues(const float* p, const float* v, int keys, int headDim, float correction, float* out);
+
+/// x[j] = exp(x[j] - shift) for j < count, in place; returns the sum. Accurate to a few ulp for
+/// x - shift in [-87, 0]; smaller arguments give 0.
+float expShiftSum(float* x, int count, float shift);
+
+/// sum_j p[j] * s[j], ignoring entries where p is 0 (s may be -inf there).
+float weightedSum(const float* p, const float* s, int count);
+
+} // namespace attnscope::kernels::cpu
