@@ -28,6 +28,7 @@ int main(int argc, char** argv) {
     attnscope::cli::registerRunCommand(app, exitCode);
     attnscope::cli::registerGenerateCommand(app, exitCode);
     attnscope::cli::registerEvaluateCommand(app, exitCode);
+    attnscope::cli::registerBenchCommand(app, exitCode);
     attnscope::cli::registerPluginsCommand(app, exitCode);
 
     app.parse_complete_callback([&] {

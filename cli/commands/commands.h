@@ -20,5 +20,7 @@ void registerGenerateCommand(CLI::App& app, int& exitCode);
 void registerPluginsCommand(CLI::App& app, int& exitCode);
 /// `evaluate MODEL`: perplexity of a text, needle exact match, copying loss of a repeated span.
 void registerEvaluateCommand(CLI::App& app, int& exitCode);
+/// `bench attention`: kernel timings on this machine (plain, statistics, LibTorch baseline).
+void registerBenchCommand(CLI::App& app, int& exitCode);
 
 } // namespace attnscope::cli

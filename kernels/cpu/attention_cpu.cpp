@@ -185,20 +185,17 @@ struct RowState {
 
 /// Scratch buffers of one worker.
 struct Scratch {
-    std::vector<float> q, kT, values, row, scores, probabilities, keep, masked, scaled, scaledAll;
+    std::vector<float> q, kT, values, row, scores, p, keep, masked, scaled, scaledAll, correction;
     RowState state;
-    std::vector<float> columnMass, diagonal; ///< pass 2 partial sums, [heads][...]
     void prepare(int d) {
         q.resize(static_cast<std::size_t>(kTileRows) * d);
         kT.resize(static_cast<std::size_t>(d) * kTileKeys);
         values.resize(static_cast<std::size_t>(kTileKeys) * d);
         row.resize(d);
-        scores.resize(static_cast<std::size_t>(kTileRows) * kTileKeys);
-        probabilities.resize(kTileKeys);
+        for (std::vector<float>* tile : {&scores, &p, &masked, &scaled, &scaledAll})
+            tile->resize(static_cast<std::size_t>(kTileRows) * kTileKeys);
         keep.resize(kTileKeys);
-        masked.resize(kTileKeys);
-        scaled.resize(kTileKeys);
-        scaledAll.resize(kTileKeys);
+        correction.resize(kTileRows);
     }
 };
 
@@ -263,64 +260,76 @@ void firstPassTile(const Call& call, int b, int h, int64_t r0, int rows, Scratch
 
     int64_t kBegin, kEnd;
     keySpan(g, r0, rows, kBegin, kEnd);
+    const int subBlock = blockCols > 0 ? std::min(g.blockSize, kTileKeys) : 0;
     for (int64_t k0 = kBegin - kBegin % kTileKeys; k0 < kEnd; k0 += kTileKeys) {
         const int count = static_cast<int>(std::min<int64_t>(kTileKeys, g.dims.keyLength - k0));
         loadKeyTile(g, *call.k, *call.v, b, kvHead, k0, count, s.kT, s.values, s.row);
         logitsTile(g, request, s.q.data(), rows, r0, h, k0, count, s.kT, s.scores.data());
         for (int r = 0; r < rows; ++r) {
-            float* logits = s.scores.data() + static_cast<std::size_t>(r) * kTileKeys;
-            float tileMax = kNegInf;
-            for (int j = 0; j < kTileKeys; ++j)
-                tileMax = std::max(tileMax, logits[j]);
-            if (tileMax == kNegInf)
-                continue; // nothing visible for this row in this tile
+            const float* logits = s.scores.data() + static_cast<std::size_t>(r) * kTileKeys;
+            float* p = s.p.data() + static_cast<std::size_t>(r) * kTileKeys;
+            const float tileMax = cpu::maxOf(logits, kTileKeys);
+            if (tileMax == kNegInf) { // nothing visible for this row in this tile
+                std::fill(p, p + kTileKeys, 0.0f);
+                s.correction[r] = 1.0f;
+                if (call.masked)
+                    std::fill(s.masked.data() + static_cast<std::size_t>(r) * kTileKeys,
+                              s.masked.data() + static_cast<std::size_t>(r + 1) * kTileKeys, 0.0f);
+                if (call.calibrated) {
+                    std::fill(s.scaled.data() + static_cast<std::size_t>(r) * kTileKeys,
+                              s.scaled.data() + static_cast<std::size_t>(r + 1) * kTileKeys, 0.0f);
+                    std::fill(s.scaledAll.data() + static_cast<std::size_t>(r) * kTileKeys,
+                              s.scaledAll.data() + static_cast<std::size_t>(r + 1) * kTileKeys, 0.0f);
+                }
+                continue;
+            }
             const float newMax = std::max(st.max[r], tileMax);
             const float correction = st.max[r] == kNegInf ? 0.0f : std::exp(st.max[r] - newMax);
+            s.correction[r] = correction;
             st.max[r] = newMax;
-            float* p = s.probabilities.data();
-            std::copy(logits, logits + kTileKeys, p);
-            const float tileSum = cpu::expShiftSum(p, kTileKeys, newMax);
+            const float tileSum = cpu::expShiftSum(logits, p, kTileKeys, newMax);
             if (request.rowEntropy && stats)
                 st.weightedLogit[r] =
                     st.weightedLogit[r] * correction + cpu::weightedSum(p, logits, kTileKeys);
             st.sum[r] = st.sum[r] * correction + tileSum;
-            cpu::accumulateValues(p, s.values.data(), count, d, correction,
-                                  st.out.data() + static_cast<std::size_t>(r) * d);
 
             if (call.masked) {
                 mask.row(r0 + r, k0, s.keep.data());
+                float* masked = s.masked.data() + static_cast<std::size_t>(r) * kTileKeys;
                 float maskedSum = 0.0f;
                 for (int j = 0; j < kTileKeys; ++j) {
-                    s.masked[j] = p[j] * s.keep[j];
-                    maskedSum += s.masked[j];
+                    masked[j] = p[j] * s.keep[j];
+                    maskedSum += masked[j];
                 }
                 st.maskSum[r] = st.maskSum[r] * correction + maskedSum;
-                cpu::accumulateValues(s.masked.data(), s.values.data(), count, d, correction,
-                                      st.maskOut.data() + static_cast<std::size_t>(r) * d);
             }
             if (call.calibrated) {
+                float* scaled = s.scaled.data() + static_cast<std::size_t>(r) * kTileKeys;
+                float* scaledAll = s.scaledAll.data() + static_cast<std::size_t>(r) * kTileKeys;
                 float raw = 0.0f, weighted = 0.0f;
                 for (int j = 0; j < kTileKeys; ++j) {
                     const float c = j < count ? columnScale[k0 + j] : 1.0f;
                     const bool isScaled = c != 1.0f;
-                    s.scaledAll[j] = isScaled ? p[j] : 0.0f;
-                    s.scaled[j] = isScaled ? p[j] * c : 0.0f;
-                    raw += s.scaledAll[j];
-                    weighted += s.scaled[j];
+                    scaledAll[j] = isScaled ? p[j] : 0.0f;
+                    scaled[j] = isScaled ? p[j] * c : 0.0f;
+                    raw += scaledAll[j];
+                    weighted += scaled[j];
                 }
                 st.scaledRaw[r] = st.scaledRaw[r] * correction + raw;
                 st.scaledSum[r] = st.scaledSum[r] * correction + weighted;
-                cpu::accumulateValues(s.scaledAll.data(), s.values.data(), count, d, correction,
-                                      st.scaledRawOut.data() + static_cast<std::size_t>(r) * d);
-                cpu::accumulateValues(s.scaled.data(), s.values.data(), count, d, correction,
-                                      st.scaledOut.data() + static_cast<std::size_t>(r) * d);
             }
-            if (blockCols > 0) {
-                const int B = g.blockSize;
-                for (int j = 0; j < count; ++j) {
-                    if (p[j] <= 0.0f)
+            if (blockCols > 0)
+                for (int sb = 0; sb < count; sb += subBlock) {
+                    const int width = std::min(subBlock, count - sb);
+                    float blockSum = 0.0f, blockMax = 0.0f;
+                    for (int j = 0; j < width; ++j) {
+                        blockSum += p[sb + j];
+                        blockMax = std::max(blockMax, p[sb + j]);
+                    }
+                    if (blockSum <= 0.0f)
                         continue;
-                    const std::size_t cell = static_cast<std::size_t>(r) * blockCols + (k0 + j) / B;
+                    const std::size_t cell =
+                        static_cast<std::size_t>(r) * blockCols + (k0 + sb) / g.blockSize;
                     if (st.blockRef[cell] != newMax) { // re-express the block's partials against newMax
                         const float rescale =
                             st.blockRef[cell] == kNegInf ? 0.0f : std::exp(st.blockRef[cell] - newMax);
@@ -328,16 +337,27 @@ void firstPassTile(const Call& call, int b, int h, int64_t r0, int rows, Scratch
                         st.blockMaxP[cell] *= rescale;
                         st.blockRef[cell] = newMax;
                     }
-                    st.blockSumP[cell] += p[j];
-                    st.blockMaxP[cell] = std::max(st.blockMaxP[cell], p[j]);
+                    st.blockSumP[cell] += blockSum;
+                    st.blockMaxP[cell] = std::max(st.blockMaxP[cell], blockMax);
                 }
+            if (topK > 0) {
+                float* topLogits = st.topLogit.data() + static_cast<std::size_t>(r) * topK;
+                if (tileMax > topLogits[topK - 1]) // most tiles cannot change the top-k
+                    for (int j = 0; j < count; ++j)
+                        if (logits[j] > topLogits[topK - 1])
+                            insertTop(logits[j], static_cast<int32_t>(k0 + j), topLogits,
+                                      st.topKey.data() + static_cast<std::size_t>(r) * topK, topK);
             }
-            if (topK > 0)
-                for (int j = 0; j < count; ++j)
-                    if (logits[j] != kNegInf)
-                        insertTop(logits[j], static_cast<int32_t>(k0 + j),
-                                  st.topLogit.data() + static_cast<std::size_t>(r) * topK,
-                                  st.topKey.data() + static_cast<std::size_t>(r) * topK, topK);
+        }
+        cpu::accumulateTile(s.p.data(), s.values.data(), rows, count, d, s.correction.data(), st.out.data());
+        if (call.masked)
+            cpu::accumulateTile(s.masked.data(), s.values.data(), rows, count, d, s.correction.data(),
+                                st.maskOut.data());
+        if (call.calibrated) {
+            cpu::accumulateTile(s.scaledAll.data(), s.values.data(), rows, count, d, s.correction.data(),
+                                st.scaledRawOut.data());
+            cpu::accumulateTile(s.scaled.data(), s.values.data(), rows, count, d, s.correction.data(),
+                                st.scaledOut.data());
         }
     }
 
@@ -455,15 +475,20 @@ void secondPassTile(const Call& call, int b, int h, int64_t r0, int rows, Scratc
             if (lse == kNegInf)
                 continue;
             float* p = s.scores.data() + static_cast<std::size_t>(r) * kTileKeys;
-            cpu::expShiftSum(p, kTileKeys, lse);
-            if (columns && inRange(i, request.columnMassRows, Nq))
+            cpu::expShiftSum(p, p, kTileKeys, lse);
+            if (columns && inRange(i, request.columnMassRows, Nq)) {
+                float* column = columns + k0;
                 for (int j = 0; j < count; ++j)
-                    columns[k0 + j] += p[j];
+                    column[j] += p[j];
+            }
             if (diagonal && inRange(i, request.diagonalRows, Nq)) {
+                // Offsets position - key run backwards over the tile; masked keys add exact zeros.
                 const int64_t position = g.dims.queryOffset + i;
+                float* at = diagonal + (position - k0 + result.diagonalOrigin);
+                const int64_t lowest = -(position - k0 + result.diagonalOrigin); // keep the index >= 0
                 for (int j = 0; j < count; ++j)
-                    if (p[j] > 0.0f)
-                        diagonal[position - (k0 + j) + result.diagonalOrigin] += p[j];
+                    if (-j >= lowest)
+                        at[-j] += p[j];
             }
             if (i >= Nq - request.lastRows) {
                 float* dst = result.lastRowProbabilities.data() +

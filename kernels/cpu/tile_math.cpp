@@ -93,15 +93,81 @@ void accumulateValues(const float* p, const float* v, int keys, int headDim, flo
 }
 
 ATTNSCOPE_MULTIVERSION
-float expShiftSum(float* x, int count, float shift) {
+void accumulateTile(const float* p, const float* v, int rows, int keys, int headDim, const float* correction,
+                    float* out) {
+    constexpr int kChunk = 32; // output columns held in registers per row
+    int r = 0;
+    for (; r + 4 <= rows; r += 4) {
+        const float *p0 = p + static_cast<int64_t>(r) * kTileKeys, *p1 = p0 + kTileKeys, *p2 = p1 + kTileKeys,
+                    *p3 = p2 + kTileKeys;
+        float *o0 = out + static_cast<int64_t>(r) * headDim, *o1 = o0 + headDim, *o2 = o1 + headDim,
+              *o3 = o2 + headDim;
+        const float c0 = correction[r], c1 = correction[r + 1], c2 = correction[r + 2],
+                    c3 = correction[r + 3];
+        for (int c = 0; c < headDim; c += kChunk) {
+            const int width = headDim - c < kChunk ? headDim - c : kChunk;
+            float a0[kChunk], a1[kChunk], a2[kChunk], a3[kChunk];
+            for (int e = 0; e < kChunk; ++e) {
+                const bool inside = e < width;
+                a0[e] = inside ? o0[c + e] * c0 : 0.0f;
+                a1[e] = inside ? o1[c + e] * c1 : 0.0f;
+                a2[e] = inside ? o2[c + e] * c2 : 0.0f;
+                a3[e] = inside ? o3[c + e] * c3 : 0.0f;
+            }
+            if (width == kChunk) {
+                for (int j = 0; j < keys; ++j) {
+                    const float* vj = v + static_cast<int64_t>(j) * headDim + c;
+                    const float b0 = p0[j], b1 = p1[j], b2 = p2[j], b3 = p3[j];
+                    for (int e = 0; e < kChunk; ++e) {
+                        a0[e] += b0 * vj[e];
+                        a1[e] += b1 * vj[e];
+                        a2[e] += b2 * vj[e];
+                        a3[e] += b3 * vj[e];
+                    }
+                }
+            } else {
+                for (int j = 0; j < keys; ++j) {
+                    const float* vj = v + static_cast<int64_t>(j) * headDim + c;
+                    for (int e = 0; e < width; ++e) {
+                        a0[e] += p0[j] * vj[e];
+                        a1[e] += p1[j] * vj[e];
+                        a2[e] += p2[j] * vj[e];
+                        a3[e] += p3[j] * vj[e];
+                    }
+                }
+            }
+            for (int e = 0; e < width; ++e) {
+                o0[c + e] = a0[e];
+                o1[c + e] = a1[e];
+                o2[c + e] = a2[e];
+                o3[c + e] = a3[e];
+            }
+        }
+    }
+    for (; r < rows; ++r)
+        accumulateValues(p + static_cast<int64_t>(r) * kTileKeys, v, keys, headDim, correction[r],
+                         out + static_cast<int64_t>(r) * headDim);
+}
+
+ATTNSCOPE_MULTIVERSION
+float expShiftSum(const float* x, float* out, int count, float shift) {
     float sum = 0.0f;
     for (int j = 0; j < count; ++j) {
         const float value = x[j] - shift;
         // -inf (masked) maps to 0 exactly; everything else through the polynomial.
-        x[j] = value < -87.0f ? 0.0f : expNonPositive(value);
-        sum += x[j];
+        const float e = value < -87.0f ? 0.0f : expNonPositive(value);
+        out[j] = e;
+        sum += e;
     }
     return sum;
+}
+
+ATTNSCOPE_MULTIVERSION
+float maxOf(const float* x, int count) {
+    float best = -INFINITY;
+    for (int j = 0; j < count; ++j)
+        best = x[j] > best ? x[j] : best;
+    return best;
 }
 
 ATTNSCOPE_MULTIVERSION

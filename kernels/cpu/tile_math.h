@@ -17,9 +17,17 @@ void scoreTile(const float* q, int64_t qStride, int rows, const float* kT, int h
 /// out[c] = out[c] * correction + sum_j p[j] * v[j][c] for j < keys (v rows contiguous, headDim apart).
 void accumulateValues(const float* p, const float* v, int keys, int headDim, float correction, float* out);
 
-/// x[j] = exp(x[j] - shift) for j < count, in place; returns the sum. Accurate to a few ulp for
-/// x - shift in [-87, 0]; smaller arguments give 0.
-float expShiftSum(float* x, int count, float shift);
+/// out[j] = exp(x[j] - shift) for j < count (out may be x); returns the sum. Accurate to a few ulp for
+/// x - shift in [-87, 0]; smaller arguments (and -inf) give 0.
+float expShiftSum(const float* x, float* out, int count, float shift);
+
+/// The largest of x[0..count).
+float maxOf(const float* x, int count);
+
+/// For r < rows: out[r][c] = out[r][c] * correction[r] + sum_j p[r][j] * v[j][c], j < keys. p rows are
+/// kTileKeys apart, out rows headDim apart. Rows share the loads of V (four at a time).
+void accumulateTile(const float* p, const float* v, int rows, int keys, int headDim, const float* correction,
+                    float* out);
 
 /// sum_j p[j] * s[j], ignoring entries where p is 0 (s may be -inf there).
 float weightedSum(const float* p, const float* s, int count);

@@ -61,6 +61,16 @@ std::vector<double> linear(const std::vector<float>& w, const std::vector<double
     return y;
 }
 
+/// The named [rows, cols] matrices stacked vertically.
+std::vector<float> concatRows(const TinyModel& model, const std::vector<std::string>& names) {
+    std::vector<float> out;
+    for (const std::string& name : names) {
+        const std::vector<float>& part = model.tensors.at(name);
+        out.insert(out.end(), part.begin(), part.end());
+    }
+    return out;
+}
+
 } // namespace
 
 TinyModel makeTinyModel(const TinyConfig& c, uint32_t seed) {
@@ -119,8 +129,31 @@ void writeHfDirectory(const TinyModel& model, const std::string& directory) {
         << ", \"use_sliding_window\": " << (c.slidingWindow ? "true" : "false")
         << ", \"torch_dtype\": \"float32\"}";
     std::vector<SafetensorsEntry> entries;
-    for (const auto& [name, values] : model.tensors)
+    const bool fused = c.modelType == "phi3";
+    for (const auto& [name, values] : model.tensors) {
+        if (fused &&
+            (name.find("q_proj") != std::string::npos || name.find("k_proj") != std::string::npos ||
+             name.find("v_proj") != std::string::npos || name.find("gate_proj") != std::string::npos ||
+             name.find("up_proj") != std::string::npos))
+            continue; // written fused below
         entries.push_back({name, "F32", model.shapes.at(name), floatBytes(values)});
+    }
+    if (fused)
+        for (int l = 0; l < c.layers; ++l) {
+            const auto qkv = concatRows(model, {layerKey(l, "self_attn.q_proj.weight"),
+                                                layerKey(l, "self_attn.k_proj.weight"),
+                                                layerKey(l, "self_attn.v_proj.weight")});
+            entries.push_back({layerKey(l, "self_attn.qkv_proj.weight"),
+                               "F32",
+                               {static_cast<int64_t>(qkv.size()) / c.hidden, c.hidden},
+                               floatBytes(qkv)});
+            const auto gateUp =
+                concatRows(model, {layerKey(l, "mlp.gate_proj.weight"), layerKey(l, "mlp.up_proj.weight")});
+            entries.push_back({layerKey(l, "mlp.gate_up_proj.weight"),
+                               "F32",
+                               {static_cast<int64_t>(gateUp.size()) / c.hidden, c.hidden},
+                               floatBytes(gateUp)});
+        }
     const Bytes bytes = writeSafetensors(entries, {{"format", "pt"}});
     std::ofstream(directory + "/model.safetensors", std::ios::binary)
         .write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
@@ -129,16 +162,18 @@ void writeHfDirectory(const TinyModel& model, const std::string& directory) {
 Bytes writeLlamaGguf(const TinyModel& model) {
     const TinyConfig& c = model.config;
     GgufBuilder builder;
-    builder.addString("general.architecture", "llama");
-    builder.addUInt32("llama.block_count", static_cast<uint32_t>(c.layers));
-    builder.addUInt32("llama.attention.head_count", static_cast<uint32_t>(c.heads));
-    builder.addUInt32("llama.attention.head_count_kv", static_cast<uint32_t>(c.kvHeads));
-    builder.addUInt32("llama.embedding_length", static_cast<uint32_t>(c.hidden));
-    builder.addUInt32("llama.feed_forward_length", static_cast<uint32_t>(c.intermediate));
-    builder.addUInt32("llama.context_length", static_cast<uint32_t>(c.context));
-    builder.addUInt32("llama.rope.dimension_count", static_cast<uint32_t>(c.headDim));
-    builder.addFloat32("llama.rope.freq_base", static_cast<float>(c.ropeTheta));
-    builder.addFloat32("llama.attention.layer_norm_rms_epsilon", static_cast<float>(c.eps));
+    const bool phi3 = c.modelType == "phi3";
+    const std::string arch = phi3 ? "phi3" : "llama";
+    builder.addString("general.architecture", arch);
+    builder.addUInt32(arch + ".block_count", static_cast<uint32_t>(c.layers));
+    builder.addUInt32(arch + ".attention.head_count", static_cast<uint32_t>(c.heads));
+    builder.addUInt32(arch + ".attention.head_count_kv", static_cast<uint32_t>(c.kvHeads));
+    builder.addUInt32(arch + ".embedding_length", static_cast<uint32_t>(c.hidden));
+    builder.addUInt32(arch + ".feed_forward_length", static_cast<uint32_t>(c.intermediate));
+    builder.addUInt32(arch + ".context_length", static_cast<uint32_t>(c.context));
+    builder.addUInt32(arch + ".rope.dimension_count", static_cast<uint32_t>(c.headDim));
+    builder.addFloat32(arch + ".rope.freq_base", static_cast<float>(c.ropeTheta));
+    builder.addFloat32(arch + ".attention.layer_norm_rms_epsilon", static_cast<float>(c.eps));
     std::vector<std::string> tokens;
     for (int i = 0; i < c.vocab; ++i)
         tokens.push_back("t" + std::to_string(i));
@@ -155,6 +190,22 @@ Bytes writeLlamaGguf(const TinyModel& model) {
     for (int l = 0; l < c.layers; ++l) {
         const std::string b = "blk." + std::to_string(l) + ".";
         matrix(b + "attn_norm.weight", layerKey(l, "input_layernorm.weight"), 0);
+        if (phi3) { // llama.cpp keeps Phi-3's fused matrices and rotates NeoX-style: no permutation
+            const auto qkv = concatRows(model, {layerKey(l, "self_attn.q_proj.weight"),
+                                                layerKey(l, "self_attn.k_proj.weight"),
+                                                layerKey(l, "self_attn.v_proj.weight")});
+            builder.addTensor(b + "attn_qkv.weight", {static_cast<uint64_t>(c.hidden), qkv.size() / c.hidden},
+                              0, floatBytes(qkv));
+            const auto gateUp =
+                concatRows(model, {layerKey(l, "mlp.gate_proj.weight"), layerKey(l, "mlp.up_proj.weight")});
+            builder.addTensor(b + "ffn_up.weight",
+                              {static_cast<uint64_t>(c.hidden), gateUp.size() / c.hidden}, 0,
+                              floatBytes(gateUp));
+            matrix(b + "attn_output.weight", layerKey(l, "self_attn.o_proj.weight"), 0);
+            matrix(b + "ffn_norm.weight", layerKey(l, "post_attention_layernorm.weight"), 0);
+            matrix(b + "ffn_down.weight", layerKey(l, "mlp.down_proj.weight"), 0);
+            continue;
+        }
         matrix(b + "attn_q.weight", layerKey(l, "self_attn.q_proj.weight"), c.heads);
         matrix(b + "attn_k.weight", layerKey(l, "self_attn.k_proj.weight"), c.kvHeads);
         matrix(b + "attn_v.weight", layerKey(l, "self_attn.v_proj.weight"), 0);

@@ -14,7 +14,7 @@ namespace attnscope::test {
 
 /// Architecture options of a tiny Llama-family decoder.
 struct TinyConfig {
-    std::string modelType = "llama"; ///< llama, mistral, qwen2, qwen3
+    std::string modelType = "llama"; ///< llama, mistral, qwen2, qwen3, phi3 (fused qkv and gate_up)
     int layers = 2, hidden = 16, heads = 4, kvHeads = 2, headDim = 4, intermediate = 24, vocab = 11,
         context = 32;
     double ropeTheta = 10000.0, eps = 1e-5;
@@ -36,7 +36,8 @@ TinyModel makeTinyModel(const TinyConfig& config, uint32_t seed = 42);
 
 /// The HF directory: config.json + model.safetensors (F32).
 void writeHfDirectory(const TinyModel& model, const std::string& directory);
-/// A GGUF v3 file as llama.cpp's converter writes it for "llama" (q/k rows permuted for interleaved RoPE).
+/// A GGUF v3 file as llama.cpp's converter writes it for "llama" (q/k rows permuted for interleaved RoPE),
+/// or for "phi3" when the config's modelType is phi3 (fused attn_qkv and ffn_up = [gate; up], NeoX RoPE).
 Bytes writeLlamaGguf(const TinyModel& model);
 /// A llama2.c checkpoint (q/k rows permuted like llama2.c's export of HF models). Llama only, no biases.
 Bytes writeLlama2c(const TinyModel& model);

@@ -520,3 +520,18 @@ TEST(ElementLoad, DecodesHalfPrecisionSpecialValues) {
     EXPECT_EQ(bf16ToFloat(0x3F80), 1.0f);
     EXPECT_EQ(bf16ToFloat(0xC040), -3.0f);
 }
+
+TEST(HalfConversion, RoundTripsAndRoundsToNearestEven) {
+    using namespace kernels;
+    for (float value : {0.0f, 1.0f, -2.5f, 65504.0f, 6.103515625e-05f, 5.9604645e-08f, 0.333251953125f})
+        EXPECT_EQ(f16ToFloat(floatToF16(value)), value) << value;
+    for (float value : {0.0f, 1.0f, -3.0f, std::ldexp(1.5f, 126), 0.0078125f})
+        EXPECT_EQ(bf16ToFloat(floatToBf16(value)), value) << value;
+    EXPECT_EQ(floatToF16(1.0f + 1.0f / 2048.0f), 0x3C00);               // halfway: to even (down)
+    EXPECT_EQ(floatToF16(1.0f + 3.0f / 2048.0f), 0x3C02);               // halfway: to even (up)
+    EXPECT_EQ(floatToF16(70000.0f), 0x7C00);                            // overflow
+    EXPECT_EQ(f16ToFloat(floatToF16(3.0e-6f)), std::ldexp(50.0f, -24)); // subnormal, nearest
+    EXPECT_EQ(floatToBf16(1.0f + 1.0f / 256.0f), 0x3F80);               // halfway: to even
+    EXPECT_EQ(floatToBf16(1.0f + 3.0f / 256.0f), 0x3F82);
+    EXPECT_TRUE(std::isnan(bf16ToFloat(floatToBf16(std::nanf("")))));
+}

@@ -102,6 +102,32 @@ TEST_F(DecoderForward, Qwen2BiasesQwen3NormsMistralWindowAndTiedHead) {
     }
 }
 
+TEST_F(DecoderForward, Phi3FusedWeightsAgreeAcrossFormatsAndWithTheReference) {
+    TinyConfig config;
+    config.modelType = "phi3";
+    const TinyModel tiny = makeTinyModel(config, 21);
+    writeHfDirectory(tiny, (m_dir / "phi3").string());
+    const auto hf = load((m_dir / "phi3").string());
+    const auto gguf = load(writeFile("phi3.gguf", writeLlamaGguf(tiny)));
+    ASSERT_TRUE(hf && gguf);
+    EXPECT_EQ(hf->config().architecture, model::Architecture::Phi3);
+    EXPECT_EQ(gguf->config().architecture, model::Architecture::Phi3);
+    runtime::ForwardOptions options;
+    options.attentionMaps = {{1, 2}};
+    const ReferenceOutput reference = referenceForward(tiny, kTokens);
+    std::vector<float> first;
+    for (const auto& model : {hf, gguf}) {
+        auto result = runtime::forward(*model, kTokens, options);
+        ASSERT_TRUE(result) << result.status().toString();
+        EXPECT_LE(maxAbsDiff(result->logits, reference.logits), 1e-4) << model->summary().path;
+        EXPECT_LE(maxAbsDiff(result->attention.at({1, 2}), reference.attention.at({1, 2})), 1e-4);
+        if (first.empty())
+            first = result->logits;
+        else
+            EXPECT_LE(maxAbsDiff(result->logits, first), 1e-4) << "HF and GGUF Phi-3 disagree";
+    }
+}
+
 TEST_F(DecoderForward, TokenNllMatchesTheLogits) {
     const TinyModel tiny = makeTinyModel(TinyConfig{});
     const auto model = load(writeFile("m.gguf", writeLlamaGguf(tiny)));

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
-// IEEE binary16 and bfloat16 to fp32, exact (every half value is representable in fp32).
+// IEEE binary16 and bfloat16 to fp32, exact (every half value is representable in fp32), and back with
+// round-to-nearest-even.
 #pragma once
 
 #include <cstdint>
@@ -41,6 +42,41 @@ inline float f16ToFloat(uint16_t bits) {
     float value;
     std::memcpy(&value, &out, sizeof value);
     return value;
+}
+
+/// fp32 to bfloat16, rounding to nearest even; NaN stays NaN.
+inline uint16_t floatToBf16(float value) {
+    uint32_t bits;
+    std::memcpy(&bits, &value, sizeof bits);
+    if ((bits & 0x7fffffffu) > 0x7f800000u)
+        return static_cast<uint16_t>((bits >> 16) | 0x40u); // quiet NaN
+    bits += 0x7fffu + ((bits >> 16) & 1u);
+    return static_cast<uint16_t>(bits >> 16);
+}
+
+/// fp32 to IEEE binary16, rounding to nearest even, with subnormals and overflow to infinity.
+inline uint16_t floatToF16(float value) {
+    uint32_t bits;
+    std::memcpy(&bits, &value, sizeof bits);
+    const uint16_t sign = static_cast<uint16_t>((bits >> 16) & 0x8000u);
+    const uint32_t magnitude = bits & 0x7fffffffu;
+    if (magnitude > 0x7f800000u)
+        return static_cast<uint16_t>(sign | 0x7e00u); // NaN
+    if (magnitude >= 0x477ff000u)                     // rounds past 65504
+        return static_cast<uint16_t>(sign | 0x7c00u);
+    if (magnitude < 0x38800000u) { // below 2^-14: subnormal or zero
+        if (magnitude < 0x33000000u)
+            return sign;
+        const uint32_t exponent = magnitude >> 23, mantissa = (magnitude & 0x7fffffu) | 0x800000u;
+        const uint32_t shift = 126 - exponent; // 14 + (113 - exponent - 1) ... 24 - (exponent - 102)
+        uint32_t half = mantissa >> shift;
+        const uint32_t rest = mantissa & ((1u << shift) - 1u), midpoint = 1u << (shift - 1);
+        if (rest > midpoint || (rest == midpoint && (half & 1u)))
+            ++half;
+        return static_cast<uint16_t>(sign | half);
+    }
+    uint32_t rounded = magnitude + 0xfffu + ((magnitude >> 13) & 1u);
+    return static_cast<uint16_t>(sign | ((rounded - 0x38000000u) >> 13));
 }
 
 } // namespace attnscope::kernels
