@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
-// The decoder forward pass (Llama, Mistral, Qwen2, Qwen3, Phi-3): LibTorch for projections, norms and
-// the MLP; the attention itself through kernels::attention.
+// The decoder forward pass (Llama, Mistral, Qwen2, Qwen3, Phi-3, GPT-2): LibTorch for projections, norms
+// and the MLP; the attention itself through kernels::attention.
 #include "attnscope/runtime/forward.h"
 
 #include "attnscope/kernels/attention.h"
@@ -20,6 +20,25 @@ namespace {
 
 at::Tensor rmsNorm(const at::Tensor& x, const at::Tensor& weight, double eps) {
     return x * at::rsqrt(x.pow(2).mean(-1, /*keepdim=*/true) + eps) * weight;
+}
+
+/// LayerNorm when the norm has a bias (GPT-2), RMSNorm otherwise.
+at::Tensor norm(const at::Tensor& x, const at::Tensor& weight, const at::Tensor& bias, double eps) {
+    if (bias.defined())
+        return at::layer_norm(x, {x.size(-1)}, weight, bias, eps);
+    return rmsNorm(x, weight, eps);
+}
+
+at::Tensor mlpForward(const at::Tensor& h, const LayerWeights& layer, MlpKind kind) {
+    if (kind == MlpKind::GeluTanh) {
+        at::Tensor up = at::matmul(h, layer.wUp.t());
+        if (layer.bUp.defined())
+            up = up + layer.bUp;
+        at::Tensor down = at::matmul(at::gelu(up, "tanh"), layer.wDown.t());
+        return layer.bDown.defined() ? down + layer.bDown : down;
+    }
+    at::Tensor mlp = at::silu(at::matmul(h, layer.wGate.t())) * at::matmul(h, layer.wUp.t());
+    return at::matmul(mlp, layer.wDown.t());
 }
 
 /// Inverse frequencies theta^(-2i/d), with HF's llama3 or linear rope scaling applied.
@@ -146,6 +165,8 @@ Status runDecoder(const Model& model, const std::vector<int32_t>& tokens, KvCach
         for (int64_t i = 0; i < T; ++i)
             ids[i] = static_cast<int64_t>(tokens[i]);
         at::Tensor x = w.embedding.index_select(0, ids).clone(); // [T, H]
+        if (w.positions == PositionKind::Learned)
+            x = x + w.positionEmbedding.narrow(0, offset, T);
 
         at::Tensor positions = at::arange(offset, offset + T, at::kDouble);
         at::Tensor angles = at::outer(positions, inverseFrequencies(c)).to(at::kFloat);
@@ -157,7 +178,7 @@ Status runDecoder(const Model& model, const std::vector<int32_t>& tokens, KvCach
 
         for (int l = 0; l < c.layers; ++l) {
             const LayerWeights& layer = w.layers[l];
-            at::Tensor h = rmsNorm(x, layer.attentionNorm, c.normEps);
+            at::Tensor h = norm(x, layer.attentionNorm, layer.attentionNormBias, c.normEps);
             at::Tensor q = at::matmul(h, layer.wq.t()), k = at::matmul(h, layer.wk.t()),
                        v = at::matmul(h, layer.wv.t());
             if (layer.bq.defined()) {
@@ -172,8 +193,12 @@ Status runDecoder(const Model& model, const std::vector<int32_t>& tokens, KvCach
                 q = rmsNorm(q, layer.qNorm, c.normEps);
                 k = rmsNorm(k, layer.kNorm, c.normEps);
             }
-            q = applyRope(q, cos, sin, w.ropeStyle).transpose(0, 1).contiguous(); // [Hq, T, d]
-            k = applyRope(k, cos, sin, w.ropeStyle).transpose(0, 1).contiguous(); // [Hkv, T, d]
+            if (w.positions == PositionKind::Rotary) {
+                q = applyRope(q, cos, sin, w.ropeStyle);
+                k = applyRope(k, cos, sin, w.ropeStyle);
+            }
+            q = q.transpose(0, 1).contiguous(); // [Hq, T, d]
+            k = k.transpose(0, 1).contiguous(); // [Hkv, T, d]
             v = v.transpose(0, 1).contiguous();
             if (cache) {
                 if (cache->keys[l].defined()) {
@@ -211,10 +236,10 @@ Status runDecoder(const Model& model, const std::vector<int32_t>& tokens, KvCach
                     result.attention[head].assign(p.data_ptr<float>(), p.data_ptr<float>() + p.numel());
                 }
 
-            x = x + at::matmul(out.transpose(0, 1).reshape({T, c.heads * d}), layer.wo.t());
-            h = rmsNorm(x, layer.mlpNorm, c.normEps);
-            at::Tensor mlp = at::silu(at::matmul(h, layer.wGate.t())) * at::matmul(h, layer.wUp.t());
-            x = x + at::matmul(mlp, layer.wDown.t());
+            at::Tensor attended = at::matmul(out.transpose(0, 1).reshape({T, c.heads * d}), layer.wo.t());
+            x = x + (layer.bo.defined() ? attended + layer.bo : attended);
+            h = norm(x, layer.mlpNorm, layer.mlpNormBias, c.normEps);
+            x = x + mlpForward(h, layer, w.mlp);
 
             kernelStatus =
                 progress.update(static_cast<float>(l + 1) / c.layers, "layer " + std::to_string(l));
@@ -223,7 +248,8 @@ Status runDecoder(const Model& model, const std::vector<int32_t>& tokens, KvCach
         }
         if (options.logits) {
             at::Tensor last = allLogits ? x : x.narrow(0, T - 1, 1);
-            at::Tensor logits = at::matmul(rmsNorm(last, w.finalNorm, c.normEps), w.lmHead.t()).contiguous();
+            at::Tensor logits =
+                at::matmul(norm(last, w.finalNorm, w.finalNormBias, c.normEps), w.lmHead.t()).contiguous();
             result.logits.assign(logits.data_ptr<float>(), logits.data_ptr<float>() + logits.numel());
         }
     });

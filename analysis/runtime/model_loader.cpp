@@ -202,6 +202,71 @@ Status buildDecoder(const model::ModelConfig& c, const Names& names, TensorSourc
     return Status::ok();
 }
 
+/// GPT-2: LayerNorms with biases, learned positions, fused q/k/v, GELU MLP with biases. HF stores
+/// Conv1D weights as [in, out] (used transposed); llama.cpp's GGUF stores them as [out, in].
+Status buildGpt2(const model::ModelConfig& c, bool huggingFace, TensorSource& source,
+                 const Progress& progress, ModelWeights& weights, uint64_t& converted) {
+    TensorMaker maker(source);
+    const int64_t H = c.hiddenSize, I = c.intermediateSize, V = c.vocabSize, P = c.contextLength;
+    const std::string prefix = huggingFace && source.find("transformer.wte.weight") ? "transformer." : "";
+    auto hf = [&](const std::string& name) {
+        return prefix + name;
+    };
+    // Matrices: [out, in] in both formats once HF's Conv1D [in, out] is transposed.
+    auto matrix = [&](const std::string& hfName, const std::string& ggufName, int64_t out,
+                      int64_t in) -> Expected<at::Tensor> {
+        if (!huggingFace)
+            return maker.make(ggufName, {out, in});
+        ATTNSCOPE_ASSIGN_OR_RETURN(at::Tensor conv, maker.make(hf(hfName), {in, out}));
+        return conv.t();
+    };
+    auto vector = [&](const std::string& hfName, const std::string& ggufName, int64_t size) {
+        return maker.make(huggingFace ? hf(hfName) : ggufName, {size});
+    };
+    ATTNSCOPE_ASSIGN_OR_RETURN(weights.embedding,
+                               maker.make(huggingFace ? hf("wte.weight") : "token_embd.weight", {V, H}));
+    ATTNSCOPE_ASSIGN_OR_RETURN(weights.positionEmbedding,
+                               maker.make(huggingFace ? hf("wpe.weight") : "position_embd.weight", {P, H}));
+    for (int l = 0; l < c.layers; ++l) {
+        const std::string h = "h." + std::to_string(l) + ".", b = "blk." + std::to_string(l) + ".";
+        LayerWeights layer;
+        ATTNSCOPE_ASSIGN_OR_RETURN(layer.attentionNorm, vector(h + "ln_1.weight", b + "attn_norm.weight", H));
+        ATTNSCOPE_ASSIGN_OR_RETURN(layer.attentionNormBias, vector(h + "ln_1.bias", b + "attn_norm.bias", H));
+        ATTNSCOPE_ASSIGN_OR_RETURN(at::Tensor qkv,
+                                   matrix(h + "attn.c_attn.weight", b + "attn_qkv.weight", 3 * H, H));
+        ATTNSCOPE_ASSIGN_OR_RETURN(at::Tensor qkvBias,
+                                   vector(h + "attn.c_attn.bias", b + "attn_qkv.bias", 3 * H));
+        layer.wq = qkv.narrow(0, 0, H);
+        layer.wk = qkv.narrow(0, H, H);
+        layer.wv = qkv.narrow(0, 2 * H, H);
+        layer.bq = qkvBias.narrow(0, 0, H);
+        layer.bk = qkvBias.narrow(0, H, H);
+        layer.bv = qkvBias.narrow(0, 2 * H, H);
+        ATTNSCOPE_ASSIGN_OR_RETURN(layer.wo,
+                                   matrix(h + "attn.c_proj.weight", b + "attn_output.weight", H, H));
+        ATTNSCOPE_ASSIGN_OR_RETURN(layer.bo, vector(h + "attn.c_proj.bias", b + "attn_output.bias", H));
+        ATTNSCOPE_ASSIGN_OR_RETURN(layer.mlpNorm, vector(h + "ln_2.weight", b + "ffn_norm.weight", H));
+        ATTNSCOPE_ASSIGN_OR_RETURN(layer.mlpNormBias, vector(h + "ln_2.bias", b + "ffn_norm.bias", H));
+        ATTNSCOPE_ASSIGN_OR_RETURN(layer.wUp, matrix(h + "mlp.c_fc.weight", b + "ffn_up.weight", I, H));
+        ATTNSCOPE_ASSIGN_OR_RETURN(layer.bUp, vector(h + "mlp.c_fc.bias", b + "ffn_up.bias", I));
+        ATTNSCOPE_ASSIGN_OR_RETURN(layer.wDown, matrix(h + "mlp.c_proj.weight", b + "ffn_down.weight", H, I));
+        ATTNSCOPE_ASSIGN_OR_RETURN(layer.bDown, vector(h + "mlp.c_proj.bias", b + "ffn_down.bias", H));
+        weights.layers.push_back(std::move(layer));
+        ATTNSCOPE_TRY(progress.update(static_cast<float>(l + 1) / (c.layers + 1), "loading weights"));
+    }
+    ATTNSCOPE_ASSIGN_OR_RETURN(weights.finalNorm, vector("ln_f.weight", "output_norm.weight", H));
+    ATTNSCOPE_ASSIGN_OR_RETURN(weights.finalNormBias, vector("ln_f.bias", "output_norm.bias", H));
+    ATTNSCOPE_ASSIGN_OR_RETURN(weights.lmHead,
+                               maker.makeOptional(huggingFace ? "lm_head.weight" : "output.weight", {V, H}));
+    if (!weights.lmHead.defined())
+        weights.lmHead = weights.embedding; // GPT-2 ties its head to the token embedding
+    weights.positions = PositionKind::Learned;
+    weights.mlp = MlpKind::GeluTanh;
+    weights.files = source.files;
+    converted = maker.convertedBytes();
+    return Status::ok();
+}
+
 /// llama2.c stores each weight for all layers in one [L, ...] tensor: expose per-layer slices under
 /// GGUF-like names so the decoder builder can treat it like any other source.
 std::vector<TensorInfo> llama2cPerLayer(const model::Llama2cCheckpoint& checkpoint) {
@@ -283,11 +348,12 @@ uint64_t availableMemoryBytes() {
 Expected<std::shared_ptr<Model>> Model::load(const std::string& path, const Progress& progress) {
     ATTNSCOPE_ASSIGN_OR_RETURN(model::ModelSummary summary, model::summarizeModel(path));
     const model::ModelConfig& config = summary.config;
-    if (config.architecture == model::Architecture::Gpt2 || config.architecture == model::Architecture::Bert)
+    if (config.architecture == model::Architecture::Bert)
         return Status::unsupported(
-                   std::string("running ") + model::architectureName(config.architecture) +
-                   " models is not implemented yet (llama, mistral, qwen2, qwen3 and phi3 run)")
+                   "running bert models is not implemented yet (llama, mistral, qwen2, qwen3, "
+                   "phi3 and gpt2 run)")
             .inFile(path);
+    const bool gpt2 = config.architecture == model::Architecture::Gpt2;
 
     std::shared_ptr<Model> result(new Model());
     result->m_summary = summary;
@@ -301,7 +367,10 @@ Expected<std::shared_ptr<Model>> Model::load(const std::string& path, const Prog
         ATTNSCOPE_ASSIGN_OR_RETURN(model::SafetensorsWeights file, model::readSafetensorsDirectory(path));
         ATTNSCOPE_TRY(checkMemory(fp32Bytes(file.tensors), path));
         TensorSource source = sourceOf(file.tensors, file.files, path);
-        ATTNSCOPE_TRY(buildDecoder(config, hfNames(), source, phi3, progress, weights, converted));
+        if (gpt2)
+            ATTNSCOPE_TRY(buildGpt2(config, /*huggingFace=*/true, source, progress, weights, converted));
+        else
+            ATTNSCOPE_TRY(buildDecoder(config, hfNames(), source, phi3, progress, weights, converted));
         weights.ropeStyle = RopeStyle::HalfSplit;
         break;
     }
@@ -309,7 +378,10 @@ Expected<std::shared_ptr<Model>> Model::load(const std::string& path, const Prog
         ATTNSCOPE_ASSIGN_OR_RETURN(model::GgufFile file, model::readGguf(path));
         ATTNSCOPE_TRY(checkMemory(fp32Bytes(file.tensors), path));
         TensorSource source = sourceOf(file.tensors, {file.file}, path);
-        ATTNSCOPE_TRY(buildDecoder(config, ggufNames(), source, phi3, progress, weights, converted));
+        if (gpt2)
+            ATTNSCOPE_TRY(buildGpt2(config, /*huggingFace=*/false, source, progress, weights, converted));
+        else
+            ATTNSCOPE_TRY(buildDecoder(config, ggufNames(), source, phi3, progress, weights, converted));
         // llama.cpp rotates interleaved pairs for "llama" (its converter permuted q/k to match) and
         // half-split pairs (NeoX style) for qwen2, qwen3 and phi3.
         weights.ropeStyle =

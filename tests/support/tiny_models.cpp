@@ -47,6 +47,21 @@ std::vector<double> rmsNorm(const std::vector<double>& x, const std::vector<floa
     return out;
 }
 
+std::vector<double> layerNorm(const std::vector<double>& x, const std::vector<float>& w,
+                              const std::vector<float>& b, double eps) {
+    double mean = 0, variance = 0;
+    for (double v : x)
+        mean += v;
+    mean /= static_cast<double>(x.size());
+    for (double v : x)
+        variance += (v - mean) * (v - mean);
+    variance /= static_cast<double>(x.size());
+    std::vector<double> out(x.size());
+    for (std::size_t i = 0; i < x.size(); ++i)
+        out[i] = (x[i] - mean) / std::sqrt(variance + eps) * w[i] + b[i];
+    return out;
+}
+
 /// y = W x (+ b) with W [rows, cols] row-major.
 std::vector<double> linear(const std::vector<float>& w, const std::vector<double>& x, std::size_t rows,
                            const std::vector<float>* bias = nullptr) {
@@ -88,9 +103,30 @@ TinyModel makeTinyModel(const TinyConfig& c, uint32_t seed) {
         model.shapes[name] = std::move(shape);
     };
     const int64_t q = int64_t(c.heads) * c.headDim, kv = int64_t(c.kvHeads) * c.headDim;
+    const bool gpt2 = c.modelType == "gpt2";
     add("model.embed_tokens.weight", {c.vocab, c.hidden}, false);
+    if (gpt2)
+        add("model.embed_positions.weight", {c.context, c.hidden}, false);
     for (int l = 0; l < c.layers; ++l) {
         add(layerKey(l, "input_layernorm.weight"), {c.hidden}, true);
+        if (gpt2) { // LayerNorms with biases, biases on every projection, a plain GELU MLP
+            add(layerKey(l, "input_layernorm.bias"), {c.hidden}, false);
+            add(layerKey(l, "self_attn.q_proj.weight"), {q, c.hidden}, false);
+            add(layerKey(l, "self_attn.k_proj.weight"), {kv, c.hidden}, false);
+            add(layerKey(l, "self_attn.v_proj.weight"), {kv, c.hidden}, false);
+            add(layerKey(l, "self_attn.q_proj.bias"), {q}, false);
+            add(layerKey(l, "self_attn.k_proj.bias"), {kv}, false);
+            add(layerKey(l, "self_attn.v_proj.bias"), {kv}, false);
+            add(layerKey(l, "self_attn.o_proj.weight"), {c.hidden, q}, false);
+            add(layerKey(l, "self_attn.o_proj.bias"), {c.hidden}, false);
+            add(layerKey(l, "post_attention_layernorm.weight"), {c.hidden}, true);
+            add(layerKey(l, "post_attention_layernorm.bias"), {c.hidden}, false);
+            add(layerKey(l, "mlp.up_proj.weight"), {c.intermediate, c.hidden}, false);
+            add(layerKey(l, "mlp.up_proj.bias"), {c.intermediate}, false);
+            add(layerKey(l, "mlp.down_proj.weight"), {c.hidden, c.intermediate}, false);
+            add(layerKey(l, "mlp.down_proj.bias"), {c.hidden}, false);
+            continue;
+        }
         add(layerKey(l, "self_attn.q_proj.weight"), {q, c.hidden}, false);
         add(layerKey(l, "self_attn.k_proj.weight"), {kv, c.hidden}, false);
         add(layerKey(l, "self_attn.v_proj.weight"), {kv, c.hidden}, false);
@@ -110,6 +146,10 @@ TinyModel makeTinyModel(const TinyConfig& c, uint32_t seed) {
         add(layerKey(l, "mlp.down_proj.weight"), {c.hidden, c.intermediate}, false);
     }
     add("model.norm.weight", {c.hidden}, true);
+    if (gpt2) {
+        add("model.norm.bias", {c.hidden}, false);
+        return model; // GPT-2's head is the token embedding
+    }
     if (!c.tied)
         add("lm_head.weight", {c.vocab, c.hidden}, false);
     return model;
@@ -221,6 +261,106 @@ Bytes writeLlamaGguf(const TinyModel& model) {
     return builder.build();
 }
 
+namespace {
+
+/// [rows, cols] -> [cols, rows].
+std::vector<float> transposed(const std::vector<float>& w, int64_t rows, int64_t cols) {
+    std::vector<float> out(w.size());
+    for (int64_t r = 0; r < rows; ++r)
+        for (int64_t c = 0; c < cols; ++c)
+            out[static_cast<std::size_t>(c * rows + r)] = w[static_cast<std::size_t>(r * cols + c)];
+    return out;
+}
+
+/// GPT-2's tensors under `hf` (HF names, Conv1D [in, out]) or GGUF names ([out, in]).
+std::vector<std::pair<std::string, std::pair<std::vector<int64_t>, std::vector<float>>>>
+gpt2Tensors(const TinyModel& model, bool hf, const std::string& prefix) {
+    const TinyConfig& c = model.config;
+    std::vector<std::pair<std::string, std::pair<std::vector<int64_t>, std::vector<float>>>> out;
+    auto put = [&](const std::string& name, std::vector<int64_t> shape, std::vector<float> values) {
+        out.push_back({name, {std::move(shape), std::move(values)}});
+    };
+    auto vector = [&](const std::string& hfName, const std::string& ggufName, const std::string& key) {
+        put(hf ? prefix + hfName : ggufName, model.shapes.at(key), model.tensors.at(key));
+    };
+    auto matrix = [&](const std::string& hfName, const std::string& ggufName, std::vector<float> values,
+                      int64_t rows, int64_t cols) {
+        if (hf)
+            put(prefix + hfName, {cols, rows}, transposed(values, rows, cols));
+        else
+            put(ggufName, {rows, cols}, std::move(values));
+    };
+    vector("wte.weight", "token_embd.weight", "model.embed_tokens.weight");
+    vector("wpe.weight", "position_embd.weight", "model.embed_positions.weight");
+    for (int l = 0; l < c.layers; ++l) {
+        const std::string h = "h." + std::to_string(l) + ".", b = "blk." + std::to_string(l) + ".";
+        vector(h + "ln_1.weight", b + "attn_norm.weight", layerKey(l, "input_layernorm.weight"));
+        vector(h + "ln_1.bias", b + "attn_norm.bias", layerKey(l, "input_layernorm.bias"));
+        matrix(
+            h + "attn.c_attn.weight", b + "attn_qkv.weight",
+            concatRows(model, {layerKey(l, "self_attn.q_proj.weight"), layerKey(l, "self_attn.k_proj.weight"),
+                               layerKey(l, "self_attn.v_proj.weight")}),
+            3 * c.hidden, c.hidden);
+        const auto qkvBias =
+            concatRows(model, {layerKey(l, "self_attn.q_proj.bias"), layerKey(l, "self_attn.k_proj.bias"),
+                               layerKey(l, "self_attn.v_proj.bias")});
+        put(hf ? prefix + h + "attn.c_attn.bias" : b + "attn_qkv.bias", {3 * c.hidden}, qkvBias);
+        matrix(h + "attn.c_proj.weight", b + "attn_output.weight",
+               model.tensors.at(layerKey(l, "self_attn.o_proj.weight")), c.hidden, c.hidden);
+        vector(h + "attn.c_proj.bias", b + "attn_output.bias", layerKey(l, "self_attn.o_proj.bias"));
+        vector(h + "ln_2.weight", b + "ffn_norm.weight", layerKey(l, "post_attention_layernorm.weight"));
+        vector(h + "ln_2.bias", b + "ffn_norm.bias", layerKey(l, "post_attention_layernorm.bias"));
+        matrix(h + "mlp.c_fc.weight", b + "ffn_up.weight",
+               model.tensors.at(layerKey(l, "mlp.up_proj.weight")), c.intermediate, c.hidden);
+        vector(h + "mlp.c_fc.bias", b + "ffn_up.bias", layerKey(l, "mlp.up_proj.bias"));
+        matrix(h + "mlp.c_proj.weight", b + "ffn_down.weight",
+               model.tensors.at(layerKey(l, "mlp.down_proj.weight")), c.hidden, c.intermediate);
+        vector(h + "mlp.c_proj.bias", b + "ffn_down.bias", layerKey(l, "mlp.down_proj.bias"));
+    }
+    vector("ln_f.weight", "output_norm.weight", "model.norm.weight");
+    vector("ln_f.bias", "output_norm.bias", "model.norm.bias");
+    return out;
+}
+
+} // namespace
+
+void writeGpt2HfDirectory(const TinyModel& model, const std::string& directory, bool transformerPrefix) {
+    const TinyConfig& c = model.config;
+    std::filesystem::create_directories(directory);
+    std::ofstream(directory + "/config.json")
+        << "{\"model_type\": \"gpt2\", \"n_layer\": " << c.layers << ", \"n_head\": " << c.heads
+        << ", \"n_embd\": " << c.hidden << ", \"n_inner\": " << c.intermediate
+        << ", \"vocab_size\": " << c.vocab << ", \"n_positions\": " << c.context
+        << ", \"layer_norm_epsilon\": " << c.eps << "}";
+    std::vector<SafetensorsEntry> entries;
+    for (auto& [name, tensor] : gpt2Tensors(model, true, transformerPrefix ? "transformer." : ""))
+        entries.push_back({name, "F32", tensor.first, floatBytes(tensor.second)});
+    const Bytes bytes = writeSafetensors(entries, {{"format", "pt"}});
+    std::ofstream(directory + "/model.safetensors", std::ios::binary)
+        .write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
+}
+
+Bytes writeGpt2Gguf(const TinyModel& model) {
+    const TinyConfig& c = model.config;
+    GgufBuilder builder;
+    builder.addString("general.architecture", "gpt2");
+    builder.addUInt32("gpt2.block_count", static_cast<uint32_t>(c.layers));
+    builder.addUInt32("gpt2.attention.head_count", static_cast<uint32_t>(c.heads));
+    builder.addUInt32("gpt2.embedding_length", static_cast<uint32_t>(c.hidden));
+    builder.addUInt32("gpt2.feed_forward_length", static_cast<uint32_t>(c.intermediate));
+    builder.addUInt32("gpt2.context_length", static_cast<uint32_t>(c.context));
+    builder.addFloat32("gpt2.attention.layer_norm_epsilon", static_cast<float>(c.eps));
+    std::vector<std::string> tokens;
+    for (int i = 0; i < c.vocab; ++i)
+        tokens.push_back("t" + std::to_string(i));
+    builder.addStringArray("tokenizer.ggml.tokens", tokens);
+    for (auto& [name, tensor] : gpt2Tensors(model, false, "")) {
+        std::vector<uint64_t> ne(tensor.first.rbegin(), tensor.first.rend());
+        builder.addTensor(name, ne, 0, floatBytes(tensor.second));
+    }
+    return builder.build();
+}
+
 Bytes writeLlama2c(const TinyModel& model) {
     const TinyConfig& c = model.config;
     Bytes out;
@@ -270,14 +410,23 @@ ReferenceOutput referenceForward(const TinyModel& model, const std::vector<int32
     const TinyConfig& c = model.config;
     const auto& W = model.tensors;
     const int T = static_cast<int>(tokens.size()), d = c.headDim, group = c.heads / c.kvHeads;
+    const bool gpt2 = c.modelType == "gpt2";
     ReferenceOutput out;
     std::vector<std::vector<double>> x(T);
     for (int t = 0; t < T; ++t)
         for (int j = 0; j < c.hidden; ++j)
             x[t].push_back(
-                W.at("model.embed_tokens.weight")[static_cast<std::size_t>(tokens[t]) * c.hidden + j]);
+                W.at("model.embed_tokens.weight")[static_cast<std::size_t>(tokens[t]) * c.hidden + j] +
+                (gpt2 ? W.at("model.embed_positions.weight")[static_cast<std::size_t>(t) * c.hidden + j]
+                      : 0.0f));
+    auto norm = [&](const std::vector<double>& v, const std::string& name) {
+        return W.count(name + ".bias") ? layerNorm(v, W.at(name + ".weight"), W.at(name + ".bias"), c.eps)
+                                       : rmsNorm(v, W.at(name + ".weight"), c.eps);
+    };
 
     auto rope = [&](std::vector<double>& v, int position) { // HF rotate_half on one head
+        if (gpt2)
+            return; // learned positions instead
         for (int i = 0; i < d / 2; ++i) {
             const double angle = position * std::pow(c.ropeTheta, -2.0 * i / d);
             const double a = v[i], b = v[i + d / 2];
@@ -296,7 +445,7 @@ ReferenceOutput referenceForward(const TinyModel& model, const std::vector<int32
         // q[t][head] and k/v[t][kvHead] vectors of length d.
         std::vector<std::vector<std::vector<double>>> q(T), k(T), v(T);
         for (int t = 0; t < T; ++t) {
-            const auto h = rmsNorm(x[t], w("input_layernorm.weight"), c.eps);
+            const auto h = norm(x[t], layerKey(l, "input_layernorm"));
             const auto qa = linear(w("self_attn.q_proj.weight"), h, static_cast<std::size_t>(c.heads) * d,
                                    optional("self_attn.q_proj.bias"));
             const auto ka = linear(w("self_attn.k_proj.weight"), h, static_cast<std::size_t>(c.kvHeads) * d,
@@ -348,11 +497,22 @@ ReferenceOutput referenceForward(const TinyModel& model, const std::vector<int32
             out.attention[{l, hd}] = std::move(probabilities);
         }
         for (int t = 0; t < T; ++t) {
-            const auto o =
-                linear(w("self_attn.o_proj.weight"), attended[t], static_cast<std::size_t>(c.hidden));
+            const auto o = linear(w("self_attn.o_proj.weight"), attended[t],
+                                  static_cast<std::size_t>(c.hidden), optional("self_attn.o_proj.bias"));
             for (int j = 0; j < c.hidden; ++j)
                 x[t][j] += o[j];
-            const auto h = rmsNorm(x[t], w("post_attention_layernorm.weight"), c.eps);
+            const auto h = norm(x[t], layerKey(l, "post_attention_layernorm"));
+            if (gpt2) {
+                auto up = linear(w("mlp.up_proj.weight"), h, static_cast<std::size_t>(c.intermediate),
+                                 optional("mlp.up_proj.bias"));
+                for (double& u : up) // GELU, tanh approximation ("gelu_new")
+                    u = 0.5 * u * (1.0 + std::tanh(std::sqrt(2.0 / M_PI) * (u + 0.044715 * u * u * u)));
+                const auto down = linear(w("mlp.down_proj.weight"), up, static_cast<std::size_t>(c.hidden),
+                                         optional("mlp.down_proj.bias"));
+                for (int j = 0; j < c.hidden; ++j)
+                    x[t][j] += down[j];
+                continue;
+            }
             auto gate = linear(w("mlp.gate_proj.weight"), h, static_cast<std::size_t>(c.intermediate));
             const auto up = linear(w("mlp.up_proj.weight"), h, static_cast<std::size_t>(c.intermediate));
             for (int j = 0; j < c.intermediate; ++j)
@@ -364,8 +524,7 @@ ReferenceOutput referenceForward(const TinyModel& model, const std::vector<int32
     }
     const auto& head = W.count("lm_head.weight") ? W.at("lm_head.weight") : W.at("model.embed_tokens.weight");
     for (int t = 0; t < T; ++t) {
-        const auto logits =
-            linear(head, rmsNorm(x[t], W.at("model.norm.weight"), c.eps), static_cast<std::size_t>(c.vocab));
+        const auto logits = linear(head, norm(x[t], "model.norm"), static_cast<std::size_t>(c.vocab));
         out.logits.insert(out.logits.end(), logits.begin(), logits.end());
     }
     return out;

@@ -14,7 +14,9 @@ namespace attnscope::test {
 
 /// Architecture options of a tiny Llama-family decoder.
 struct TinyConfig {
-    std::string modelType = "llama"; ///< llama, mistral, qwen2, qwen3, phi3 (fused qkv and gate_up)
+    /// llama, mistral, qwen2, qwen3, phi3 (fused qkv and gate_up), gpt2 (LayerNorm, learned positions,
+    /// biases, GELU MLP; heads == kvHeads, headDim * heads == hidden)
+    std::string modelType = "llama";
     int layers = 2, hidden = 16, heads = 4, kvHeads = 2, headDim = 4, intermediate = 24, vocab = 11,
         context = 32;
     double ropeTheta = 10000.0, eps = 1e-5;
@@ -39,6 +41,10 @@ void writeHfDirectory(const TinyModel& model, const std::string& directory);
 /// A GGUF v3 file as llama.cpp's converter writes it for "llama" (q/k rows permuted for interleaved RoPE),
 /// or for "phi3" when the config's modelType is phi3 (fused attn_qkv and ffn_up = [gate; up], NeoX RoPE).
 Bytes writeLlamaGguf(const TinyModel& model);
+/// GPT-2 as HF saves it (Conv1D weights [in, out], fused c_attn), with or without "transformer.".
+void writeGpt2HfDirectory(const TinyModel& model, const std::string& directory, bool transformerPrefix);
+/// GPT-2 as llama.cpp's converter writes it ("gpt2": [out, in] matrices, fused attn_qkv).
+Bytes writeGpt2Gguf(const TinyModel& model);
 /// A llama2.c checkpoint (q/k rows permuted like llama2.c's export of HF models). Llama only, no biases.
 Bytes writeLlama2c(const TinyModel& model);
 

@@ -128,6 +128,46 @@ TEST_F(DecoderForward, Phi3FusedWeightsAgreeAcrossFormatsAndWithTheReference) {
     }
 }
 
+TEST_F(DecoderForward, Gpt2AgreesAcrossFormatsAndWithTheReference) {
+    TinyConfig config;
+    config.modelType = "gpt2";
+    config.kvHeads = config.heads; // GPT-2 has no GQA
+    config.headDim = config.hidden / config.heads;
+    const TinyModel tiny = makeTinyModel(config, 33);
+    writeGpt2HfDirectory(tiny, (m_dir / "gpt2").string(), false);
+    writeGpt2HfDirectory(tiny, (m_dir / "gpt2-lm").string(), true);
+    const auto hf = load((m_dir / "gpt2").string());
+    const auto prefixed = load((m_dir / "gpt2-lm").string());
+    const auto gguf = load(writeFile("gpt2.gguf", writeGpt2Gguf(tiny)));
+    ASSERT_TRUE(hf && prefixed && gguf);
+    runtime::ForwardOptions options;
+    options.attentionMaps = {{0, 1}, {1, 3}};
+    const ReferenceOutput reference = referenceForward(tiny, kTokens);
+    std::vector<float> first;
+    for (const auto& model : {hf, prefixed, gguf}) {
+        EXPECT_EQ(model->config().architecture, model::Architecture::Gpt2);
+        auto result = runtime::forward(*model, kTokens, options);
+        ASSERT_TRUE(result) << result.status().toString();
+        EXPECT_LE(maxAbsDiff(result->logits, reference.logits), 1e-4) << model->summary().path;
+        for (const auto& head : options.attentionMaps)
+            EXPECT_LE(maxAbsDiff(result->attention.at(head), reference.attention.at(head)), 1e-4);
+        if (first.empty())
+            first = result->logits;
+        else
+            EXPECT_LE(maxAbsDiff(result->logits, first), 1e-4)
+                << "formats disagree: " << model->summary().path;
+    }
+    // Cached decoding uses the learned positions of the right offsets.
+    runtime::DecoderSession session(hf);
+    auto prefix = session.append(std::vector<int32_t>(kTokens.begin(), kTokens.begin() + 6));
+    ASSERT_TRUE(prefix);
+    auto last = session.append(std::vector<int32_t>(kTokens.begin() + 6, kTokens.end()));
+    ASSERT_TRUE(last) << last.status().toString();
+    const std::size_t V = static_cast<std::size_t>(config.vocab);
+    std::vector<float> expected(first.end() - static_cast<std::ptrdiff_t>(V), first.end());
+    EXPECT_LE(maxAbsDiff(*last, expected), 1e-4);
+}
+
 TEST_F(DecoderForward, TokenNllMatchesTheLogits) {
     const TinyModel tiny = makeTinyModel(TinyConfig{});
     const auto model = load(writeFile("m.gguf", writeLlamaGguf(tiny)));
