@@ -30,11 +30,12 @@ at::Tensor norm(const at::Tensor& x, const at::Tensor& weight, const at::Tensor&
 }
 
 at::Tensor mlpForward(const at::Tensor& h, const LayerWeights& layer, MlpKind kind) {
-    if (kind == MlpKind::GeluTanh) {
+    if (kind == MlpKind::GeluTanh || kind == MlpKind::GeluErf) {
         at::Tensor up = at::matmul(h, layer.wUp.t());
         if (layer.bUp.defined())
             up = up + layer.bUp;
-        at::Tensor down = at::matmul(at::gelu(up, "tanh"), layer.wDown.t());
+        at::Tensor down =
+            at::matmul(at::gelu(up, kind == MlpKind::GeluTanh ? "tanh" : "none"), layer.wDown.t());
         return layer.bDown.defined() ? down + layer.bDown : down;
     }
     at::Tensor mlp = at::silu(at::matmul(h, layer.wGate.t())) * at::matmul(h, layer.wUp.t());
@@ -151,6 +152,11 @@ Status runDecoder(const Model& model, const std::vector<int32_t>& tokens, KvCach
                   const Progress& progress) {
     const model::ModelConfig& c = model.config();
     const int64_t offset = cache ? cache->length : 0;
+    if (cache && !c.causal)
+        return Status::unsupported(
+                   std::string(model::architectureName(c.architecture)) +
+                   " is a bidirectional encoder: it has no incremental decoding or generation")
+            .atField("model");
     ATTNSCOPE_TRY(checkInput(c, tokens, offset, options));
     const ModelWeights& w = model.weights();
     const int64_t T = static_cast<int64_t>(tokens.size()), d = c.headDim;
@@ -167,6 +173,10 @@ Status runDecoder(const Model& model, const std::vector<int32_t>& tokens, KvCach
         at::Tensor x = w.embedding.index_select(0, ids).clone(); // [T, H]
         if (w.positions == PositionKind::Learned)
             x = x + w.positionEmbedding.narrow(0, offset, T);
+        if (w.tokenTypeEmbedding.defined())
+            x = x + w.tokenTypeEmbedding[0];
+        if (w.embeddingNorm.defined())
+            x = norm(x, w.embeddingNorm, w.embeddingNormBias, c.normEps);
 
         at::Tensor positions = at::arange(offset, offset + T, at::kDouble);
         at::Tensor angles = at::outer(positions, inverseFrequencies(c)).to(at::kFloat);
@@ -178,7 +188,7 @@ Status runDecoder(const Model& model, const std::vector<int32_t>& tokens, KvCach
 
         for (int l = 0; l < c.layers; ++l) {
             const LayerWeights& layer = w.layers[l];
-            at::Tensor h = norm(x, layer.attentionNorm, layer.attentionNormBias, c.normEps);
+            at::Tensor h = w.postNorm ? x : norm(x, layer.attentionNorm, layer.attentionNormBias, c.normEps);
             at::Tensor q = at::matmul(h, layer.wq.t()), k = at::matmul(h, layer.wk.t()),
                        v = at::matmul(h, layer.wv.t());
             if (layer.bq.defined()) {
@@ -237,19 +247,33 @@ Status runDecoder(const Model& model, const std::vector<int32_t>& tokens, KvCach
                 }
 
             at::Tensor attended = at::matmul(out.transpose(0, 1).reshape({T, c.heads * d}), layer.wo.t());
-            x = x + (layer.bo.defined() ? attended + layer.bo : attended);
-            h = norm(x, layer.mlpNorm, layer.mlpNormBias, c.normEps);
-            x = x + mlpForward(h, layer, w.mlp);
+            if (layer.bo.defined())
+                attended = attended + layer.bo;
+            if (w.postNorm) {
+                x = norm(x + attended, layer.attentionNorm, layer.attentionNormBias, c.normEps);
+                x = norm(x + mlpForward(x, layer, w.mlp), layer.mlpNorm, layer.mlpNormBias, c.normEps);
+            } else {
+                x = x + attended;
+                h = norm(x, layer.mlpNorm, layer.mlpNormBias, c.normEps);
+                x = x + mlpForward(h, layer, w.mlp);
+            }
 
             kernelStatus =
                 progress.update(static_cast<float>(l + 1) / c.layers, "layer " + std::to_string(l));
             if (!kernelStatus.isOk())
                 return;
         }
-        if (options.logits) {
+        if (options.logits && w.lmHead.defined()) {
             at::Tensor last = allLogits ? x : x.narrow(0, T - 1, 1);
-            at::Tensor logits =
-                at::matmul(norm(last, w.finalNorm, w.finalNormBias, c.normEps), w.lmHead.t()).contiguous();
+            if (w.finalNorm.defined())
+                last = norm(last, w.finalNorm, w.finalNormBias, c.normEps);
+            if (w.headTransform.defined())
+                last = norm(at::gelu(at::matmul(last, w.headTransform.t()) + w.headTransformBias), w.headNorm,
+                            w.headNormBias, c.normEps);
+            at::Tensor logits = at::matmul(last, w.lmHead.t());
+            if (w.lmHeadBias.defined())
+                logits = logits + w.lmHeadBias;
+            logits = logits.contiguous();
             result.logits.assign(logits.data_ptr<float>(), logits.data_ptr<float>() + logits.numel());
         }
     });
@@ -350,6 +374,10 @@ Expected<std::vector<double>> tokenNll(const Model& model, const std::vector<int
     if (tokens.size() < 2)
         return Status::invalidArgument("need at least two tokens to score").atField("tokens");
     ATTNSCOPE_ASSIGN_OR_RETURN(ForwardResult result, forward(model, tokens, {}, progress));
+    if (result.logits.empty())
+        return Status::unsupported("this model file has no language-model head, so it gives no token "
+                                   "probabilities")
+            .atField("model");
     return nllFromLogits(result.logits, result.vocabSize, tokens);
 }
 

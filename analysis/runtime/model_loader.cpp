@@ -267,6 +267,94 @@ Status buildGpt2(const model::ModelConfig& c, bool huggingFace, TensorSource& so
     return Status::ok();
 }
 
+/// BERT encoders: post-norm LayerNorms, learned positions and token types, biases, GELU (erf), and the
+/// masked-LM head when the file has one (BertForMaskedLM; HF only). HF names may carry "bert.".
+Status buildBert(const model::ModelConfig& c, bool huggingFace, TensorSource& source,
+                 const Progress& progress, ModelWeights& weights, uint64_t& converted) {
+    TensorMaker maker(source);
+    const int64_t H = c.hiddenSize, I = c.intermediateSize, V = c.vocabSize, P = c.contextLength;
+    const std::string prefix =
+        huggingFace && source.find("bert.embeddings.word_embeddings.weight") ? "bert." : "";
+    auto pick = [&](const std::string& hfName, const std::string& ggufName) {
+        return huggingFace ? prefix + hfName : ggufName;
+    };
+    ATTNSCOPE_ASSIGN_OR_RETURN(
+        weights.embedding,
+        maker.make(pick("embeddings.word_embeddings.weight", "token_embd.weight"), {V, H}));
+    ATTNSCOPE_ASSIGN_OR_RETURN(
+        weights.positionEmbedding,
+        maker.make(pick("embeddings.position_embeddings.weight", "position_embd.weight"), {P, H}));
+    const TensorInfo* types =
+        source.find(pick("embeddings.token_type_embeddings.weight", "token_types.weight"));
+    if (types) {
+        if (types->shape.size() != 2 || types->shape[1] != H)
+            return Status::invalidArgument("token type embeddings must be [types, hidden]")
+                .inFile(source.file)
+                .atField(types->name);
+        ATTNSCOPE_ASSIGN_OR_RETURN(weights.tokenTypeEmbedding, maker.fromInfo(*types, types->shape));
+    }
+    ATTNSCOPE_ASSIGN_OR_RETURN(
+        weights.embeddingNorm,
+        maker.make(pick("embeddings.LayerNorm.weight", "token_embd_norm.weight"), {H}));
+    ATTNSCOPE_ASSIGN_OR_RETURN(weights.embeddingNormBias,
+                               maker.make(pick("embeddings.LayerNorm.bias", "token_embd_norm.bias"), {H}));
+    for (int l = 0; l < c.layers; ++l) {
+        const std::string h = "encoder.layer." + std::to_string(l) + ".",
+                          b = "blk." + std::to_string(l) + ".";
+        LayerWeights layer;
+        auto matrix = [&](const std::string& hfName, const std::string& ggufName, int64_t out, int64_t in) {
+            return maker.make(pick(h + hfName, b + ggufName), {out, in});
+        };
+        auto vector = [&](const std::string& hfName, const std::string& ggufName, int64_t size) {
+            return maker.make(pick(h + hfName, b + ggufName), {size});
+        };
+        ATTNSCOPE_ASSIGN_OR_RETURN(layer.wq, matrix("attention.self.query.weight", "attn_q.weight", H, H));
+        ATTNSCOPE_ASSIGN_OR_RETURN(layer.bq, vector("attention.self.query.bias", "attn_q.bias", H));
+        ATTNSCOPE_ASSIGN_OR_RETURN(layer.wk, matrix("attention.self.key.weight", "attn_k.weight", H, H));
+        ATTNSCOPE_ASSIGN_OR_RETURN(layer.bk, vector("attention.self.key.bias", "attn_k.bias", H));
+        ATTNSCOPE_ASSIGN_OR_RETURN(layer.wv, matrix("attention.self.value.weight", "attn_v.weight", H, H));
+        ATTNSCOPE_ASSIGN_OR_RETURN(layer.bv, vector("attention.self.value.bias", "attn_v.bias", H));
+        ATTNSCOPE_ASSIGN_OR_RETURN(layer.wo,
+                                   matrix("attention.output.dense.weight", "attn_output.weight", H, H));
+        ATTNSCOPE_ASSIGN_OR_RETURN(layer.bo, vector("attention.output.dense.bias", "attn_output.bias", H));
+        ATTNSCOPE_ASSIGN_OR_RETURN(layer.attentionNorm,
+                                   vector("attention.output.LayerNorm.weight", "attn_output_norm.weight", H));
+        ATTNSCOPE_ASSIGN_OR_RETURN(layer.attentionNormBias,
+                                   vector("attention.output.LayerNorm.bias", "attn_output_norm.bias", H));
+        ATTNSCOPE_ASSIGN_OR_RETURN(layer.wUp, matrix("intermediate.dense.weight", "ffn_up.weight", I, H));
+        ATTNSCOPE_ASSIGN_OR_RETURN(layer.bUp, vector("intermediate.dense.bias", "ffn_up.bias", I));
+        ATTNSCOPE_ASSIGN_OR_RETURN(layer.wDown, matrix("output.dense.weight", "ffn_down.weight", H, I));
+        ATTNSCOPE_ASSIGN_OR_RETURN(layer.bDown, vector("output.dense.bias", "ffn_down.bias", H));
+        ATTNSCOPE_ASSIGN_OR_RETURN(layer.mlpNorm,
+                                   vector("output.LayerNorm.weight", "layer_output_norm.weight", H));
+        ATTNSCOPE_ASSIGN_OR_RETURN(layer.mlpNormBias,
+                                   vector("output.LayerNorm.bias", "layer_output_norm.bias", H));
+        weights.layers.push_back(std::move(layer));
+        ATTNSCOPE_TRY(progress.update(static_cast<float>(l + 1) / (c.layers + 1), "loading weights"));
+    }
+    if (huggingFace && source.find("cls.predictions.transform.dense.weight")) {
+        ATTNSCOPE_ASSIGN_OR_RETURN(weights.headTransform,
+                                   maker.make("cls.predictions.transform.dense.weight", {H, H}));
+        ATTNSCOPE_ASSIGN_OR_RETURN(weights.headTransformBias,
+                                   maker.make("cls.predictions.transform.dense.bias", {H}));
+        ATTNSCOPE_ASSIGN_OR_RETURN(weights.headNorm,
+                                   maker.make("cls.predictions.transform.LayerNorm.weight", {H}));
+        ATTNSCOPE_ASSIGN_OR_RETURN(weights.headNormBias,
+                                   maker.make("cls.predictions.transform.LayerNorm.bias", {H}));
+        ATTNSCOPE_ASSIGN_OR_RETURN(weights.lmHeadBias, maker.make("cls.predictions.bias", {V}));
+        ATTNSCOPE_ASSIGN_OR_RETURN(weights.lmHead,
+                                   maker.makeOptional("cls.predictions.decoder.weight", {V, H}));
+        if (!weights.lmHead.defined())
+            weights.lmHead = weights.embedding; // tied, as BERT's decoder always is
+    }
+    weights.positions = PositionKind::Learned;
+    weights.mlp = MlpKind::GeluErf;
+    weights.postNorm = true;
+    weights.files = source.files;
+    converted = maker.convertedBytes();
+    return Status::ok();
+}
+
 /// llama2.c stores each weight for all layers in one [L, ...] tensor: expose per-layer slices under
 /// GGUF-like names so the decoder builder can treat it like any other source.
 std::vector<TensorInfo> llama2cPerLayer(const model::Llama2cCheckpoint& checkpoint) {
@@ -348,12 +436,8 @@ uint64_t availableMemoryBytes() {
 Expected<std::shared_ptr<Model>> Model::load(const std::string& path, const Progress& progress) {
     ATTNSCOPE_ASSIGN_OR_RETURN(model::ModelSummary summary, model::summarizeModel(path));
     const model::ModelConfig& config = summary.config;
-    if (config.architecture == model::Architecture::Bert)
-        return Status::unsupported(
-                   "running bert models is not implemented yet (llama, mistral, qwen2, qwen3, "
-                   "phi3 and gpt2 run)")
-            .inFile(path);
     const bool gpt2 = config.architecture == model::Architecture::Gpt2;
+    const bool bert = config.architecture == model::Architecture::Bert;
 
     std::shared_ptr<Model> result(new Model());
     result->m_summary = summary;
@@ -369,6 +453,8 @@ Expected<std::shared_ptr<Model>> Model::load(const std::string& path, const Prog
         TensorSource source = sourceOf(file.tensors, file.files, path);
         if (gpt2)
             ATTNSCOPE_TRY(buildGpt2(config, /*huggingFace=*/true, source, progress, weights, converted));
+        else if (bert)
+            ATTNSCOPE_TRY(buildBert(config, /*huggingFace=*/true, source, progress, weights, converted));
         else
             ATTNSCOPE_TRY(buildDecoder(config, hfNames(), source, phi3, progress, weights, converted));
         weights.ropeStyle = RopeStyle::HalfSplit;
@@ -380,6 +466,8 @@ Expected<std::shared_ptr<Model>> Model::load(const std::string& path, const Prog
         TensorSource source = sourceOf(file.tensors, {file.file}, path);
         if (gpt2)
             ATTNSCOPE_TRY(buildGpt2(config, /*huggingFace=*/false, source, progress, weights, converted));
+        else if (bert)
+            ATTNSCOPE_TRY(buildBert(config, /*huggingFace=*/false, source, progress, weights, converted));
         else
             ATTNSCOPE_TRY(buildDecoder(config, ggufNames(), source, phi3, progress, weights, converted));
         // llama.cpp rotates interleaved pairs for "llama" (its converter permuted q/k to match) and

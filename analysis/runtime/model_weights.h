@@ -18,7 +18,7 @@ enum class RopeStyle { HalfSplit, Interleaved };
 /// Position information: rotary (Llama family) or a learned table added to the embeddings (GPT-2).
 enum class PositionKind { Rotary, Learned };
 /// The MLP: SwiGLU (gate, up, down) or a plain two-layer MLP with GELU (tanh approximation, GPT-2).
-enum class MlpKind { SwiGlu, GeluTanh };
+enum class MlpKind { SwiGlu, GeluTanh, GeluErf };
 
 /// One transformer block. Linear weights are [out, in] (y = x W^T); optional tensors are undefined.
 /// A norm with a bias is a LayerNorm, without one an RMSNorm.
@@ -35,7 +35,13 @@ struct LayerWeights {
 struct ModelWeights {
     at::Tensor embedding; ///< [vocab, hidden]
     std::vector<LayerWeights> layers;
-    at::Tensor positionEmbedding; ///< [context, hidden] for PositionKind::Learned
+    at::Tensor positionEmbedding;  ///< [context, hidden] for PositionKind::Learned
+    at::Tensor tokenTypeEmbedding; ///< BERT: row 0 is added to every token (single-segment inputs)
+    at::Tensor embeddingNorm, embeddingNormBias; ///< BERT: LayerNorm of the summed embeddings
+    /// BERT: each sub-layer is x = norm(x + f(x)) (post-norm) rather than x + f(norm(x)).
+    bool postNorm = false;
+    /// BERT's masked-LM head: logits = norm(gelu(x W^T + b)) E^T + bias (absent in BertModel files).
+    at::Tensor headTransform, headTransformBias, headNorm, headNormBias, lmHeadBias;
     at::Tensor finalNorm, finalNormBias;
     at::Tensor lmHead; ///< [vocab, hidden]; the embedding itself when tied
     RopeStyle ropeStyle = RopeStyle::HalfSplit;

@@ -103,10 +103,16 @@ TinyModel makeTinyModel(const TinyConfig& c, uint32_t seed) {
         model.shapes[name] = std::move(shape);
     };
     const int64_t q = int64_t(c.heads) * c.headDim, kv = int64_t(c.kvHeads) * c.headDim;
-    const bool gpt2 = c.modelType == "gpt2";
+    const bool bert = c.modelType == "bert";
+    const bool gpt2 = c.modelType == "gpt2" || bert; // BERT shares GPT-2's biased LayerNorm blocks
     add("model.embed_tokens.weight", {c.vocab, c.hidden}, false);
     if (gpt2)
         add("model.embed_positions.weight", {c.context, c.hidden}, false);
+    if (bert) {
+        add("model.embed_token_types.weight", {2, c.hidden}, false);
+        add("model.embed_norm.weight", {c.hidden}, true);
+        add("model.embed_norm.bias", {c.hidden}, false);
+    }
     for (int l = 0; l < c.layers; ++l) {
         add(layerKey(l, "input_layernorm.weight"), {c.hidden}, true);
         if (gpt2) { // LayerNorms with biases, biases on every projection, a plain GELU MLP
@@ -144,6 +150,14 @@ TinyModel makeTinyModel(const TinyConfig& c, uint32_t seed) {
         add(layerKey(l, "mlp.gate_proj.weight"), {c.intermediate, c.hidden}, false);
         add(layerKey(l, "mlp.up_proj.weight"), {c.intermediate, c.hidden}, false);
         add(layerKey(l, "mlp.down_proj.weight"), {c.hidden, c.intermediate}, false);
+    }
+    if (bert) { // the masked-LM head
+        add("cls.transform.weight", {c.hidden, c.hidden}, false);
+        add("cls.transform.bias", {c.hidden}, false);
+        add("cls.norm.weight", {c.hidden}, true);
+        add("cls.norm.bias", {c.hidden}, false);
+        add("cls.bias", {c.vocab}, false);
+        return model;
     }
     add("model.norm.weight", {c.hidden}, true);
     if (gpt2) {
@@ -361,6 +375,98 @@ Bytes writeGpt2Gguf(const TinyModel& model) {
     return builder.build();
 }
 
+namespace {
+
+/// BERT's tensors in HF names (with "bert." and the MLM head) or llama.cpp's "bert" GGUF names (no head).
+std::vector<std::pair<std::string, std::pair<std::vector<int64_t>, std::vector<float>>>>
+bertTensors(const TinyModel& model, bool hf) {
+    const TinyConfig& c = model.config;
+    std::vector<std::pair<std::string, std::pair<std::vector<int64_t>, std::vector<float>>>> out;
+    auto put = [&](const std::string& hfName, const std::string& ggufName, const std::string& key) {
+        out.push_back({hf ? hfName : ggufName, {model.shapes.at(key), model.tensors.at(key)}});
+    };
+    put("bert.embeddings.word_embeddings.weight", "token_embd.weight", "model.embed_tokens.weight");
+    put("bert.embeddings.position_embeddings.weight", "position_embd.weight", "model.embed_positions.weight");
+    put("bert.embeddings.token_type_embeddings.weight", "token_types.weight",
+        "model.embed_token_types.weight");
+    put("bert.embeddings.LayerNorm.weight", "token_embd_norm.weight", "model.embed_norm.weight");
+    put("bert.embeddings.LayerNorm.bias", "token_embd_norm.bias", "model.embed_norm.bias");
+    for (int l = 0; l < c.layers; ++l) {
+        const std::string h = "bert.encoder.layer." + std::to_string(l) + ".",
+                          b = "blk." + std::to_string(l) + ".";
+        const std::pair<const char*, const char*> names[][2] = {
+            {{"attention.self.query.weight", "attn_q.weight"}, {"self_attn.q_proj.weight", ""}},
+            {{"attention.self.query.bias", "attn_q.bias"}, {"self_attn.q_proj.bias", ""}},
+            {{"attention.self.key.weight", "attn_k.weight"}, {"self_attn.k_proj.weight", ""}},
+            {{"attention.self.key.bias", "attn_k.bias"}, {"self_attn.k_proj.bias", ""}},
+            {{"attention.self.value.weight", "attn_v.weight"}, {"self_attn.v_proj.weight", ""}},
+            {{"attention.self.value.bias", "attn_v.bias"}, {"self_attn.v_proj.bias", ""}},
+            {{"attention.output.dense.weight", "attn_output.weight"}, {"self_attn.o_proj.weight", ""}},
+            {{"attention.output.dense.bias", "attn_output.bias"}, {"self_attn.o_proj.bias", ""}},
+            {{"attention.output.LayerNorm.weight", "attn_output_norm.weight"},
+             {"input_layernorm.weight", ""}},
+            {{"attention.output.LayerNorm.bias", "attn_output_norm.bias"}, {"input_layernorm.bias", ""}},
+            {{"intermediate.dense.weight", "ffn_up.weight"}, {"mlp.up_proj.weight", ""}},
+            {{"intermediate.dense.bias", "ffn_up.bias"}, {"mlp.up_proj.bias", ""}},
+            {{"output.dense.weight", "ffn_down.weight"}, {"mlp.down_proj.weight", ""}},
+            {{"output.dense.bias", "ffn_down.bias"}, {"mlp.down_proj.bias", ""}},
+            {{"output.LayerNorm.weight", "layer_output_norm.weight"},
+             {"post_attention_layernorm.weight", ""}},
+            {{"output.LayerNorm.bias", "layer_output_norm.bias"}, {"post_attention_layernorm.bias", ""}}};
+        for (const auto& entry : names)
+            put(h + entry[0].first, b + entry[0].second, layerKey(l, entry[1].first));
+    }
+    if (hf) {
+        put("cls.predictions.transform.dense.weight", "", "cls.transform.weight");
+        put("cls.predictions.transform.dense.bias", "", "cls.transform.bias");
+        put("cls.predictions.transform.LayerNorm.weight", "", "cls.norm.weight");
+        put("cls.predictions.transform.LayerNorm.bias", "", "cls.norm.bias");
+        put("cls.predictions.bias", "", "cls.bias");
+    }
+    return out;
+}
+
+} // namespace
+
+void writeBertHfDirectory(const TinyModel& model, const std::string& directory) {
+    const TinyConfig& c = model.config;
+    std::filesystem::create_directories(directory);
+    std::ofstream(directory + "/config.json")
+        << "{\"model_type\": \"bert\", \"num_hidden_layers\": " << c.layers
+        << ", \"num_attention_heads\": " << c.heads << ", \"hidden_size\": " << c.hidden
+        << ", \"intermediate_size\": " << c.intermediate << ", \"vocab_size\": " << c.vocab
+        << ", \"max_position_embeddings\": " << c.context
+        << ", \"type_vocab_size\": 2, \"layer_norm_eps\": " << c.eps << "}";
+    std::vector<SafetensorsEntry> entries;
+    for (auto& [name, tensor] : bertTensors(model, true))
+        entries.push_back({name, "F32", tensor.first, floatBytes(tensor.second)});
+    const Bytes bytes = writeSafetensors(entries, {{"format", "pt"}});
+    std::ofstream(directory + "/model.safetensors", std::ios::binary)
+        .write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
+}
+
+Bytes writeBertGguf(const TinyModel& model) {
+    const TinyConfig& c = model.config;
+    GgufBuilder builder;
+    builder.addString("general.architecture", "bert");
+    builder.addUInt32("bert.block_count", static_cast<uint32_t>(c.layers));
+    builder.addUInt32("bert.attention.head_count", static_cast<uint32_t>(c.heads));
+    builder.addUInt32("bert.embedding_length", static_cast<uint32_t>(c.hidden));
+    builder.addUInt32("bert.feed_forward_length", static_cast<uint32_t>(c.intermediate));
+    builder.addUInt32("bert.context_length", static_cast<uint32_t>(c.context));
+    builder.addFloat32("bert.attention.layer_norm_epsilon", static_cast<float>(c.eps));
+    builder.addBool("bert.attention.causal", false);
+    std::vector<std::string> tokens;
+    for (int i = 0; i < c.vocab; ++i)
+        tokens.push_back("t" + std::to_string(i));
+    builder.addStringArray("tokenizer.ggml.tokens", tokens);
+    for (auto& [name, tensor] : bertTensors(model, false)) {
+        std::vector<uint64_t> ne(tensor.first.rbegin(), tensor.first.rend());
+        builder.addTensor(name, ne, 0, floatBytes(tensor.second));
+    }
+    return builder.build();
+}
+
 Bytes writeLlama2c(const TinyModel& model) {
     const TinyConfig& c = model.config;
     Bytes out;
@@ -410,7 +516,8 @@ ReferenceOutput referenceForward(const TinyModel& model, const std::vector<int32
     const TinyConfig& c = model.config;
     const auto& W = model.tensors;
     const int T = static_cast<int>(tokens.size()), d = c.headDim, group = c.heads / c.kvHeads;
-    const bool gpt2 = c.modelType == "gpt2";
+    const bool bert = c.modelType == "bert";
+    const bool gpt2 = c.modelType == "gpt2" || bert;
     ReferenceOutput out;
     std::vector<std::vector<double>> x(T);
     for (int t = 0; t < T; ++t)
@@ -423,6 +530,12 @@ ReferenceOutput referenceForward(const TinyModel& model, const std::vector<int32
         return W.count(name + ".bias") ? layerNorm(v, W.at(name + ".weight"), W.at(name + ".bias"), c.eps)
                                        : rmsNorm(v, W.at(name + ".weight"), c.eps);
     };
+    if (bert)
+        for (int t = 0; t < T; ++t) {
+            for (int j = 0; j < c.hidden; ++j)
+                x[t][j] += W.at("model.embed_token_types.weight")[static_cast<std::size_t>(j)];
+            x[t] = norm(x[t], "model.embed_norm");
+        }
 
     auto rope = [&](std::vector<double>& v, int position) { // HF rotate_half on one head
         if (gpt2)
@@ -445,7 +558,7 @@ ReferenceOutput referenceForward(const TinyModel& model, const std::vector<int32
         // q[t][head] and k/v[t][kvHead] vectors of length d.
         std::vector<std::vector<std::vector<double>>> q(T), k(T), v(T);
         for (int t = 0; t < T; ++t) {
-            const auto h = norm(x[t], layerKey(l, "input_layernorm"));
+            const auto h = bert ? x[t] : norm(x[t], layerKey(l, "input_layernorm"));
             const auto qa = linear(w("self_attn.q_proj.weight"), h, static_cast<std::size_t>(c.heads) * d,
                                    optional("self_attn.q_proj.bias"));
             const auto ka = linear(w("self_attn.k_proj.weight"), h, static_cast<std::size_t>(c.kvHeads) * d,
@@ -475,7 +588,7 @@ ReferenceOutput referenceForward(const TinyModel& model, const std::vector<int32
             for (int i = 0; i < T; ++i) {
                 std::vector<double> scores(T, -INFINITY);
                 double maximum = -INFINITY;
-                for (int j = 0; j <= i; ++j) {
+                for (int j = 0; j < (bert ? T : i + 1); ++j) {
                     if (c.slidingWindow > 0 && i - j >= c.slidingWindow)
                         continue;
                     double dot = 0;
@@ -501,16 +614,22 @@ ReferenceOutput referenceForward(const TinyModel& model, const std::vector<int32
                                   static_cast<std::size_t>(c.hidden), optional("self_attn.o_proj.bias"));
             for (int j = 0; j < c.hidden; ++j)
                 x[t][j] += o[j];
-            const auto h = norm(x[t], layerKey(l, "post_attention_layernorm"));
+            if (bert) // post-norm
+                x[t] = norm(x[t], layerKey(l, "input_layernorm"));
+            const auto h = bert ? x[t] : norm(x[t], layerKey(l, "post_attention_layernorm"));
             if (gpt2) {
                 auto up = linear(w("mlp.up_proj.weight"), h, static_cast<std::size_t>(c.intermediate),
                                  optional("mlp.up_proj.bias"));
-                for (double& u : up) // GELU, tanh approximation ("gelu_new")
-                    u = 0.5 * u * (1.0 + std::tanh(std::sqrt(2.0 / M_PI) * (u + 0.044715 * u * u * u)));
+                for (double& u : up) // GPT-2: GELU's tanh approximation ("gelu_new"); BERT: exact GELU
+                    u = bert
+                            ? 0.5 * u * (1.0 + std::erf(u / std::sqrt(2.0)))
+                            : 0.5 * u * (1.0 + std::tanh(std::sqrt(2.0 / M_PI) * (u + 0.044715 * u * u * u)));
                 const auto down = linear(w("mlp.down_proj.weight"), up, static_cast<std::size_t>(c.hidden),
                                          optional("mlp.down_proj.bias"));
                 for (int j = 0; j < c.hidden; ++j)
                     x[t][j] += down[j];
+                if (bert)
+                    x[t] = norm(x[t], layerKey(l, "post_attention_layernorm"));
                 continue;
             }
             auto gate = linear(w("mlp.gate_proj.weight"), h, static_cast<std::size_t>(c.intermediate));
@@ -524,6 +643,16 @@ ReferenceOutput referenceForward(const TinyModel& model, const std::vector<int32
     }
     const auto& head = W.count("lm_head.weight") ? W.at("lm_head.weight") : W.at("model.embed_tokens.weight");
     for (int t = 0; t < T; ++t) {
+        if (bert) {
+            auto h = linear(W.at("cls.transform.weight"), x[t], static_cast<std::size_t>(c.hidden),
+                            &W.at("cls.transform.bias"));
+            for (double& u : h)
+                u = 0.5 * u * (1.0 + std::erf(u / std::sqrt(2.0)));
+            const auto logits =
+                linear(head, norm(h, "cls.norm"), static_cast<std::size_t>(c.vocab), &W.at("cls.bias"));
+            out.logits.insert(out.logits.end(), logits.begin(), logits.end());
+            continue;
+        }
         const auto logits = linear(head, norm(x[t], "model.norm"), static_cast<std::size_t>(c.vocab));
         out.logits.insert(out.logits.end(), logits.begin(), logits.end());
     }

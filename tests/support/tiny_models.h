@@ -15,7 +15,8 @@ namespace attnscope::test {
 /// Architecture options of a tiny Llama-family decoder.
 struct TinyConfig {
     /// llama, mistral, qwen2, qwen3, phi3 (fused qkv and gate_up), gpt2 (LayerNorm, learned positions,
-    /// biases, GELU MLP; heads == kvHeads, headDim * heads == hidden)
+    /// biases, GELU MLP; heads == kvHeads, headDim * heads == hidden), bert (as gpt2 but post-norm,
+    /// bidirectional, token types, embedding LayerNorm, exact GELU, masked-LM head)
     std::string modelType = "llama";
     int layers = 2, hidden = 16, heads = 4, kvHeads = 2, headDim = 4, intermediate = 24, vocab = 11,
         context = 32;
@@ -45,6 +46,10 @@ Bytes writeLlamaGguf(const TinyModel& model);
 void writeGpt2HfDirectory(const TinyModel& model, const std::string& directory, bool transformerPrefix);
 /// GPT-2 as llama.cpp's converter writes it ("gpt2": [out, in] matrices, fused attn_qkv).
 Bytes writeGpt2Gguf(const TinyModel& model);
+/// BertForMaskedLM as HF saves it ("bert." names and the cls.predictions head).
+void writeBertHfDirectory(const TinyModel& model, const std::string& directory);
+/// BERT as llama.cpp writes it ("bert" architecture; no masked-LM head).
+Bytes writeBertGguf(const TinyModel& model);
 /// A llama2.c checkpoint (q/k rows permuted like llama2.c's export of HF models). Llama only, no biases.
 Bytes writeLlama2c(const TinyModel& model);
 

@@ -168,6 +168,39 @@ TEST_F(DecoderForward, Gpt2AgreesAcrossFormatsAndWithTheReference) {
     EXPECT_LE(maxAbsDiff(*last, expected), 1e-4);
 }
 
+TEST_F(DecoderForward, BertEncoderIsBidirectionalAndAgreesAcrossFormats) {
+    TinyConfig config;
+    config.modelType = "bert";
+    config.kvHeads = config.heads;
+    config.headDim = config.hidden / config.heads;
+    config.eps = 1e-12;
+    const TinyModel tiny = makeTinyModel(config, 44);
+    writeBertHfDirectory(tiny, (m_dir / "bert").string());
+    const auto hf = load((m_dir / "bert").string());
+    const auto gguf = load(writeFile("bert.gguf", writeBertGguf(tiny)));
+    ASSERT_TRUE(hf && gguf);
+    EXPECT_FALSE(hf->config().causal);
+    runtime::ForwardOptions options;
+    options.attentionMaps = {{0, 0}, {1, 2}};
+    const ReferenceOutput reference = referenceForward(tiny, kTokens);
+    auto result = runtime::forward(*hf, kTokens, options);
+    ASSERT_TRUE(result) << result.status().toString();
+    EXPECT_LE(maxAbsDiff(result->logits, reference.logits), 1e-4) << "masked-LM logits";
+    for (const auto& head : options.attentionMaps)
+        EXPECT_LE(maxAbsDiff(result->attention.at(head), reference.attention.at(head)), 1e-4);
+    // Bidirectional: the first row sees the last token.
+    EXPECT_GT(result->attention.at({1, 2})[kTokens.size() - 1], 0.0f);
+    // The GGUF (llama.cpp keeps no masked-LM head) gives the same attention, layer 1 included.
+    auto fromGguf = runtime::forward(*gguf, kTokens, options);
+    ASSERT_TRUE(fromGguf) << fromGguf.status().toString();
+    EXPECT_TRUE(fromGguf->logits.empty());
+    for (const auto& head : options.attentionMaps)
+        EXPECT_LE(maxAbsDiff(fromGguf->attention.at(head), reference.attention.at(head)), 1e-4);
+    // An encoder cannot decode incrementally; no head means no NLL: errors, not crashes.
+    EXPECT_FALSE(runtime::DecoderSession(hf).append(kTokens));
+    EXPECT_FALSE(runtime::tokenNll(*gguf, kTokens));
+}
+
 TEST_F(DecoderForward, TokenNllMatchesTheLogits) {
     const TinyModel tiny = makeTinyModel(TinyConfig{});
     const auto model = load(writeFile("m.gguf", writeLlamaGguf(tiny)));
