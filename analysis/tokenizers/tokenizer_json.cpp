@@ -1,11 +1,12 @@
 // SPDX-License-Identifier: Apache-2.0
 // Hugging Face tokenizer.json: byte-level BPE (GPT-2, Llama 3, Qwen-style pre-tokenizers), added and
-// special tokens, TemplateProcessing post-processors.
+// special tokens, TemplateProcessing post-processors; WordPiece (BERT) is handed to wordpiece.cpp.
 #include "attnscope/tokenizers/tokenizer.h"
 
 #include "bpe_model.h"
 #include "normalizer.h"
 #include "regex_splitter.h"
+#include "wordpiece.h"
 
 #include <nlohmann/json.hpp>
 
@@ -340,6 +341,8 @@ Expected<std::unique_ptr<Tokenizer>> parseTokenizerJson(std::string_view json, c
     const Json root = Json::parse(json.begin(), json.end(), nullptr, /*allow_exceptions=*/false);
     if (root.is_discarded() || !root.is_object())
         return Status::parseError("not a JSON object (or not valid UTF-8)").inFile(source);
+    if (root.contains("model") && root["model"].is_object() && root["model"].value("type", "") == "WordPiece")
+        return wordPieceFromJson(root, source);
     auto tokenizer = std::make_unique<ByteLevelBpeTokenizer>();
     auto fail = [&source](Status status) {
         return std::move(status).inFile(source);
