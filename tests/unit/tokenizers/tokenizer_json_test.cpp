@@ -95,8 +95,12 @@ TEST(TokenizerJson, UnsupportedPartsNameTheirField) {
         {R"({"normalizer": {"type": "Lowercase"}, "model": {"type": "BPE", "vocab": {"a": 0}, "merges": []}})",
          "normalizer.type"},
         {R"({"model": {"type": "Unigram", "vocab": [["a", 0.0]]}})", "model.type"},
+        // Byte fallback needs SentencePiece's whitespace handling and all 256 byte pieces.
         {R"({"model": {"type": "BPE", "vocab": {"a": 0}, "merges": [], "byte_fallback": true}})",
-         "model.byte_fallback"},
+         "normalizer"},
+        {R"({"pre_tokenizer": {"type": "Metaspace", "split": false},
+             "model": {"type": "BPE", "vocab": {"a": 0}, "merges": [], "byte_fallback": true}})",
+         "pieces"},
         {R"({"model": {"type": "BPE", "vocab": {}, "merges": []}})", "model.vocab"},
         {R"({"model": {"type": "BPE", "vocab": {"a": 0}, "merges": ["nospace"]}})", "model.merges"},
         // Regression (found by fuzz_tokenizer_json): a float id out of int range was undefined behaviour.
