@@ -57,18 +57,20 @@ int64_t rangeEnd(const RowRange& range, int rows) {
     return range.end < 0 ? rows : std::min(range.end, rows);
 }
 
-/// Loads keys [k0, k0 + count) of one KV head transposed ([d][64], zero-padded) and values ([64][d]).
-void loadKeyTile(const Geometry& g, const TensorView& k, const TensorView& v, int b, int kvHead, int64_t k0,
+/// Loads keys [k0, k0 + count) of one KV head transposed ([d][64], zero-padded) and, when `v` is given,
+/// values ([64][d]).
+void loadKeyTile(const Geometry& g, const TensorView& k, const TensorView* v, int b, int kvHead, int64_t k0,
                  int count, std::vector<float>& kT, std::vector<float>& values, std::vector<float>& row) {
     const int d = g.dims.headDim;
     const int64_t kBase = b * k.stride[0] + kvHead * k.stride[1];
-    const int64_t vBase = b * v.stride[0] + kvHead * v.stride[1];
     for (int j = 0; j < count; ++j) {
         cpu::loadRow(k.data, k.dtype, kBase + (k0 + j) * k.stride[2], d, row.data());
         for (int c = 0; c < d; ++c)
             kT[static_cast<std::size_t>(c) * kTileKeys + j] = row[c];
-        cpu::loadRow(v.data, v.dtype, vBase + (k0 + j) * v.stride[2], d,
-                     values.data() + static_cast<std::size_t>(j) * d);
+        if (v) // pass 2 needs no values
+            cpu::loadRow(v->data, v->dtype,
+                         b * v->stride[0] + kvHead * v->stride[1] + (k0 + j) * v->stride[2], d,
+                         values.data() + static_cast<std::size_t>(j) * d);
     }
     for (int j = count; j < kTileKeys; ++j)
         for (int c = 0; c < d; ++c)
@@ -263,7 +265,7 @@ void firstPassTile(const Call& call, int b, int h, int64_t r0, int rows, Scratch
     const int subBlock = blockCols > 0 ? std::min(g.blockSize, kTileKeys) : 0;
     for (int64_t k0 = kBegin - kBegin % kTileKeys; k0 < kEnd; k0 += kTileKeys) {
         const int count = static_cast<int>(std::min<int64_t>(kTileKeys, g.dims.keyLength - k0));
-        loadKeyTile(g, *call.k, *call.v, b, kvHead, k0, count, s.kT, s.values, s.row);
+        loadKeyTile(g, *call.k, call.v, b, kvHead, k0, count, s.kT, s.values, s.row);
         logitsTile(g, request, s.q.data(), rows, r0, h, k0, count, s.kT, s.scores.data());
         for (int r = 0; r < rows; ++r) {
             const float* logits = s.scores.data() + static_cast<std::size_t>(r) * kTileKeys;
@@ -465,10 +467,18 @@ void secondPassTile(const Call& call, int b, int h, int64_t r0, int rows, Scratc
         request.diagonalSums ? diagonalPartials[worker].data() + head * result.diagonalCount : nullptr;
     int64_t kBegin, kEnd;
     keySpan(g, r0, rows, kBegin, kEnd);
+    // Per tile: column sums over its rows, and diagonal sums by offset (position - key), which for a
+    // tile span 2 * 64 - 1 consecutive offsets; both are flushed once per tile.
+    float columnTile[kTileKeys];
+    float diagonalTile[2 * kTileRows + kTileKeys];
+    float reversed[kTileKeys];
     for (int64_t k0 = kBegin - kBegin % kTileKeys; k0 < kEnd; k0 += kTileKeys) {
         const int count = static_cast<int>(std::min<int64_t>(kTileKeys, Nk - k0));
-        loadKeyTile(g, *call.k, *call.v, b, kvHead, k0, count, s.kT, s.values, s.row);
+        loadKeyTile(g, *call.k, nullptr, b, kvHead, k0, count, s.kT, s.values, s.row);
         logitsTile(g, request, s.q.data(), rows, r0, h, k0, count, s.kT, s.scores.data());
+        std::fill(std::begin(columnTile), std::end(columnTile), 0.0f);
+        std::fill(std::begin(diagonalTile), std::end(diagonalTile), 0.0f);
+        bool anyColumns = false, anyDiagonals = false;
         for (int r = 0; r < rows; ++r) {
             const int64_t i = r0 + r;
             const float lse = result.rowLogSumExp[g.rowIndex(b, h, static_cast<int>(i))];
@@ -477,18 +487,19 @@ void secondPassTile(const Call& call, int b, int h, int64_t r0, int rows, Scratc
             float* p = s.scores.data() + static_cast<std::size_t>(r) * kTileKeys;
             cpu::expShiftSum(p, p, kTileKeys, lse);
             if (columns && inRange(i, request.columnMassRows, Nq)) {
-                float* column = columns + k0;
-                for (int j = 0; j < count; ++j)
-                    column[j] += p[j];
+                for (int j = 0; j < kTileKeys; ++j)
+                    columnTile[j] += p[j];
+                anyColumns = true;
             }
             if (diagonal && inRange(i, request.diagonalRows, Nq)) {
-                // Offsets position - key run backwards over the tile; masked keys add exact zeros.
-                const int64_t position = g.dims.queryOffset + i;
-                float* at = diagonal + (position - k0 + result.diagonalOrigin);
-                const int64_t lowest = -(position - k0 + result.diagonalOrigin); // keep the index >= 0
-                for (int j = 0; j < count; ++j)
-                    if (-j >= lowest)
-                        at[-j] += p[j];
+                // Key j of row r has offset (r0 + r) - (k0 + j) relative to the tile's; reversing the
+                // row makes that a contiguous, vectorizable add at slot r + (63 - j).
+                for (int j = 0; j < kTileKeys; ++j)
+                    reversed[j] = p[kTileKeys - 1 - j];
+                float* slot = diagonalTile + r;
+                for (int j = 0; j < kTileKeys; ++j)
+                    slot[j] += reversed[j];
+                anyDiagonals = true;
             }
             if (i >= Nq - request.lastRows) {
                 float* dst = result.lastRowProbabilities.data() +
@@ -508,6 +519,17 @@ void secondPassTile(const Call& call, int b, int h, int64_t r0, int rows, Scratc
                         dst[key - tile.colBegin] = p[j];
                 }
             }
+        }
+        if (anyColumns)
+            for (int j = 0; j < count; ++j)
+                columns[k0 + j] += columnTile[j];
+        if (anyDiagonals) {
+            // Slot e holds offset (queryOffset + r0 - k0) + e - (kTileKeys - 1); zero slots (masked keys,
+            // keys past the end) are skipped, so no index leaves the array.
+            const int64_t base = g.dims.queryOffset + r0 - k0 - (kTileKeys - 1) + result.diagonalOrigin;
+            for (int e = 0; e < rows + kTileKeys - 1; ++e)
+                if (diagonalTile[e] != 0.0f)
+                    diagonal[base + e] += diagonalTile[e];
         }
     }
 }

@@ -39,8 +39,10 @@ inline float expNonPositive(float x) {
 
 } // namespace
 
-ATTNSCOPE_MULTIVERSION
-void scoreTile(const float* q, int64_t qStride, int rows, const float* kT, int headDim, float* scores) {
+namespace {
+
+void scoreTilePortable(const float* q, int64_t qStride, int rows, const float* kT, int headDim,
+                       float* scores) {
     int r = 0;
     for (; r + 4 <= rows; r += 4) {
         float a0[kTileKeys] = {}, a1[kTileKeys] = {}, a2[kTileKeys] = {}, a3[kTileKeys] = {};
@@ -72,6 +74,8 @@ void scoreTile(const float* q, int64_t qStride, int rows, const float* kT, int h
     }
 }
 
+} // namespace
+
 ATTNSCOPE_MULTIVERSION
 void accumulateValues(const float* p, const float* v, int keys, int headDim, float correction, float* out) {
     for (int c = 0; c < headDim; ++c)
@@ -92,9 +96,10 @@ void accumulateValues(const float* p, const float* v, int keys, int headDim, flo
     }
 }
 
-ATTNSCOPE_MULTIVERSION
-void accumulateTile(const float* p, const float* v, int rows, int keys, int headDim, const float* correction,
-                    float* out) {
+namespace {
+
+void accumulateTilePortable(const float* p, const float* v, int rows, int keys, int headDim,
+                            const float* correction, float* out) {
     constexpr int kChunk = 32; // output columns held in registers per row
     int r = 0;
     for (; r + 4 <= rows; r += 4) {
@@ -149,6 +154,197 @@ void accumulateTile(const float* p, const float* v, int rows, int keys, int head
                          out + static_cast<int64_t>(r) * headDim);
 }
 
+#if defined(__x86_64__) && defined(__GNUC__)
+// Explicit register tiles (GCC vector extensions): the accumulators stay in registers, which plain
+// loops over float arrays do not achieve (GCC keeps such arrays on the stack).
+typedef float V16 __attribute__((vector_size(64), aligned(4), may_alias));
+typedef float V8 __attribute__((vector_size(32), aligned(4), may_alias));
+
+/// AVX-512: 4 query rows x 64 keys = 16 zmm accumulators; one key row of kT (4 zmm) per step.
+__attribute__((target("avx512f,fma"))) void scoreTileAvx512(const float* q, int64_t qStride, int rows,
+                                                            const float* kT, int headDim, float* scores) {
+    int r = 0;
+    for (; r + 4 <= rows; r += 4) {
+        V16 a[4][4] = {};
+        const float* qr = q + r * qStride;
+        for (int c = 0; c < headDim; ++c) {
+            const V16* k = reinterpret_cast<const V16*>(kT + static_cast<int64_t>(c) * kTileKeys);
+            const V16 k0 = k[0], k1 = k[1], k2 = k[2], k3 = k[3];
+            for (int i = 0; i < 4; ++i) {
+                const float b = qr[i * qStride + c];
+                a[i][0] += b * k0;
+                a[i][1] += b * k1;
+                a[i][2] += b * k2;
+                a[i][3] += b * k3;
+            }
+        }
+        for (int i = 0; i < 4; ++i)
+            for (int j = 0; j < 4; ++j)
+                *reinterpret_cast<V16*>(scores + (r + i) * kTileKeys + 16 * j) = a[i][j];
+    }
+    if (r < rows)
+        scoreTilePortable(q + r * qStride, qStride, rows - r, kT, headDim, scores + r * kTileKeys);
+}
+
+/// AVX2: 2 rows x 32 keys = 8 ymm accumulators, twice per 64-key tile.
+__attribute__((target("avx2,fma"))) void scoreTileAvx2(const float* q, int64_t qStride, int rows,
+                                                       const float* kT, int headDim, float* scores) {
+    int r = 0;
+    for (; r + 2 <= rows; r += 2)
+        for (int half = 0; half < 2; ++half) {
+            V8 a[2][4] = {};
+            const float* qr = q + r * qStride;
+            for (int c = 0; c < headDim; ++c) {
+                const V8* k =
+                    reinterpret_cast<const V8*>(kT + static_cast<int64_t>(c) * kTileKeys + 32 * half);
+                const V8 k0 = k[0], k1 = k[1], k2 = k[2], k3 = k[3];
+                for (int i = 0; i < 2; ++i) {
+                    const float b = qr[i * qStride + c];
+                    a[i][0] += b * k0;
+                    a[i][1] += b * k1;
+                    a[i][2] += b * k2;
+                    a[i][3] += b * k3;
+                }
+            }
+            for (int i = 0; i < 2; ++i)
+                for (int j = 0; j < 4; ++j)
+                    *reinterpret_cast<V8*>(scores + (r + i) * kTileKeys + 32 * half + 8 * j) = a[i][j];
+        }
+    if (r < rows)
+        scoreTilePortable(q + r * qStride, qStride, rows - r, kT, headDim, scores + r * kTileKeys);
+}
+
+/// AVX-512: 4 rows x 64 output columns = 16 zmm accumulators; one value row (4 zmm) per key.
+__attribute__((target("avx512f,fma"))) void accumulateTileAvx512(const float* p, const float* v, int rows,
+                                                                 int keys, int headDim,
+                                                                 const float* correction, float* out) {
+    if (headDim % 64 != 0) {
+        accumulateTilePortable(p, v, rows, keys, headDim, correction, out);
+        return;
+    }
+    int r = 0;
+    for (; r + 4 <= rows; r += 4)
+        for (int c = 0; c < headDim; c += 64) {
+            V16 a[4][4];
+            for (int i = 0; i < 4; ++i) {
+                const V16* o =
+                    reinterpret_cast<const V16*>(out + (r + i) * static_cast<int64_t>(headDim) + c);
+                const float scale = correction[r + i];
+                for (int j = 0; j < 4; ++j)
+                    a[i][j] = o[j] * scale;
+            }
+            for (int key = 0; key < keys; ++key) {
+                const V16* vk = reinterpret_cast<const V16*>(v + static_cast<int64_t>(key) * headDim + c);
+                const V16 v0 = vk[0], v1 = vk[1], v2 = vk[2], v3 = vk[3];
+                for (int i = 0; i < 4; ++i) {
+                    const float b = p[(r + i) * kTileKeys + key];
+                    a[i][0] += b * v0;
+                    a[i][1] += b * v1;
+                    a[i][2] += b * v2;
+                    a[i][3] += b * v3;
+                }
+            }
+            for (int i = 0; i < 4; ++i) {
+                V16* o = reinterpret_cast<V16*>(out + (r + i) * static_cast<int64_t>(headDim) + c);
+                for (int j = 0; j < 4; ++j)
+                    o[j] = a[i][j];
+            }
+        }
+    if (r < rows)
+        accumulateTilePortable(p + r * kTileKeys, v, rows - r, keys, headDim, correction + r,
+                               out + r * static_cast<int64_t>(headDim));
+}
+
+/// AVX2: 2 rows x 32 output columns = 8 ymm accumulators.
+__attribute__((target("avx2,fma"))) void accumulateTileAvx2(const float* p, const float* v, int rows,
+                                                            int keys, int headDim, const float* correction,
+                                                            float* out) {
+    if (headDim % 32 != 0) {
+        accumulateTilePortable(p, v, rows, keys, headDim, correction, out);
+        return;
+    }
+    int r = 0;
+    for (; r + 2 <= rows; r += 2)
+        for (int c = 0; c < headDim; c += 32) {
+            V8 a[2][4];
+            for (int i = 0; i < 2; ++i) {
+                const V8* o = reinterpret_cast<const V8*>(out + (r + i) * static_cast<int64_t>(headDim) + c);
+                const float scale = correction[r + i];
+                for (int j = 0; j < 4; ++j)
+                    a[i][j] = o[j] * scale;
+            }
+            for (int key = 0; key < keys; ++key) {
+                const V8* vk = reinterpret_cast<const V8*>(v + static_cast<int64_t>(key) * headDim + c);
+                const V8 v0 = vk[0], v1 = vk[1], v2 = vk[2], v3 = vk[3];
+                for (int i = 0; i < 2; ++i) {
+                    const float b = p[(r + i) * kTileKeys + key];
+                    a[i][0] += b * v0;
+                    a[i][1] += b * v1;
+                    a[i][2] += b * v2;
+                    a[i][3] += b * v3;
+                }
+            }
+            for (int i = 0; i < 2; ++i) {
+                V8* o = reinterpret_cast<V8*>(out + (r + i) * static_cast<int64_t>(headDim) + c);
+                for (int j = 0; j < 4; ++j)
+                    o[j] = a[i][j];
+            }
+        }
+    if (r < rows)
+        accumulateTilePortable(p + r * kTileKeys, v, rows - r, keys, headDim, correction + r,
+                               out + r * static_cast<int64_t>(headDim));
+}
+#endif
+
+using ScoreTileFn = void (*)(const float*, int64_t, int, const float*, int, float*);
+using AccumulateTileFn = void (*)(const float*, const float*, int, int, int, const float*, float*);
+
+/// The widest implementation the running CPU supports, chosen once.
+struct Dispatch {
+    ScoreTileFn score = scoreTilePortable;
+    AccumulateTileFn accumulate = accumulateTilePortable;
+    Dispatch() {
+#if defined(__x86_64__) && defined(__GNUC__)
+        __builtin_cpu_init();
+        if (__builtin_cpu_supports("avx512f")) {
+            score = scoreTileAvx512;
+            accumulate = accumulateTileAvx512;
+        } else if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) {
+            score = scoreTileAvx2;
+            accumulate = accumulateTileAvx2;
+        }
+#endif
+    }
+};
+
+const Dispatch& dispatch() {
+    static const Dispatch instance;
+    return instance;
+}
+
+} // namespace
+
+void scoreTile(const float* q, int64_t qStride, int rows, const float* kT, int headDim, float* scores) {
+    dispatch().score(q, qStride, rows, kT, headDim, scores);
+}
+
+void accumulateTile(const float* p, const float* v, int rows, int keys, int headDim, const float* correction,
+                    float* out) {
+    dispatch().accumulate(p, v, rows, keys, headDim, correction, out);
+}
+
+const char* tileKernelName() {
+    const Dispatch& d = dispatch();
+#if defined(__x86_64__) && defined(__GNUC__)
+    if (d.score == scoreTileAvx512)
+        return "avx512";
+    if (d.score == scoreTileAvx2)
+        return "avx2";
+#endif
+    (void)d;
+    return "portable";
+}
+
 ATTNSCOPE_MULTIVERSION
 float expShiftSum(const float* x, float* out, int count, float shift) {
     float sum = 0.0f;
@@ -159,6 +355,21 @@ float expShiftSum(const float* x, float* out, int count, float shift) {
         out[j] = e;
         sum += e;
     }
+    return sum;
+}
+
+ATTNSCOPE_MULTIVERSION
+float expShiftSumWeighted(const float* x, float* out, int count, float shift, float& weighted) {
+    float sum = 0.0f, product = 0.0f;
+    for (int j = 0; j < count; ++j) {
+        const float value = x[j] - shift;
+        const bool masked = value < -87.0f;
+        const float e = masked ? 0.0f : expNonPositive(value);
+        out[j] = e;
+        sum += e;
+        product += masked ? 0.0f : e * x[j];
+    }
+    weighted = product;
     return sum;
 }
 

@@ -21,6 +21,10 @@ void accumulateValues(const float* p, const float* v, int keys, int headDim, flo
 /// x - shift in [-87, 0]; smaller arguments (and -inf) give 0.
 float expShiftSum(const float* x, float* out, int count, float shift);
 
+/// Like expShiftSum, and also sum_j out[j] * x[j] (masked -inf entries contribute 0): the entropy's
+/// running term, in the same pass.
+float expShiftSumWeighted(const float* x, float* out, int count, float shift, float& weighted);
+
 /// The largest of x[0..count).
 float maxOf(const float* x, int count);
 
@@ -28,6 +32,9 @@ float maxOf(const float* x, int count);
 /// kTileKeys apart, out rows headDim apart. Rows share the loads of V (four at a time).
 void accumulateTile(const float* p, const float* v, int rows, int keys, int headDim, const float* correction,
                     float* out);
+
+/// Which inner loops run here: "avx512", "avx2" or "portable".
+const char* tileKernelName();
 
 /// sum_j p[j] * s[j], ignoring entries where p is 0 (s may be -inf there).
 float weightedSum(const float* p, const float* s, int count);
