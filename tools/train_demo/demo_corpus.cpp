@@ -198,8 +198,11 @@ Document DocumentFactory::needle(int length) {
 
 Document DocumentFactory::repeatedRandom(int length) {
     const int32_t firstRegular = m_bos + 2; // BOS and EOS come first in the demo vocabulary
-    std::uniform_int_distribution<int32_t> token(firstRegular, m_tokenizer.vocabSize() - 1);
-    std::uniform_int_distribution<int> spanLength(4, 128), prefixLength(0, 48);
+    const int32_t last = m_copyVocabulary > 0
+                             ? std::min(firstRegular + m_copyVocabulary, m_tokenizer.vocabSize()) - 1
+                             : m_tokenizer.vocabSize() - 1;
+    std::uniform_int_distribution<int32_t> token(firstRegular, last);
+    std::uniform_int_distribution<int> spanLength(4, 64), prefixLength(0, 48);
     std::vector<int32_t> ids{m_bos};
     std::vector<float> weights{0.0f};
     const int prefix = m_random() % 2 ? prefixLength(m_random) : 0;

@@ -59,6 +59,8 @@ public:
     NeedlePrompt needlePrompt(int haystackTokens, double depth);
 
     std::mt19937_64& random() { return m_random; }
+    /// Random spans draw from the first `count` regular tokens only (0 = all).
+    void setCopyVocabulary(int count) { m_copyVocabulary = count; }
 
 private:
     std::vector<int32_t> encode(const std::string& text) const;
@@ -72,6 +74,7 @@ private:
     std::vector<std::string> m_fortunes;
     std::vector<int> m_fortuneTokens; ///< token count of each fortune
     int32_t m_bos;
+    int m_copyVocabulary = 0;
     std::mt19937_64 m_random;
 };
 

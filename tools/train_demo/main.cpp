@@ -15,6 +15,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <random>
 
 using namespace attnscope;
 
@@ -34,6 +35,10 @@ struct TrainOptions {
     uint64_t seed = 1234;
     int threads = 1; ///< one thread is as fast as two here (memory-bound attention)
     int evalEvery = 150;
+    /// Steps at the start that see only repeated random spans: a clean copying signal, so that
+    /// induction heads form before the mixed data (which needle retrieval relies on).
+    int copyWarmup = 0;
+    int copyVocabulary = 0;
     int benchmarkSteps = 0;
     demo::DemoConfig model;
     std::string dtype = "F32";
@@ -47,17 +52,18 @@ double learningRateAt(const TrainOptions& o, int step) {
 }
 
 /// Builds one batch [batch, length] with the data mix.
-std::pair<torch::Tensor, torch::Tensor> makeBatch(demo::DocumentFactory& factory, int batch, int length) {
+std::pair<torch::Tensor, torch::Tensor> makeBatch(demo::DocumentFactory& factory, int batch, int length,
+                                                  bool copyOnly) {
     torch::Tensor ids = torch::empty({batch, length}, torch::kLong);
     torch::Tensor weights = torch::empty({batch, length}, torch::kFloat);
     for (int b = 0; b < batch; ++b) {
-        const uint64_t kind = factory.random()() % 10;
+        const uint64_t kind = copyOnly ? 10 : factory.random()() % 20;
         // Copying (random spans, repeated text) takes half the mix: induction heads, which needle
         // retrieval also relies on, form only after enough of it.
-        demo::Document doc = kind < 3   ? factory.text(length)
-                             : kind < 5 ? factory.needle(length)
-                             : kind < 8 ? factory.repeatedRandom(length)
-                                        : factory.textWithRepeat(length);
+        demo::Document doc = kind < 5    ? factory.text(length)
+                             : kind < 10 ? factory.needle(length)
+                             : kind < 17 ? factory.repeatedRandom(length)
+                                         : factory.textWithRepeat(length);
         for (int t = 0; t < length; ++t) {
             ids[b][t] = static_cast<int64_t>(doc.ids[t]);
             weights[b][t] = doc.weights[t];
@@ -107,6 +113,26 @@ double needleAccuracy(demo::DemoTransformer& model, const tokenizers::Tokenizer&
         correct += ok;
     }
     return prompts.empty() ? 0.0 : static_cast<double>(correct) / prompts.size();
+}
+
+/// Mean loss of the first copy of 40 random tokens over that of the second (BOS + 4 copies).
+double copyingRatio(demo::DemoTransformer& model, int vocabulary) {
+    torch::NoGradGuard noGrad;
+    std::mt19937_64 random(99);
+    std::uniform_int_distribution<int32_t> token(2, vocabulary - 1);
+    std::vector<int32_t> span(40), ids{0};
+    for (int32_t& id : span)
+        id = token(random);
+    for (int r = 0; r < 4; ++r)
+        ids.insert(ids.end(), span.begin(), span.end());
+    torch::Tensor t = toTensor(ids);
+    torch::Tensor logits = model->forward(t.narrow(1, 0, t.size(1) - 1));
+    torch::Tensor nll = torch::nn::functional::cross_entropy(
+        logits[0], t[0].narrow(0, 1, t.size(1) - 1),
+        torch::nn::functional::CrossEntropyFuncOptions().reduction(torch::kNone));
+    const double first = nll.narrow(0, 0, 40).mean().item<double>(),
+                 second = nll.narrow(0, 40, 40).mean().item<double>();
+    return first / std::max(1e-9, second);
 }
 
 void writeText(const std::filesystem::path& path, const std::string& text) {
@@ -201,6 +227,8 @@ int main(int argc, char** argv) {
     app.add_option("--seed", o.seed, "seed of weights and data");
     app.add_option("--threads", o.threads, "LibTorch threads");
     app.add_option("--eval-every", o.evalEvery, "steps between evaluations");
+    app.add_option("--copy-warmup", o.copyWarmup, "first steps on repeated random spans only");
+    app.add_option("--copy-vocab", o.copyVocabulary, "random spans use only this many token ids (0 = all)");
     app.add_option("--benchmark", o.benchmarkSteps, "only time this many steps, then exit");
     app.add_option("--hidden", o.model.hidden);
     app.add_option("--layers", o.model.layers);
@@ -209,6 +237,7 @@ int main(int argc, char** argv) {
     app.add_option("--head-dim", o.model.headDim);
     app.add_option("--intermediate", o.model.intermediate);
     app.add_option("--vocab", o.model.vocabSize);
+    app.add_option("--rope-theta", o.model.ropeTheta);
     app.add_option("--context", o.model.contextLength, "max_position_embeddings written to config.json");
     app.add_option("--dtype", o.dtype, "stored weight type: F32 or BF16")
         ->check(CLI::IsMember({"F32", "BF16"}));
@@ -246,6 +275,7 @@ int main(int argc, char** argv) {
         writeSamples(o.samples, *corpus, **tokenizer, o.model.bosId, o.model.contextLength);
 
     demo::DocumentFactory factory(**tokenizer, corpus->training, o.model.bosId, o.seed);
+    factory.setCopyVocabulary(o.copyVocabulary);
     demo::DocumentFactory heldOut(**tokenizer, corpus->heldOut, o.model.bosId, o.seed + 1);
     std::vector<demo::NeedlePrompt> evalNeedles;
     for (int i = 0; i < 24; ++i)
@@ -284,7 +314,7 @@ int main(int argc, char** argv) {
         const int length = step >= longFrom ? o.longLength : o.length;
         const int batch = std::max(1, o.batch * o.length / length); // same tokens per step
         const double batchStart = elapsed();
-        auto [ids, weights] = makeBatch(factory, batch, length + 1);
+        auto [ids, weights] = makeBatch(factory, batch, length + 1, step < o.copyWarmup);
         const double dataSeconds = elapsed() - batchStart;
         const double lr = learningRateAt(o, step);
         for (auto& group : optimizer.param_groups())
@@ -312,9 +342,11 @@ int main(int argc, char** argv) {
                 heldLoss /= static_cast<double>(evalText.size());
             }
             const double accuracy = needleAccuracy(model, **tokenizer, evalNeedles);
-            std::printf(
-                "step %5d  %6.0f s  len %4d  lr %.2e  train %.3f  held-out %.3f (ppl %.1f)  needles %.2f\n",
-                step + 1, elapsed(), length, lr, running, heldLoss, std::exp(heldLoss), accuracy);
+            const double copyRatio = copyingRatio(model, o.model.vocabSize);
+            std::printf("step %5d  %6.0f s  len %4d  lr %.2e  train %.3f  held-out %.3f (ppl %.1f)  needles "
+                        "%.2f  copy 1st/2nd %.2f\n",
+                        step + 1, elapsed(), length, lr, running, heldLoss, std::exp(heldLoss), accuracy,
+                        copyRatio);
             std::fflush(stdout);
             saveModel(model, o, *tokenizerJson); // a usable model exists even if training is stopped
             log << step + 1 << "\t" << elapsed() << "\t" << length << "\t" << running << "\t" << heldLoss
