@@ -61,15 +61,14 @@ kernels::TensorView view(const AttentionBenchConfig& c, const std::vector<float>
 
 kernels::ProbeRequest requestFor(const std::string& mode) {
     kernels::ProbeRequest request;
+    // PERFORMANCE.md's "one-pass statistics": LSE, entropy, 64x64 block mass and max; "full" adds
+    // the per-key (column) mass, which takes the second pass.
     if (mode == "stats" || mode == "full") {
         request.rowLogSumExp = request.rowEntropy = true;
         request.blockSize = 64;
-        request.topK = 8;
     }
-    if (mode == "full") {
+    if (mode == "full")
         request.columnMass = true;
-        request.diagonalSums = true;
-    }
     return request;
 }
 

@@ -86,8 +86,19 @@ void logitsTile(const Geometry& g, const ProbeRequest& request, const float* q, 
     const float* bias = request.intervention.columnLogitBias;
     if (bias && request.intervention.biasPerHead)
         bias += static_cast<int64_t>(h) * g.dims.keyLength;
+    // Interior tiles, which every row sees whole, need no per-key checks: only the bias, if any.
+    int64_t firstBegin, firstEnd, lastBegin, lastEnd;
+    g.visible(g.dims.queryOffset + r0, firstBegin, firstEnd);
+    g.visible(g.dims.queryOffset + r0 + rows - 1, lastBegin, lastEnd);
+    const bool interior = count == kTileKeys && k0 >= lastBegin && k0 + kTileKeys <= firstEnd;
     for (int r = 0; r < rows; ++r) {
         float* row = s + static_cast<std::size_t>(r) * kTileKeys;
+        if (interior) {
+            if (bias)
+                for (int j = 0; j < kTileKeys; ++j)
+                    row[j] += bias[k0 + j];
+            continue;
+        }
         int64_t begin, end;
         g.visible(g.dims.queryOffset + r0 + r, begin, end);
         for (int j = 0; j < kTileKeys; ++j) {
@@ -324,9 +335,14 @@ void firstPassTile(const Call& call, int b, int h, int64_t r0, int rows, Scratch
                 for (int sb = 0; sb < count; sb += subBlock) {
                     const int width = std::min(subBlock, count - sb);
                     float blockSum = 0.0f, blockMax = 0.0f;
-                    for (int j = 0; j < width; ++j) {
-                        blockSum += p[sb + j];
-                        blockMax = std::max(blockMax, p[sb + j]);
+                    if (width == kTileKeys) { // the whole tile: its sum and max are already known
+                        blockSum = tileSum;
+                        blockMax = std::exp(tileMax - newMax);
+                    } else {
+                        for (int j = 0; j < width; ++j) {
+                            blockSum += p[sb + j];
+                            blockMax = std::max(blockMax, p[sb + j]);
+                        }
                     }
                     if (blockSum <= 0.0f)
                         continue;

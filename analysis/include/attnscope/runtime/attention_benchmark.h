@@ -23,8 +23,8 @@ struct AttentionBenchConfig {
     bool causal = true;
     kernels::DType dtype = kernels::DType::F32;
     kernels::Backend backend = kernels::Backend::Cpu;
-    /// "plain" (output only), "stats" (+ LSE, entropy, 64x64 block sum/max, top-8), "full" (+ column
-    /// mass and diagonal sums: the second pass), "torch" (LibTorch: matmul, softmax, reductions, fp32).
+    /// "plain" (output only), "stats" (+ LSE, entropy, 64x64 block sum/max: one pass), "full" (+ column
+    /// mass: the second pass), "torch" (LibTorch materializes P: matmul, softmax, the same reductions, fp32).
     std::vector<std::string> modes = {"plain", "stats", "full", "torch"};
     int repeats = 5;
     int threads = 0; ///< CPU worker threads (0 = one per core)
