@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "model_input.h"
 
+#include "attnscope/core/read_file.h"
+
 #include "model_tokenizer.h"
 #include "token_list.h"
 
@@ -43,14 +45,10 @@ Expected<ResolvedInput> resolveModelInput(const ModelInput& input, bool tokenize
     }
     std::string text = input.text;
     if (input.textFileOption->count() > 0) {
-        std::ifstream file(input.textFile, std::ios::binary);
-        if (!file)
-            return Status::notFound("cannot open")
-                .inFile(input.textFile)
-                .atField(input.textFileOption->get_name());
-        std::stringstream buffer;
-        buffer << file.rdbuf();
-        text = buffer.str();
+        auto contents = readWholeFile(input.textFile);
+        if (!contents)
+            return std::move(contents).status().atField(input.textFileOption->get_name());
+        text = std::move(contents).value();
     }
     ATTNSCOPE_ASSIGN_OR_RETURN(tokenizers::Encoding encoding, resolved.tokenizer->encode(text, !input.noBos));
     resolved.tokens = std::move(encoding.ids);

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "attnscope/model/model_summary.h"
 
+#include "attnscope/core/read_file.h"
+
 #include "attnscope/model/gguf.h"
 #include "attnscope/model/llama2c.h"
 #include "attnscope/model/safetensors.h"
@@ -51,15 +53,6 @@ void countTensors(const std::vector<TensorInfo>& tensors, ModelSummary& summary,
     summary.dtype = dominant == byType.end() ? std::string("none") : dtypeSpelling(dominant->first);
 }
 
-Expected<std::string> readText(const std::string& path) {
-    std::ifstream file(path, std::ios::binary);
-    if (!file)
-        return Status::notFound("cannot open").inFile(path);
-    std::stringstream buffer;
-    buffer << file.rdbuf();
-    return buffer.str();
-}
-
 } // namespace
 
 Expected<ModelSummary> summarizeModel(const std::string& path) {
@@ -70,7 +63,7 @@ Expected<ModelSummary> summarizeModel(const std::string& path) {
     switch (probe.format) {
     case ModelFormat::HuggingFaceDirectory: {
         const std::string configPath = (std::filesystem::path(path) / "config.json").string();
-        ATTNSCOPE_ASSIGN_OR_RETURN(std::string text, readText(configPath));
+        ATTNSCOPE_ASSIGN_OR_RETURN(std::string text, readWholeFile(configPath));
         ATTNSCOPE_ASSIGN_OR_RETURN(summary.config, parseHfConfig(text, configPath));
         ATTNSCOPE_ASSIGN_OR_RETURN(SafetensorsWeights weights, readSafetensorsDirectory(path));
         countTensors(weights.tensors, summary);

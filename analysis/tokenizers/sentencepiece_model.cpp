@@ -4,6 +4,8 @@
 // normalization needs (Llama 2, Mistral, Phi-3); other kinds are refused by name.
 #include "attnscope/tokenizers/tokenizer.h"
 
+#include "attnscope/core/read_file.h"
+
 #include "spm_bpe.h"
 
 #include <cstring>
@@ -145,12 +147,8 @@ bool findString(std::string_view message, uint32_t wanted, std::string_view& val
 } // namespace
 
 Expected<std::unique_ptr<Tokenizer>> loadSentencePieceModel(const std::string& path) {
-    std::ifstream file(path, std::ios::binary);
-    if (!file)
-        return Status::notFound("cannot open").inFile(path);
-    std::stringstream buffer;
-    buffer << file.rdbuf();
-    return parseSentencePieceModel(buffer.str(), path);
+    ATTNSCOPE_ASSIGN_OR_RETURN(std::string data, readWholeFile(path));
+    return parseSentencePieceModel(data, path);
 }
 
 Expected<std::unique_ptr<Tokenizer>> parseSentencePieceModel(std::string_view data, const std::string& path) {

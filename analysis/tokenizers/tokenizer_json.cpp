@@ -3,6 +3,8 @@
 // special tokens, TemplateProcessing post-processors; WordPiece (BERT) is handed to wordpiece.cpp.
 #include "attnscope/tokenizers/tokenizer.h"
 
+#include "attnscope/core/read_file.h"
+
 #include "bpe_model.h"
 #include "normalizer.h"
 #include "regex_splitter.h"
@@ -408,12 +410,8 @@ Expected<std::unique_ptr<Tokenizer>> loadTokenizerJson(const std::string& path) 
     std::error_code error;
     if (std::filesystem::is_directory(file, error))
         file /= "tokenizer.json";
-    std::ifstream stream(file, std::ios::binary);
-    if (!stream)
-        return Status::notFound("cannot open").inFile(file.string());
-    std::stringstream buffer;
-    buffer << stream.rdbuf();
-    return parseTokenizerJson(buffer.str(), file.string());
+    ATTNSCOPE_ASSIGN_OR_RETURN(std::string json, readWholeFile(file.string()));
+    return parseTokenizerJson(json, file.string());
 }
 
 } // namespace attnscope::tokenizers

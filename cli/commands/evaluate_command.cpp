@@ -6,6 +6,7 @@
 
 #include "../json_output.h"
 #include "../model_tokenizer.h"
+#include "attnscope/core/read_file.h"
 #include "attnscope/runtime/evaluation.h"
 #include "attnscope/runtime/model.h"
 
@@ -26,19 +27,10 @@ struct EvaluateOptions {
     std::string copying;
 };
 
-Expected<std::string> readFile(const std::string& path) {
-    std::ifstream stream(path, std::ios::binary);
-    if (!stream)
-        return Status::notFound("cannot open").inFile(path);
-    std::stringstream buffer;
-    buffer << stream.rdbuf();
-    return buffer.str();
-}
-
 Expected<nlohmann::json> evaluatePerplexity(const runtime::Model& model,
                                             const tokenizers::Tokenizer& tokenizer,
                                             const EvaluateOptions& options) {
-    ATTNSCOPE_ASSIGN_OR_RETURN(std::string text, readFile(options.textFile));
+    ATTNSCOPE_ASSIGN_OR_RETURN(std::string text, readWholeFile(options.textFile));
     auto encoding = tokenizer.encode(text, /*addSpecialTokens=*/false);
     if (!encoding)
         return std::move(encoding).status().inFile(options.textFile);
@@ -73,7 +65,7 @@ Expected<nlohmann::json> evaluateNeedles(const std::shared_ptr<runtime::Model>& 
 }
 
 Expected<nlohmann::json> evaluateCopying(const runtime::Model& model, const EvaluateOptions& options) {
-    ATTNSCOPE_ASSIGN_OR_RETURN(std::string text, readFile(options.copying));
+    ATTNSCOPE_ASSIGN_OR_RETURN(std::string text, readWholeFile(options.copying));
     const auto probe = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
     if (probe.is_discarded() || !probe.is_object() || !probe.contains("ids") || !probe["ids"].is_array() ||
         !probe.contains("span") || !probe["span"].is_number_integer() || !probe.contains("repeats") ||

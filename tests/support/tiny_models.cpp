@@ -277,6 +277,42 @@ Bytes writeLlamaGguf(const TinyModel& model) {
 
 namespace {
 
+/// Named tensors ([shape], values) as one F32 model.safetensors in `directory`.
+using NamedTensors = std::vector<std::pair<std::string, std::pair<std::vector<int64_t>, std::vector<float>>>>;
+
+void writeSafetensorsFile(const NamedTensors& tensors, const std::string& directory) {
+    std::vector<SafetensorsEntry> entries;
+    for (const auto& [name, tensor] : tensors)
+        entries.push_back({name, "F32", tensor.first, floatBytes(tensor.second)});
+    const Bytes bytes = writeSafetensors(entries, {{"format", "pt"}});
+    std::ofstream(directory + "/model.safetensors", std::ios::binary)
+        .write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
+}
+
+/// A GGUF with llama.cpp's size keys for `arch`, a placeholder vocabulary and `tensors` ([out, in]).
+Bytes writeEncoderStyleGguf(const TinyConfig& c, const std::string& arch, const NamedTensors& tensors,
+                            bool bidirectional) {
+    GgufBuilder builder;
+    builder.addString("general.architecture", arch);
+    builder.addUInt32(arch + ".block_count", static_cast<uint32_t>(c.layers));
+    builder.addUInt32(arch + ".attention.head_count", static_cast<uint32_t>(c.heads));
+    builder.addUInt32(arch + ".embedding_length", static_cast<uint32_t>(c.hidden));
+    builder.addUInt32(arch + ".feed_forward_length", static_cast<uint32_t>(c.intermediate));
+    builder.addUInt32(arch + ".context_length", static_cast<uint32_t>(c.context));
+    builder.addFloat32(arch + ".attention.layer_norm_epsilon", static_cast<float>(c.eps));
+    if (bidirectional)
+        builder.addBool(arch + ".attention.causal", false);
+    std::vector<std::string> tokens;
+    for (int i = 0; i < c.vocab; ++i)
+        tokens.push_back("t" + std::to_string(i));
+    builder.addStringArray("tokenizer.ggml.tokens", tokens);
+    for (const auto& [name, tensor] : tensors) {
+        std::vector<uint64_t> ne(tensor.first.rbegin(), tensor.first.rend());
+        builder.addTensor(name, ne, 0, floatBytes(tensor.second));
+    }
+    return builder.build();
+}
+
 /// [rows, cols] -> [cols, rows].
 std::vector<float> transposed(const std::vector<float>& w, int64_t rows, int64_t cols) {
     std::vector<float> out(w.size());
@@ -290,7 +326,7 @@ std::vector<float> transposed(const std::vector<float>& w, int64_t rows, int64_t
 std::vector<std::pair<std::string, std::pair<std::vector<int64_t>, std::vector<float>>>>
 gpt2Tensors(const TinyModel& model, bool hf, const std::string& prefix) {
     const TinyConfig& c = model.config;
-    std::vector<std::pair<std::string, std::pair<std::vector<int64_t>, std::vector<float>>>> out;
+    NamedTensors out;
     auto put = [&](const std::string& name, std::vector<int64_t> shape, std::vector<float> values) {
         out.push_back({name, {std::move(shape), std::move(values)}});
     };
@@ -346,33 +382,11 @@ void writeGpt2HfDirectory(const TinyModel& model, const std::string& directory, 
         << ", \"n_embd\": " << c.hidden << ", \"n_inner\": " << c.intermediate
         << ", \"vocab_size\": " << c.vocab << ", \"n_positions\": " << c.context
         << ", \"layer_norm_epsilon\": " << c.eps << "}";
-    std::vector<SafetensorsEntry> entries;
-    for (auto& [name, tensor] : gpt2Tensors(model, true, transformerPrefix ? "transformer." : ""))
-        entries.push_back({name, "F32", tensor.first, floatBytes(tensor.second)});
-    const Bytes bytes = writeSafetensors(entries, {{"format", "pt"}});
-    std::ofstream(directory + "/model.safetensors", std::ios::binary)
-        .write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
+    writeSafetensorsFile(gpt2Tensors(model, true, transformerPrefix ? "transformer." : ""), directory);
 }
 
 Bytes writeGpt2Gguf(const TinyModel& model) {
-    const TinyConfig& c = model.config;
-    GgufBuilder builder;
-    builder.addString("general.architecture", "gpt2");
-    builder.addUInt32("gpt2.block_count", static_cast<uint32_t>(c.layers));
-    builder.addUInt32("gpt2.attention.head_count", static_cast<uint32_t>(c.heads));
-    builder.addUInt32("gpt2.embedding_length", static_cast<uint32_t>(c.hidden));
-    builder.addUInt32("gpt2.feed_forward_length", static_cast<uint32_t>(c.intermediate));
-    builder.addUInt32("gpt2.context_length", static_cast<uint32_t>(c.context));
-    builder.addFloat32("gpt2.attention.layer_norm_epsilon", static_cast<float>(c.eps));
-    std::vector<std::string> tokens;
-    for (int i = 0; i < c.vocab; ++i)
-        tokens.push_back("t" + std::to_string(i));
-    builder.addStringArray("tokenizer.ggml.tokens", tokens);
-    for (auto& [name, tensor] : gpt2Tensors(model, false, "")) {
-        std::vector<uint64_t> ne(tensor.first.rbegin(), tensor.first.rend());
-        builder.addTensor(name, ne, 0, floatBytes(tensor.second));
-    }
-    return builder.build();
+    return writeEncoderStyleGguf(model.config, "gpt2", gpt2Tensors(model, false, ""), false);
 }
 
 namespace {
@@ -381,7 +395,7 @@ namespace {
 std::vector<std::pair<std::string, std::pair<std::vector<int64_t>, std::vector<float>>>>
 bertTensors(const TinyModel& model, bool hf) {
     const TinyConfig& c = model.config;
-    std::vector<std::pair<std::string, std::pair<std::vector<int64_t>, std::vector<float>>>> out;
+    NamedTensors out;
     auto put = [&](const std::string& hfName, const std::string& ggufName, const std::string& key) {
         out.push_back({hf ? hfName : ggufName, {model.shapes.at(key), model.tensors.at(key)}});
     };
@@ -437,34 +451,11 @@ void writeBertHfDirectory(const TinyModel& model, const std::string& directory) 
         << ", \"intermediate_size\": " << c.intermediate << ", \"vocab_size\": " << c.vocab
         << ", \"max_position_embeddings\": " << c.context
         << ", \"type_vocab_size\": 2, \"layer_norm_eps\": " << c.eps << "}";
-    std::vector<SafetensorsEntry> entries;
-    for (auto& [name, tensor] : bertTensors(model, true))
-        entries.push_back({name, "F32", tensor.first, floatBytes(tensor.second)});
-    const Bytes bytes = writeSafetensors(entries, {{"format", "pt"}});
-    std::ofstream(directory + "/model.safetensors", std::ios::binary)
-        .write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
+    writeSafetensorsFile(bertTensors(model, true), directory);
 }
 
 Bytes writeBertGguf(const TinyModel& model) {
-    const TinyConfig& c = model.config;
-    GgufBuilder builder;
-    builder.addString("general.architecture", "bert");
-    builder.addUInt32("bert.block_count", static_cast<uint32_t>(c.layers));
-    builder.addUInt32("bert.attention.head_count", static_cast<uint32_t>(c.heads));
-    builder.addUInt32("bert.embedding_length", static_cast<uint32_t>(c.hidden));
-    builder.addUInt32("bert.feed_forward_length", static_cast<uint32_t>(c.intermediate));
-    builder.addUInt32("bert.context_length", static_cast<uint32_t>(c.context));
-    builder.addFloat32("bert.attention.layer_norm_epsilon", static_cast<float>(c.eps));
-    builder.addBool("bert.attention.causal", false);
-    std::vector<std::string> tokens;
-    for (int i = 0; i < c.vocab; ++i)
-        tokens.push_back("t" + std::to_string(i));
-    builder.addStringArray("tokenizer.ggml.tokens", tokens);
-    for (auto& [name, tensor] : bertTensors(model, false)) {
-        std::vector<uint64_t> ne(tensor.first.rbegin(), tensor.first.rend());
-        builder.addTensor(name, ne, 0, floatBytes(tensor.second));
-    }
-    return builder.build();
+    return writeEncoderStyleGguf(model.config, "bert", bertTensors(model, false), true);
 }
 
 Bytes writeLlama2c(const TinyModel& model) {
