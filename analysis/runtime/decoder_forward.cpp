@@ -313,6 +313,26 @@ Expected<ForwardResult> forward(const Model& model, const std::vector<int32_t>& 
     return result;
 }
 
+Expected<std::vector<ForwardResult>> forwardMany(const Model& model,
+                                                 const std::vector<std::vector<int32_t>>& inputs,
+                                                 const ForwardOptions& options, const Progress& progress) {
+    if (inputs.empty())
+        return Status::invalidArgument("no inputs").atField("inputs");
+    std::vector<ForwardResult> results;
+    results.reserve(inputs.size());
+    const auto count = static_cast<float>(inputs.size());
+    for (std::size_t i = 0; i < inputs.size(); ++i) {
+        auto result =
+            forward(model, inputs[i], options,
+                    progress.subRange(static_cast<float>(i) / count, static_cast<float>(i + 1) / count,
+                                      "input " + std::to_string(i + 1)));
+        if (!result)
+            return std::move(result).status().atField("inputs[" + std::to_string(i) + "]");
+        results.push_back(std::move(result).value());
+    }
+    return results;
+}
+
 DecoderSession::DecoderSession(std::shared_ptr<const Model> model)
     : m_model(std::move(model)), m_cache(std::make_unique<KvCache>()) {}
 DecoderSession::~DecoderSession() = default;

@@ -201,6 +201,25 @@ TEST_F(DecoderForward, BertEncoderIsBidirectionalAndAgreesAcrossFormats) {
     EXPECT_FALSE(runtime::tokenNll(*gguf, kTokens));
 }
 
+TEST_F(DecoderForward, SeveralIndependentInputsInOneCall) {
+    const TinyModel tiny = makeTinyModel(TinyConfig{});
+    const auto model = load(writeFile("many.gguf", writeLlamaGguf(tiny)));
+    ASSERT_TRUE(model);
+    const std::vector<std::vector<int32_t>> inputs = {kTokens, {3, 1, 4}, {9}};
+    auto results = runtime::forwardMany(*model, inputs);
+    ASSERT_TRUE(results) << results.status().toString();
+    ASSERT_EQ(results->size(), inputs.size());
+    for (std::size_t i = 0; i < inputs.size(); ++i) {
+        auto alone = runtime::forward(*model, inputs[i]);
+        ASSERT_TRUE(alone);
+        EXPECT_EQ((*results)[i].tokens, static_cast<int>(inputs[i].size()));
+        EXPECT_EQ((*results)[i].logits, alone->logits) << "input " << i << " must not see the others";
+    }
+    auto bad = runtime::forwardMany(*model, {kTokens, {99}});
+    ASSERT_FALSE(bad);
+    EXPECT_NE(bad.status().toString().find("inputs[1]"), std::string::npos) << bad.status().toString();
+}
+
 TEST_F(DecoderForward, TokenNllMatchesTheLogits) {
     const TinyModel tiny = makeTinyModel(TinyConfig{});
     const auto model = load(writeFile("m.gguf", writeLlamaGguf(tiny)));

@@ -38,6 +38,13 @@ struct ForwardResult {
 Expected<ForwardResult> forward(const Model& model, const std::vector<int32_t>& tokens,
                                 const ForwardOptions& options = {}, const Progress& progress = {});
 
+/// Runs several independent inputs (of any lengths) in one call, in order; result i belongs to
+/// inputs[i]. Progress covers all inputs; an error names the input's index.
+Expected<std::vector<ForwardResult>> forwardMany(const Model& model,
+                                                 const std::vector<std::vector<int32_t>>& inputs,
+                                                 const ForwardOptions& options = {},
+                                                 const Progress& progress = {});
+
 struct KvCache; // per-layer keys and values (LibTorch tensors), private to the runtime
 
 /// Incremental decoding over one sequence: every append() runs only the new tokens, attending to the
