@@ -402,11 +402,15 @@ void firstPassTile(const Call& call, int b, int h, int64_t r0, int rows, Scratch
         if (call.calibrated) {
             // ACT: scaled keys keep c * P; the others share 1 - sum(c P) in proportion to P.
             const float rawMass = st.scaledRaw[r] * inverse, keptMass = st.scaledSum[r] * inverse;
-            const float rest = rawMass < 1.0f ? (1.0f - keptMass) / (1.0f - rawMass) : 0.0f;
+            // A row that sees only scaled keys has nothing to redistribute to: it stays as it was (ACT
+            // forces P'[0, 0] = 1 for the first row, which sees token 0 alone).
+            const bool onlyScaled = rawMass >= 1.0f - 1e-6f;
+            const float rest = onlyScaled ? 0.0f : (1.0f - keptMass) / (1.0f - rawMass);
             const float* scaledOut = st.scaledOut.data() + static_cast<std::size_t>(r) * d;
             const float* rawOut = st.scaledRawOut.data() + static_cast<std::size_t>(r) * d;
             for (int c = 0; c < d; ++c)
-                o[c] = (scaledOut[c] + rest * (dense[c] - rawOut[c])) * inverse;
+                o[c] = onlyScaled ? dense[c] * inverse
+                                  : (scaledOut[c] + rest * (dense[c] - rawOut[c])) * inverse;
         } else {
             for (int c = 0; c < d; ++c)
                 o[c] = dense[c] * inverse;

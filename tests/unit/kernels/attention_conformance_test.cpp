@@ -398,8 +398,10 @@ TEST(AttentionInterventions, ActCalibrationKeepsBetaOfTheSinkAndRedistributesThe
             std::vector<double> expected(D, 0.0);
             for (int j = 0; j < N; ++j) {
                 const double p = ref.probabilities[row * N + j];
-                const double calibrated =
-                    scale[j] != 1.0f ? beta * p : p + (rest > 0 ? (1.0 - beta) * sink * p / rest : 0.0);
+                // A row that sees only sinks (row 0: token 0 is one) stays unchanged, as ACT forces.
+                const double calibrated = rest <= 0          ? p
+                                          : scale[j] != 1.0f ? beta * p
+                                                             : p + (1.0 - beta) * sink * p / rest;
                 for (int c = 0; c < D; ++c)
                     expected[c] +=
                         calibrated * run.inputs.v[((static_cast<std::size_t>(h / group)) * N + j) * D + c];
@@ -407,6 +409,36 @@ TEST(AttentionInterventions, ActCalibrationKeepsBetaOfTheSinkAndRedistributesThe
             for (int c = 0; c < D; ++c)
                 expectClose(run.out[row * D + c], expected[c], 1e-5, "calibrated row " + std::to_string(i));
         }
+}
+
+TEST(AttentionInterventions, ActWorkedExampleFromMethods) {
+    // METHODS.md section 2: P = [0.5, 0.1, 0.3, 0.1], S = {2}, beta = 0.4 gives
+    // P' = [0.6286, 0.1257, 0.12, 0.1257]. Logits log(P) reproduce P; V = identity rows read P' back.
+    AttentionDims dims;
+    dims.queryLength = 1;
+    dims.keyLength = 4;
+    dims.headDim = 4;
+    dims.causal = false;
+    dims.scale = 1.0f;
+    const float p[4] = {0.5f, 0.1f, 0.3f, 0.1f};
+    std::vector<float> q = {1.0f, 0.0f, 0.0f, 0.0f}, k(16, 0.0f), v(16, 0.0f), out(4, 0.0f);
+    for (int j = 0; j < 4; ++j) {
+        k[static_cast<std::size_t>(j) * 4] = std::log(p[j]);
+        v[static_cast<std::size_t>(j) * 4 + j] = 1.0f;
+    }
+    std::vector<float> scale = {1.0f, 1.0f, 0.4f, 1.0f};
+    kernels::ProbeRequest request;
+    request.intervention.columnScale = scale.data();
+    kernels::ProbeResult result;
+    const kernels::TensorView qv{q.data(), DType::F32, {4, 4, 4, 1}},
+        kv{k.data(), DType::F32, {16, 16, 4, 1}}, vv{v.data(), DType::F32, {16, 16, 4, 1}};
+    ASSERT_TRUE(
+        kernels::attention(dims, qv, kv, vv, kernels::OutputView{out.data(), {4, 4, 4, 1}}, request, result)
+            .ok());
+    const double expected[4] = {0.5 * 1.2571428, 0.1 * 1.2571428, 0.12, 0.1 * 1.2571428};
+    for (int j = 0; j < 4; ++j)
+        EXPECT_NEAR(out[j], expected[j], 1e-5) << j;
+    EXPECT_NEAR(out[0] + out[1] + out[2] + out[3], 1.0, 1e-6);
 }
 
 TEST(AttentionSharing, ValuesFromAnotherLayerAreUsedAsGiven) {

@@ -87,8 +87,8 @@ struct Intervention {
     const float* columnLogitBias = nullptr;
     bool biasPerHead = false;
     /// Post-softmax calibration (ACT, METHODS.md section 2): keys with scale c_j != 1 keep c_j * P_ij,
-    /// and the other keys share the remaining mass in proportion to P_ij. [keyLength], or
-    /// [queryHeads][keyLength] when `scalePerHead`.
+    /// and the other keys share the remaining mass in proportion to P_ij; a row that sees only scaled
+    /// keys is left unchanged. [keyLength], or [queryHeads][keyLength] when `scalePerHead`.
     const float* columnScale = nullptr;
     bool scalePerHead = false;
 };
