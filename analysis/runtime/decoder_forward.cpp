@@ -233,9 +233,13 @@ Status runDecoder(const Model& model, const std::vector<int32_t>& tokens, KvCach
             kernels::OutputView outView{out.data_ptr<float>(),
                                         {out.numel(), out.stride(0), out.stride(1), 1}};
             kernels::ProbeResult probe;
-            kernelStatus = statusFromKernel(
-                kernels::attention(dims, viewOf(q), viewOf(k), viewOf(v), outView, {}, probe),
-                "layer " + std::to_string(l) + " attention");
+            static const kernels::ProbeRequest kNoStatistics;
+            kernelStatus =
+                statusFromKernel(kernels::attention(dims, viewOf(q), viewOf(k), viewOf(v), outView,
+                                                    options.probe ? *options.probe : kNoStatistics, probe),
+                                 "layer " + std::to_string(l) + " attention");
+            if (options.probe)
+                result.probes.push_back(std::move(probe));
             if (!kernelStatus.isOk())
                 return;
 

@@ -4,6 +4,7 @@
 
 #include "attnscope/core/expected.h"
 #include "attnscope/core/progress.h"
+#include "attnscope/kernels/attention.h"
 #include "attnscope/runtime/model.h"
 
 #include <cstdint>
@@ -23,6 +24,9 @@ struct ForwardOptions {
     /// Heads whose full attention probabilities [T, T] to return (dense: meant for T up to a few
     /// thousand; long inputs use the kernels' statistics instead).
     std::vector<HeadIndex> attentionMaps;
+    /// Statistics computed inside every layer's attention kernel (never N x N): column mass, block
+    /// grids, diagonal sums, tiles... Returned per layer in ForwardResult::probes.
+    std::optional<kernels::ProbeRequest> probe;
 };
 
 struct ForwardResult {
@@ -30,6 +34,7 @@ struct ForwardResult {
     int vocabSize = 0;
     std::vector<float> logits;                         ///< [tokens, vocab] when requested
     std::map<HeadIndex, std::vector<float>> attention; ///< [tokens, tokens] row-major, per requested head
+    std::vector<kernels::ProbeResult> probes;          ///< one per layer when ForwardOptions::probe is set
 };
 
 /// Runs the model on `tokens` (ids, no batching). Every attention call goes through
