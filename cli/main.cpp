@@ -29,6 +29,7 @@ int main(int argc, char** argv) {
     attnscope::cli::registerGenerateCommand(app, exitCode);
     attnscope::cli::registerEvaluateCommand(app, exitCode);
     attnscope::cli::registerBenchCommand(app, exitCode);
+    attnscope::cli::registerAnalyzeCommand(app, exitCode);
     attnscope::cli::registerPluginsCommand(app, exitCode);
 
     app.parse_complete_callback([&] {

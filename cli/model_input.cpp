@@ -26,7 +26,9 @@ void addModelInputOptions(CLI::App& command, ModelInput& input, const std::strin
 }
 
 Expected<ResolvedInput> resolveModelInput(const ModelInput& input, bool tokenizerForOutput) {
-    const bool fromText = input.textOption->count() + input.textFileOption->count() > 0;
+    // A text file may also be set by the command itself (e.g. analyze --sample).
+    const bool fromText =
+        input.textOption->count() + input.textFileOption->count() > 0 || !input.textFile.empty();
     if (!fromText && input.tokensOption->count() == 0)
         return Status::invalidArgument("give " + input.tokensOption->get_name() + ", " +
                                        input.textOption->get_name() + " or " +
@@ -44,7 +46,7 @@ Expected<ResolvedInput> resolveModelInput(const ModelInput& input, bool tokenize
         return resolved;
     }
     std::string text = input.text;
-    if (input.textFileOption->count() > 0) {
+    if (!input.textFile.empty()) {
         auto contents = readWholeFile(input.textFile);
         if (!contents)
             return std::move(contents).status().atField(input.textFileOption->get_name());

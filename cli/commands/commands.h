@@ -22,5 +22,7 @@ void registerPluginsCommand(CLI::App& app, int& exitCode);
 void registerEvaluateCommand(CLI::App& app, int& exitCode);
 /// `bench attention`: kernel timings on this machine (plain, statistics, LibTorch baseline).
 void registerBenchCommand(CLI::App& app, int& exitCode);
+/// `analyze MODEL`: per-head analyses from in-kernel statistics (sinks so far).
+void registerAnalyzeCommand(CLI::App& app, int& exitCode);
 
 } // namespace attnscope::cli
