@@ -259,3 +259,39 @@ TEST(Cli, RunTokenizesTextWithTheGivenTokenizer) {
     EXPECT_EQ(noTokenizer.exitCode, 1) << "the tiny GGUF has no embedded tokenizer";
     std::filesystem::remove_all(dir);
 }
+
+TEST(Cli, AnalyzeSinksMatchesTheReferenceAttention) {
+    const auto dir = std::filesystem::temp_directory_path() / "attnscope_cli_analyze";
+    std::filesystem::remove_all(dir);
+    std::filesystem::create_directories(dir);
+    const attnscope::test::TinyModel tiny = attnscope::test::makeTinyModel({});
+    const std::string gguf = (dir / "tiny.gguf").string();
+    const attnscope::test::Bytes bytes = attnscope::test::writeLlamaGguf(tiny);
+    std::ofstream(gguf, std::ios::binary).write(reinterpret_cast<const char*>(bytes.data()), bytes.size());
+    const std::vector<int32_t> tokens = {3, 1, 4, 1, 5, 9, 2, 6};
+    auto result =
+        runProcess(kCli + " analyze " + gguf + " --tokens 3,1,4,1,5,9,2,6 --sink-tokens 1 --window 2 --json");
+    ASSERT_EQ(result.exitCode, 0) << result.output;
+    auto document = nlohmann::json::parse(result.output, nullptr, false);
+    ASSERT_FALSE(document.is_discarded()) << result.output;
+    const auto& heads = document["sinks"]["heads"];
+    ASSERT_EQ(heads.size(), 2u * 4u); // layers x heads
+    EXPECT_EQ(document["sinks"]["parameters"]["sink_tokens"], 1);
+    const auto reference = attnscope::test::referenceForward(tiny, tokens);
+    for (const auto& head : heads) {
+        const auto& p = reference.attention.at({head["layer"].get<int>(), head["head"].get<int>()});
+        double token0 = 0, window = 0;
+        for (int i = 0; i < 8; ++i) {
+            token0 += p[static_cast<std::size_t>(i) * 8];
+            for (int j = std::max(0, i - 1); j <= i; ++j)
+                window += p[static_cast<std::size_t>(i) * 8 + j];
+        }
+        EXPECT_NEAR(head["token0_mass"].get<double>(), token0 / 8, 1e-4);
+        EXPECT_NEAR(head["sink_mass"].get<double>(), token0 / 8, 1e-4);
+        EXPECT_NEAR(head["window_mass"].get<double>(), window / 8, 1e-4);
+    }
+    auto bad = runProcess(kCli + " analyze " + gguf + " --tokens 1,2 --analyses retrieval --json");
+    EXPECT_EQ(bad.exitCode, 1);
+    EXPECT_NE(bad.output.find("--analyses"), std::string::npos) << bad.output;
+    std::filesystem::remove_all(dir);
+}
