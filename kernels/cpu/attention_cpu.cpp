@@ -424,7 +424,8 @@ void firstPassTile(const Call& call, int b, int h, int64_t r0, int rows, Scratch
                 const float maskedValue = maskSum > 0.0f ? maskOut[c] / maskSum : 0.0f;
                 difference += static_cast<double>(maskedValue - denseValue) * (maskedValue - denseValue);
                 norm += static_cast<double>(denseValue) * denseValue;
-                o[c] = maskedValue;
+                if (!request.mask.measureOnly)
+                    o[c] = maskedValue;
             }
             if (stats) {
                 result.maskRecall[index] = maskSum * inverse;

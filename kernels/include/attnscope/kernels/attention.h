@@ -67,6 +67,9 @@ struct AttentionMask {
     enum class Kind { None, Block, Columns, RowKeys };
     Kind kind = Kind::None;
     bool perHead = false;
+    /// Measure only: report recall and output error, but write the dense output (analyses that read a
+    /// mass Σ_{j∈M_i} P_ij without changing the model's computation).
+    bool measureOnly = false;
     /// Block: [heads][ceil(queryLength / blockSize)][ceil(keyLength / blockSize)] of 0/1, query blocks
     /// counted from row 0 of this call and key blocks from key 0.
     int blockSize = 64;
