@@ -3,17 +3,22 @@
 //      [--analyses sinks] [--sink-tokens S] [--window W] [--act-threshold T | --act-alpha A]
 //      [--act-first-sink drop-first|exclude-token0|keep-all] [--json [OUT]]`
 // Runs the model once with in-kernel statistics and writes each analysis with its parameters.
-// Analyses so far: sinks (METHODS.md 1-2); retrieval, similarity and sparsity arrive with the issue.
+// Analyses so far: sinks (METHODS.md 1-2) and razor (RazorAttention echo/induction, 3b, on its own
+// repeated-random-token probe); the retrieval score, similarity and sparsity arrive with the issue.
 #include "commands.h"
 
 #include "../json_output.h"
 #include "../model_input.h"
+#include "attnscope/analyses/razor.h"
 #include "attnscope/analyses/sinks.h"
 #include "attnscope/runtime/forward.h"
 #include "attnscope/runtime/model.h"
 
 #include <filesystem>
 #include <iostream>
+#include <random>
+#include <set>
+#include <sstream>
 
 namespace attnscope::cli {
 
@@ -26,7 +31,86 @@ struct AnalyzeOptions {
     analyses::SinkParameters sinks;
     double actAlpha = 0;
     std::string firstSink = "drop-first";
+    analyses::RepeatProbe razorProbe{1, 0, 4}; ///< span 0: min(2500, what the context allows)
+    analyses::RazorParameters razor;
+    uint64_t seed = 0;
 };
+
+std::set<std::string> splitAnalyses(const std::string& text) {
+    std::set<std::string> names;
+    std::stringstream stream(text);
+    for (std::string name; std::getline(stream, name, ',');)
+        if (!name.empty())
+            names.insert(name);
+    return names;
+}
+
+/// RazorAttention's probe: BOS (the tokenizer's, else id 0), then `span` ids drawn uniformly from the
+/// upper 90% of the vocabulary (seeded), repeated.
+std::vector<int32_t> razorTokens(const analyses::RepeatProbe& probe, int vocabulary, int32_t bos,
+                                 uint64_t seed) {
+    std::mt19937_64 random(seed);
+    std::uniform_int_distribution<int32_t> id(vocabulary / 10, vocabulary - 1);
+    std::vector<int32_t> span(static_cast<std::size_t>(probe.span));
+    for (int32_t& token : span)
+        token = id(random);
+    std::vector<int32_t> tokens(static_cast<std::size_t>(probe.prefix), bos);
+    for (int r = 0; r < probe.repeats; ++r)
+        tokens.insert(tokens.end(), span.begin(), span.end());
+    return tokens;
+}
+
+Expected<nlohmann::json> razorToJson(const runtime::Model& model, AnalyzeOptions& options, int32_t bos) {
+    analyses::RepeatProbe& probe = options.razorProbe;
+    const int64_t context = model.config().contextLength > 0 ? model.config().contextLength : 10001;
+    if (probe.span <= 0)
+        probe.span = static_cast<int>(std::min<int64_t>(2500, (context - probe.prefix) / probe.repeats));
+    if (probe.span < 1 || probe.tokens() > context)
+        return Status::invalidArgument("the probe (" + std::to_string(probe.tokens()) +
+                                       " tokens) does not fit the model's context of " +
+                                       std::to_string(context))
+            .atField("--razor-span");
+    const std::vector<int32_t> tokens = razorTokens(probe, model.config().vocabSize, bos, options.seed);
+    std::vector<kernels::ProbeResult> passes[2];
+    for (int induction = 0; induction < 2; ++induction) {
+        const analyses::CopyKeySets sets = analyses::copyKeySets(probe, induction == 1);
+        runtime::ForwardOptions forward;
+        forward.logits = false;
+        forward.probe = analyses::copyProbeRequest(sets);
+        ATTNSCOPE_ASSIGN_OR_RETURN(runtime::ForwardResult result, runtime::forward(model, tokens, forward));
+        passes[induction] = std::move(result.probes);
+    }
+    const model::ModelConfig& c = model.config();
+    ATTNSCOPE_ASSIGN_OR_RETURN(
+        analyses::RazorAnalysis razor,
+        analyses::analyzeRazor(passes[1], passes[0], c.heads, c.kvHeads, probe, options.razor));
+    nlohmann::json heads = nlohmann::json::array();
+    for (const analyses::RazorKvHead& h : razor.kvHeadScores)
+        heads.push_back({{"layer", h.layer},
+                         {"kv_head", h.kvHead},
+                         {"induction", h.induction},
+                         {"echo", h.echo},
+                         {"retained", h.retained}});
+    nlohmann::json perQuery = nlohmann::json::array();
+    for (int l = 0; l < c.layers; ++l)
+        for (int h = 0; h < c.heads; ++h) {
+            const std::size_t at = static_cast<std::size_t>(l) * c.heads + h;
+            perQuery.push_back({{"layer", l},
+                                {"head", h},
+                                {"induction", razor.inductionPerQueryHead[at]},
+                                {"echo", razor.echoPerQueryHead[at]}});
+        }
+    return nlohmann::json{{"parameters",
+                           {{"prefix", probe.prefix},
+                            {"span", probe.span},
+                            {"repeats", probe.repeats},
+                            {"seed", options.seed},
+                            {"induction_head_ratio", options.razor.inductionRatio},
+                            {"echo_head_ratio", options.razor.echoRatio},
+                            {"gqa", "max over the query heads of a group"}}},
+                          {"kv_heads", heads},
+                          {"query_heads", perQuery}};
+}
 
 /// Where the bundled samples live: beside the executable's share directory or in the source tree.
 std::string sampleFile(const std::string& name) {
@@ -80,11 +164,17 @@ Expected<nlohmann::json> execute(AnalyzeOptions options) {
             return Status::notFound("no bundled sample '" + options.sample + "' (short, long)")
                 .atField("--sample");
     }
+    const std::set<std::string> wanted = splitAnalyses(options.analyses);
+    for (const std::string& name : wanted)
+        if (name != "sinks" && name != "razor")
+            return Status::unsupported(
+                       "analysis '" + name +
+                       "' (so far: sinks, razor; the retrieval score, similarity and sparsity "
+                       "are not built yet)")
+                .atField("--analyses");
+    if (wanted.empty())
+        return Status::invalidArgument("no analysis named").atField("--analyses");
     ATTNSCOPE_ASSIGN_OR_RETURN(ResolvedInput input, resolveModelInput(options.input, true));
-    if (options.analyses != "sinks")
-        return Status::unsupported(
-                   "analyses so far: sinks (retrieval, similarity and sparsity are not built yet)")
-            .atField("--analyses");
     if (options.actAlpha > 0) {
         options.sinks.actThreshold = analyses::ActThreshold::RelativeAlpha;
         options.sinks.actAlpha = options.actAlpha;
@@ -95,21 +185,43 @@ Expected<nlohmann::json> execute(AnalyzeOptions options) {
     ATTNSCOPE_ASSIGN_OR_RETURN(std::shared_ptr<runtime::Model> model,
                                runtime::Model::load(options.input.model));
     if (!model->config().causal)
-        return Status::unsupported("sink analyses assume causal attention").atField("MODEL");
+        return Status::unsupported("these analyses assume causal attention").atField("MODEL");
     const int tokens = static_cast<int>(input.tokens.size());
-    runtime::ForwardOptions forward;
-    forward.logits = false;
-    forward.probe = analyses::sinkProbeRequest(options.sinks, tokens);
-    ATTNSCOPE_ASSIGN_OR_RETURN(runtime::ForwardResult result,
-                               runtime::forward(*model, input.tokens, forward));
-    ATTNSCOPE_ASSIGN_OR_RETURN(
-        analyses::SinkAnalysis sinks,
-        analyses::analyzeSinks(result.probes, model->config().heads, tokens, options.sinks));
-    return nlohmann::json{
-        {"model", options.input.model}, {"tokens", tokens}, {"sinks", sinksToJson(sinks, input)}};
+    nlohmann::json document = {{"model", options.input.model}, {"tokens", tokens}};
+    if (wanted.count("sinks")) {
+        runtime::ForwardOptions forward;
+        forward.logits = false;
+        forward.probe = analyses::sinkProbeRequest(options.sinks, tokens);
+        ATTNSCOPE_ASSIGN_OR_RETURN(runtime::ForwardResult result,
+                                   runtime::forward(*model, input.tokens, forward));
+        ATTNSCOPE_ASSIGN_OR_RETURN(
+            analyses::SinkAnalysis sinks,
+            analyses::analyzeSinks(result.probes, model->config().heads, tokens, options.sinks));
+        document["sinks"] = sinksToJson(sinks, input);
+    }
+    if (wanted.count("razor")) {
+        // The probe starts with the BOS the input's tokenizer added, if any.
+        const int32_t bos = !input.tokens.empty() && options.input.tokens.empty() && !options.input.noBos
+                                ? input.tokens.front()
+                                : 0;
+        ATTNSCOPE_ASSIGN_OR_RETURN(document["retrieval"]["razor"], razorToJson(*model, options, bos));
+    }
+    return document;
 }
 
 void printText(const nlohmann::json& d) {
+    if (d.contains("retrieval")) {
+        const auto& razor = d["retrieval"]["razor"];
+        std::cout << "RazorAttention (span " << razor["parameters"]["span"].get<int>() << " x "
+                  << razor["parameters"]["repeats"].get<int>()
+                  << "): layer kv-head induction echo retained\n";
+        for (const auto& h : razor["kv_heads"])
+            std::printf("  %5d %7d %9.3f %6.3f %s\n", h["layer"].get<int>(), h["kv_head"].get<int>(),
+                        h["induction"].get<double>(), h["echo"].get<double>(),
+                        h["retained"].get<bool>() ? "yes" : "");
+    }
+    if (!d.contains("sinks"))
+        return;
     std::cout << d["tokens"].get<int>() << " tokens\n";
     std::cout << "layer head  token0  sink(S)  window(W)  recall  ACT sinks\n";
     for (const auto& h : d["sinks"]["heads"]) {
@@ -132,8 +244,19 @@ void registerAnalyzeCommand(CLI::App& app, int& exitCode) {
     auto output = std::make_shared<JsonOutput>();
     addModelInputOptions(*command, options->input, "--text");
     command->add_option("--sample", options->sample, "A bundled sample input: short, long");
-    command->add_option("--analyses", options->analyses, "Comma-separated analyses (so far: sinks)")
+    command->add_option("--analyses", options->analyses, "Comma-separated analyses (so far: sinks, razor)")
         ->capture_default_str();
+    command->add_option(
+        "--razor-span", options->razorProbe.span,
+        "RazorAttention: random tokens per copy (default min(2500, what the context allows))");
+    command->add_option("--razor-repeats", options->razorProbe.repeats, "RazorAttention: copies")
+        ->capture_default_str();
+    command
+        ->add_option("--induction-ratio", options->razor.inductionRatio, "Top share kept by induction score")
+        ->capture_default_str();
+    command->add_option("--echo-ratio", options->razor.echoRatio, "Top share kept by echo score")
+        ->capture_default_str();
+    command->add_option("--seed", options->seed, "Seed of the random probe tokens")->capture_default_str();
     command->add_option("--sink-tokens", options->sinks.sinkTokens, "StreamingLLM sink tokens S")
         ->capture_default_str();
     command->add_option("--window", options->sinks.window, "StreamingLLM recent window W")

@@ -290,6 +290,23 @@ TEST(Cli, AnalyzeSinksMatchesTheReferenceAttention) {
         EXPECT_NEAR(head["sink_mass"].get<double>(), token0 / 8, 1e-4);
         EXPECT_NEAR(head["window_mass"].get<double>(), window / 8, 1e-4);
     }
+    // RazorAttention on its own probe (BOS + 5 random ids x 3): one score per (layer, KV head), in [0, 1].
+    auto razor = runProcess(kCli + " analyze " + gguf +
+                            " --tokens 1,2 --analyses razor --razor-span 5 --razor-repeats 3 --json");
+    ASSERT_EQ(razor.exitCode, 0) << razor.output;
+    const auto razorDocument = nlohmann::json::parse(razor.output, nullptr, false);
+    ASSERT_FALSE(razorDocument.is_discarded()) << razor.output;
+    const auto& kvHeads = razorDocument["retrieval"]["razor"]["kv_heads"];
+    ASSERT_EQ(kvHeads.size(), 2u * 2u); // layers x KV heads
+    for (const auto& head : kvHeads) {
+        EXPECT_GE(head["induction"].get<double>(), 0.0);
+        EXPECT_LE(head["induction"].get<double>(), 1.0);
+    }
+    EXPECT_EQ(razorDocument["retrieval"]["razor"]["query_heads"].size(), 2u * 4u);
+    auto tooLong =
+        runProcess(kCli + " analyze " + gguf + " --tokens 1,2 --analyses razor --razor-span 100 --json");
+    EXPECT_EQ(tooLong.exitCode, 1);
+    EXPECT_NE(tooLong.output.find("--razor-span"), std::string::npos) << tooLong.output;
     auto bad = runProcess(kCli + " analyze " + gguf + " --tokens 1,2 --analyses retrieval --json");
     EXPECT_EQ(bad.exitCode, 1);
     EXPECT_NE(bad.output.find("--analyses"), std::string::npos) << bad.output;
