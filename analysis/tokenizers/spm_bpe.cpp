@@ -282,10 +282,10 @@ Expected<std::unique_ptr<Tokenizer>> byteFallbackBpeFromJson(const nlohmann::jso
     auto fail = [&source](Status status) {
         return std::move(status).inFile(source);
     };
-    if (Status s = checkMetaspace(root); !s.isOk())
-        return fail(s);
     SpmBpeVocabulary vocabulary;
-    try {
+    try { // nlohmann's typed getters throw on fields of another type: they become parse errors below
+        if (Status s = checkMetaspace(root); !s.isOk())
+            return fail(s);
         const nlohmann::json& model = root.at("model");
         const nlohmann::json& vocab = model.at("vocab");
         if (!vocab.is_object() || vocab.empty())

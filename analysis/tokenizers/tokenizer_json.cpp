@@ -344,10 +344,16 @@ Expected<std::unique_ptr<Tokenizer>> parseTokenizerJson(std::string_view json, c
     const Json root = Json::parse(json.begin(), json.end(), nullptr, /*allow_exceptions=*/false);
     if (root.is_discarded() || !root.is_object())
         return Status::parseError("not a JSON object (or not valid UTF-8)").inFile(source);
-    if (root.contains("model") && root["model"].is_object() && root["model"].value("type", "") == "WordPiece")
-        return wordPieceFromJson(root, source);
-    if (root.contains("model") && root["model"].is_object() && root["model"].value("byte_fallback", false))
-        return byteFallbackBpeFromJson(root, source);
+    // Dispatch on the model kind; typed getters would throw on fields of another type (found by fuzzing).
+    if (root.contains("model") && root["model"].is_object()) {
+        const Json& model = root["model"];
+        if (model.contains("type") && model["type"].is_string() &&
+            model["type"].get<std::string>() == "WordPiece")
+            return wordPieceFromJson(root, source);
+        if (model.contains("byte_fallback") && model["byte_fallback"].is_boolean() &&
+            model["byte_fallback"].get<bool>())
+            return byteFallbackBpeFromJson(root, source);
+    }
     auto tokenizer = std::make_unique<ByteLevelBpeTokenizer>();
     auto fail = [&source](Status status) {
         return std::move(status).inFile(source);

@@ -107,6 +107,11 @@ TEST(TokenizerJson, UnsupportedPartsNameTheirField) {
         {R"({"added_tokens": [{"id": 2.3e34, "content": "x"}], "model": {"type": "BPE", "vocab": {"a": 0}, "merges": []}})",
          "added_tokens"},
         {R"({"model": {"type": "BPE", "vocab": {"a": 1.5}, "merges": []}})", "model.vocab"},
+        // Regressions (fuzz_tokenizer_json): fields of an unexpected JSON type threw out of the parser.
+        {R"({"model": {"type": []}})", ""},
+        {R"({"normalizer": {"type": "Sequence", "normalizers": 7},
+             "model": {"type": "BPE", "vocab": {"a": 0}, "merges": [], "byte_fallback": true}})",
+         ""},
         {R"({"pre_tokenizer": {"type": "Metaspace"}, "model": {"type": "BPE", "vocab": {"a": 0}, "merges": []}})",
          "pre_tokenizer.type"},
         {R"({"pre_tokenizer": {"type": "Split", "pattern": {"Regex": "(unclosed"}, "behavior": "Isolated"},
