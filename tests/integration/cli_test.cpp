@@ -109,6 +109,16 @@ std::string writeTinyLlama2c() {
     return path.string();
 }
 
+/// A fresh `dir` holding `tiny` as a llama GGUF; returns the file's path.
+std::string writeTinyGguf(const std::filesystem::path& dir, const attnscope::test::TinyModel& tiny) {
+    std::filesystem::remove_all(dir);
+    std::filesystem::create_directories(dir);
+    const std::string gguf = (dir / "tiny.gguf").string();
+    const attnscope::test::Bytes bytes = attnscope::test::writeLlamaGguf(tiny);
+    std::ofstream(gguf, std::ios::binary).write(reinterpret_cast<const char*>(bytes.data()), bytes.size());
+    return gguf;
+}
+
 } // namespace
 
 TEST(Cli, InfoModelJsonHasTheContractKeys) {
@@ -147,12 +157,8 @@ TEST(Cli, InfoOnABadModelReportsFileAndField) {
 
 TEST(Cli, RunWritesLogitsAndAttentionThatMatchTheReference) {
     const auto dir = std::filesystem::temp_directory_path() / "attnscope_cli_run";
-    std::filesystem::remove_all(dir);
-    std::filesystem::create_directories(dir);
     const attnscope::test::TinyModel tiny = attnscope::test::makeTinyModel({});
-    const std::string gguf = (dir / "tiny.gguf").string();
-    const attnscope::test::Bytes bytes = attnscope::test::writeLlamaGguf(tiny);
-    std::ofstream(gguf, std::ios::binary).write(reinterpret_cast<const char*>(bytes.data()), bytes.size());
+    const std::string gguf = writeTinyGguf(dir, tiny);
 
     const std::string logits = (dir / "logits.npy").string(), attention = (dir / "l1h2.npy").string();
     auto result = runProcess(kCli + " run " + gguf + " --tokens 3,1,4,1,5,9,2,6 --logits " + logits +
@@ -262,12 +268,8 @@ TEST(Cli, RunTokenizesTextWithTheGivenTokenizer) {
 
 TEST(Cli, AnalyzeSinksMatchesTheReferenceAttention) {
     const auto dir = std::filesystem::temp_directory_path() / "attnscope_cli_analyze";
-    std::filesystem::remove_all(dir);
-    std::filesystem::create_directories(dir);
     const attnscope::test::TinyModel tiny = attnscope::test::makeTinyModel({});
-    const std::string gguf = (dir / "tiny.gguf").string();
-    const attnscope::test::Bytes bytes = attnscope::test::writeLlamaGguf(tiny);
-    std::ofstream(gguf, std::ios::binary).write(reinterpret_cast<const char*>(bytes.data()), bytes.size());
+    const std::string gguf = writeTinyGguf(dir, tiny);
     const std::vector<int32_t> tokens = {3, 1, 4, 1, 5, 9, 2, 6};
     auto result =
         runProcess(kCli + " analyze " + gguf + " --tokens 3,1,4,1,5,9,2,6 --sink-tokens 1 --window 2 --json");
