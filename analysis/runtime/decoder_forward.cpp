@@ -129,6 +129,11 @@ Status checkInput(const model::ModelConfig& c, const std::vector<int32_t>& token
                                            " (the model has " + std::to_string(c.layers) + " layers of " +
                                            std::to_string(c.heads) + " heads)")
                 .atField("attention");
+    for (const auto& [layer, head] : options.maskedHeads)
+        if (layer < 0 || layer >= c.layers || head < 0 || head >= c.heads)
+            return Status::invalidArgument("no head " + std::to_string(layer) + ":" + std::to_string(head) +
+                                           " to mask")
+                .atField("masked_heads");
     if (offset > 0 && !options.attentionMaps.empty())
         return Status::unsupported("attention maps are produced for a whole input, not for cached decoding")
             .atField("attention");
@@ -250,6 +255,9 @@ Status runDecoder(const Model& model, const std::vector<int32_t>& tokens, KvCach
                     result.attention[head].assign(p.data_ptr<float>(), p.data_ptr<float>() + p.numel());
                 }
 
+            for (const auto& [maskedLayer, maskedHead] : options.maskedHeads)
+                if (maskedLayer == l)
+                    out[maskedHead].zero_();
             at::Tensor attended = at::matmul(out.transpose(0, 1).reshape({T, c.heads * d}), layer.wo.t());
             if (layer.bo.defined())
                 attended = attended + layer.bo;
@@ -337,8 +345,9 @@ Expected<std::vector<ForwardResult>> forwardMany(const Model& model,
     return results;
 }
 
-DecoderSession::DecoderSession(std::shared_ptr<const Model> model)
-    : m_model(std::move(model)), m_cache(std::make_unique<KvCache>()) {}
+DecoderSession::DecoderSession(std::shared_ptr<const Model> model, std::vector<HeadIndex> maskedHeads)
+    : m_model(std::move(model)), m_cache(std::make_unique<KvCache>()), m_maskedHeads(std::move(maskedHeads)) {
+}
 DecoderSession::~DecoderSession() = default;
 DecoderSession::DecoderSession(DecoderSession&&) noexcept = default;
 
@@ -349,7 +358,10 @@ int64_t DecoderSession::length() const {
 Expected<std::vector<float>> DecoderSession::append(const std::vector<int32_t>& tokens,
                                                     const Progress& progress) {
     ForwardResult result;
-    ATTNSCOPE_TRY(runDecoder(*m_model, tokens, m_cache.get(), {}, /*allLogits=*/false, result, progress));
+    ForwardOptions options;
+    options.maskedHeads = m_maskedHeads;
+    ATTNSCOPE_TRY(
+        runDecoder(*m_model, tokens, m_cache.get(), options, /*allLogits=*/false, result, progress));
     return std::move(result.logits);
 }
 
@@ -358,7 +370,7 @@ Expected<std::vector<int32_t>> generate(const std::shared_ptr<const Model>& mode
                                         const Progress& progress) {
     if (options.maxNewTokens < 0)
         return Status::invalidArgument("must not be negative").atField("max_new_tokens");
-    DecoderSession session(model);
+    DecoderSession session(model, options.maskedHeads);
     std::mt19937_64 generator(options.seed);
     ATTNSCOPE_ASSIGN_OR_RETURN(std::vector<float> logits,
                                session.append(prompt, progress.subRange(0.0f, 0.1f)));
@@ -394,10 +406,12 @@ std::vector<double> nllFromLogits(const std::vector<float>& logits, int vocabSiz
 }
 
 Expected<std::vector<double>> tokenNll(const Model& model, const std::vector<int32_t>& tokens,
-                                       const Progress& progress) {
+                                       const Progress& progress, const std::vector<HeadIndex>& maskedHeads) {
     if (tokens.size() < 2)
         return Status::invalidArgument("need at least two tokens to score").atField("tokens");
-    ATTNSCOPE_ASSIGN_OR_RETURN(ForwardResult result, forward(model, tokens, {}, progress));
+    ForwardOptions options;
+    options.maskedHeads = maskedHeads;
+    ATTNSCOPE_ASSIGN_OR_RETURN(ForwardResult result, forward(model, tokens, options, progress));
     if (result.logits.empty())
         return Status::unsupported("this model file has no language-model head, so it gives no token "
                                    "probabilities")

@@ -25,7 +25,37 @@ struct EvaluateOptions {
     int window = 1024;
     std::string needles;
     std::string copying;
+    std::vector<std::string> maskHeads; ///< "L:H" each
+    std::vector<runtime::HeadIndex> masked;
 };
+
+/// "L:H" -> (L, H); errors name the option.
+Expected<std::vector<runtime::HeadIndex>> parseHeads(const std::vector<std::string>& specs) {
+    std::vector<runtime::HeadIndex> heads;
+    for (const std::string& spec : specs) {
+        const auto colon = spec.find(':');
+        int layer = -1, head = -1;
+        try {
+            if (colon != std::string::npos) {
+                std::size_t used = 0;
+                layer = std::stoi(spec.substr(0, colon), &used);
+                if (used != colon)
+                    layer = -1;
+                const std::string rest = spec.substr(colon + 1);
+                head = std::stoi(rest, &used);
+                if (used != rest.size())
+                    head = -1;
+            }
+        } catch (const std::exception&) {
+            layer = head = -1;
+        }
+        if (layer < 0 || head < 0)
+            return Status::invalidArgument("'" + spec + "' is not LAYER:HEAD (0-based)")
+                .atField("--mask-heads");
+        heads.emplace_back(layer, head);
+    }
+    return heads;
+}
 
 Expected<nlohmann::json> evaluatePerplexity(const runtime::Model& model,
                                             const tokenizers::Tokenizer& tokenizer,
@@ -37,8 +67,9 @@ Expected<nlohmann::json> evaluatePerplexity(const runtime::Model& model,
     // The BOS the tokenizer adds (if any) starts every window, as it starts every input.
     auto empty = tokenizer.encode("", /*addSpecialTokens=*/true);
     const int32_t bos = empty && !empty->ids.empty() ? empty->ids.front() : -1;
-    ATTNSCOPE_ASSIGN_OR_RETURN(runtime::PerplexityResult result,
-                               runtime::perplexity(model, encoding->ids, options.window, bos));
+    ATTNSCOPE_ASSIGN_OR_RETURN(
+        runtime::PerplexityResult result,
+        runtime::perplexity(model, encoding->ids, options.window, bos, {}, options.masked));
     return nlohmann::json{{"file", options.textFile},   {"tokens", result.scoredTokens},
                           {"windows", result.windows},  {"window", options.window},
                           {"mean_nll", result.meanNll}, {"perplexity", result.perplexity}};
@@ -50,7 +81,7 @@ Expected<nlohmann::json> evaluateNeedles(const std::shared_ptr<runtime::Model>& 
     ATTNSCOPE_ASSIGN_OR_RETURN(std::vector<runtime::NeedleCase> cases,
                                runtime::readNeedleCases(options.needles));
     ATTNSCOPE_ASSIGN_OR_RETURN(runtime::NeedleResult result,
-                               runtime::needleExactMatch(model, tokenizer, cases));
+                               runtime::needleExactMatch(model, tokenizer, cases, {}, options.masked));
     nlohmann::json outcomes = nlohmann::json::array();
     for (std::size_t i = 0; i < cases.size(); ++i)
         outcomes.push_back({{"answer", cases[i].answer},
@@ -79,7 +110,8 @@ Expected<nlohmann::json> evaluateCopying(const runtime::Model& model, const Eval
             return Status::parseError("ids must be integers").inFile(options.copying).atField("ids");
         ids.push_back(id.get<int32_t>());
     }
-    auto result = runtime::copyingLoss(model, ids, probe["span"].get<int>(), probe["repeats"].get<int>());
+    auto result = runtime::copyingLoss(model, ids, probe["span"].get<int>(), probe["repeats"].get<int>(), {},
+                                       options.masked);
     if (!result)
         return std::move(result).status().inFile(options.copying);
     return nlohmann::json{{"file", options.copying},
@@ -89,11 +121,24 @@ Expected<nlohmann::json> evaluateCopying(const runtime::Model& model, const Eval
                           {"first_to_second_ratio", result->firstToSecondRatio}};
 }
 
-Expected<nlohmann::json> execute(const EvaluateOptions& options) {
+Expected<nlohmann::json> execute(EvaluateOptions options) {
+    ATTNSCOPE_ASSIGN_OR_RETURN(options.masked, parseHeads(options.maskHeads));
     if (options.textFile.empty() && options.needles.empty() && options.copying.empty())
         return Status::invalidArgument("nothing to evaluate: give --text-file, --needles and/or --copying");
     ATTNSCOPE_ASSIGN_OR_RETURN(std::shared_ptr<runtime::Model> model, runtime::Model::load(options.model));
     nlohmann::json document = {{"model", options.model}};
+    for (const auto& [layer, head] : options.masked)
+        if (layer >= model->config().layers || head >= model->config().heads)
+            return Status::invalidArgument("no head " + std::to_string(layer) + ":" + std::to_string(head) +
+                                           " (the model has " + std::to_string(model->config().layers) +
+                                           " layers of " + std::to_string(model->config().heads) + " heads)")
+                .atField("--mask-heads");
+    if (!options.masked.empty()) {
+        nlohmann::json masked = nlohmann::json::array();
+        for (const auto& [layer, head] : options.masked)
+            masked.push_back({layer, head});
+        document["masked_heads"] = masked;
+    }
     if (!options.textFile.empty() || !options.needles.empty()) {
         ATTNSCOPE_ASSIGN_OR_RETURN(std::unique_ptr<tokenizers::Tokenizer> tokenizer,
                                    tokenizerForModel(options.model, options.tokenizer));
@@ -147,6 +192,9 @@ void registerEvaluateCommand(CLI::App& app, int& exitCode) {
                         "JSON lines of {\"prompt\", \"answer\"}: greedy exact match");
     command->add_option("--copying", options->copying,
                         "JSON {\"ids\", \"span\", \"repeats\"}: mean loss of each copy of a repeated span");
+    command->add_option(
+        "--mask-heads", options->maskHeads,
+        "Zero these heads' outputs (LAYER:HEAD, 0-based; repeatable) to measure their effect");
     output->addOption(*command);
     command->callback(
         [options, output, &exitCode] { exitCode = output->finish(execute(*options), printText); });

@@ -220,6 +220,33 @@ TEST_F(DecoderForward, SeveralIndependentInputsInOneCall) {
     EXPECT_NE(bad.status().toString().find("inputs[1]"), std::string::npos) << bad.status().toString();
 }
 
+TEST_F(DecoderForward, MaskedHeadsContributeNothing) {
+    // Zeroing a head's output equals zeroing its rows of the output projection's input: compare with a
+    // model whose o_proj columns for that head are zero.
+    const TinyModel tiny = makeTinyModel(TinyConfig{});
+    TinyModel ablated = tiny;
+    const TinyConfig& c = tiny.config;
+    auto& wo = ablated.tensors.at("model.layers.1.self_attn.o_proj.weight"); // [hidden, heads * headDim]
+    for (int row = 0; row < c.hidden; ++row)
+        for (int e = 0; e < c.headDim; ++e)
+            wo[static_cast<std::size_t>(row) * c.heads * c.headDim + 2 * c.headDim + e] = 0.0f;
+    writeHfDirectory(tiny, (m_dir / "tiny").string());
+    const auto model = load((m_dir / "tiny").string());
+    ASSERT_TRUE(model);
+    runtime::ForwardOptions options;
+    options.maskedHeads = {{1, 2}};
+    auto masked = runtime::forward(*model, kTokens, options);
+    ASSERT_TRUE(masked) << masked.status().toString();
+    EXPECT_LE(maxAbsDiff(masked->logits, referenceForward(ablated, kTokens).logits), 1e-4);
+    auto plain = runtime::forward(*model, kTokens);
+    ASSERT_TRUE(plain);
+    EXPECT_GT(maxAbsDiff(masked->logits, plain->logits), 1e-3) << "masking must change the output";
+    options.maskedHeads = {{2, 0}};
+    auto bad = runtime::forward(*model, kTokens, options);
+    ASSERT_FALSE(bad);
+    EXPECT_EQ(bad.status().field(), "masked_heads");
+}
+
 TEST_F(DecoderForward, TokenNllMatchesTheLogits) {
     const TinyModel tiny = makeTinyModel(TinyConfig{});
     const auto model = load(writeFile("m.gguf", writeLlamaGguf(tiny)));

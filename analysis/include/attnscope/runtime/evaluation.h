@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: Apache-2.0
 // Language-model checks on a loaded model: perplexity of a text, in-context copying of repeated
-// tokens, and needle-in-a-haystack exact match with greedy decoding.
+// tokens, and needle-in-a-haystack exact match with greedy decoding — each optionally with heads masked
+// (ablation).
 #pragma once
 
 #include "attnscope/core/expected.h"
 #include "attnscope/core/progress.h"
+#include "attnscope/runtime/forward.h"
 #include "attnscope/runtime/model.h"
 #include "attnscope/tokenizers/tokenizer.h"
 
@@ -25,7 +27,8 @@ struct PerplexityResult {
 /// Scores `tokens` (without BOS) in non-overlapping windows of at most `window` tokens, each window
 /// preceded by `bos` when it is >= 0, so that texts longer than the context can be scored.
 Expected<PerplexityResult> perplexity(const Model& model, const std::vector<int32_t>& tokens, int window,
-                                      int32_t bos, const Progress& progress = {});
+                                      int32_t bos, const Progress& progress = {},
+                                      const std::vector<HeadIndex>& maskedHeads = {});
 
 struct CopyingResult {
     int span = 0;
@@ -37,7 +40,8 @@ struct CopyingResult {
 /// `ids` = an optional prefix of `ids.size() - span * repeats` tokens, then one span repeated `repeats`
 /// times. The first token of the whole input is never scored (nothing predicts it).
 Expected<CopyingResult> copyingLoss(const Model& model, const std::vector<int32_t>& ids, int span,
-                                    int repeats, const Progress& progress = {});
+                                    int repeats, const Progress& progress = {},
+                                    const std::vector<HeadIndex>& maskedHeads = {});
 
 /// One needle prompt: the text ends right before the answer.
 struct NeedleCase {
@@ -62,7 +66,8 @@ struct NeedleResult {
 /// same class (digit after digits, letter after letters).
 Expected<NeedleResult> needleExactMatch(const std::shared_ptr<const Model>& model,
                                         const tokenizers::Tokenizer& tokenizer,
-                                        const std::vector<NeedleCase>& cases, const Progress& progress = {});
+                                        const std::vector<NeedleCase>& cases, const Progress& progress = {},
+                                        const std::vector<HeadIndex>& maskedHeads = {});
 
 /// Reads needle cases from JSON lines with "prompt" and "answer" keys (errors name file and line).
 Expected<std::vector<NeedleCase>> readNeedleCases(const std::string& path);

@@ -27,6 +27,9 @@ struct ForwardOptions {
     /// Statistics computed inside every layer's attention kernel (never N x N): column mass, block
     /// grids, diagonal sums, tiles... Returned per layer in ForwardResult::probes.
     std::optional<kernels::ProbeRequest> probe;
+    /// Heads whose attention output is zeroed before the output projection (ablation: retrieval-head
+    /// validation masks the top heads and compares with as many random ones).
+    std::vector<HeadIndex> maskedHeads;
 };
 
 struct ForwardResult {
@@ -57,7 +60,8 @@ struct KvCache; // per-layer keys and values (LibTorch tensors), private to the 
 /// same model may run concurrently.
 class DecoderSession {
 public:
-    explicit DecoderSession(std::shared_ptr<const Model> model);
+    /// `maskedHeads`: heads whose output is zeroed in every step (ForwardOptions::maskedHeads).
+    explicit DecoderSession(std::shared_ptr<const Model> model, std::vector<HeadIndex> maskedHeads = {});
     ~DecoderSession();
     DecoderSession(DecoderSession&&) noexcept;
 
@@ -70,15 +74,17 @@ public:
 private:
     std::shared_ptr<const Model> m_model;
     std::unique_ptr<KvCache> m_cache;
+    std::vector<HeadIndex> m_maskedHeads;
 };
 
 struct GenerateOptions {
     int maxNewTokens = 32;
-    bool greedy = true;               ///< argmax; otherwise sample
-    double temperature = 1.0;         ///< sampling temperature (> 0)
-    int topK = 0;                     ///< sample among the k most likely tokens (0 = all)
-    uint64_t seed = 0;                ///< sampling is reproducible for a given seed
-    std::optional<int32_t> stopToken; ///< stop after producing this token (e.g. EOS)
+    bool greedy = true;                 ///< argmax; otherwise sample
+    double temperature = 1.0;           ///< sampling temperature (> 0)
+    int topK = 0;                       ///< sample among the k most likely tokens (0 = all)
+    uint64_t seed = 0;                  ///< sampling is reproducible for a given seed
+    std::optional<int32_t> stopToken;   ///< stop after producing this token (e.g. EOS)
+    std::vector<HeadIndex> maskedHeads; ///< heads zeroed in every step (ablation)
 };
 
 /// Continues `prompt` with up to maxNewTokens tokens (greedy or seeded sampling) using the KV cache.
@@ -94,6 +100,7 @@ std::vector<double> nllFromLogits(const std::vector<float>& logits, int vocabSiz
 /// Negative log-likelihood (nats) of each token given the previous ones: entry i scores tokens[i + 1];
 /// tokens.size() - 1 values. Perplexity is exp(mean).
 Expected<std::vector<double>> tokenNll(const Model& model, const std::vector<int32_t>& tokens,
-                                       const Progress& progress = {});
+                                       const Progress& progress = {},
+                                       const std::vector<HeadIndex>& maskedHeads = {});
 
 } // namespace attnscope::runtime
