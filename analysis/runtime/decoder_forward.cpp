@@ -360,8 +360,10 @@ Expected<std::vector<float>> DecoderSession::append(const std::vector<int32_t>& 
     ForwardResult result;
     ForwardOptions options;
     options.maskedHeads = m_maskedHeads;
+    options.probe = m_probe;
     ATTNSCOPE_TRY(
         runDecoder(*m_model, tokens, m_cache.get(), options, /*allLogits=*/false, result, progress));
+    m_lastProbes = std::move(result.probes);
     return std::move(result.logits);
 }
 
@@ -387,6 +389,40 @@ Expected<std::vector<int32_t>> generate(const std::shared_ptr<const Model>& mode
         ATTNSCOPE_ASSIGN_OR_RETURN(logits, session.append({next}));
     }
     return generated;
+}
+
+Expected<TracedGeneration> generateTraced(const std::shared_ptr<const Model>& model,
+                                          const std::vector<int32_t>& prompt,
+                                          const GenerateOptions& options) {
+    if (options.maxNewTokens < 0)
+        return Status::invalidArgument("must not be negative").atField("max_new_tokens");
+    const model::ModelConfig& c = model->config();
+    DecoderSession session(model, options.maskedHeads);
+    kernels::ProbeRequest topOne;
+    topOne.topK = 1;
+    session.setProbe(topOne);
+    TracedGeneration trace;
+    // The top-1 keys of the last row of each append: the row whose logits pick the next token.
+    auto lastRowTopKeys = [&](int rows) {
+        std::vector<int32_t> keys;
+        for (const kernels::ProbeResult& layer : session.lastProbes())
+            for (int h = 0; h < c.heads; ++h)
+                keys.push_back(layer.topKeys[static_cast<std::size_t>(h) * rows + (rows - 1)]);
+        return keys;
+    };
+    ATTNSCOPE_ASSIGN_OR_RETURN(std::vector<float> logits, session.append(prompt));
+    std::vector<int32_t> keys = lastRowTopKeys(static_cast<int>(prompt.size()));
+    for (int step = 0; step < options.maxNewTokens; ++step) {
+        const auto next =
+            static_cast<int32_t>(std::max_element(logits.begin(), logits.end()) - logits.begin());
+        trace.generated.push_back(next);
+        trace.topKeys.push_back(keys);
+        if ((options.stopToken && next == *options.stopToken) || step + 1 == options.maxNewTokens)
+            break;
+        ATTNSCOPE_ASSIGN_OR_RETURN(logits, session.append({next}));
+        keys = lastRowTopKeys(1);
+    }
+    return trace;
 }
 
 std::vector<double> nllFromLogits(const std::vector<float>& logits, int vocabSize,

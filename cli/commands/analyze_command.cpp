@@ -10,7 +10,9 @@
 #include "../json_output.h"
 #include "../model_input.h"
 #include "attnscope/analyses/razor.h"
+#include "attnscope/analyses/retrieval.h"
 #include "attnscope/analyses/sinks.h"
+#include "attnscope/core/read_file.h"
 #include "attnscope/runtime/forward.h"
 #include "attnscope/runtime/model.h"
 
@@ -34,7 +36,77 @@ struct AnalyzeOptions {
     analyses::RepeatProbe razorProbe{1, 0, 4}; ///< span 0: min(2500, what the context allows)
     analyses::RazorParameters razor;
     uint64_t seed = 0;
+    std::string needles; ///< JSON lines {"prompt", "answer", "value_span": [begin, end)} (bytes)
+    analyses::RetrievalParameters retrieval;
 };
+
+/// Wu et al.'s retrieval score over needle prompts: greedy decoding with decode-time top-1 keys.
+Expected<nlohmann::json> retrievalToJson(const std::shared_ptr<runtime::Model>& model,
+                                         const tokenizers::Tokenizer& tokenizer,
+                                         const AnalyzeOptions& options) {
+    if (options.needles.empty())
+        return Status::invalidArgument("the retrieval score needs --needles FILE.jsonl").atField("--needles");
+    ATTNSCOPE_ASSIGN_OR_RETURN(std::string text, readWholeFile(options.needles));
+    std::vector<analyses::NeedleTrace> traces;
+    std::stringstream lines(text);
+    std::string line;
+    for (int number = 1; std::getline(lines, line); ++number) {
+        if (line.find_first_not_of(" \t\r") == std::string::npos)
+            continue;
+        const auto item = nlohmann::json::parse(line, nullptr, false);
+        if (item.is_discarded() || !item.is_object() || !item.contains("prompt") ||
+            !item["prompt"].is_string() || !item.contains("value_span") || !item["value_span"].is_array() ||
+            item["value_span"].size() != 2 || !item["value_span"][0].is_number_integer() ||
+            !item["value_span"][1].is_number_integer())
+            return Status::parseError("expected {\"prompt\": string, \"value_span\": [begin, end]}")
+                .inFile(options.needles)
+                .atField("line " + std::to_string(number));
+        const int64_t begin = item["value_span"][0].get<int64_t>(),
+                      end = item["value_span"][1].get<int64_t>();
+        ATTNSCOPE_ASSIGN_OR_RETURN(tokenizers::Encoding prompt,
+                                   tokenizer.encode(item["prompt"].get<std::string>(), true));
+        analyses::NeedleTrace trace;
+        trace.prompt = prompt.ids;
+        trace.needleBegin = -1;
+        for (std::size_t t = 0; t < prompt.offsets.size(); ++t)
+            if (prompt.offsets[t].second > prompt.offsets[t].first && prompt.offsets[t].first < end &&
+                prompt.offsets[t].second > begin) {
+                if (trace.needleBegin < 0)
+                    trace.needleBegin = static_cast<int>(t);
+                trace.needleEnd = static_cast<int>(t) + 1;
+            }
+        if (trace.needleBegin < 0)
+            return Status::invalidArgument("value_span covers no token")
+                .inFile(options.needles)
+                .atField("line " + std::to_string(number));
+        runtime::GenerateOptions generate;
+        generate.maxNewTokens = trace.needleEnd - trace.needleBegin + 2;
+        ATTNSCOPE_ASSIGN_OR_RETURN(runtime::TracedGeneration decoded,
+                                   runtime::generateTraced(model, trace.prompt, generate));
+        trace.generated = std::move(decoded.generated);
+        trace.topKeys = std::move(decoded.topKeys);
+        traces.push_back(std::move(trace));
+    }
+    const model::ModelConfig& c = model->config();
+    ATTNSCOPE_ASSIGN_OR_RETURN(analyses::RetrievalResult result,
+                               analyses::retrievalScores(traces, c.layers, c.heads, options.retrieval));
+    nlohmann::json heads = nlohmann::json::array();
+    for (int l = 0; l < c.layers; ++l)
+        for (int h = 0; h < c.heads; ++h)
+            heads.push_back({{"layer", l},
+                             {"head", h},
+                             {"score", result.scores[static_cast<std::size_t>(l) * c.heads + h]}});
+    return nlohmann::json{{"parameters",
+                           {{"needles", options.needles},
+                            {"accept_rouge1_recall", options.retrieval.acceptRecall},
+                            {"head_threshold", options.retrieval.headThreshold},
+                            {"needle_span", "the value's tokens (value_span)"},
+                            {"decoding", "greedy, needle length + 2 tokens"}}},
+                          {"samples", result.samples},
+                          {"accepted", result.accepted},
+                          {"retrieval_heads", result.retrievalHeads},
+                          {"heads", heads}};
+}
 
 std::set<std::string> splitAnalyses(const std::string& text) {
     std::set<std::string> names;
@@ -166,11 +238,10 @@ Expected<nlohmann::json> execute(AnalyzeOptions options) {
     }
     const std::set<std::string> wanted = splitAnalyses(options.analyses);
     for (const std::string& name : wanted)
-        if (name != "sinks" && name != "razor")
+        if (name != "sinks" && name != "razor" && name != "retrieval")
             return Status::unsupported(
                        "analysis '" + name +
-                       "' (so far: sinks, razor; the retrieval score, similarity and sparsity "
-                       "are not built yet)")
+                       "' (so far: sinks, razor, retrieval; similarity and sparsity are not built yet)")
                 .atField("--analyses");
     if (wanted.empty())
         return Status::invalidArgument("no analysis named").atField("--analyses");
@@ -206,11 +277,25 @@ Expected<nlohmann::json> execute(AnalyzeOptions options) {
                                 : 0;
         ATTNSCOPE_ASSIGN_OR_RETURN(document["retrieval"]["razor"], razorToJson(*model, options, bos));
     }
+    if (wanted.count("retrieval")) {
+        if (!input.tokenizer)
+            return Status::invalidArgument("the retrieval score needs the model's tokenizer")
+                .atField("--tokenizer");
+        ATTNSCOPE_ASSIGN_OR_RETURN(document["retrieval"]["score"],
+                                   retrievalToJson(model, *input.tokenizer, options));
+    }
     return document;
 }
 
 void printText(const nlohmann::json& d) {
-    if (d.contains("retrieval")) {
+    if (d.contains("retrieval") && d["retrieval"].contains("score")) {
+        const auto& score = d["retrieval"]["score"];
+        std::cout << "Retrieval score: " << score["accepted"].get<int>() << " of "
+                  << score["samples"].get<int>() << " samples accepted; "
+                  << score["retrieval_heads"].get<int>() << " heads above "
+                  << score["parameters"]["head_threshold"].get<double>() << "\n";
+    }
+    if (d.contains("retrieval") && d["retrieval"].contains("razor")) {
         const auto& razor = d["retrieval"]["razor"];
         std::cout << "RazorAttention (span " << razor["parameters"]["span"].get<int>() << " x "
                   << razor["parameters"]["repeats"].get<int>()
@@ -244,7 +329,9 @@ void registerAnalyzeCommand(CLI::App& app, int& exitCode) {
     auto output = std::make_shared<JsonOutput>();
     addModelInputOptions(*command, options->input, "--text");
     command->add_option("--sample", options->sample, "A bundled sample input: short, long");
-    command->add_option("--analyses", options->analyses, "Comma-separated analyses (so far: sinks, razor)")
+    command
+        ->add_option("--analyses", options->analyses,
+                     "Comma-separated analyses (so far: sinks, razor, retrieval)")
         ->capture_default_str();
     command->add_option(
         "--razor-span", options->razorProbe.span,
@@ -257,6 +344,10 @@ void registerAnalyzeCommand(CLI::App& app, int& exitCode) {
     command->add_option("--echo-ratio", options->razor.echoRatio, "Top share kept by echo score")
         ->capture_default_str();
     command->add_option("--seed", options->seed, "Seed of the random probe tokens")->capture_default_str();
+    command->add_option(
+        "--needles", options->needles,
+        "Retrieval score: JSON lines {\"prompt\", \"value_span\": [begin, end]} (bytes), e.g. "
+        "resources/samples/needles.jsonl");
     command->add_option("--sink-tokens", options->sinks.sinkTokens, "StreamingLLM sink tokens S")
         ->capture_default_str();
     command->add_option("--window", options->sinks.window, "StreamingLLM recent window W")

@@ -309,8 +309,11 @@ TEST(Cli, AnalyzeSinksMatchesTheReferenceAttention) {
         runProcess(kCli + " analyze " + gguf + " --tokens 1,2 --analyses razor --razor-span 100 --json");
     EXPECT_EQ(tooLong.exitCode, 1);
     EXPECT_NE(tooLong.output.find("--razor-span"), std::string::npos) << tooLong.output;
-    auto bad = runProcess(kCli + " analyze " + gguf + " --tokens 1,2 --analyses retrieval --json");
+    auto bad = runProcess(kCli + " analyze " + gguf + " --tokens 1,2 --analyses similarity --json");
     EXPECT_EQ(bad.exitCode, 1);
     EXPECT_NE(bad.output.find("--analyses"), std::string::npos) << bad.output;
+    auto noTokenizer = runProcess(kCli + " analyze " + gguf + " --tokens 1,2 --analyses retrieval --json");
+    EXPECT_EQ(noTokenizer.exitCode, 1);
+    EXPECT_NE(noTokenizer.output.find("--tokenizer"), std::string::npos) << noTokenizer.output;
     std::filesystem::remove_all(dir);
 }

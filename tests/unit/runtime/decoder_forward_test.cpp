@@ -247,6 +247,38 @@ TEST_F(DecoderForward, MaskedHeadsContributeNothing) {
     EXPECT_EQ(bad.status().field(), "masked_heads");
 }
 
+TEST_F(DecoderForward, TracedGenerationRecordsTheTopKeyOfEachEmittingRow) {
+    const TinyModel tiny = makeTinyModel(TinyConfig{});
+    const auto model = load(writeFile("trace.gguf", writeLlamaGguf(tiny)));
+    ASSERT_TRUE(model);
+    runtime::GenerateOptions options;
+    options.maxNewTokens = 4;
+    const std::vector<int32_t> prompt(kTokens.begin(), kTokens.begin() + 6);
+    auto trace = runtime::generateTraced(model, prompt, options);
+    ASSERT_TRUE(trace) << trace.status().toString();
+    auto plain = runtime::generate(model, prompt, options);
+    ASSERT_TRUE(plain);
+    EXPECT_EQ(trace->generated, *plain);
+    ASSERT_EQ(trace->topKeys.size(), trace->generated.size());
+    // Step t's keys are the argmax of row (prompt + t - 1) of a full pass over prompt + generated.
+    std::vector<int32_t> all = prompt;
+    all.insert(all.end(), trace->generated.begin(), trace->generated.end());
+    const TinyConfig& c = tiny.config;
+    const ReferenceOutput reference = referenceForward(tiny, all);
+    const int T = static_cast<int>(all.size());
+    for (std::size_t t = 0; t < trace->topKeys.size(); ++t) {
+        const int row = static_cast<int>(prompt.size() + t) - 1;
+        for (int l = 0; l < c.layers; ++l)
+            for (int h = 0; h < c.heads; ++h) {
+                const auto& p = reference.attention.at({l, h});
+                const auto begin = p.begin() + static_cast<std::ptrdiff_t>(row) * T;
+                const int expected = static_cast<int>(std::max_element(begin, begin + row + 1) - begin);
+                EXPECT_EQ(trace->topKeys[t][static_cast<std::size_t>(l) * c.heads + h], expected)
+                    << "step " << t << " head " << l << ":" << h;
+            }
+    }
+}
+
 TEST_F(DecoderForward, TokenNllMatchesTheLogits) {
     const TinyModel tiny = makeTinyModel(TinyConfig{});
     const auto model = load(writeFile("m.gguf", writeLlamaGguf(tiny)));

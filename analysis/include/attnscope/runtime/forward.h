@@ -70,11 +70,17 @@ public:
     Expected<std::vector<float>> append(const std::vector<int32_t>& tokens, const Progress& progress = {});
     /// Tokens appended so far.
     int64_t length() const;
+    /// Statistics to compute in every later append() (e.g. top-1 keys for retrieval scores).
+    void setProbe(std::optional<kernels::ProbeRequest> probe) { m_probe = std::move(probe); }
+    /// Per-layer statistics of the last append(), when a probe is set.
+    const std::vector<kernels::ProbeResult>& lastProbes() const { return m_lastProbes; }
 
 private:
     std::shared_ptr<const Model> m_model;
     std::unique_ptr<KvCache> m_cache;
     std::vector<HeadIndex> m_maskedHeads;
+    std::optional<kernels::ProbeRequest> m_probe;
+    std::vector<kernels::ProbeResult> m_lastProbes;
 };
 
 struct GenerateOptions {
@@ -91,6 +97,18 @@ struct GenerateOptions {
 Expected<std::vector<int32_t>> generate(const std::shared_ptr<const Model>& model,
                                         const std::vector<int32_t>& prompt, const GenerateOptions& options,
                                         const Progress& progress = {});
+
+/// A greedy continuation with, for every generated token, the top-1 key of each (layer, query head) at
+/// the query row that produced it (K6 inside the kernel; no attention map is materialized).
+struct TracedGeneration {
+    std::vector<int32_t> generated;
+    std::vector<std::vector<int32_t>> topKeys; ///< [step][layer * heads + head]
+};
+
+/// Greedy decoding of up to options.maxNewTokens tokens (stopping after `stopToken` when set) that
+/// records the top-1 keys. Sampling options are ignored.
+Expected<TracedGeneration> generateTraced(const std::shared_ptr<const Model>& model,
+                                          const std::vector<int32_t>& prompt, const GenerateOptions& options);
 
 /// Per-token negative log-likelihood (nats) from logits [tokens, vocab]: entry i scores tokens[i + 1]
 /// given tokens 0..i, computed in double with a stable log-sum-exp; tokens.size() - 1 values.
