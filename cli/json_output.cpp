@@ -2,15 +2,28 @@
 #include "json_output.h"
 
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 
 namespace attnscope::cli {
 
 void JsonOutput::addOption(CLI::App& command) {
+    // The folder is checked before the command runs: a long benchmark must not fail at its very end.
     m_option = command.add_option("--json", m_path, "Write machine-readable JSON to stdout, or to FILE")
                    ->expected(0, 1)
-                   ->type_name("[FILE]");
+                   ->type_name("[FILE]")
+                   ->check(
+                       [](const std::string& path) -> std::string {
+                           if (path.empty() || path == "-")
+                               return {};
+                           const std::filesystem::path parent = std::filesystem::path(path).parent_path();
+                           std::error_code error;
+                           if (!parent.empty() && !std::filesystem::is_directory(parent, error))
+                               return "the folder " + parent.string() + " does not exist";
+                           return {};
+                       },
+                       "FILE in an existing folder");
 }
 
 int JsonOutput::write(const nlohmann::json& document) const {

@@ -70,9 +70,15 @@ TEST(Cli, InfoJsonToFileAndTextWithout) {
 }
 
 TEST(Cli, UnwritableJsonPathFailsWithMessage) {
+    // A missing folder is refused before the command runs (as a usage error); a path that exists as a
+    // folder fails when the document is written.
     auto result = runProcess(kCli + " info --json /nonexistent-dir/out.json", true);
-    EXPECT_EQ(result.exitCode, 1);
-    EXPECT_NE(result.output.find("/nonexistent-dir/out.json"), std::string::npos) << result.output;
+    EXPECT_NE(result.exitCode, 0);
+    EXPECT_NE(result.output.find("/nonexistent-dir does not exist"), std::string::npos) << result.output;
+    const std::string folder = std::filesystem::temp_directory_path().string();
+    auto intoFolder = runProcess(kCli + " info --json " + folder, true);
+    EXPECT_EQ(intoFolder.exitCode, 1);
+    EXPECT_NE(intoFolder.output.find(folder), std::string::npos) << intoFolder.output;
 }
 
 TEST(Cli, PluginsListsLoadedAndFailedLibraries) {
