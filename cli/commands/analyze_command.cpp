@@ -9,6 +9,7 @@
 
 #include "../json_output.h"
 #include "../model_input.h"
+#include "attnscope/analyses/duo.h"
 #include "attnscope/analyses/razor.h"
 #include "attnscope/analyses/retrieval.h"
 #include "attnscope/analyses/sinks.h"
@@ -38,7 +39,48 @@ struct AnalyzeOptions {
     uint64_t seed = 0;
     std::string needles; ///< JSON lines {"prompt", "answer", "value_span": [begin, end)} (bytes)
     analyses::RetrievalParameters retrieval;
+    analyses::DuoProxyParameters duo;
+    std::string duoGates; ///< optional trained gates to report beside the proxy
 };
+
+/// DuoAttention's training-free proxy per head (and the trained gates, when given).
+Expected<nlohmann::json> duoToJson(const runtime::Model& model, const std::vector<int32_t>& tokens,
+                                   const AnalyzeOptions& options) {
+    const model::ModelConfig& c = model.config();
+    std::vector<std::vector<double>> gates;
+    if (!options.duoGates.empty()) {
+        ATTNSCOPE_ASSIGN_OR_RETURN(gates, analyses::readDuoGates(options.duoGates));
+        if (static_cast<int>(gates.size()) != c.layers || static_cast<int>(gates.front().size()) != c.kvHeads)
+            return Status::invalidArgument("gates are " + std::to_string(gates.size()) + " x " +
+                                           std::to_string(gates.front().size()) + ", the model has " +
+                                           std::to_string(c.layers) + " layers x " +
+                                           std::to_string(c.kvHeads) + " KV heads")
+                .inFile(options.duoGates);
+    }
+    const int count = static_cast<int>(tokens.size());
+    const analyses::StreamingKeySets sets = analyses::streamingKeySets(options.duo, count);
+    runtime::ForwardOptions forward;
+    forward.logits = false;
+    forward.probe = analyses::streamingProbeRequest(sets);
+    ATTNSCOPE_ASSIGN_OR_RETURN(runtime::ForwardResult result, runtime::forward(model, tokens, forward));
+    ATTNSCOPE_ASSIGN_OR_RETURN(std::vector<analyses::DuoProxyHead> heads,
+                               analyses::duoProxy(result.probes, c.heads, count));
+    nlohmann::json list = nlohmann::json::array();
+    for (const analyses::DuoProxyHead& h : heads) {
+        nlohmann::json entry = {{"layer", h.layer},
+                                {"head", h.head},
+                                {"streaming_recall", h.streamingRecall},
+                                {"output_error", h.outputError}};
+        if (!gates.empty())
+            entry["gate"] = gates[h.layer][h.head / (c.heads / c.kvHeads)];
+        list.push_back(entry);
+    }
+    return nlohmann::json{{"parameters",
+                           {{"sink_tokens", options.duo.sinkTokens},
+                            {"recent_tokens", options.duo.recentTokens},
+                            {"gates", options.duoGates}}},
+                          {"heads", list}};
+}
 
 /// Wu et al.'s retrieval score over needle prompts: greedy decoding with decode-time top-1 keys.
 Expected<nlohmann::json> retrievalToJson(const std::shared_ptr<runtime::Model>& model,
@@ -238,10 +280,10 @@ Expected<nlohmann::json> execute(AnalyzeOptions options) {
     }
     const std::set<std::string> wanted = splitAnalyses(options.analyses);
     for (const std::string& name : wanted)
-        if (name != "sinks" && name != "razor" && name != "retrieval")
+        if (name != "sinks" && name != "razor" && name != "retrieval" && name != "duo")
             return Status::unsupported(
                        "analysis '" + name +
-                       "' (so far: sinks, razor, retrieval; similarity and sparsity are not built yet)")
+                       "' (so far: sinks, razor, retrieval, duo; similarity and sparsity are not built yet)")
                 .atField("--analyses");
     if (wanted.empty())
         return Status::invalidArgument("no analysis named").atField("--analyses");
@@ -276,6 +318,9 @@ Expected<nlohmann::json> execute(AnalyzeOptions options) {
                                 ? input.tokens.front()
                                 : 0;
         ATTNSCOPE_ASSIGN_OR_RETURN(document["retrieval"]["razor"], razorToJson(*model, options, bos));
+    }
+    if (wanted.count("duo")) {
+        ATTNSCOPE_ASSIGN_OR_RETURN(document["retrieval"]["duo"], duoToJson(*model, input.tokens, options));
     }
     if (wanted.count("retrieval")) {
         if (!input.tokenizer)
@@ -331,7 +376,7 @@ void registerAnalyzeCommand(CLI::App& app, int& exitCode) {
     command->add_option("--sample", options->sample, "A bundled sample input: short, long");
     command
         ->add_option("--analyses", options->analyses,
-                     "Comma-separated analyses (so far: sinks, razor, retrieval)")
+                     "Comma-separated analyses (so far: sinks, razor, retrieval, duo)")
         ->capture_default_str();
     command->add_option(
         "--razor-span", options->razorProbe.span,
@@ -344,6 +389,12 @@ void registerAnalyzeCommand(CLI::App& app, int& exitCode) {
     command->add_option("--echo-ratio", options->razor.echoRatio, "Top share kept by echo score")
         ->capture_default_str();
     command->add_option("--seed", options->seed, "Seed of the random probe tokens")->capture_default_str();
+    command->add_option("--duo-sink", options->duo.sinkTokens, "DuoAttention proxy: sink tokens")
+        ->capture_default_str();
+    command->add_option("--duo-recent", options->duo.recentTokens, "DuoAttention proxy: recent tokens")
+        ->capture_default_str();
+    command->add_option("--duo-gates", options->duoGates,
+                        "DuoAttention's trained gates (TSV, layers x KV heads) to report beside the proxy");
     command->add_option(
         "--needles", options->needles,
         "Retrieval score: JSON lines {\"prompt\", \"value_span\": [begin, end]} (bytes), e.g. "
