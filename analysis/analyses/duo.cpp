@@ -25,12 +25,7 @@ StreamingKeySets streamingKeySets(const DuoProxyParameters& parameters, int toke
 }
 
 kernels::ProbeRequest streamingProbeRequest(const StreamingKeySets& sets) {
-    kernels::ProbeRequest request;
-    request.mask.kind = kernels::AttentionMask::Kind::RowKeys;
-    request.mask.measureOnly = true;
-    request.mask.rowOffsets = sets.offsets.data();
-    request.mask.rowKeys = sets.keys.data();
-    return request;
+    return measureOnlyRowKeys(sets);
 }
 
 Expected<std::vector<DuoProxyHead>> duoProxy(const std::vector<kernels::ProbeResult>& layers, int queryHeads,

@@ -24,12 +24,7 @@ CopyKeySets copyKeySets(const RepeatProbe& probe, bool induction) {
 }
 
 kernels::ProbeRequest copyProbeRequest(const CopyKeySets& sets) {
-    kernels::ProbeRequest request;
-    request.mask.kind = kernels::AttentionMask::Kind::RowKeys;
-    request.mask.measureOnly = true;
-    request.mask.rowOffsets = sets.offsets.data();
-    request.mask.rowKeys = sets.keys.data();
-    return request;
+    return measureOnlyRowKeys(sets);
 }
 
 namespace {

@@ -3,6 +3,7 @@
 // the output, a streaming head of sink + recent tokens would keep) and the import of trained gate files.
 #pragma once
 
+#include "attnscope/analyses/row_key_sets.h"
 #include "attnscope/core/expected.h"
 #include "attnscope/kernels/attention.h"
 
@@ -18,10 +19,7 @@ struct DuoProxyParameters {
 };
 
 /// The streaming branch's key sets: for every row i, keys j < sink and i - recent < j <= i (CSR).
-struct StreamingKeySets {
-    std::vector<int64_t> offsets;
-    std::vector<int32_t> keys;
-};
+using StreamingKeySets = RowKeySets;
 StreamingKeySets streamingKeySets(const DuoProxyParameters& parameters, int tokens);
 
 /// A measure-only mask over the streaming sets: the model's computation is unchanged.

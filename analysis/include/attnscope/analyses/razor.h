@@ -3,6 +3,7 @@
 // tokens, read from the kernel's masked-recall statistic without materializing attention.
 #pragma once
 
+#include "attnscope/analyses/row_key_sets.h"
 #include "attnscope/core/expected.h"
 #include "attnscope/kernels/attention.h"
 
@@ -22,10 +23,7 @@ struct RepeatProbe {
 /// Per-row key sets (CSR) over the probe: for a row at offset i of copy r >= 1, echo keys are the same
 /// offset in every earlier copy, induction keys the position one after each of those. Rows of the
 /// prefix and of the first copy have empty sets.
-struct CopyKeySets {
-    std::vector<int64_t> offsets; ///< tokens + 1 entries
-    std::vector<int32_t> keys;
-};
+using CopyKeySets = RowKeySets;
 CopyKeySets copyKeySets(const RepeatProbe& probe, bool induction);
 
 /// A measure-only row-key mask over `sets` (the model's computation is unchanged).
