@@ -10,6 +10,7 @@
 #include "../json_output.h"
 #include "../model_input.h"
 #include "attnscope/analyses/duo.h"
+#include "attnscope/analyses/needle_generator.h"
 #include "attnscope/analyses/razor.h"
 #include "attnscope/analyses/retrieval.h"
 #include "attnscope/analyses/sinks.h"
@@ -40,6 +41,10 @@ struct AnalyzeOptions {
     std::string needles; ///< JSON lines {"prompt", "answer", "value_span": [begin, end)} (bytes)
     analyses::RetrievalParameters retrieval;
     analyses::DuoProxyParameters duo;
+    // The built-in needle generator (instead of --needles).
+    std::string haystack, needleText, question, answer;
+    std::vector<int> lengths = {500, 1000};
+    std::vector<double> depths = {0.0, 0.25, 0.5, 0.75, 1.0};
     std::string duoGates; ///< optional trained gates to report beside the proxy
 };
 
@@ -83,13 +88,16 @@ Expected<nlohmann::json> duoToJson(const runtime::Model& model, const std::vecto
 }
 
 /// Wu et al.'s retrieval score over needle prompts: greedy decoding with decode-time top-1 keys.
-Expected<nlohmann::json> retrievalToJson(const std::shared_ptr<runtime::Model>& model,
-                                         const tokenizers::Tokenizer& tokenizer,
-                                         const AnalyzeOptions& options) {
-    if (options.needles.empty())
-        return Status::invalidArgument("the retrieval score needs --needles FILE.jsonl").atField("--needles");
-    ATTNSCOPE_ASSIGN_OR_RETURN(std::string text, readWholeFile(options.needles));
-    std::vector<analyses::NeedleTrace> traces;
+/// A needle prompt and the byte span of the value the answer copies.
+struct NeedlePromptSpan {
+    std::string prompt;
+    int64_t begin = 0, end = 0;
+};
+
+/// Needle prompts from a JSON-lines file ({"prompt", "value_span"}).
+Expected<std::vector<NeedlePromptSpan>> readNeedlePrompts(const std::string& path) {
+    ATTNSCOPE_ASSIGN_OR_RETURN(std::string text, readWholeFile(path));
+    std::vector<NeedlePromptSpan> prompts;
     std::stringstream lines(text);
     std::string line;
     for (int number = 1; std::getline(lines, line); ++number) {
@@ -101,26 +109,60 @@ Expected<nlohmann::json> retrievalToJson(const std::shared_ptr<runtime::Model>& 
             item["value_span"].size() != 2 || !item["value_span"][0].is_number_integer() ||
             !item["value_span"][1].is_number_integer())
             return Status::parseError("expected {\"prompt\": string, \"value_span\": [begin, end]}")
-                .inFile(options.needles)
+                .inFile(path)
                 .atField("line " + std::to_string(number));
-        const int64_t begin = item["value_span"][0].get<int64_t>(),
-                      end = item["value_span"][1].get<int64_t>();
-        ATTNSCOPE_ASSIGN_OR_RETURN(tokenizers::Encoding prompt,
-                                   tokenizer.encode(item["prompt"].get<std::string>(), true));
+        prompts.push_back({item["prompt"].get<std::string>(), item["value_span"][0].get<int64_t>(),
+                           item["value_span"][1].get<int64_t>()});
+    }
+    return prompts;
+}
+
+/// Needle prompts from the built-in generator (--haystack, --needle, --question, --answer, --lengths,
+/// --depths).
+Expected<std::vector<NeedlePromptSpan>> generatedNeedlePrompts(const tokenizers::Tokenizer& tokenizer,
+                                                               const AnalyzeOptions& options) {
+    ATTNSCOPE_ASSIGN_OR_RETURN(std::string haystack, readWholeFile(options.haystack));
+    ATTNSCOPE_ASSIGN_OR_RETURN(
+        std::vector<analyses::GeneratedNeedle> generated,
+        analyses::generateNeedlePrompts(tokenizer, haystack,
+                                        {{options.needleText, options.question, options.answer}},
+                                        options.lengths, options.depths));
+    std::vector<NeedlePromptSpan> prompts;
+    for (const auto& g : generated)
+        prompts.push_back({g.prompt, g.answerBegin, g.answerEnd});
+    return prompts;
+}
+
+Expected<nlohmann::json> retrievalToJson(const std::shared_ptr<runtime::Model>& model,
+                                         const tokenizers::Tokenizer& tokenizer,
+                                         const AnalyzeOptions& options) {
+    std::vector<NeedlePromptSpan> prompts;
+    if (!options.needles.empty()) {
+        ATTNSCOPE_ASSIGN_OR_RETURN(prompts, readNeedlePrompts(options.needles));
+    } else if (!options.haystack.empty()) {
+        ATTNSCOPE_ASSIGN_OR_RETURN(prompts, generatedNeedlePrompts(tokenizer, options));
+    } else {
+        return Status::invalidArgument(
+                   "the retrieval score needs --needles FILE.jsonl or --haystack FILE with "
+                   "--needle, --question and --answer")
+            .atField("--needles");
+    }
+    std::vector<analyses::NeedleTrace> traces;
+    for (std::size_t n = 0; n < prompts.size(); ++n) {
+        ATTNSCOPE_ASSIGN_OR_RETURN(tokenizers::Encoding prompt, tokenizer.encode(prompts[n].prompt, true));
         analyses::NeedleTrace trace;
         trace.prompt = prompt.ids;
         trace.needleBegin = -1;
         for (std::size_t t = 0; t < prompt.offsets.size(); ++t)
-            if (prompt.offsets[t].second > prompt.offsets[t].first && prompt.offsets[t].first < end &&
-                prompt.offsets[t].second > begin) {
+            if (prompt.offsets[t].second > prompt.offsets[t].first &&
+                prompt.offsets[t].first < prompts[n].end && prompt.offsets[t].second > prompts[n].begin) {
                 if (trace.needleBegin < 0)
                     trace.needleBegin = static_cast<int>(t);
                 trace.needleEnd = static_cast<int>(t) + 1;
             }
         if (trace.needleBegin < 0)
-            return Status::invalidArgument("value_span covers no token")
-                .inFile(options.needles)
-                .atField("line " + std::to_string(number));
+            return Status::invalidArgument("the value span covers no token")
+                .atField("prompts[" + std::to_string(n) + "]");
         runtime::GenerateOptions generate;
         generate.maxNewTokens = trace.needleEnd - trace.needleBegin + 2;
         ATTNSCOPE_ASSIGN_OR_RETURN(runtime::TracedGeneration decoded,
@@ -140,6 +182,9 @@ Expected<nlohmann::json> retrievalToJson(const std::shared_ptr<runtime::Model>& 
                              {"score", result.scores[static_cast<std::size_t>(l) * c.heads + h]}});
     return nlohmann::json{{"parameters",
                            {{"needles", options.needles},
+                            {"haystack", options.haystack},
+                            {"lengths", options.lengths},
+                            {"depths", options.depths},
                             {"accept_rouge1_recall", options.retrieval.acceptRecall},
                             {"head_threshold", options.retrieval.headThreshold},
                             {"needle_span", "the value's tokens (value_span)"},
@@ -389,6 +434,18 @@ void registerAnalyzeCommand(CLI::App& app, int& exitCode) {
     command->add_option("--echo-ratio", options->razor.echoRatio, "Top share kept by echo score")
         ->capture_default_str();
     command->add_option("--seed", options->seed, "Seed of the random probe tokens")->capture_default_str();
+    command->add_option("--haystack", options->haystack,
+                        "Retrieval score: generate needle prompts from this text");
+    command->add_option("--needle", options->needleText, "Generated prompts: the needle sentence");
+    command->add_option("--question", options->question, "Generated prompts: the question appended");
+    command->add_option("--answer", options->answer,
+                        "Generated prompts: the answer, which occurs in the needle");
+    command->add_option("--lengths", options->lengths, "Generated prompts: context lengths in tokens")
+        ->delimiter(',')
+        ->capture_default_str();
+    command->add_option("--depths", options->depths, "Generated prompts: needle depths in [0, 1]")
+        ->delimiter(',')
+        ->capture_default_str();
     command->add_option("--duo-sink", options->duo.sinkTokens, "DuoAttention proxy: sink tokens")
         ->capture_default_str();
     command->add_option("--duo-recent", options->duo.recentTokens, "DuoAttention proxy: recent tokens")
