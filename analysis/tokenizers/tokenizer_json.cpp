@@ -9,6 +9,7 @@
 #include "normalizer.h"
 #include "regex_splitter.h"
 #include "spm_bpe.h"
+#include "token_template.h"
 #include "wordpiece.h"
 
 #include <nlohmann/json.hpp>
@@ -31,12 +32,6 @@ struct AddedToken {
     std::string content;
     int32_t id = 0;
     bool special = false;
-};
-
-/// One element of a TemplateProcessing "single" template: a special token id, or the input sequence.
-struct TemplateItem {
-    bool isSequence = false;
-    int32_t id = 0;
 };
 
 class ByteLevelBpeTokenizer final : public Tokenizer {
@@ -92,27 +87,13 @@ public:
             segmentStart = i;
         }
         ATTNSCOPE_TRY(encodeSegment(text, segmentStart, static_cast<int64_t>(text.size()), body));
-        if (!addSpecialTokens || singleTemplate.empty())
-            return body;
-        Encoding out;
-        for (const TemplateItem& item : singleTemplate) {
-            if (item.isSequence) {
-                out.ids.insert(out.ids.end(), body.ids.begin(), body.ids.end());
-                out.offsets.insert(out.offsets.end(), body.offsets.begin(), body.offsets.end());
-            } else {
-                out.ids.push_back(item.id);
-                out.offsets.emplace_back(0, 0);
-            }
-        }
-        return out;
+        return addSpecialTokens ? applyTemplate(std::move(body), singleTemplate) : body;
     }
 
     Expected<std::string> decode(const std::vector<int32_t>& ids, bool skipSpecial) const override {
         std::string text;
         for (int32_t id : ids) {
-            if (id < 0 || id >= static_cast<int32_t>(idToToken.size()) || idToToken[id].empty())
-                return Status::invalidArgument("token id " + std::to_string(id) + " is not in the vocabulary")
-                    .atField("ids");
+            ATTNSCOPE_TRY(checkDecodableId(id, idToToken));
             if (isSpecial[id]) {
                 if (!skipSpecial)
                     text += idToToken[id];

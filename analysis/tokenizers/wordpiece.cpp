@@ -4,6 +4,8 @@
 // point into the caller's text even after lowercasing and accent stripping.
 #include "wordpiece.h"
 
+#include "token_template.h"
+
 #include <algorithm>
 #include <optional>
 #include <unordered_map>
@@ -166,7 +168,7 @@ public:
     std::size_t maxWordChars = 100;
     BertNormalizer normalizer;
     bool normalize = true;
-    std::vector<std::pair<bool, int32_t>> singleTemplate; ///< (is sequence, special id)
+    std::vector<TemplateItem> singleTemplate;
 
     Expected<Encoding> encode(std::string_view text, bool addSpecialTokens) const override {
         ATTNSCOPE_TRY(validateUtf8(text));
@@ -191,27 +193,13 @@ public:
             }
         }
         ATTNSCOPE_TRY(flush(chars.size()));
-        if (!addSpecialTokens || singleTemplate.empty())
-            return body;
-        Encoding out;
-        for (const auto& [isSequence, id] : singleTemplate) {
-            if (isSequence) {
-                out.ids.insert(out.ids.end(), body.ids.begin(), body.ids.end());
-                out.offsets.insert(out.offsets.end(), body.offsets.begin(), body.offsets.end());
-            } else {
-                out.ids.push_back(id);
-                out.offsets.emplace_back(0, 0);
-            }
-        }
-        return out;
+        return addSpecialTokens ? applyTemplate(std::move(body), singleTemplate) : body;
     }
 
     Expected<std::string> decode(const std::vector<int32_t>& ids, bool skipSpecial) const override {
         std::string text;
         for (int32_t id : ids) {
-            if (id < 0 || id >= static_cast<int32_t>(idToToken.size()) || idToToken[id].empty())
-                return Status::invalidArgument("token id " + std::to_string(id) + " is not in the vocabulary")
-                    .atField("ids");
+            ATTNSCOPE_TRY(checkDecodableId(id, idToToken));
             if (skipSpecial && isSpecial[id])
                 continue;
             const std::string& token = idToToken[id];

@@ -86,6 +86,24 @@ std::vector<float> concatRows(const TinyModel& model, const std::vector<std::str
     return out;
 }
 
+/// The architecture and the size keys every llama.cpp architecture writes.
+void addGgufSizes(GgufBuilder& builder, const std::string& arch, const TinyConfig& c) {
+    builder.addString("general.architecture", arch);
+    builder.addUInt32(arch + ".block_count", static_cast<uint32_t>(c.layers));
+    builder.addUInt32(arch + ".attention.head_count", static_cast<uint32_t>(c.heads));
+    builder.addUInt32(arch + ".embedding_length", static_cast<uint32_t>(c.hidden));
+    builder.addUInt32(arch + ".feed_forward_length", static_cast<uint32_t>(c.intermediate));
+    builder.addUInt32(arch + ".context_length", static_cast<uint32_t>(c.context));
+}
+
+/// Tokens "t0", "t1", ... so that readers find a vocabulary of the model's size.
+void addPlaceholderVocabulary(GgufBuilder& builder, int vocab) {
+    std::vector<std::string> tokens;
+    for (int i = 0; i < vocab; ++i)
+        tokens.push_back("t" + std::to_string(i));
+    builder.addStringArray("tokenizer.ggml.tokens", tokens);
+}
+
 } // namespace
 
 TinyModel makeTinyModel(const TinyConfig& c, uint32_t seed) {
@@ -218,20 +236,12 @@ Bytes writeLlamaGguf(const TinyModel& model) {
     GgufBuilder builder;
     const bool phi3 = c.modelType == "phi3";
     const std::string arch = phi3 ? "phi3" : "llama";
-    builder.addString("general.architecture", arch);
-    builder.addUInt32(arch + ".block_count", static_cast<uint32_t>(c.layers));
-    builder.addUInt32(arch + ".attention.head_count", static_cast<uint32_t>(c.heads));
+    addGgufSizes(builder, arch, c);
     builder.addUInt32(arch + ".attention.head_count_kv", static_cast<uint32_t>(c.kvHeads));
-    builder.addUInt32(arch + ".embedding_length", static_cast<uint32_t>(c.hidden));
-    builder.addUInt32(arch + ".feed_forward_length", static_cast<uint32_t>(c.intermediate));
-    builder.addUInt32(arch + ".context_length", static_cast<uint32_t>(c.context));
     builder.addUInt32(arch + ".rope.dimension_count", static_cast<uint32_t>(c.headDim));
     builder.addFloat32(arch + ".rope.freq_base", static_cast<float>(c.ropeTheta));
     builder.addFloat32(arch + ".attention.layer_norm_rms_epsilon", static_cast<float>(c.eps));
-    std::vector<std::string> tokens;
-    for (int i = 0; i < c.vocab; ++i)
-        tokens.push_back("t" + std::to_string(i));
-    builder.addStringArray("tokenizer.ggml.tokens", tokens);
+    addPlaceholderVocabulary(builder, c.vocab);
     auto matrix = [&](const std::string& gguf, const std::string& hf, int permuteHeads) {
         const auto& shape = model.shapes.at(hf);
         std::vector<float> values = model.tensors.at(hf);
@@ -293,19 +303,11 @@ void writeSafetensorsFile(const NamedTensors& tensors, const std::string& direct
 Bytes writeEncoderStyleGguf(const TinyConfig& c, const std::string& arch, const NamedTensors& tensors,
                             bool bidirectional) {
     GgufBuilder builder;
-    builder.addString("general.architecture", arch);
-    builder.addUInt32(arch + ".block_count", static_cast<uint32_t>(c.layers));
-    builder.addUInt32(arch + ".attention.head_count", static_cast<uint32_t>(c.heads));
-    builder.addUInt32(arch + ".embedding_length", static_cast<uint32_t>(c.hidden));
-    builder.addUInt32(arch + ".feed_forward_length", static_cast<uint32_t>(c.intermediate));
-    builder.addUInt32(arch + ".context_length", static_cast<uint32_t>(c.context));
+    addGgufSizes(builder, arch, c);
     builder.addFloat32(arch + ".attention.layer_norm_epsilon", static_cast<float>(c.eps));
     if (bidirectional)
         builder.addBool(arch + ".attention.causal", false);
-    std::vector<std::string> tokens;
-    for (int i = 0; i < c.vocab; ++i)
-        tokens.push_back("t" + std::to_string(i));
-    builder.addStringArray("tokenizer.ggml.tokens", tokens);
+    addPlaceholderVocabulary(builder, c.vocab);
     for (const auto& [name, tensor] : tensors) {
         std::vector<uint64_t> ne(tensor.first.rbegin(), tensor.first.rend());
         builder.addTensor(name, ne, 0, floatBytes(tensor.second));

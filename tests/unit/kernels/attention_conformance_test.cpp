@@ -277,14 +277,31 @@ AttentionDims maskDims() {
     return dims;
 }
 
+/// The sizes the reference loops read, unpacked once.
+struct Shape {
+    explicit Shape(const AttentionDims& dims)
+        : M(dims.queryLength), N(dims.keyLength), D(dims.headDim), group(dims.queryHeads / dims.kvHeads) {}
+    int M, N, D, group;
+};
+
+/// An f32 kernel run and the dense reference on the same inputs.
+struct CheckedRun {
+    KernelRun run;
+    test::DenseReference ref;
+};
+
+CheckedRun runWithReference(const AttentionDims& dims, const kernels::ProbeRequest& request) {
+    CheckedRun checked{runKernel(dims, DType::F32, request), {}};
+    checked.ref = test::denseAttention(dims, checked.run.inputs);
+    return checked;
+}
+
 /// Checks K8 for a mask given as keep(head, i, j): masked output, recall and relative error.
 template <typename Keep>
 void expectMasked(const AttentionDims& dims, const kernels::ProbeRequest& request, Keep keep) {
-    KernelRun run = runKernel(dims, DType::F32, request);
+    const auto [run, ref] = runWithReference(dims, request);
     ASSERT_TRUE(run.status.ok()) << run.status.message;
-    const test::DenseReference ref = test::denseAttention(dims, run.inputs);
-    const int M = dims.queryLength, N = dims.keyLength, D = dims.headDim,
-              group = dims.queryHeads / dims.kvHeads;
+    const auto [M, N, D, group] = Shape(dims);
     for (int h = 0; h < dims.queryHeads; ++h)
         for (int i = 0; i < M; ++i) {
             const std::size_t row = static_cast<std::size_t>(h) * M + i;
@@ -384,11 +401,9 @@ TEST(AttentionInterventions, ActCalibrationKeepsBetaOfTheSinkAndRedistributesThe
     scale[0] = scale[17] = beta;
     kernels::ProbeRequest request;
     request.intervention.columnScale = scale.data();
-    KernelRun run = runKernel(dims, DType::F32, request);
+    const auto [run, ref] = runWithReference(dims, request);
     ASSERT_TRUE(run.status.ok()) << run.status.message;
-    const test::DenseReference ref = test::denseAttention(dims, run.inputs);
-    const int M = dims.queryLength, N = dims.keyLength, D = dims.headDim,
-              group = dims.queryHeads / dims.kvHeads;
+    const auto [M, N, D, group] = Shape(dims);
     for (int h = 0; h < dims.queryHeads; ++h)
         for (int i = 0; i < M; ++i) {
             const std::size_t row = static_cast<std::size_t>(h) * M + i;

@@ -1,0 +1,45 @@
+// SPDX-License-Identifier: Apache-2.0
+// What the tokenizer.json tokenizers share: the post-processor's template and the check of ids to decode
+// (internal header).
+#pragma once
+
+#include "attnscope/tokenizers/tokenizer.h"
+
+#include <string>
+#include <vector>
+
+namespace attnscope::tokenizers {
+
+/// One element of a TemplateProcessing "single" template: a special token id, or the input sequence.
+struct TemplateItem {
+    bool isSequence = false;
+    int32_t id = 0;
+};
+
+/// `body` placed into `single` (special tokens cover nothing: offsets {0, 0}); `body` itself when the
+/// template is empty.
+inline Encoding applyTemplate(Encoding body, const std::vector<TemplateItem>& single) {
+    if (single.empty())
+        return body;
+    Encoding out;
+    for (const TemplateItem& item : single) {
+        if (item.isSequence) {
+            out.ids.insert(out.ids.end(), body.ids.begin(), body.ids.end());
+            out.offsets.insert(out.offsets.end(), body.offsets.begin(), body.offsets.end());
+        } else {
+            out.ids.push_back(item.id);
+            out.offsets.emplace_back(0, 0);
+        }
+    }
+    return out;
+}
+
+/// An id to decode must name a vocabulary entry.
+inline Status checkDecodableId(int32_t id, const std::vector<std::string>& idToToken) {
+    if (id < 0 || id >= static_cast<int32_t>(idToToken.size()) || idToToken[id].empty())
+        return Status::invalidArgument("token id " + std::to_string(id) + " is not in the vocabulary")
+            .atField("ids");
+    return Status::ok();
+}
+
+} // namespace attnscope::tokenizers
