@@ -150,6 +150,22 @@ struct KvCache {
 
 namespace {
 
+/// A copy of one layer's contiguous [Hq, T, d] queries and [Hkv, K, d] keys.
+QueryKeyCapture captureOf(const at::Tensor& q, const at::Tensor& k, const kernels::AttentionDims& dims) {
+    QueryKeyCapture capture;
+    capture.queryHeads = dims.queryHeads;
+    capture.kvHeads = dims.kvHeads;
+    capture.queryLength = dims.queryLength;
+    capture.keyLength = dims.keyLength;
+    capture.headDim = dims.headDim;
+    capture.scale = dims.scale;
+    capture.slidingWindow = dims.slidingWindow;
+    capture.causal = dims.causal;
+    capture.queries.assign(q.data_ptr<float>(), q.data_ptr<float>() + q.numel());
+    capture.keys.assign(k.data_ptr<float>(), k.data_ptr<float>() + k.numel());
+    return capture;
+}
+
 /// Runs `tokens` at positions offset.. through every layer. With a cache, the new keys and values are
 /// appended to it and attention sees everything cached; without one, only `tokens` exist.
 Status runDecoder(const Model& model, const std::vector<int32_t>& tokens, KvCache* cache,
@@ -247,6 +263,8 @@ Status runDecoder(const Model& model, const std::vector<int32_t>& tokens, KvCach
                 result.probes.push_back(std::move(probe));
             if (!kernelStatus.isOk())
                 return;
+            if (options.captureQueryKey)
+                result.queryKeys.push_back(captureOf(q, k, dims));
 
             for (const auto& head : options.attentionMaps)
                 if (head.first == l) {

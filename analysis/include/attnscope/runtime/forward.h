@@ -19,6 +19,19 @@ namespace attnscope::runtime {
 /// A (layer, query head) pair, both 0-based.
 using HeadIndex = std::pair<int, int>;
 
+/// One layer's queries and keys exactly as its attention kernel saw them (after biases, q/k norms and
+/// RoPE), for analyses that need a second pass across layers or pooled queries: EchoAtt's paired
+/// similarity, FlexPrefill's and AnchorAttention's pooled estimates, decode-row selection. O(N d) per
+/// head, never N x N.
+struct QueryKeyCapture {
+    int queryHeads = 0, kvHeads = 0, queryLength = 0, keyLength = 0, headDim = 0;
+    float scale = 0;       ///< the logit scale the kernel used
+    int slidingWindow = 0; ///< 0 = unlimited
+    bool causal = true;
+    std::vector<float> queries; ///< [queryHeads, queryLength, headDim]
+    std::vector<float> keys;    ///< [kvHeads, keyLength, headDim]
+};
+
 struct ForwardOptions {
     bool logits = true;
     /// Heads whose full attention probabilities [T, T] to return (dense: meant for T up to a few
@@ -30,6 +43,8 @@ struct ForwardOptions {
     /// Heads whose attention output is zeroed before the output projection (ablation: retrieval-head
     /// validation masks the top heads and compares with as many random ones).
     std::vector<HeadIndex> maskedHeads;
+    /// Return every layer's post-RoPE queries and keys in ForwardResult::queryKeys.
+    bool captureQueryKey = false;
 };
 
 struct ForwardResult {
@@ -38,6 +53,7 @@ struct ForwardResult {
     std::vector<float> logits;                         ///< [tokens, vocab] when requested
     std::map<HeadIndex, std::vector<float>> attention; ///< [tokens, tokens] row-major, per requested head
     std::vector<kernels::ProbeResult> probes;          ///< one per layer when ForwardOptions::probe is set
+    std::vector<QueryKeyCapture> queryKeys;            ///< one per layer when captureQueryKey is set
 };
 
 /// Runs the model on `tokens` (ids, no batching). Every attention call goes through
