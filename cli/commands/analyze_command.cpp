@@ -1,14 +1,15 @@
 // SPDX-License-Identifier: Apache-2.0
 // `attnscope-cli analyze MODEL (--text TEXT | --text-file F | --tokens IDS | --sample NAME)
-//      [--analyses sinks] [--sink-tokens S] [--window W] [--act-threshold T | --act-alpha A]
-//      [--act-first-sink drop-first|exclude-token0|keep-all] [--json [OUT]]`
-// Runs the model once with in-kernel statistics and writes each analysis with its parameters.
-// Analyses so far: sinks (METHODS.md 1-2) and razor (RazorAttention echo/induction, 3b, on its own
-// repeated-random-token probe); the retrieval score, similarity and sparsity arrive with the issue.
+//      [--analyses sinks,retrieval,similarity,sparsity,taxonomy] [method options] [--json [OUT]]`
+// Runs the model once over the input with in-kernel statistics and captured queries/keys (sinks,
+// similarity, sparsity, taxonomy), plus the retrieval family's own passes (needle prompts with decoding,
+// RazorAttention's repeated random tokens, DuoAttention's proxy), and writes each analysis with its
+// parameters (schema: docs/analyze-json.md).
 #include "commands.h"
 
 #include "../json_output.h"
 #include "../model_input.h"
+#include "analysis_json.h"
 #include "attnscope/analyses/duo.h"
 #include "attnscope/analyses/needle_generator.h"
 #include "attnscope/analyses/razor.h"
@@ -20,6 +21,7 @@
 
 #include <filesystem>
 #include <iostream>
+#include <optional>
 #include <random>
 #include <set>
 #include <sstream>
@@ -46,6 +48,9 @@ struct AnalyzeOptions {
     std::vector<int> lengths = {500, 1000};
     std::vector<double> depths = {0.0, 0.25, 0.5, 0.75, 1.0};
     std::string duoGates; ///< optional trained gates to report beside the proxy
+    analyses::SimilarityParameters similarity;
+    analyses::SparsityParameters sparsity;
+    analyses::TaxonomyParameters taxonomy;
 };
 
 /// DuoAttention's training-free proxy per head (and the trained gates, when given).
@@ -135,7 +140,7 @@ Expected<std::vector<NeedlePromptSpan>> generatedNeedlePrompts(const tokenizers:
 
 Expected<nlohmann::json> retrievalToJson(const std::shared_ptr<runtime::Model>& model,
                                          const tokenizers::Tokenizer& tokenizer,
-                                         const AnalyzeOptions& options) {
+                                         const AnalyzeOptions& options, std::vector<double>& scoresOut) {
     std::vector<NeedlePromptSpan> prompts;
     if (!options.needles.empty()) {
         ATTNSCOPE_ASSIGN_OR_RETURN(prompts, readNeedlePrompts(options.needles));
@@ -144,7 +149,7 @@ Expected<nlohmann::json> retrievalToJson(const std::shared_ptr<runtime::Model>& 
     } else {
         return Status::invalidArgument(
                    "the retrieval score needs --needles FILE.jsonl or --haystack FILE with "
-                   "--needle, --question and --answer")
+                   "--needle, --question and --answer (no bundled needles.jsonl was found)")
             .atField("--needles");
     }
     std::vector<analyses::NeedleTrace> traces;
@@ -174,6 +179,7 @@ Expected<nlohmann::json> retrievalToJson(const std::shared_ptr<runtime::Model>& 
     const model::ModelConfig& c = model->config();
     ATTNSCOPE_ASSIGN_OR_RETURN(analyses::RetrievalResult result,
                                analyses::retrievalScores(traces, c.layers, c.heads, options.retrieval));
+    scoresOut = result.scores;
     nlohmann::json heads = nlohmann::json::array();
     for (int l = 0; l < c.layers; ++l)
         for (int h = 0; h < c.heads; ++h)
@@ -219,7 +225,8 @@ std::vector<int32_t> razorTokens(const analyses::RepeatProbe& probe, int vocabul
     return tokens;
 }
 
-Expected<nlohmann::json> razorToJson(const runtime::Model& model, AnalyzeOptions& options, int32_t bos) {
+Expected<nlohmann::json> razorToJson(const runtime::Model& model, AnalyzeOptions& options, int32_t bos,
+                                     analyses::RazorAnalysis& razorOut) {
     analyses::RepeatProbe& probe = options.razorProbe;
     const int64_t context = model.config().contextLength > 0 ? model.config().contextLength : 10001;
     if (probe.span <= 0)
@@ -243,6 +250,7 @@ Expected<nlohmann::json> razorToJson(const runtime::Model& model, AnalyzeOptions
     ATTNSCOPE_ASSIGN_OR_RETURN(
         analyses::RazorAnalysis razor,
         analyses::analyzeRazor(passes[1], passes[0], c.heads, c.kvHeads, probe, options.razor));
+    razorOut = razor;
     nlohmann::json heads = nlohmann::json::array();
     for (const analyses::RazorKvHead& h : razor.kvHeadScores)
         heads.push_back({{"layer", h.layer},
@@ -272,12 +280,46 @@ Expected<nlohmann::json> razorToJson(const runtime::Model& model, AnalyzeOptions
 }
 
 /// Where the bundled samples live: beside the executable's share directory or in the source tree.
-std::string sampleFile(const std::string& name) {
+std::string sampleFile(const std::string& name, const std::string& extension = ".txt") {
     for (const std::string& directory :
          {std::string(ATTNSCOPE_SOURCE_RESOURCES "/samples"), std::string("/usr/share/attnscope/samples")})
-        if (std::filesystem::exists(directory + "/" + name + ".txt"))
-            return directory + "/" + name + ".txt";
+        if (std::filesystem::exists(directory + "/" + name + extension))
+            return directory + "/" + name + extension;
     return {};
+}
+
+const std::set<std::string> kAnalyses = {"sinks",      "retrieval", "razor",    "duo",
+                                         "similarity", "sparsity",  "taxonomy", "all"};
+
+/// The names asked for, with "all" and "retrieval" expanded (retrieval = score + razor + duo).
+std::set<std::string> expandAnalyses(std::set<std::string> names) {
+    if (names.erase("all"))
+        names.insert({"sinks", "retrieval", "similarity", "sparsity", "taxonomy"});
+    if (names.count("retrieval"))
+        names.insert({"razor", "duo"});
+    if (names.count("taxonomy"))
+        names.insert("sinks");
+    return names;
+}
+
+/// The input pass's probe: the sinks' statistics, plus what sparsity and the taxonomy read.
+kernels::ProbeRequest suiteProbeRequest(const std::set<std::string>& wanted, const AnalyzeOptions& options,
+                                        int tokens) {
+    kernels::ProbeRequest request = analyses::sinkProbeRequest(options.sinks, tokens);
+    if (wanted.count("sparsity") || wanted.count("similarity") || wanted.count("taxonomy")) {
+        const kernels::ProbeRequest sparsity = analyses::sparsityProbeRequest(options.sparsity, tokens);
+        request.rowLogSumExp = true;
+        request.rowEntropy = true;
+        request.columnMass = true;
+        request.columnMassRows = {};
+        request.diagonalSums = true;
+        request.diagonalRows = {};
+        if (wanted.count("sparsity")) {
+            request.blockSize = sparsity.blockSize;
+            request.lastRows = sparsity.lastRows;
+        }
+    }
+    return request;
 }
 
 nlohmann::json sinksToJson(const analyses::SinkAnalysis& a, const ResolvedInput& input) {
@@ -323,15 +365,16 @@ Expected<nlohmann::json> execute(AnalyzeOptions options) {
             return Status::notFound("no bundled sample '" + options.sample + "' (short, long)")
                 .atField("--sample");
     }
-    const std::set<std::string> wanted = splitAnalyses(options.analyses);
-    for (const std::string& name : wanted)
-        if (name != "sinks" && name != "razor" && name != "retrieval" && name != "duo")
-            return Status::unsupported(
-                       "analysis '" + name +
-                       "' (so far: sinks, razor, retrieval, duo; similarity and sparsity are not built yet)")
+    const std::set<std::string> named = splitAnalyses(options.analyses);
+    for (const std::string& name : named)
+        if (!kAnalyses.count(name))
+            return Status::unsupported("analysis '" + name +
+                                       "' (known: all, sinks, retrieval, razor, duo, similarity, sparsity, "
+                                       "taxonomy)")
                 .atField("--analyses");
-    if (wanted.empty())
+    if (named.empty())
         return Status::invalidArgument("no analysis named").atField("--analyses");
+    const std::set<std::string> wanted = expandAnalyses(named);
     ATTNSCOPE_ASSIGN_OR_RETURN(ResolvedInput input, resolveModelInput(options.input, true));
     if (options.actAlpha > 0) {
         options.sinks.actThreshold = analyses::ActThreshold::RelativeAlpha;
@@ -342,27 +385,47 @@ Expected<nlohmann::json> execute(AnalyzeOptions options) {
                                                                        : analyses::ActFirstSink::DropFirst;
     ATTNSCOPE_ASSIGN_OR_RETURN(std::shared_ptr<runtime::Model> model,
                                runtime::Model::load(options.input.model));
-    if (!model->config().causal)
+    const model::ModelConfig& c = model->config();
+    if (!c.causal)
         return Status::unsupported("these analyses assume causal attention").atField("MODEL");
     const int tokens = static_cast<int>(input.tokens.size());
     nlohmann::json document = {{"model", options.input.model}, {"tokens", tokens}};
-    if (wanted.count("sinks")) {
+    std::optional<analyses::SinkAnalysis> sinks;
+    std::optional<analyses::SparsityAnalysis> sparsity;
+    std::optional<analyses::RazorAnalysis> razor;
+    std::optional<std::vector<double>> retrievalScores;
+    std::vector<kernels::ProbeResult> probes;
+    if (wanted.count("sinks") || wanted.count("similarity") || wanted.count("sparsity")) {
         runtime::ForwardOptions forward;
         forward.logits = false;
-        forward.probe = analyses::sinkProbeRequest(options.sinks, tokens);
+        forward.probe = suiteProbeRequest(wanted, options, tokens);
+        forward.captureQueryKey = wanted.count("similarity") || wanted.count("sparsity");
         ATTNSCOPE_ASSIGN_OR_RETURN(runtime::ForwardResult result,
                                    runtime::forward(*model, input.tokens, forward));
-        ATTNSCOPE_ASSIGN_OR_RETURN(
-            analyses::SinkAnalysis sinks,
-            analyses::analyzeSinks(result.probes, model->config().heads, tokens, options.sinks));
-        document["sinks"] = sinksToJson(sinks, input);
+        probes = std::move(result.probes);
+        if (wanted.count("sinks")) {
+            ATTNSCOPE_ASSIGN_OR_RETURN(sinks, analyses::analyzeSinks(probes, c.heads, tokens, options.sinks));
+            document["sinks"] = sinksToJson(*sinks, input);
+        }
+        if (wanted.count("similarity")) {
+            ATTNSCOPE_ASSIGN_OR_RETURN(
+                analyses::SimilarityAnalysis similarity,
+                analyses::analyzeSimilarity(result.queryKeys, probes, options.similarity));
+            document["similarity"] = similarityToJson(similarity);
+        }
+        if (wanted.count("sparsity")) {
+            ATTNSCOPE_ASSIGN_OR_RETURN(sparsity,
+                                       analyses::analyzeSparsity(result.queryKeys, probes, options.sparsity));
+            document["sparsity"] = sparsityToJson(*sparsity);
+        }
     }
     if (wanted.count("razor")) {
         // The probe starts with the BOS the input's tokenizer added, if any.
         const int32_t bos = !input.tokens.empty() && options.input.tokens.empty() && !options.input.noBos
                                 ? input.tokens.front()
                                 : 0;
-        ATTNSCOPE_ASSIGN_OR_RETURN(document["retrieval"]["razor"], razorToJson(*model, options, bos));
+        razor.emplace();
+        ATTNSCOPE_ASSIGN_OR_RETURN(document["retrieval"]["razor"], razorToJson(*model, options, bos, *razor));
     }
     if (wanted.count("duo")) {
         ATTNSCOPE_ASSIGN_OR_RETURN(document["retrieval"]["duo"], duoToJson(*model, input.tokens, options));
@@ -371,8 +434,25 @@ Expected<nlohmann::json> execute(AnalyzeOptions options) {
         if (!input.tokenizer)
             return Status::invalidArgument("the retrieval score needs the model's tokenizer")
                 .atField("--tokenizer");
+        if (options.needles.empty() && options.haystack.empty())
+            options.needles = sampleFile("needles", ".jsonl");
+        retrievalScores.emplace();
         ATTNSCOPE_ASSIGN_OR_RETURN(document["retrieval"]["score"],
-                                   retrievalToJson(model, *input.tokenizer, options));
+                                   retrievalToJson(model, *input.tokenizer, options, *retrievalScores));
+    }
+    if (wanted.count("taxonomy")) {
+        analyses::TaxonomyInputs in;
+        in.layers = c.layers;
+        in.heads = c.heads;
+        in.tokens = tokens;
+        in.probes = &probes;
+        in.sinks = sinks ? &*sinks : nullptr;
+        in.razor = razor ? &*razor : nullptr;
+        in.retrievalScores = retrievalScores ? &*retrievalScores : nullptr;
+        in.sparsity = sparsity ? &*sparsity : nullptr;
+        ATTNSCOPE_ASSIGN_OR_RETURN(std::vector<analyses::HeadTaxonomy> taxonomy,
+                                   analyses::classifyHeads(in, options.taxonomy));
+        document["taxonomy"] = taxonomyToJson(taxonomy, options.taxonomy);
     }
     return document;
 }
@@ -395,6 +475,39 @@ void printText(const nlohmann::json& d) {
                         h["induction"].get<double>(), h["echo"].get<double>(),
                         h["retained"].get<bool>() ? "yes" : "");
     }
+    if (d.contains("similarity")) {
+        std::cout << "Layer similarity (cosine of head-averaged maps):\n";
+        for (const auto& row : d["similarity"]["layer_head_averaged"]) {
+            for (const auto& value : row)
+                std::printf(" %6.3f", value.get<double>());
+            std::cout << "\n";
+        }
+    }
+    if (d.contains("sparsity")) {
+        const auto& sp = d["sparsity"];
+        std::printf("Sparsity: FlexPrefill (gamma %.2f) mean recall %.3f at mean density %.3f\n",
+                    sp["parameters"]["flex_gamma"].get<double>(), sp["flexprefill_mean_recall"].get<double>(),
+                    sp["flexprefill_mean_density"].get<double>());
+        std::cout << "layer head  pattern          oracle@R  flex recall/density  query-aware\n";
+        for (const auto& h : sp["heads"])
+            std::printf("%5d %4d  %-15s  %8.3f  %6.3f / %6.3f      %s\n", h["layer"].get<int>(),
+                        h["head"].get<int>(), h["pattern"]["class"].get<std::string>().c_str(),
+                        h["pattern"]["oracle_density"].get<double>(),
+                        h["flexprefill"]["recall"].get<double>(), h["flexprefill"]["density"].get<double>(),
+                        h["flexprefill"]["query_aware"].get<bool>() ? "yes" : "");
+    }
+    if (d.contains("taxonomy")) {
+        std::cout << "Head taxonomy (primary label):\n";
+        int layer = -1;
+        for (const auto& h : d["taxonomy"]["heads"]) {
+            if (h["layer"].get<int>() != layer) {
+                layer = h["layer"].get<int>();
+                std::printf("%s  layer %d:", layer ? "\n" : "", layer);
+            }
+            std::printf(" %s", h["primary"].get<std::string>().c_str());
+        }
+        std::cout << "\n";
+    }
     if (!d.contains("sinks"))
         return;
     std::cout << d["tokens"].get<int>() << " tokens\n";
@@ -414,15 +527,48 @@ void printText(const nlohmann::json& d) {
 
 void registerAnalyzeCommand(CLI::App& app, int& exitCode) {
     CLI::App* command = app.add_subcommand(
-        "analyze", "Per-head analyses from in-kernel statistics (so far: attention sinks)");
+        "analyze", "Per-head analyses from in-kernel statistics: sinks, retrieval heads, layer similarity, "
+                   "sparsity masks, head taxonomy");
     auto options = std::make_shared<AnalyzeOptions>();
     auto output = std::make_shared<JsonOutput>();
     addModelInputOptions(*command, options->input, "--text");
     command->add_option("--sample", options->sample, "A bundled sample input: short, long");
+    options->analyses = "all";
     command
-        ->add_option("--analyses", options->analyses,
-                     "Comma-separated analyses (so far: sinks, razor, retrieval, duo)")
+        ->add_option(
+            "--analyses", options->analyses,
+            "Comma-separated: all, sinks, retrieval (= score + razor + duo), razor, duo, similarity, "
+            "sparsity, taxonomy")
         ->capture_default_str();
+    command
+        ->add_option("--layers-per-block", options->similarity.layersPerBlock,
+                     "EchoAtt: consecutive layers per proposed shared block (k)")
+        ->capture_default_str();
+    command
+        ->add_option("--flex-gamma", options->sparsity.flexGamma, "FlexPrefill: cumulative-attention gamma")
+        ->capture_default_str();
+    command->add_option("--flex-tau", options->sparsity.flexTau, "FlexPrefill: pattern threshold tau")
+        ->capture_default_str();
+    command
+        ->add_option("--flex-min-budget", options->sparsity.flexMinBudget, "FlexPrefill: min_budget (tokens)")
+        ->capture_default_str();
+    command->add_option("--anchor-theta", options->sparsity.anchorTheta, "AnchorAttention: theta")
+        ->capture_default_str();
+    command
+        ->add_option("--decode-rows", options->sparsity.decodeRows,
+                     "SnapKV/TokenSelect: the last tokens scored as teacher-forced decode steps")
+        ->capture_default_str();
+    command->add_option("--snap-capacities", options->sparsity.snapCapacities, "SnapKV: cache sizes C")
+        ->delimiter(',')
+        ->capture_default_str();
+    command->add_flag("--snap-max-pool", options->sparsity.snapMaxPool,
+                      "SnapKV: max pooling (LongBench configs) instead of average (code default)");
+    command
+        ->add_option("--tokenselect-budgets", options->sparsity.tokenSelectBudgets, "TokenSelect: budgets K")
+        ->delimiter(',')
+        ->capture_default_str();
+    command->add_flag("--tokenselect-modulo-kv", options->sparsity.tokenSelectModuloKvHead,
+                      "TokenSelect: pair query head h with KV head h % kv_heads, as the reference kernel");
     command->add_option(
         "--razor-span", options->razorProbe.span,
         "RazorAttention: random tokens per copy (default min(2500, what the context allows))");
