@@ -11,6 +11,15 @@
 
 namespace attnscope::cli {
 
+namespace {
+
+void truncate(std::vector<int32_t>& tokens, int maxTokens) {
+    if (maxTokens > 0 && static_cast<int>(tokens.size()) > maxTokens)
+        tokens.resize(static_cast<std::size_t>(maxTokens));
+}
+
+} // namespace
+
 void addModelInputOptions(CLI::App& command, ModelInput& input, const std::string& textName) {
     command.add_option("MODEL", input.model, "An HF directory, a .gguf file or a llama2.c .bin")->required();
     input.tokensOption = command.add_option("--tokens", input.tokens, "Token ids, e.g. 1,2,3");
@@ -23,6 +32,8 @@ void addModelInputOptions(CLI::App& command, ModelInput& input, const std::strin
     command.add_option("--tokenizer", input.tokenizer,
                        "tokenizer.json, .model or tokenizer.bin (default: the model's own, if it has one)");
     command.add_flag("--no-bos", input.noBos, "Add no BOS/special tokens when tokenizing the text");
+    command.add_option("--max-tokens", input.maxTokens, "Keep only the first N tokens of the input (0: all)")
+        ->check(CLI::NonNegativeNumber);
 }
 
 Expected<ResolvedInput> resolveModelInput(const ModelInput& input, bool tokenizerForOutput) {
@@ -43,6 +54,7 @@ Expected<ResolvedInput> resolveModelInput(const ModelInput& input, bool tokenize
     }
     if (!fromText) {
         ATTNSCOPE_ASSIGN_OR_RETURN(resolved.tokens, parseTokenList(input.tokens));
+        truncate(resolved.tokens, input.maxTokens);
         return resolved;
     }
     std::string text = input.text;
@@ -54,6 +66,7 @@ Expected<ResolvedInput> resolveModelInput(const ModelInput& input, bool tokenize
     }
     ATTNSCOPE_ASSIGN_OR_RETURN(tokenizers::Encoding encoding, resolved.tokenizer->encode(text, !input.noBos));
     resolved.tokens = std::move(encoding.ids);
+    truncate(resolved.tokens, input.maxTokens);
     return resolved;
 }
 

@@ -21,6 +21,7 @@ struct ModelInput {
     std::string textFile;
     std::string tokenizer;
     bool noBos = false;
+    int maxTokens = 0; ///< keep only the first maxTokens ids (0 = all)
     // Set by addModelInputOptions: to tell which of the mutually exclusive inputs was given.
     CLI::Option* tokensOption = nullptr;
     CLI::Option* textOption = nullptr;
@@ -28,7 +29,7 @@ struct ModelInput {
 };
 
 /// Adds MODEL, --tokens, the text options (named `textName`, e.g. "--text" or "--prompt", and
-/// `textName` + "-file"), --tokenizer and --no-bos to `command`.
+/// `textName` + "-file"), --tokenizer, --no-bos and --max-tokens to `command`.
 void addModelInputOptions(CLI::App& command, ModelInput& input, const std::string& textName);
 
 /// The token ids to run, and the tokenizer when one was needed or found (for printing text back).

@@ -111,4 +111,8 @@ at::Tensor probabilityRows(const StackedHeads& s, int rowBegin, int rowEnd) {
     return probabilities(s, rowBegin, rowEnd, 0, s.tokens);
 }
 
+at::Tensor probabilityTile(const StackedHeads& s, int rowBegin, int rowEnd, int colBegin, int colEnd) {
+    return probabilities(s, rowBegin, rowEnd, colBegin, colEnd);
+}
+
 } // namespace attnscope::analyses::detail

@@ -45,4 +45,7 @@ Status forEachProbabilityChunk(const StackedHeads& s, int rowBegin, int rowEnd, 
 /// Exact probability rows [rowBegin, rowEnd) against all keys: [heads, rows, T] (small row ranges only).
 at::Tensor probabilityRows(const StackedHeads& s, int rowBegin, int rowEnd);
 
+/// Exact probabilities of rows [rowBegin, rowEnd) against keys [colBegin, colEnd): [heads, rows, cols].
+at::Tensor probabilityTile(const StackedHeads& s, int rowBegin, int rowEnd, int colBegin, int colEnd);
+
 } // namespace attnscope::analyses::detail

@@ -305,7 +305,8 @@ Expected<SparsityAnalysis> analyzeSparsity(const std::vector<runtime::QueryKeyCa
         at::Tensor firstRows;
         Status status = runtime::guardTorch("sparsity pooled estimates", [&] {
             at::NoGradGuard noGrad;
-            firstRows = detail::probabilityRows(s, 0, std::min(t, p.aShapeSinks + maxWindow));
+            firstRows = detail::probabilityTile(s, 0, std::min(t, p.aShapeSinks + maxWindow), 0,
+                                                std::min(t, std::max(1, p.aShapeSinks)));
             int activeBlocks = 0, blocks = 0;
             for (int k = 0; k < h; ++k) {
                 HeadSparsity& head = heads[k];

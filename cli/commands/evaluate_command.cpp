@@ -192,9 +192,11 @@ void registerEvaluateCommand(CLI::App& app, int& exitCode) {
                         "JSON lines of {\"prompt\", \"answer\"}: greedy exact match");
     command->add_option("--copying", options->copying,
                         "JSON {\"ids\", \"span\", \"repeats\"}: mean loss of each copy of a repeated span");
-    command->add_option(
-        "--mask-heads", options->maskHeads,
-        "Zero these heads' outputs (LAYER:HEAD, 0-based; repeatable) to measure their effect");
+    command
+        ->add_option("--mask-heads", options->maskHeads,
+                     "Zero these heads' outputs (LAYER:HEAD, 0-based; repeatable or comma-separated) to "
+                     "measure their effect")
+        ->delimiter(',');
     output->addOption(*command);
     command->callback(
         [options, output, &exitCode] { exitCode = output->finish(execute(*options), printText); });

@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -277,8 +278,8 @@ TEST(Cli, AnalyzeSinksMatchesTheReferenceAttention) {
     const attnscope::test::TinyModel tiny = attnscope::test::makeTinyModel({});
     const std::string gguf = writeTinyGguf(dir, tiny);
     const std::vector<int32_t> tokens = {3, 1, 4, 1, 5, 9, 2, 6};
-    auto result =
-        runProcess(kCli + " analyze " + gguf + " --tokens 3,1,4,1,5,9,2,6 --sink-tokens 1 --window 2 --json");
+    auto result = runProcess(kCli + " analyze " + gguf +
+                             " --tokens 3,1,4,1,5,9,2,6 --analyses sinks --sink-tokens 1 --window 2 --json");
     ASSERT_EQ(result.exitCode, 0) << result.output;
     auto document = nlohmann::json::parse(result.output, nullptr, false);
     ASSERT_FALSE(document.is_discarded()) << result.output;
@@ -315,11 +316,66 @@ TEST(Cli, AnalyzeSinksMatchesTheReferenceAttention) {
         runProcess(kCli + " analyze " + gguf + " --tokens 1,2 --analyses razor --razor-span 100 --json");
     EXPECT_EQ(tooLong.exitCode, 1);
     EXPECT_NE(tooLong.output.find("--razor-span"), std::string::npos) << tooLong.output;
-    auto bad = runProcess(kCli + " analyze " + gguf + " --tokens 1,2 --analyses similarity --json");
+    auto bad = runProcess(kCli + " analyze " + gguf + " --tokens 1,2 --analyses frobnicate --json");
     EXPECT_EQ(bad.exitCode, 1);
     EXPECT_NE(bad.output.find("--analyses"), std::string::npos) << bad.output;
     auto noTokenizer = runProcess(kCli + " analyze " + gguf + " --tokens 1,2 --analyses retrieval --json");
     EXPECT_EQ(noTokenizer.exitCode, 1);
     EXPECT_NE(noTokenizer.output.find("--tokenizer"), std::string::npos) << noTokenizer.output;
+    std::filesystem::remove_all(dir);
+}
+
+TEST(Cli, AnalyzeSimilaritySparsityTaxonomyFromTheReferenceAttention) {
+    const auto dir = std::filesystem::temp_directory_path() / "attnscope_cli_analyze_suite";
+    attnscope::test::TinyConfig config;
+    config.context = 64;
+    const attnscope::test::TinyModel tiny = attnscope::test::makeTinyModel(config);
+    const std::string gguf = writeTinyGguf(dir, tiny);
+    std::vector<int32_t> tokens;
+    std::string list;
+    for (int i = 0; i < 40; ++i) {
+        tokens.push_back((i * 7 + 3) % 11);
+        list += (i ? "," : "") + std::to_string(tokens.back());
+    }
+    auto result = runProcess(kCli + " analyze " + gguf + " --tokens " + list +
+                             " --analyses similarity,sparsity,taxonomy --decode-rows 8 --json");
+    ASSERT_EQ(result.exitCode, 0) << result.output;
+    const auto document = nlohmann::json::parse(result.output, nullptr, false);
+    ASSERT_FALSE(document.is_discarded()) << result.output;
+    for (const char* key : {"similarity", "sparsity", "taxonomy", "sinks"}) {
+        ASSERT_TRUE(document.contains(key)) << key;
+        EXPECT_TRUE(document[key].contains("parameters")) << key;
+        EXPECT_EQ(document[key]["heads"].size(), 2u * 4u) << key;
+    }
+    // Layer similarity of head-averaged maps, recomputed from the reference forward pass.
+    const auto reference = attnscope::test::referenceForward(tiny, tokens);
+    std::vector<double> averaged[2];
+    for (int l = 0; l < 2; ++l) {
+        averaged[l].assign(40 * 40, 0.0);
+        for (int h = 0; h < 4; ++h)
+            for (std::size_t x = 0; x < averaged[l].size(); ++x)
+                averaged[l][x] += reference.attention.at({l, h})[x] / 4;
+    }
+    double ab = 0, aa = 0, bb = 0;
+    for (std::size_t x = 0; x < averaged[0].size(); ++x) {
+        ab += averaged[0][x] * averaged[1][x];
+        aa += averaged[0][x] * averaged[0][x];
+        bb += averaged[1][x] * averaged[1][x];
+    }
+    EXPECT_NEAR(document["similarity"]["layer_head_averaged"][0][1].get<double>(), ab / std::sqrt(aa * bb),
+                1e-4);
+    EXPECT_NEAR(document["similarity"]["layer_head_averaged"][1][1].get<double>(), 1.0, 1e-9);
+    for (const auto& head : document["sparsity"]["heads"]) {
+        const double recall = head["flexprefill"]["recall"].get<double>();
+        EXPECT_GE(recall, 0.0);
+        EXPECT_LE(recall, 1.0 + 1e-6);
+        EXPECT_TRUE(head["flexprefill"]["dense"].get<bool>()) << "40 tokens are below max(2B, min_budget)";
+        EXPECT_FALSE(head["pattern"]["class"].get<std::string>().empty());
+    }
+    for (const auto& head : document["taxonomy"]["heads"]) {
+        EXPECT_FALSE(head["primary"].get<std::string>().empty());
+        EXPECT_TRUE(head["scores"]["retrieval"].is_null()) << "the retrieval score did not run";
+        EXPECT_TRUE(head["scores"]["pattern"].is_string());
+    }
     std::filesystem::remove_all(dir);
 }
