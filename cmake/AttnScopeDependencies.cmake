@@ -29,6 +29,11 @@ pkg_check_modules(SENTENCEPIECE IMPORTED_TARGET sentencepiece)
 pkg_check_modules(ICU IMPORTED_TARGET icu-uc)
 add_feature_info(ICU ICU_FOUND "Unicode normalization for tokenizer.json normalizers (libicu-dev)")
 
+find_package(SQLite3)
+set_package_properties(SQLite3 PROPERTIES TYPE RECOMMENDED PURPOSE "Project files (.attnscope): libsqlite3-dev")
+find_package(ZLIB)
+set_package_properties(ZLIB PROPERTIES TYPE RECOMMENDED PURPOSE "Compressed arrays in projects: zlib1g-dev")
+
 find_package(CLI11 CONFIG)
 set_package_properties(CLI11 PROPERTIES TYPE RECOMMENDED PURPOSE "Command-line parsing for attnscope-cli")
 find_package(nlohmann_json 3.10 CONFIG)
