@@ -30,6 +30,9 @@ int main(int argc, char** argv) {
     attnscope::cli::registerEvaluateCommand(app, exitCode);
     attnscope::cli::registerBenchCommand(app, exitCode);
     attnscope::cli::registerAnalyzeCommand(app, exitCode);
+#ifdef ATTNSCOPE_HAS_STORE
+    attnscope::cli::registerProjectCommands(app, exitCode);
+#endif
     attnscope::cli::registerPluginsCommand(app, exitCode);
 
     app.parse_complete_callback([&] {

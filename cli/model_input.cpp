@@ -66,7 +66,11 @@ Expected<ResolvedInput> resolveModelInput(const ModelInput& input, bool tokenize
     }
     ATTNSCOPE_ASSIGN_OR_RETURN(tokenizers::Encoding encoding, resolved.tokenizer->encode(text, !input.noBos));
     resolved.tokens = std::move(encoding.ids);
+    resolved.offsets = std::move(encoding.offsets);
     truncate(resolved.tokens, input.maxTokens);
+    if (resolved.offsets.size() > resolved.tokens.size())
+        resolved.offsets.resize(resolved.tokens.size());
+    resolved.text = std::move(text);
     return resolved;
 }
 

@@ -35,6 +35,8 @@ void addModelInputOptions(CLI::App& command, ModelInput& input, const std::strin
 /// The token ids to run, and the tokenizer when one was needed or found (for printing text back).
 struct ResolvedInput {
     std::vector<int32_t> tokens;
+    std::string text;                                 ///< the text tokenized ("" for token ids)
+    std::vector<std::pair<int64_t, int64_t>> offsets; ///< byte span of each token (text inputs)
     std::unique_ptr<tokenizers::Tokenizer> tokenizer;
 };
 

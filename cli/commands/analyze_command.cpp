@@ -9,6 +9,7 @@
 
 #include "../json_output.h"
 #include "../model_input.h"
+#include "../run_record.h"
 #include "analysis_json.h"
 #include "attnscope/analyses/duo.h"
 #include "attnscope/analyses/needle_generator.h"
@@ -16,9 +17,15 @@
 #include "attnscope/analyses/retrieval.h"
 #include "attnscope/analyses/sinks.h"
 #include "attnscope/core/read_file.h"
+#include "attnscope/model/model_format.h"
 #include "attnscope/runtime/forward.h"
 #include "attnscope/runtime/model.h"
+#include "attnscope/version.h"
+#ifdef ATTNSCOPE_HAS_STORE
+#include "attnscope/store/project.h"
+#endif
 
+#include <chrono>
 #include <filesystem>
 #include <iostream>
 #include <optional>
@@ -51,6 +58,15 @@ struct AnalyzeOptions {
     analyses::SimilarityParameters similarity;
     analyses::SparsityParameters sparsity;
     analyses::TaxonomyParameters taxonomy;
+    std::string project; ///< store the run in this project (.attnscope)
+    std::string label;
+};
+
+/// Arrays a project run keeps beside the document: the K4 block sums of every head (the report's and
+/// the studio's block-level heatmaps) and FlexPrefill's block masks.
+struct RunArrays {
+    int blockSize = 0;
+    std::vector<store::ArrayRecord> arrays;
 };
 
 /// DuoAttention's training-free proxy per head (and the trained gates, when given).
@@ -358,7 +374,50 @@ nlohmann::json sinksToJson(const analyses::SinkAnalysis& a, const ResolvedInput&
         {"heads", heads}};
 }
 
+/// Writes the run to options.project (created when missing) and says where it went.
+Expected<nlohmann::json> storeRun(const AnalyzeOptions& options, const ResolvedInput& input, RunArrays arrays,
+                                  const nlohmann::json& document, const std::string& started,
+                                  double seconds) {
+#ifdef ATTNSCOPE_HAS_STORE
+    store::RunRecord run;
+    run.label = options.label;
+    run.settingsJson = nlohmann::json{
+        {"analyses", options.analyses},
+        {"sample", options.sample},
+        {"text_file", options.input.textFile},
+        {"max_tokens", options.input.maxTokens},
+        {"block_size",
+         arrays.blockSize}}.dump();
+    run.documentJson = document.dump();
+    run.programVersion = ATTNSCOPE_VERSION_STRING;
+    run.started = started;
+    run.finished = utcNow();
+    run.seconds = seconds;
+    ATTNSCOPE_ASSIGN_OR_RETURN(model::ModelProbe probe, model::probeModelFormat(options.input.model));
+    run.model.path = std::filesystem::absolute(options.input.model).lexically_normal().string();
+    run.model.format = model::modelFormatName(probe.format);
+    ATTNSCOPE_ASSIGN_OR_RETURN(run.model.contentHash, store::modelContentHash(options.input.model));
+    run.model.configJson = nlohmann::json{{"summary", probe.summary}}.dump();
+    run.input.text = input.text;
+    run.input.tokens = input.tokens;
+    run.input.offsets = input.offsets;
+    run.metrics = flattenHeadMetrics(document);
+    run.arrays = documentArrays(document);
+    for (store::ArrayRecord& a : arrays.arrays)
+        run.arrays.push_back(std::move(a));
+    ATTNSCOPE_ASSIGN_OR_RETURN(store::Project project,
+                               store::Project::open(options.project, store::OpenMode::CreateIfMissing));
+    ATTNSCOPE_ASSIGN_OR_RETURN(int64_t id, project.addRun(run));
+    return nlohmann::json{{"path", options.project}, {"run", id}};
+#else
+    return Status::unsupported("this build has no project support (SQLite and zlib were not found)")
+        .atField("--project");
+#endif
+}
+
 Expected<nlohmann::json> execute(AnalyzeOptions options) {
+    const auto clock = std::chrono::steady_clock::now();
+    const std::string started = utcNow();
     if (!options.sample.empty()) {
         options.input.textFile = sampleFile(options.sample);
         if (options.input.textFile.empty())
@@ -395,6 +454,7 @@ Expected<nlohmann::json> execute(AnalyzeOptions options) {
     std::optional<analyses::RazorAnalysis> razor;
     std::optional<std::vector<double>> retrievalScores;
     std::vector<kernels::ProbeResult> probes;
+    RunArrays arrays;
     if (wanted.count("sinks") || wanted.count("similarity") || wanted.count("sparsity")) {
         runtime::ForwardOptions forward;
         forward.logits = false;
@@ -403,6 +463,16 @@ Expected<nlohmann::json> execute(AnalyzeOptions options) {
         ATTNSCOPE_ASSIGN_OR_RETURN(runtime::ForwardResult result,
                                    runtime::forward(*model, input.tokens, forward));
         probes = std::move(result.probes);
+        if (!probes.empty() && probes.front().blockRows > 0) {
+            store::ArrayRecord grid;
+            grid.name = "attention.block_sum";
+            const int nb = probes.front().blockRows;
+            grid.shape = {c.layers, c.heads, nb, nb};
+            for (const kernels::ProbeResult& probe : probes)
+                grid.f32.insert(grid.f32.end(), probe.blockSum.begin(), probe.blockSum.end());
+            arrays.blockSize = options.sparsity.probeBlock;
+            arrays.arrays.push_back(std::move(grid));
+        }
         if (wanted.count("sinks")) {
             ATTNSCOPE_ASSIGN_OR_RETURN(sinks, analyses::analyzeSinks(probes, c.heads, tokens, options.sinks));
             document["sinks"] = sinksToJson(*sinks, input);
@@ -417,6 +487,14 @@ Expected<nlohmann::json> execute(AnalyzeOptions options) {
             ATTNSCOPE_ASSIGN_OR_RETURN(sparsity,
                                        analyses::analyzeSparsity(result.queryKeys, probes, options.sparsity));
             document["sparsity"] = sparsityToJson(*sparsity);
+            store::ArrayRecord masks;
+            masks.name = "sparsity.flexprefill_mask";
+            masks.type = store::ArrayType::U8;
+            const int nb = sparsity->heads.empty() ? 0 : sparsity->heads.front().flex.blocks;
+            masks.shape = {c.layers, c.heads, nb, nb};
+            for (const analyses::HeadSparsity& h : sparsity->heads)
+                masks.u8.insert(masks.u8.end(), h.flex.blockMask.begin(), h.flex.blockMask.end());
+            arrays.arrays.push_back(std::move(masks));
         }
     }
     if (wanted.count("razor")) {
@@ -454,10 +532,19 @@ Expected<nlohmann::json> execute(AnalyzeOptions options) {
                                    analyses::classifyHeads(in, options.taxonomy));
         document["taxonomy"] = taxonomyToJson(taxonomy, options.taxonomy);
     }
+    if (!options.project.empty()) {
+        const double seconds =
+            std::chrono::duration<double>(std::chrono::steady_clock::now() - clock).count();
+        ATTNSCOPE_ASSIGN_OR_RETURN(document["project"],
+                                   storeRun(options, input, std::move(arrays), document, started, seconds));
+    }
     return document;
 }
 
 void printText(const nlohmann::json& d) {
+    if (d.contains("project"))
+        std::cout << "Stored as run " << d["project"]["run"].get<int64_t>() << " in "
+                  << d["project"]["path"].get<std::string>() << "\n";
     if (d.contains("retrieval") && d["retrieval"].contains("score")) {
         const auto& score = d["retrieval"]["score"];
         std::cout << "Retrieval score: " << score["accepted"].get<int>() << " of "
@@ -615,6 +702,11 @@ void registerAnalyzeCommand(CLI::App& app, int& exitCode) {
                      "drop-first (reference code), exclude-token0, keep-all")
         ->check(CLI::IsMember({"drop-first", "exclude-token0", "keep-all"}))
         ->capture_default_str();
+    command->add_option(
+        "--project", options->project,
+        "Store the run (results, arrays, input, model identity) in this project file; created "
+        "when missing");
+    command->add_option("--label", options->label, "A label for the stored run");
     output->addOption(*command);
     command->callback(
         [options, output, &exitCode] { exitCode = output->finish(execute(*options), printText); });

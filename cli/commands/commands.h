@@ -24,5 +24,7 @@ void registerEvaluateCommand(CLI::App& app, int& exitCode);
 void registerBenchCommand(CLI::App& app, int& exitCode);
 /// `analyze MODEL`: per-head analyses from in-kernel statistics (sinks so far).
 void registerAnalyzeCommand(CLI::App& app, int& exitCode);
+/// runs, compare, export: reading projects (builds with the store only).
+void registerProjectCommands(CLI::App& app, int& exitCode);
 
 } // namespace attnscope::cli

@@ -379,3 +379,93 @@ TEST(Cli, AnalyzeSimilaritySparsityTaxonomyFromTheReferenceAttention) {
     }
     std::filesystem::remove_all(dir);
 }
+
+TEST(Cli, ProjectRunsCompareAndExport) {
+    const auto dir = std::filesystem::temp_directory_path() / "attnscope_cli_project";
+    std::filesystem::remove_all(dir);
+    attnscope::test::TinyConfig config;
+    config.context = 64;
+    const std::string gguf = writeTinyGguf(dir, attnscope::test::makeTinyModel(config));
+    const std::string project = (dir / "p.attnscope").string();
+    for (const char* tokens : {"3,1,4,1,5,9,2,6,5,3,5,8,9,7,9,3", "2,7,1,8,2,8,1,8,2,8,4,5,9,0,4,5"}) {
+        auto run =
+            runProcess(kCli + " analyze " + gguf + " --tokens " + tokens +
+                           " --analyses sinks,similarity,sparsity,taxonomy --decode-rows 4 --project " +
+                           project + " --label L" + tokens[0] + " --json",
+                       true);
+        ASSERT_EQ(run.exitCode, 0) << run.output;
+        EXPECT_EQ(nlohmann::json::parse(run.output)["project"]["path"], project);
+    }
+    auto runs = runProcess(kCli + " runs " + project + " --json");
+    ASSERT_EQ(runs.exitCode, 0) << runs.output;
+    const auto list = nlohmann::json::parse(runs.output);
+    ASSERT_EQ(list["runs"].size(), 2u);
+    EXPECT_EQ(list["runs"][0]["label"], "L3");
+    EXPECT_EQ(list["runs"][1]["tokens"], 16);
+    EXPECT_EQ(list["schema"], 2);
+
+    auto compare = runProcess(kCli + " compare " + project + " 1 2 --json");
+    ASSERT_EQ(compare.exitCode, 0) << compare.output;
+    const auto deltas = nlohmann::json::parse(compare.output);
+    EXPECT_FALSE(deltas["same_input"].get<bool>());
+    EXPECT_TRUE(deltas["same_model"].get<bool>());
+    bool sawToken0 = false;
+    for (const auto& m : deltas["metrics"])
+        if (m["analysis"] == "sinks" && m["metric"] == "token0_mass") {
+            sawToken0 = true;
+            EXPECT_NEAR(m["delta"].get<double>(), m["mean_b"].get<double>() - m["mean_a"].get<double>(),
+                        1e-12);
+            EXPECT_EQ(m["heads"], 8);
+        }
+    EXPECT_TRUE(sawToken0);
+    auto missing = runProcess(kCli + " compare " + project + " 1 7 --json");
+    EXPECT_EQ(missing.exitCode, 1);
+    EXPECT_NE(missing.output.find("no run 7"), std::string::npos) << missing.output;
+
+    // CSV rows; the JSON document; NPY arrays that numpy loads with the documented shapes.
+    const auto csv = dir / "run1.csv";
+    ASSERT_EQ(runProcess(kCli + " export " + project + " 1 --format csv --out " + csv.string()).exitCode, 0);
+    std::ifstream csvFile(csv);
+    std::string header;
+    std::getline(csvFile, header);
+    EXPECT_EQ(header, "analysis,metric,layer,head,value");
+    const auto json = dir / "run1.json";
+    ASSERT_EQ(runProcess(kCli + " export " + project + " 1 --format json --out " + json.string()).exitCode,
+              0);
+    std::ifstream jsonFile(json);
+    const auto exported = nlohmann::json::parse(jsonFile, nullptr, false);
+    EXPECT_EQ(exported["document"]["tokens"], 16);
+    EXPECT_EQ(exported["run"]["label"], "L3");
+    const auto npy = dir / "npy";
+    ASSERT_EQ(runProcess(kCli + " export " + project + " 1 --format npy --out " + npy.string()).exitCode, 0);
+    const std::string check =
+        "/usr/bin/python3 -c \"import numpy as np, sys; d = sys.argv[1]; "
+        "a = np.load(d + '/sinks__token0_mass.npy'); assert a.shape == (2, 4) and a.dtype == np.float32, "
+        "a.shape; "
+        "assert ((a >= 0) & (a <= 1)).all(); "
+        "s = np.load(d + '/similarity.layer_head_averaged.npy'); assert s.shape == (2, 2); "
+        "assert abs(s[0, 0] - 1) < 1e-6 and abs(s[0, 1] - s[1, 0]) < 1e-6; "
+        "h = np.load(d + '/similarity.head_cosine.npy'); assert h.shape == (8, 8); "
+        "b = np.load(d + '/attention.block_sum.npy'); assert b.shape == (2, 4, 1, 1), b.shape; "
+        "assert abs(b.sum() - 8 * 16) < 1e-3, b.sum(); "
+        "m = np.load(d + '/sparsity.flexprefill_mask.npy'); assert m.shape == (2, 4, 1, 1); "
+        "print('numpy ok')\" " +
+        npy.string();
+    auto numpy = runProcess(check, true);
+    EXPECT_EQ(numpy.exitCode, 0) << numpy.output;
+    EXPECT_NE(numpy.output.find("numpy ok"), std::string::npos) << numpy.output;
+
+    // A file that is not a project is refused and left as it was.
+    const auto text = dir / "notes.attnscope";
+    std::ofstream(text) << "my notes\n";
+    auto refused = runProcess(kCli + " analyze " + gguf + " --tokens 1,2,3 --analyses sinks --project " +
+                                  text.string() + " --json",
+                              true);
+    EXPECT_EQ(refused.exitCode, 1);
+    EXPECT_NE(refused.output.find("not an SQLite database"), std::string::npos) << refused.output;
+    std::ifstream again(text);
+    std::string contents;
+    std::getline(again, contents);
+    EXPECT_EQ(contents, "my notes");
+    std::filesystem::remove_all(dir);
+}
