@@ -33,6 +33,9 @@ int main(int argc, char** argv) {
 #ifdef ATTNSCOPE_HAS_STORE
     attnscope::cli::registerProjectCommands(app, exitCode);
 #endif
+#ifdef ATTNSCOPE_HAS_REPORT
+    attnscope::cli::registerReportCommand(app, exitCode);
+#endif
     attnscope::cli::registerPluginsCommand(app, exitCode);
 
     app.parse_complete_callback([&] {

@@ -43,12 +43,84 @@ double peakChildRss() {
     return static_cast<double>(usage.ru_maxrss) * 1024.0; // Linux reports KiB
 }
 
+std::string readText(const std::filesystem::path& path) {
+    std::ifstream file(path, std::ios::binary);
+    std::stringstream buffer;
+    buffer << file.rdbuf();
+    return buffer.str();
+}
+
+/// Issue 7, acceptance 1: the run's HTML report renders in headless Chromium with no console errors
+/// and no network request (Chromium's own net log lists every URL it requested), and its PDF renders
+/// with pdftoppm.
+void checkReports(const std::filesystem::path& project, const std::filesystem::path& dir) {
+    const auto html = dir / "report.html", pdf = dir / "report.pdf";
+    for (const auto& out : {html, pdf}) {
+        auto report = runProcess(kCli + " report " + project.string() + " 1 --out " + out.string(), true);
+        ASSERT_EQ(report.exitCode, 0) << report.output;
+    }
+    const std::string page = readText(html);
+    EXPECT_EQ(page.rfind("<!DOCTYPE html>", 0), 0u);
+    for (const char* remote : {"http://", "https://", "src=\"//", "<script", "<link"})
+        EXPECT_EQ(page.find(remote), std::string::npos) << remote;
+    std::size_t images = 0;
+    for (std::size_t at = 0; (at = page.find("src=\"data:image/png;base64,", at)) != std::string::npos; ++at)
+        ++images;
+    EXPECT_GE(images, 10u) << "atlas, sinks, retrieval, similarity, sparsity and heatmap figures";
+    for (const char* section : {"Head atlas", "Attention sinks", "Retrieval heads", "Layer similarity",
+                                "Sparsity masks", "Attention heatmaps of selected heads", "Provenance"})
+        EXPECT_NE(page.find(section), std::string::npos) << section;
+
+    const auto netLog = dir / "netlog.json", screenshot = dir / "report.png";
+    auto chromium = runProcess("timeout 120 chromium --headless --no-sandbox --disable-gpu --no-first-run "
+                               "--disable-background-networking "
+                               "--disable-component-update --disable-sync --hide-scrollbars "
+                               "--window-size=1100,1400 --enable-logging=stderr "
+                               "--v=0 --log-net-log=" +
+                                   netLog.string() + " --screenshot=" + screenshot.string() + " file://" +
+                                   html.string() + " 2>&1",
+                               true);
+    ASSERT_TRUE(std::filesystem::exists(screenshot)) << chromium.output;
+    EXPECT_GT(std::filesystem::file_size(screenshot), 20000u) << "a rendered page, not a blank one";
+    EXPECT_EQ(chromium.output.find("CONSOLE"), std::string::npos) << chromium.output;
+    const std::string log = readText(netLog);
+    ASSERT_FALSE(log.empty()) << "Chromium wrote no net log";
+    // Every URL Chromium requested; its own background services (update checks, accounts) are not the
+    // page's and are ignored by host.
+    for (std::size_t at = 0; (at = log.find("\"url\":\"", at)) != std::string::npos; ++at) {
+        const std::size_t begin = at + 7, end = log.find('"', begin);
+        const std::string url = log.substr(begin, end - begin);
+        if (url.rfind("http", 0) != 0)
+            continue;
+        const std::size_t hostBegin = url.find("//") + 2;
+        const std::string host = url.substr(hostBegin, url.find_first_of("/:?", hostBegin) - hostBegin);
+        const bool chromiumService =
+            host.size() >= 10 && (host.ends_with("google.com") || host.ends_with("googleapis.com") ||
+                                  host.ends_with("gstatic.com"));
+        EXPECT_TRUE(chromiumService) << "the report made a network request: " << url;
+    }
+
+    EXPECT_EQ(readText(pdf).rfind("%PDF", 0), 0u);
+    auto pages =
+        runProcess("pdftoppm -png -r 30 " + pdf.string() + " " + (dir / "page").string() + " 2>&1", true);
+    ASSERT_EQ(pages.exitCode, 0) << pages.output;
+    int rendered = 0;
+    for (const auto& entry : std::filesystem::directory_iterator(dir))
+        if (entry.path().filename().string().rfind("page-", 0) == 0 &&
+            std::filesystem::file_size(entry.path()) > 1000)
+            ++rendered;
+    EXPECT_GE(rendered, 3) << "pages of the PDF";
+}
+
 } // namespace
 
 TEST(AnalyzeSuite, LongSampleWritesEverySectionWithItsParameters) {
     const auto dir = scratch("attnscope_analyze_suite_long");
     const auto out = dir / "analysis.json";
-    auto result = runProcess(kCli + " analyze " + kModel + " --sample long --json " + out.string(), true);
+    const auto project = dir / "demo.attnscope";
+    auto result = runProcess(kCli + " analyze " + kModel + " --sample long --project " + project.string() +
+                                 " --json " + out.string(),
+                             true);
     ASSERT_EQ(result.exitCode, 0) << result.output;
     const nlohmann::json d = readJson(out);
     ASSERT_FALSE(d.is_discarded());
@@ -83,6 +155,7 @@ TEST(AnalyzeSuite, LongSampleWritesEverySectionWithItsParameters) {
         EXPECT_TRUE(h["scores"]["induction"].is_number());
         EXPECT_TRUE(h["scores"]["retrieval"].is_number());
     }
+    checkReports(project, dir);
     std::filesystem::remove_all(dir);
 }
 

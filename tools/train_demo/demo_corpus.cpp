@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <set>
@@ -202,17 +203,27 @@ Document DocumentFactory::repeatedRandom(int length) {
                              ? std::min(firstRegular + m_copyVocabulary, m_tokenizer.vocabSize()) - 1
                              : m_tokenizer.vocabSize() - 1;
     std::uniform_int_distribution<int32_t> token(firstRegular, last);
-    std::uniform_int_distribution<int> spanLength(4, 64), prefixLength(0, 48);
+    std::uniform_int_distribution<int> prefixLength(0, 48);
     std::vector<int32_t> ids{m_bos};
     std::vector<float> weights{0.0f};
-    const int prefix = m_random() % 2 ? prefixLength(m_random) : 0;
-    if (prefix > 0) {
+    // A third of the spans follow text, a third follow random tokens that never repeat (so copying
+    // cannot rely on "everything after BOS repeats"), a third follow BOS directly.
+    const uint64_t prefixKind = m_random() % 3;
+    if (prefixKind == 1) {
         std::vector<int32_t> text = encode(m_fortunes[m_random() % m_fortunes.size()]);
-        text.resize(std::min<std::size_t>(text.size(), static_cast<std::size_t>(prefix)));
+        text.resize(std::min<std::size_t>(text.size(), static_cast<std::size_t>(prefixLength(m_random))));
         ids.insert(ids.end(), text.begin(), text.end());
         weights.resize(ids.size(), 1.0f);
+    } else if (prefixKind == 2) {
+        const int prefix = static_cast<int>(m_random() % static_cast<uint64_t>(std::max(1, length / 2)));
+        for (int i = 0; i < prefix; ++i)
+            ids.push_back(token(m_random));
+        weights.resize(ids.size(), 0.0f);
     }
-    const int span = std::min(spanLength(m_random), (length - static_cast<int>(ids.size())) / 2);
+    // Log-uniform span lengths up to half the room left: copies from every distance the length allows.
+    const int room = std::max(4, (length - static_cast<int>(ids.size())) / 2);
+    std::uniform_real_distribution<double> logSpan(std::log(4.0), std::log(static_cast<double>(room)));
+    const int span = std::min(room, static_cast<int>(std::exp(logSpan(m_random))));
     std::vector<int32_t> random(static_cast<std::size_t>(std::max(span, 1)));
     for (int32_t& id : random)
         id = token(m_random);

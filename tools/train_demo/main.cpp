@@ -115,12 +115,12 @@ double needleAccuracy(demo::DemoTransformer& model, const tokenizers::Tokenizer&
     return prompts.empty() ? 0.0 : static_cast<double>(correct) / prompts.size();
 }
 
-/// Mean loss of the first copy of 40 random tokens over that of the second (BOS + 4 copies).
-double copyingRatio(demo::DemoTransformer& model, int vocabulary) {
+/// Mean loss of the first copy of `spanLength` random tokens over that of the second (BOS + 4 copies).
+double copyingRatio(demo::DemoTransformer& model, int vocabulary, int spanLength) {
     torch::NoGradGuard noGrad;
     std::mt19937_64 random(99);
     std::uniform_int_distribution<int32_t> token(2, vocabulary - 1);
-    std::vector<int32_t> span(40), ids{0};
+    std::vector<int32_t> span(static_cast<std::size_t>(spanLength)), ids{0};
     for (int32_t& id : span)
         id = token(random);
     for (int r = 0; r < 4; ++r)
@@ -130,8 +130,8 @@ double copyingRatio(demo::DemoTransformer& model, int vocabulary) {
     torch::Tensor nll = torch::nn::functional::cross_entropy(
         logits[0], t[0].narrow(0, 1, t.size(1) - 1),
         torch::nn::functional::CrossEntropyFuncOptions().reduction(torch::kNone));
-    const double first = nll.narrow(0, 0, 40).mean().item<double>(),
-                 second = nll.narrow(0, 40, 40).mean().item<double>();
+    const double first = nll.narrow(0, 0, spanLength).mean().item<double>(),
+                 second = nll.narrow(0, spanLength, spanLength).mean().item<double>();
     return first / std::max(1e-9, second);
 }
 
@@ -342,11 +342,13 @@ int main(int argc, char** argv) {
                 heldLoss /= static_cast<double>(evalText.size());
             }
             const double accuracy = needleAccuracy(model, **tokenizer, evalNeedles);
-            const double copyRatio = copyingRatio(model, o.model.vocabSize);
+            const double copyRatio = copyingRatio(model, o.model.vocabSize, 40);
+            // The acceptance probe's shape: 200 tokens, copies up to 800 positions in.
+            const double copyRatio200 = copyingRatio(model, o.model.vocabSize, 200);
             std::printf("step %5d  %6.0f s  len %4d  lr %.2e  train %.3f  held-out %.3f (ppl %.1f)  needles "
-                        "%.2f  copy 1st/2nd %.2f\n",
+                        "%.2f  copy 1st/2nd %.2f (span 40) %.2f (span 200)\n",
                         step + 1, elapsed(), length, lr, running, heldLoss, std::exp(heldLoss), accuracy,
-                        copyRatio);
+                        copyRatio, copyRatio200);
             std::fflush(stdout);
             saveModel(model, o, *tokenizerJson); // a usable model exists even if training is stopped
             log << step + 1 << "\t" << elapsed() << "\t" << length << "\t" << running << "\t" << heldLoss
