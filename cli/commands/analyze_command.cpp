@@ -10,6 +10,7 @@
 #include "../json_output.h"
 #include "../model_input.h"
 #include "../run_record.h"
+#include "../terminal_progress.h"
 #include "analysis_json.h"
 #include "attnscope/analyses/duo.h"
 #include "attnscope/analyses/needle_generator.h"
@@ -71,7 +72,7 @@ struct RunArrays {
 
 /// DuoAttention's training-free proxy per head (and the trained gates, when given).
 Expected<nlohmann::json> duoToJson(const runtime::Model& model, const std::vector<int32_t>& tokens,
-                                   const AnalyzeOptions& options) {
+                                   const AnalyzeOptions& options, const Progress& progress) {
     const model::ModelConfig& c = model.config();
     std::vector<std::vector<double>> gates;
     if (!options.duoGates.empty()) {
@@ -88,7 +89,8 @@ Expected<nlohmann::json> duoToJson(const runtime::Model& model, const std::vecto
     runtime::ForwardOptions forward;
     forward.logits = false;
     forward.probe = analyses::streamingProbeRequest(sets);
-    ATTNSCOPE_ASSIGN_OR_RETURN(runtime::ForwardResult result, runtime::forward(model, tokens, forward));
+    ATTNSCOPE_ASSIGN_OR_RETURN(runtime::ForwardResult result,
+                               runtime::forward(model, tokens, forward, progress));
     ATTNSCOPE_ASSIGN_OR_RETURN(std::vector<analyses::DuoProxyHead> heads,
                                analyses::duoProxy(result.probes, c.heads, count));
     nlohmann::json list = nlohmann::json::array();
@@ -156,7 +158,8 @@ Expected<std::vector<NeedlePromptSpan>> generatedNeedlePrompts(const tokenizers:
 
 Expected<nlohmann::json> retrievalToJson(const std::shared_ptr<runtime::Model>& model,
                                          const tokenizers::Tokenizer& tokenizer,
-                                         const AnalyzeOptions& options, std::vector<double>& scoresOut) {
+                                         const AnalyzeOptions& options, std::vector<double>& scoresOut,
+                                         const Progress& progress) {
     std::vector<NeedlePromptSpan> prompts;
     if (!options.needles.empty()) {
         ATTNSCOPE_ASSIGN_OR_RETURN(prompts, readNeedlePrompts(options.needles));
@@ -170,6 +173,7 @@ Expected<nlohmann::json> retrievalToJson(const std::shared_ptr<runtime::Model>& 
     }
     std::vector<analyses::NeedleTrace> traces;
     for (std::size_t n = 0; n < prompts.size(); ++n) {
+        ATTNSCOPE_TRY(progress.update(static_cast<float>(n) / static_cast<float>(prompts.size())));
         ATTNSCOPE_ASSIGN_OR_RETURN(tokenizers::Encoding prompt, tokenizer.encode(prompts[n].prompt, true));
         analyses::NeedleTrace trace;
         trace.prompt = prompt.ids;
@@ -242,7 +246,7 @@ std::vector<int32_t> razorTokens(const analyses::RepeatProbe& probe, int vocabul
 }
 
 Expected<nlohmann::json> razorToJson(const runtime::Model& model, AnalyzeOptions& options, int32_t bos,
-                                     analyses::RazorAnalysis& razorOut) {
+                                     analyses::RazorAnalysis& razorOut, const Progress& progress) {
     analyses::RepeatProbe& probe = options.razorProbe;
     const int64_t context = model.config().contextLength > 0 ? model.config().contextLength : 10001;
     if (probe.span <= 0)
@@ -259,7 +263,10 @@ Expected<nlohmann::json> razorToJson(const runtime::Model& model, AnalyzeOptions
         runtime::ForwardOptions forward;
         forward.logits = false;
         forward.probe = analyses::copyProbeRequest(sets);
-        ATTNSCOPE_ASSIGN_OR_RETURN(runtime::ForwardResult result, runtime::forward(model, tokens, forward));
+        ATTNSCOPE_ASSIGN_OR_RETURN(
+            runtime::ForwardResult result,
+            runtime::forward(model, tokens, forward,
+                             progress.subRange(0.5f * induction, 0.5f * (induction + 1))));
         passes[induction] = std::move(result.probes);
     }
     const model::ModelConfig& c = model.config();
@@ -415,7 +422,7 @@ Expected<nlohmann::json> storeRun(const AnalyzeOptions& options, const ResolvedI
 #endif
 }
 
-Expected<nlohmann::json> execute(AnalyzeOptions options) {
+Expected<nlohmann::json> execute(AnalyzeOptions options, const Progress& progress) {
     const auto clock = std::chrono::steady_clock::now();
     const std::string started = utcNow();
     if (!options.sample.empty()) {
@@ -460,8 +467,9 @@ Expected<nlohmann::json> execute(AnalyzeOptions options) {
         forward.logits = false;
         forward.probe = suiteProbeRequest(wanted, options, tokens);
         forward.captureQueryKey = wanted.count("similarity") || wanted.count("sparsity");
-        ATTNSCOPE_ASSIGN_OR_RETURN(runtime::ForwardResult result,
-                                   runtime::forward(*model, input.tokens, forward));
+        ATTNSCOPE_ASSIGN_OR_RETURN(
+            runtime::ForwardResult result,
+            runtime::forward(*model, input.tokens, forward, progress.subRange(0.0f, 0.2f, "input pass")));
         probes = std::move(result.probes);
         if (!probes.empty() && probes.front().blockRows > 0) {
             store::ArrayRecord grid;
@@ -480,12 +488,14 @@ Expected<nlohmann::json> execute(AnalyzeOptions options) {
         if (wanted.count("similarity")) {
             ATTNSCOPE_ASSIGN_OR_RETURN(
                 analyses::SimilarityAnalysis similarity,
-                analyses::analyzeSimilarity(result.queryKeys, probes, options.similarity));
+                analyses::analyzeSimilarity(result.queryKeys, probes, options.similarity,
+                                            progress.subRange(0.2f, 0.4f, "layer similarity")));
             document["similarity"] = similarityToJson(similarity);
         }
         if (wanted.count("sparsity")) {
             ATTNSCOPE_ASSIGN_OR_RETURN(sparsity,
-                                       analyses::analyzeSparsity(result.queryKeys, probes, options.sparsity));
+                                       analyses::analyzeSparsity(result.queryKeys, probes, options.sparsity,
+                                                                 progress.subRange(0.4f, 0.6f, "sparsity")));
             document["sparsity"] = sparsityToJson(*sparsity);
             store::ArrayRecord masks;
             masks.name = "sparsity.flexprefill_mask";
@@ -503,10 +513,14 @@ Expected<nlohmann::json> execute(AnalyzeOptions options) {
                                 ? input.tokens.front()
                                 : 0;
         razor.emplace();
-        ATTNSCOPE_ASSIGN_OR_RETURN(document["retrieval"]["razor"], razorToJson(*model, options, bos, *razor));
+        ATTNSCOPE_ASSIGN_OR_RETURN(
+            document["retrieval"]["razor"],
+            razorToJson(*model, options, bos, *razor, progress.subRange(0.6f, 0.75f, "RazorAttention")));
     }
     if (wanted.count("duo")) {
-        ATTNSCOPE_ASSIGN_OR_RETURN(document["retrieval"]["duo"], duoToJson(*model, input.tokens, options));
+        ATTNSCOPE_ASSIGN_OR_RETURN(
+            document["retrieval"]["duo"],
+            duoToJson(*model, input.tokens, options, progress.subRange(0.75f, 0.8f, "DuoAttention proxy")));
     }
     if (wanted.count("retrieval")) {
         if (!input.tokenizer)
@@ -516,7 +530,8 @@ Expected<nlohmann::json> execute(AnalyzeOptions options) {
             options.needles = sampleFile("needles", ".jsonl");
         retrievalScores.emplace();
         ATTNSCOPE_ASSIGN_OR_RETURN(document["retrieval"]["score"],
-                                   retrievalToJson(model, *input.tokenizer, options, *retrievalScores));
+                                   retrievalToJson(model, *input.tokenizer, options, *retrievalScores,
+                                                   progress.subRange(0.8f, 1.0f, "retrieval score")));
     }
     if (wanted.count("taxonomy")) {
         analyses::TaxonomyInputs in;
@@ -708,8 +723,10 @@ void registerAnalyzeCommand(CLI::App& app, int& exitCode) {
         "when missing");
     command->add_option("--label", options->label, "A label for the stored run");
     output->addOption(*command);
-    command->callback(
-        [options, output, &exitCode] { exitCode = output->finish(execute(*options), printText); });
+    command->callback([options, output, &exitCode] {
+        TerminalProgress bar;
+        exitCode = output->finish(execute(*options, bar.progress()), printText);
+    });
 }
 
 } // namespace attnscope::cli
