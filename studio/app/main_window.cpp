@@ -4,6 +4,8 @@
 #include "../dialogs/about_dialog.h"
 #include "../jobs/job_progress_widget.h"
 #include "../jobs/job_tracker.h"
+#include "../views/attention_heatmap_view.h"
+#include "../views/head_atlas_view.h"
 #include "../views/log_panel.h"
 #include "../views/model_input_panel.h"
 #include "../views/properties_panel.h"
@@ -11,6 +13,7 @@
 #include "attnscope/core/log.h"
 #include "attnscope/model/model_format.h"
 #include "attnscope/runtime/kernel_self_check.h"
+#include "attnscope/store/project.h"
 
 #include <QAction>
 #include <QActionGroup>
@@ -99,6 +102,14 @@ void MainWindow::createCentralViews() {
            "wheel to zoom."),
         "P");
     m_views->addTab(m_surfaceView, tr("3D View"));
+    m_atlas = new HeadAtlasView(m_views);
+    m_views->addTab(m_atlas, tr("Head Atlas"));
+    m_heatmap = new AttentionHeatmapView(m_views);
+    m_views->addTab(m_heatmap, tr("Heatmap"));
+    connect(m_atlas, &HeadAtlasView::headSelected, this, [this](int layer, int head) {
+        if (m_heatmap->showHead(layer, head))
+            m_views->setCurrentWidget(m_heatmap);
+    });
     setCentralWidget(m_views);
 }
 
@@ -125,6 +136,10 @@ void MainWindow::createDocks() {
     auto* placeholder = new QListWidgetItem(tr("No project open: runs appear here."), m_runs);
     placeholder->setFlags(Qt::NoItemFlags);
     addDock(tr("Project"), QStringLiteral("projectDock"), m_runs, Qt::LeftDockWidgetArea);
+    connect(m_runs, &QListWidget::currentItemChanged, this, [this](QListWidgetItem* item) {
+        if (item && item->data(Qt::UserRole).isValid())
+            loadRun(item->data(Qt::UserRole).toLongLong());
+    });
 
     m_properties = new PropertiesPanel(this);
     addDock(tr("Properties"), QStringLiteral("propertiesDock"), m_properties, Qt::RightDockWidgetArea);
@@ -142,6 +157,9 @@ void MainWindow::createMenus() {
     m_recentMenu = file->addMenu(tr("Open &Recent"));
     m_recentMenu->setObjectName(QStringLiteral("recentMenu"));
     rebuildRecentMenu();
+    QAction* openProjectAction = file->addAction(tr("Open &Project…"), this, &MainWindow::chooseProject);
+    openProjectAction->setObjectName(QStringLiteral("openProjectAction"));
+    openProjectAction->setShortcut(QKeySequence(Qt::CTRL | Qt::ALT | Qt::Key_O));
     QAction* openText = file->addAction(tr("Load Input &Text…"), this, &MainWindow::chooseInputText);
     openText->setObjectName(QStringLiteral("openTextAction"));
     openText->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_O));
@@ -408,10 +426,69 @@ void MainWindow::dropEvent(QDropEvent* event) {
         const QString suffix = QFileInfo(path).suffix().toLower();
         if (suffix == QLatin1String("txt") || suffix == QLatin1String("md"))
             loadInputText(path);
+        else if (suffix == QLatin1String("attnscope"))
+            openProject(path);
         else
             openModel(path);
     }
     event->acceptProposedAction();
+}
+
+void MainWindow::chooseProject() {
+    const QString path = QFileDialog::getOpenFileName(this, tr("Open Project"), QString(),
+                                                      tr("AttnScope projects (*.attnscope);;All files (*)"));
+    if (!path.isEmpty())
+        openProject(path);
+}
+
+bool MainWindow::openProject(const QString& path) {
+    auto project = store::Project::open(path.toStdString(), store::OpenMode::ReadOnly);
+    if (!project) {
+        showStatus(
+            tr("Cannot open the project: %1").arg(QString::fromStdString(project.status().toString())));
+        log::error("studio", project.status().toString());
+        return false;
+    }
+    auto runs = project->runs();
+    if (!runs) {
+        showStatus(QString::fromStdString(runs.status().toString()));
+        return false;
+    }
+    m_projectPath = path;
+    const QSignalBlocker block(m_runs);
+    m_runs->clear();
+    for (const store::RunSummary& r : *runs) {
+        auto* item =
+            new QListWidgetItem(tr("Run %1 — %2 (%3 tokens, %4)")
+                                    .arg(r.id)
+                                    .arg(QString::fromStdString(r.label.empty() ? r.started : r.label))
+                                    .arg(r.tokens)
+                                    .arg(QString::fromStdString(r.status)),
+                                m_runs);
+        item->setData(Qt::UserRole, QVariant::fromValue<qint64>(r.id));
+        item->setToolTip(QString::fromStdString(r.modelPath));
+    }
+    showStatus(tr("Opened %1: %2 runs").arg(QFileInfo(path).fileName()).arg(runs->size()));
+    if (runs->empty())
+        return true;
+    m_runs->setCurrentRow(m_runs->count() - 1);
+    return loadRun(runs->back().id);
+}
+
+bool MainWindow::loadRun(qint64 id) {
+    auto project = store::Project::open(m_projectPath.toStdString(), store::OpenMode::ReadOnly);
+    if (!project)
+        return false;
+    auto run = project->run(id);
+    if (!run) {
+        showStatus(QString::fromStdString(run.status().toString()));
+        return false;
+    }
+    m_atlas->setRun(*run);
+    m_heatmap->setRun(*run);
+    m_views->setCurrentWidget(m_atlas);
+    showStatus(tr("Run %1: %2 head metrics").arg(id).arg(run->metrics.size()));
+    return true;
 }
 
 } // namespace attnscope::studio

@@ -16,6 +16,8 @@ class QTabWidget;
 
 namespace attnscope::studio {
 
+class AttentionHeatmapView;
+class HeadAtlasView;
 class JobProgressWidget;
 class JobTracker;
 class LogPanel;
@@ -44,6 +46,13 @@ public:
     bool showView(const QString& objectName);
     /// Starts the kernel self-check job (Tools menu).
     void startKernelSelfCheck();
+    /// Opens a project (.attnscope) read-only and lists its runs; the newest run is shown.
+    bool openProject(const QString& path);
+    /// Shows a run of the open project in the head atlas and the heatmap.
+    bool loadRun(qint64 id);
+    HeadAtlasView* headAtlas() const { return m_atlas; }
+    AttentionHeatmapView* heatmap() const { return m_heatmap; }
+    QListWidget* runsList() const { return m_runs; }
 
     JobTracker* jobs() const { return m_jobs; }
     ModelInputPanel* modelPanel() const { return m_modelPanel; }
@@ -68,6 +77,7 @@ private:
     void showStatus(const QString& message);
     void chooseModel();
     void chooseInputText();
+    void chooseProject();
     void chooseExportPath();
     void resetLayout();
 
@@ -79,6 +89,9 @@ private:
     ModelInputPanel* m_modelPanel = nullptr;
     PropertiesPanel* m_properties = nullptr;
     QListWidget* m_runs = nullptr;
+    HeadAtlasView* m_atlas = nullptr;
+    AttentionHeatmapView* m_heatmap = nullptr;
+    QString m_projectPath;
     LogPanel* m_log = nullptr;
     QList<QDockWidget*> m_docks;
     QByteArray m_defaultState;

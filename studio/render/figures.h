@@ -33,8 +33,9 @@ QColor viridis(double t);
 struct HeatmapStyle {
     QString title, rowLabel, colLabel;
     ColorScale scale;
-    bool showValues = false; ///< print each value in its cell (small matrices)
-    int labelEvery = 1;      ///< label every n-th row and column index
+    bool showValues = false;          ///< print each value in its cell (small matrices)
+    int labelEvery = 1;               ///< label every n-th row and column index
+    int rowOffset = 0, colOffset = 0; ///< added to the printed indices (a zoomed part of a larger matrix)
     bool colorBar = true;
 };
 

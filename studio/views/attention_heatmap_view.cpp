@@ -1,0 +1,189 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "attention_heatmap_view.h"
+
+#include <QElapsedTimer>
+#include <QKeyEvent>
+#include <QMouseEvent>
+#include <QPainter>
+#include <QWheelEvent>
+
+#include <nlohmann/json.hpp>
+
+#include <cmath>
+
+namespace attnscope::studio {
+
+AttentionHeatmapView::AttentionHeatmapView(QWidget* parent) : QWidget(parent) {
+    setObjectName(QStringLiteral("heatmapView"));
+    setFocusPolicy(Qt::StrongFocus);
+    setMinimumSize(300, 300);
+}
+
+bool AttentionHeatmapView::setRun(const store::RunRecord& run) {
+    m_grid.clear();
+    m_blocks = 0;
+    for (const store::ArrayRecord& a : run.arrays)
+        if (a.name == "attention.block_sum" && a.shape.size() == 4 && a.shape[2] == a.shape[3]) {
+            m_grid = a.f32;
+            m_layers = static_cast<int>(a.shape[0]);
+            m_heads = static_cast<int>(a.shape[1]);
+            m_blocks = static_cast<int>(a.shape[2]);
+        }
+    const auto settings = nlohmann::json::parse(run.settingsJson, nullptr, false);
+    m_blockSize = settings.is_object() ? settings.value("block_size", 64) : 64;
+    m_head = {0, 0};
+    resetView();
+    return m_blocks > 0;
+}
+
+bool AttentionHeatmapView::showHead(int layer, int head) {
+    if (layer < 0 || layer >= m_layers || head < 0 || head >= m_heads)
+        return false;
+    m_head = {layer, head};
+    update();
+    Q_EMIT viewChanged();
+    return true;
+}
+
+void AttentionHeatmapView::resetView() {
+    m_view = QRectF(0, 0, m_blocks, m_blocks);
+    update();
+    Q_EMIT viewChanged();
+}
+
+void AttentionHeatmapView::clampView() {
+    const double size = std::clamp(m_view.width(), 2.0, static_cast<double>(std::max(2, m_blocks)));
+    double x = std::clamp(m_view.x(), 0.0, std::max(0.0, m_blocks - size));
+    double y = std::clamp(m_view.y(), 0.0, std::max(0.0, m_blocks - size));
+    m_view = QRectF(x, y, size, size);
+}
+
+void AttentionHeatmapView::zoom(double factor, QPointF center) {
+    const double size = m_view.width() / factor;
+    const double fx = (center.x() - m_view.x()) / m_view.width(),
+                 fy = (center.y() - m_view.y()) / m_view.height();
+    m_view = QRectF(center.x() - fx * size, center.y() - fy * size, size, size);
+    clampView();
+    update();
+    Q_EMIT viewChanged();
+}
+
+void AttentionHeatmapView::pan(double rows, double cols) {
+    m_view.translate(cols, rows);
+    clampView();
+    update();
+    Q_EMIT viewChanged();
+}
+
+void AttentionHeatmapView::setLogarithmic(bool on) {
+    m_log = on;
+    update();
+}
+
+QRectF AttentionHeatmapView::gridRect() const {
+    // paintHeatmap's grid inside the widget (title, labels, colour bar): used to map the mouse.
+    return QRectF(50, 44, std::max(1, width() - 50 - 46), std::max(1, height() - 44));
+}
+
+void AttentionHeatmapView::paintEvent(QPaintEvent*) {
+    QElapsedTimer timer;
+    timer.start();
+    QPainter painter(this);
+    painter.fillRect(rect(), Qt::white);
+    if (m_blocks == 0) {
+        painter.drawText(rect(), Qt::AlignCenter,
+                         tr("This run has no block statistics (run the sparsity analysis)"));
+        return;
+    }
+    const int r0 = static_cast<int>(std::floor(m_view.y())), c0 = static_cast<int>(std::floor(m_view.x()));
+    const int r1 = std::min(m_blocks, static_cast<int>(std::ceil(m_view.bottom())));
+    const int c1 = std::min(m_blocks, static_cast<int>(std::ceil(m_view.right())));
+    render::Matrix visible{r1 - r0, c1 - c0, {}};
+    const std::size_t base =
+        (static_cast<std::size_t>(m_head.first) * m_heads + m_head.second) * m_blocks * m_blocks;
+    double top = 0;
+    for (std::size_t i = 0; i < static_cast<std::size_t>(m_blocks) * m_blocks; ++i)
+        top = std::max(top, static_cast<double>(m_grid[base + i]));
+    for (int r = r0; r < r1; ++r)
+        for (int c = c0; c < c1; ++c)
+            visible.values.push_back(c <= r ? m_grid[base + static_cast<std::size_t>(r) * m_blocks + c]
+                                            : std::nan(""));
+    render::HeatmapStyle style;
+    style.title = tr("Layer %1, head %2 — blocks %3–%4 × %5–%6 of %7 (%8 tokens each), %9")
+                      .arg(m_head.first)
+                      .arg(m_head.second)
+                      .arg(r0)
+                      .arg(r1 - 1)
+                      .arg(c0)
+                      .arg(c1 - 1)
+                      .arg(m_blocks)
+                      .arg(m_blockSize)
+                      .arg(m_log ? tr("log colour") : tr("linear colour"));
+    style.rowLabel = tr("query block");
+    style.colLabel = tr("key block");
+    style.scale = {m_log ? top * 1e-4 : 0.0, top > 0 ? top : 1.0, m_log};
+    style.labelEvery = std::max(1, visible.rows / 12);
+    style.rowOffset = r0;
+    style.colOffset = c0;
+    render::paintHeatmap(painter, QRectF(rect()), visible, style);
+    m_paintMs = static_cast<double>(timer.nsecsElapsed()) / 1e6;
+}
+
+void AttentionHeatmapView::wheelEvent(QWheelEvent* event) {
+    const QRectF grid = gridRect();
+    const QPointF at((event->position().x() - grid.left()) / grid.width() * m_view.width() + m_view.x(),
+                     (event->position().y() - grid.top()) / grid.height() * m_view.height() + m_view.y());
+    zoom(event->angleDelta().y() > 0 ? 1.25 : 0.8, at);
+}
+
+void AttentionHeatmapView::mousePressEvent(QMouseEvent* event) {
+    m_dragStart = event->position();
+    m_dragView = m_view;
+}
+
+void AttentionHeatmapView::mouseMoveEvent(QMouseEvent* event) {
+    if (!(event->buttons() & Qt::LeftButton))
+        return;
+    const QRectF grid = gridRect();
+    const QPointF delta = event->position() - m_dragStart;
+    m_view = m_dragView.translated(-delta.x() / grid.width() * m_view.width(),
+                                   -delta.y() / grid.height() * m_view.height());
+    clampView();
+    update();
+    Q_EMIT viewChanged();
+}
+
+void AttentionHeatmapView::keyPressEvent(QKeyEvent* event) {
+    const double step = std::max(1.0, m_view.width() / 8);
+    switch (event->key()) {
+    case Qt::Key_Plus:
+    case Qt::Key_Equal:
+        zoom(1.25, m_view.center());
+        break;
+    case Qt::Key_Minus:
+        zoom(0.8, m_view.center());
+        break;
+    case Qt::Key_0:
+        resetView();
+        break;
+    case Qt::Key_L:
+        setLogarithmic(!m_log);
+        break;
+    case Qt::Key_Left:
+        pan(0, -step);
+        break;
+    case Qt::Key_Right:
+        pan(0, step);
+        break;
+    case Qt::Key_Up:
+        pan(-step, 0);
+        break;
+    case Qt::Key_Down:
+        pan(step, 0);
+        break;
+    default:
+        QWidget::keyPressEvent(event);
+    }
+}
+
+} // namespace attnscope::studio

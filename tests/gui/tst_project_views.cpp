@@ -1,0 +1,163 @@
+// SPDX-License-Identifier: Apache-2.0
+// Opening a project in the studio and exploring a run: the runs list, the head atlas (metric choice,
+// clicking a head, keyboard), and the block-level heatmap (zoom, pan, reset, linear/log) — first on a
+// constructed run with known values, then on a real run of the demo model written by attnscope-cli.
+#include "app/main_window.h"
+#include "gui_test_main.h"
+#include "views/attention_heatmap_view.h"
+#include "views/head_atlas_view.h"
+
+#include "attnscope/store/project.h"
+
+#include <QDir>
+#include <QListWidget>
+#include <QProcess>
+#include <QSignalSpy>
+#include <QTabWidget>
+#include <QTemporaryDir>
+
+#include <cmath>
+
+using namespace attnscope;
+using namespace attnscope::studio;
+
+namespace {
+
+/// 2 layers x 4 heads; token0_mass = 0.1 layer + 0.01 head; a 16 x 16 block grid per head whose
+/// diagonal holds 1 + head + 10 layer.
+store::RunRecord constructedRun() {
+    store::RunRecord run;
+    run.label = "constructed";
+    run.settingsJson = R"({"block_size": 64})";
+    run.model = {"/models/tiny", "hf", "sampled-sha256:0", "{}"};
+    run.input.tokens = std::vector<int32_t>(1024, 5);
+    for (int l = 0; l < 2; ++l)
+        for (int h = 0; h < 4; ++h) {
+            run.metrics.push_back({"sinks", "token0_mass", l, h, 0.1 * l + 0.01 * h});
+            run.metrics.push_back({"sparsity", "flexprefill.recall", l, h, 0.5});
+        }
+    store::ArrayRecord grid;
+    grid.name = "attention.block_sum";
+    grid.shape = {2, 4, 16, 16};
+    grid.f32.assign(2 * 4 * 16 * 16, 0.0f);
+    for (int l = 0; l < 2; ++l)
+        for (int h = 0; h < 4; ++h)
+            for (int i = 0; i < 16; ++i)
+                grid.f32[((static_cast<std::size_t>(l) * 4 + h) * 16 + i) * 16 + i] = 1.0f + h + 10.0f * l;
+    run.arrays.push_back(grid);
+    return run;
+}
+
+} // namespace
+
+class TestProjectViews : public QObject {
+    Q_OBJECT
+private Q_SLOTS:
+    void atlasAndHeatmapOnAConstructedRun() {
+        QTemporaryDir dir;
+        const QString path = dir.filePath(QStringLiteral("p.attnscope"));
+        {
+            auto project = store::Project::open(path.toStdString(), store::OpenMode::CreateIfMissing);
+            QVERIFY(project);
+            QVERIFY(project->addRun(constructedRun()));
+        }
+        MainWindow window;
+        window.resize(1200, 800);
+        window.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&window));
+        QVERIFY(window.openProject(path));
+        QCOMPARE(window.runsList()->count(), 1);
+        HeadAtlasView* atlas = window.headAtlas();
+        QCOMPARE(window.views()->currentWidget(), atlas);
+        QCOMPARE(atlas->layers(), 2);
+        QCOMPARE(atlas->heads(), 4);
+        QCOMPARE(atlas->metric(), QStringLiteral("sinks / token0_mass"));
+        QVERIFY(atlas->metricNames().contains(QStringLiteral("sparsity / flexprefill.recall")));
+        QCOMPARE(atlas->matrix().at(1, 3), 0.13);
+        QVERIFY(atlas->setMetric(QStringLiteral("sparsity / flexprefill.recall")));
+        QCOMPARE(atlas->matrix().at(0, 0), 0.5);
+
+        // Clicking head (1, 2) opens it in the heatmap.
+        QSignalSpy selected(atlas, &HeadAtlasView::headSelected);
+        QTest::qWait(50);
+        QTest::mouseClick(atlas->canvas(), Qt::LeftButton, {}, atlas->cellRect(1, 2).center().toPoint());
+        QCOMPARE(selected.count(), 1);
+        AttentionHeatmapView* heatmap = window.heatmap();
+        QCOMPARE(window.views()->currentWidget(), heatmap);
+        QCOMPARE(heatmap->head(), std::make_pair(1, 2));
+        QCOMPARE(heatmap->blocks(), 16);
+        QCOMPARE(heatmap->visibleBlocks(), QRectF(0, 0, 16, 16));
+
+        // Zoom in around the centre, pan, clamp at the edge, reset, colour scale.
+        heatmap->setFocus();
+        heatmap->zoom(2.0, QPointF(8, 8));
+        QCOMPARE(heatmap->visibleBlocks(), QRectF(4, 4, 8, 8));
+        QTest::keyClick(heatmap, Qt::Key_Right);
+        QCOMPARE(heatmap->visibleBlocks().x(), 5.0);
+        heatmap->pan(0, 100);
+        QCOMPARE(heatmap->visibleBlocks().right(), 16.0); // clamped at the last key block
+        QTest::keyClick(heatmap, Qt::Key_Plus);
+        QVERIFY(heatmap->visibleBlocks().width() < 8.0);
+        QTest::keyClick(heatmap, Qt::Key_0);
+        QCOMPARE(heatmap->visibleBlocks(), QRectF(0, 0, 16, 16));
+        QVERIFY(heatmap->logarithmic());
+        QTest::keyClick(heatmap, Qt::Key_L);
+        QVERIFY(!heatmap->logarithmic());
+        // Wheel zoom is centred on the pointer.
+        const QRectF before = heatmap->visibleBlocks();
+        QWheelEvent wheel(QPointF(heatmap->width() / 2.0, heatmap->height() / 2.0),
+                          heatmap->mapToGlobal(QPoint()), QPoint(), QPoint(0, 120), Qt::NoButton,
+                          Qt::NoModifier, Qt::NoScrollPhase, false);
+        QApplication::sendEvent(heatmap, &wheel);
+        QVERIFY(heatmap->visibleBlocks().width() < before.width());
+
+        // The keyboard in the atlas: move down and open with Enter.
+        window.views()->setCurrentWidget(atlas);
+        atlas->canvas()->setFocus();
+        atlas->selectHead(0, 0);
+        QTest::keyClick(atlas->canvas(), Qt::Key_Down);
+        QTest::keyClick(atlas->canvas(), Qt::Key_Right);
+        QTest::keyClick(atlas->canvas(), Qt::Key_Return);
+        QCOMPARE(heatmap->head(), std::make_pair(1, 1));
+    }
+
+    void realDemoRunFromTheCli() {
+        QTemporaryDir dir;
+        const QString path = dir.filePath(QStringLiteral("demo.attnscope"));
+        QProcess cli;
+        cli.start(QStringLiteral(ATTNSCOPE_CLI_PATH),
+                  {QStringLiteral("analyze"),
+                   QStringLiteral(ATTNSCOPE_RESOURCES_DIR "/models/attnscope-demo"),
+                   QStringLiteral("--sample"), QStringLiteral("long"), QStringLiteral("--analyses"),
+                   QStringLiteral("sinks,sparsity,taxonomy"), QStringLiteral("--project"), path,
+                   QStringLiteral("--label"), QStringLiteral("demo"), QStringLiteral("--json")});
+        QVERIFY(cli.waitForFinished(300000));
+        QCOMPARE(cli.exitCode(), 0);
+        MainWindow window;
+        window.resize(1400, 900);
+        window.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&window));
+        QVERIFY(window.openProject(path));
+        HeadAtlasView* atlas = window.headAtlas();
+        QCOMPARE(atlas->layers(), 4);
+        QCOMPARE(atlas->heads(), 8);
+        QVERIFY(atlas->metricNames().contains(QStringLiteral("taxonomy / scores.normalized_entropy")));
+        for (double v : atlas->matrix().values)
+            QVERIFY(std::isfinite(v) && v >= 0 && v <= 1); // token-0 masses of every head
+        const QString shots = QStringLiteral(ATTNSCOPE_SCREENSHOT_DIR);
+        QDir().mkpath(shots);
+        QVERIFY(window.saveScreenshot(shots + QStringLiteral("/head_atlas.png")));
+        QTest::mouseClick(atlas->canvas(), Qt::LeftButton, {}, atlas->cellRect(1, 3).center().toPoint());
+        AttentionHeatmapView* heatmap = window.heatmap();
+        QCOMPARE(heatmap->head(), std::make_pair(1, 3));
+        QCOMPARE(heatmap->blocks(), 64);     // 4096 tokens in blocks of 64
+        heatmap->zoom(4.0, QPointF(24, 40)); // key block 24, query block 40: below the diagonal
+        QCOMPARE(heatmap->visibleBlocks().width(), 16.0);
+        heatmap->repaint();
+        QVERIFY(heatmap->lastPaintMilliseconds() > 0);
+        QVERIFY(window.saveScreenshot(shots + QStringLiteral("/heatmap_zoomed.png")));
+    }
+};
+
+ATTNSCOPE_GUI_TEST_MAIN(TestProjectViews)
+#include "tst_project_views.moc"
