@@ -10,10 +10,13 @@
 #include "../views/model_input_panel.h"
 #include "../views/properties_panel.h"
 #include "../views/surface_view.h"
+#include "attnscope/analyses/suite.h"
 #include "attnscope/core/log.h"
 #include "attnscope/model/model_format.h"
 #include "attnscope/runtime/kernel_self_check.h"
 #include "attnscope/store/project.h"
+#include "attnscope/store/suite_run.h"
+#include "attnscope/tokenizers/tokenizer.h"
 
 #include <QAction>
 #include <QActionGroup>
@@ -21,6 +24,7 @@
 #include <QCloseEvent>
 #include <QDockWidget>
 #include <QDragEnterEvent>
+#include <QElapsedTimer>
 #include <QFile>
 #include <QFileDialog>
 #include <QFileInfo>
@@ -50,6 +54,9 @@ llama2.c checkpoint. You can also drop it onto this window.</li>
 <li>Type or load the input text in the <b>Model &amp; Input</b> dock (Ctrl+Shift+O loads a file).</li>
 <li><b>Tools ▸ Kernel Self-Check</b> measures this machine's attention kernel and verifies it against a
 double-precision reference. Long jobs show progress in the status bar; Esc cancels.</li>
+<li><b>Tools ▸ Analyze Input</b> (Ctrl+R) runs the analyses on the model and the input in the background
+and stores the run in a project (<b>File ▸ New Project…</b>, Ctrl+Alt+N); the <b>Head Atlas</b> and
+<b>Heatmap</b> tabs show it. <b>File ▸ Open Project…</b> (Ctrl+Alt+O) reopens earlier runs.</li>
 <li><b>File ▸ Export View…</b> (Ctrl+E) saves the current view as PNG, SVG or PDF.</li>
 </ol>
 <p>The <b>3D View</b> tab shows a matrix as a surface; until a model is analysed it shows an example head.</p>)";
@@ -160,6 +167,9 @@ void MainWindow::createMenus() {
     QAction* openProjectAction = file->addAction(tr("Open &Project…"), this, &MainWindow::chooseProject);
     openProjectAction->setObjectName(QStringLiteral("openProjectAction"));
     openProjectAction->setShortcut(QKeySequence(Qt::CTRL | Qt::ALT | Qt::Key_O));
+    QAction* newProjectAction = file->addAction(tr("&New Project…"), this, &MainWindow::chooseNewProject);
+    newProjectAction->setObjectName(QStringLiteral("newProjectAction"));
+    newProjectAction->setShortcut(QKeySequence(Qt::CTRL | Qt::ALT | Qt::Key_N));
     QAction* openText = file->addAction(tr("Load Input &Text…"), this, &MainWindow::chooseInputText);
     openText->setObjectName(QStringLiteral("openTextAction"));
     openText->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_O));
@@ -198,6 +208,9 @@ void MainWindow::createMenus() {
 
     QMenu* tools = menuBar()->addMenu(tr("&Tools"));
     tools->setObjectName(QStringLiteral("toolsMenu"));
+    QAction* analyze = tools->addAction(tr("&Analyze Input"), this, [this] { startAnalysis(); });
+    analyze->setObjectName(QStringLiteral("analyzeAction"));
+    analyze->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_R));
     QAction* selfCheck = tools->addAction(tr("Kernel &Self-Check"), this, &MainWindow::startKernelSelfCheck);
     selfCheck->setObjectName(QStringLiteral("selfCheckAction"));
     selfCheck->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_K));
@@ -259,6 +272,7 @@ bool MainWindow::openModel(const QString& path) {
         return false;
     }
     const QString summary = QString::fromStdString(probe->summary);
+    m_modelPath = path;
     m_modelPanel->showModel(path, summary);
     m_settings.addRecentModel(path);
     rebuildRecentMenu();
@@ -432,6 +446,96 @@ void MainWindow::dropEvent(QDropEvent* event) {
             openModel(path);
     }
     event->acceptProposedAction();
+}
+
+void MainWindow::chooseNewProject() {
+    QString path = QFileDialog::getSaveFileName(this, tr("New Project"), QStringLiteral("analysis.attnscope"),
+                                                tr("AttnScope projects (*.attnscope)"));
+    if (path.isEmpty())
+        return;
+    if (!path.endsWith(QStringLiteral(".attnscope")))
+        path += QStringLiteral(".attnscope");
+    newProject(path);
+}
+
+bool MainWindow::newProject(const QString& path) {
+    auto project = store::Project::open(path.toStdString(), store::OpenMode::CreateIfMissing);
+    if (!project) {
+        showStatus(
+            tr("Cannot create the project: %1").arg(QString::fromStdString(project.status().toString())));
+        return false;
+    }
+    return openProject(path);
+}
+
+quint64 MainWindow::startAnalysis(const QString& analyses) {
+    if (m_modelPath.isEmpty()) {
+        showStatus(tr("Open a model first (File ▸ Open Model…)"));
+        return 0;
+    }
+    const QString text = m_modelPanel->inputText();
+    if (text.trimmed().isEmpty()) {
+        showStatus(tr("Type or load an input text first"));
+        return 0;
+    }
+    if (m_projectPath.isEmpty()) {
+        chooseNewProject();
+        if (m_projectPath.isEmpty())
+            return 0;
+    }
+    struct Job {
+        std::string modelPath, projectPath, text, analyses;
+        int64_t runId = 0;
+    };
+    auto job = std::make_shared<Job>(Job{m_modelPath.toStdString(), m_projectPath.toStdString(),
+                                         text.toStdString(), analyses.toStdString()});
+    return m_jobs->start(
+        tr("Analysing the input (%1 characters)").arg(text.size()),
+        [job](const Progress& progress) -> Status {
+            const std::string started = store::utcNow();
+            QElapsedTimer clock;
+            clock.start();
+            ATTNSCOPE_ASSIGN_OR_RETURN(std::shared_ptr<runtime::Model> model,
+                                       runtime::Model::load(job->modelPath));
+            ATTNSCOPE_ASSIGN_OR_RETURN(std::unique_ptr<tokenizers::Tokenizer> tokenizer,
+                                       tokenizers::loadTokenizer(job->modelPath));
+            ATTNSCOPE_ASSIGN_OR_RETURN(tokenizers::Encoding encoding, tokenizer->encode(job->text, true));
+            analyses::SuiteInput input;
+            input.modelPath = job->modelPath;
+            input.tokens = encoding.ids;
+            input.tokenizer = tokenizer.get();
+            input.razorBos = encoding.ids.empty() ? 0 : encoding.ids.front();
+            analyses::SuiteOptions options;
+            options.analyses = job->analyses;
+            ATTNSCOPE_ASSIGN_OR_RETURN(
+                analyses::SuiteResult result,
+                analyses::runSuite(model, input, options, progress.subRange(0.0f, 0.95f)));
+            store::SuiteRunInfo info;
+            info.modelPath = job->modelPath;
+            info.label = "studio";
+            info.settingsJson = "{\"analyses\": \"" + job->analyses +
+                                "\", \"block_size\": " + std::to_string(result.blockSize) + "}";
+            info.text = job->text;
+            info.tokens = encoding.ids;
+            info.offsets = encoding.offsets;
+            info.started = started;
+            info.seconds = static_cast<double>(clock.elapsed()) / 1000.0;
+            ATTNSCOPE_ASSIGN_OR_RETURN(store::RunRecord run, store::suiteRunRecord(std::move(result), info));
+            ATTNSCOPE_TRY(progress.update(0.97f, "storing the run"));
+            ATTNSCOPE_ASSIGN_OR_RETURN(store::Project project, store::Project::open(job->projectPath));
+            ATTNSCOPE_ASSIGN_OR_RETURN(job->runId, project.addRun(run));
+            return Status::ok();
+        },
+        [this, job](const Status& status) {
+            if (!status.isOk()) {
+                showStatus(status.isCancelled()
+                               ? tr("Analysis cancelled")
+                               : tr("Analysis failed: %1").arg(QString::fromStdString(status.toString())));
+                return;
+            }
+            openProject(QString::fromStdString(job->projectPath)); // shows the newest run: this one
+            showStatus(tr("Run %1 stored in %2").arg(job->runId).arg(QFileInfo(m_projectPath).fileName()));
+        });
 }
 
 void MainWindow::chooseProject() {

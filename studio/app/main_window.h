@@ -48,6 +48,14 @@ public:
     void startKernelSelfCheck();
     /// Opens a project (.attnscope) read-only and lists its runs; the newest run is shown.
     bool openProject(const QString& path);
+    /// Creates (or opens) a project file that new runs are stored in.
+    bool newProject(const QString& path);
+    /// Runs `analyses` (the suite's names) on the open model and the input text in the background, stores
+    /// the run in the project (asking for one when none is open) and shows it. Returns the job id, 0
+    /// when nothing was started (the status bar says why).
+    quint64
+    startAnalysis(const QString& analyses = QStringLiteral("sinks,similarity,sparsity,taxonomy,razor,duo"));
+    QString projectPath() const { return m_projectPath; }
     /// Shows a run of the open project in the head atlas and the heatmap.
     bool loadRun(qint64 id);
     HeadAtlasView* headAtlas() const { return m_atlas; }
@@ -78,6 +86,7 @@ private:
     void chooseModel();
     void chooseInputText();
     void chooseProject();
+    void chooseNewProject();
     void chooseExportPath();
     void resetLayout();
 
@@ -92,6 +101,7 @@ private:
     HeadAtlasView* m_atlas = nullptr;
     AttentionHeatmapView* m_heatmap = nullptr;
     QString m_projectPath;
+    QString m_modelPath;
     LogPanel* m_log = nullptr;
     QList<QDockWidget*> m_docks;
     QByteArray m_defaultState;

@@ -4,11 +4,13 @@
 // constructed run with known values, then on a real run of the demo model written by attnscope-cli.
 #include "app/main_window.h"
 #include "gui_test_main.h"
+#include "jobs/job_tracker.h"
 #include "views/attention_heatmap_view.h"
 #include "views/head_atlas_view.h"
 
 #include "attnscope/store/project.h"
 
+#include <QAction>
 #include <QDir>
 #include <QListWidget>
 #include <QProcess>
@@ -156,6 +158,47 @@ private Q_SLOTS:
         heatmap->repaint();
         QVERIFY(heatmap->lastPaintMilliseconds() > 0);
         QVERIFY(window.saveScreenshot(shots + QStringLiteral("/heatmap_zoomed.png")));
+    }
+
+    void analyzeFromTheStudioAndCancel() {
+        QTemporaryDir dir;
+        MainWindow window;
+        window.resize(1400, 900);
+        window.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&window));
+        QCOMPARE(window.startAnalysis(), quint64(0)); // no model yet: nothing starts
+        QVERIFY(window.openModel(QStringLiteral(ATTNSCOPE_RESOURCES_DIR "/models/attnscope-demo")));
+        QVERIFY(window.loadInputText(QStringLiteral(ATTNSCOPE_RESOURCES_DIR "/samples/long.txt")));
+        const QString path = dir.filePath(QStringLiteral("session.attnscope"));
+        QVERIFY(window.newProject(path));
+        QCOMPARE(window.runsList()->count(), 0);
+
+        // Cancel: the job stops, nothing is stored.
+        QVERIFY(window.startAnalysis(QStringLiteral("sinks,similarity,sparsity,taxonomy,razor")) != 0);
+        QTRY_VERIFY_WITH_TIMEOUT(window.jobs()->isBusy(), 5000);
+        QTest::qWait(300);
+        auto* cancel = window.findChild<QAction*>(QStringLiteral("cancelJobAction"));
+        QVERIFY(cancel && cancel->isEnabled());
+        QCOMPARE(cancel->shortcut(), QKeySequence(Qt::Key_Escape));
+        cancel->trigger();
+        QTRY_VERIFY_WITH_TIMEOUT(!window.jobs()->isBusy(), 60000);
+        QCOMPARE(window.jobs()->state(), JobState::Cancelled);
+        QCOMPARE(window.runsList()->count(), 0);
+
+        // A complete run: stored, listed, shown in the atlas.
+        QVERIFY(window.startAnalysis(QStringLiteral("sinks,sparsity,taxonomy")) != 0);
+        QTRY_VERIFY_WITH_TIMEOUT(!window.jobs()->isBusy(), 240000);
+        QCOMPARE(window.jobs()->state(), JobState::Completed);
+        QCOMPARE(window.runsList()->count(), 1);
+        QCOMPARE(window.headAtlas()->layers(), 4);
+        QCOMPARE(window.headAtlas()->heads(), 8);
+        QCOMPARE(window.heatmap()->blocks(), 64);
+        auto project = store::Project::open(path.toStdString(), store::OpenMode::ReadOnly);
+        QVERIFY(project);
+        auto runs = project->runs();
+        QVERIFY(runs && runs->size() == 1);
+        QCOMPARE((*runs)[0].tokens, 4096);
+        QCOMPARE(QString::fromStdString((*runs)[0].label), QStringLiteral("studio"));
     }
 };
 
