@@ -26,9 +26,13 @@ int main(int argc, char** argv) {
                                  QStringLiteral("[model]"));
     QCommandLineOption textOption(QStringLiteral("text"), QStringLiteral("Load the input text from <file>."),
                                   QStringLiteral("file"));
-    QCommandLineOption viewOption(QStringLiteral("view"),
-                                  QStringLiteral("Show the central view <name> (welcome, surface)."),
-                                  QStringLiteral("name"));
+    QCommandLineOption viewOption(
+        QStringLiteral("view"),
+        QStringLiteral("Show the central view <name> (welcome, surface, headAtlas, heatmap)."),
+        QStringLiteral("name"));
+    QCommandLineOption projectOption(QStringLiteral("project"),
+                                     QStringLiteral("Open the project <file> and show its newest run."),
+                                     QStringLiteral("file"));
     QCommandLineOption themeOption(QStringLiteral("theme"), QStringLiteral("Use the light or dark theme."),
                                    QStringLiteral("light|dark"));
     QCommandLineOption grabOption(QStringLiteral("grab"),
@@ -37,7 +41,7 @@ int main(int argc, char** argv) {
     QCommandLineOption delayOption(QStringLiteral("grab-delay"),
                                    QStringLiteral("Milliseconds to wait before --grab (default 1500)."),
                                    QStringLiteral("ms"), QStringLiteral("1500"));
-    parser.addOptions({textOption, viewOption, themeOption, grabOption, delayOption});
+    parser.addOptions({textOption, viewOption, projectOption, themeOption, grabOption, delayOption});
     parser.process(app);
 
     attnscope::studio::MainWindow window;
@@ -51,8 +55,13 @@ int main(int argc, char** argv) {
         window.openModel(parser.positionalArguments().constFirst());
     if (parser.isSet(textOption))
         window.loadInputText(parser.value(textOption));
+    if (parser.isSet(projectOption) && !window.openProject(parser.value(projectOption))) {
+        std::fprintf(stderr, "cannot open the project %s\n", qPrintable(parser.value(projectOption)));
+        return 2;
+    }
     if (parser.isSet(viewOption) && !window.showView(parser.value(viewOption) + QStringLiteral("View"))) {
-        std::fprintf(stderr, "unknown view '%s' (welcome, surface)\n", qPrintable(parser.value(viewOption)));
+        std::fprintf(stderr, "unknown view '%s' (welcome, surface, headAtlas, heatmap)\n",
+                     qPrintable(parser.value(viewOption)));
         return 2;
     }
 
