@@ -1,0 +1,161 @@
+// SPDX-License-Identifier: Apache-2.0
+// The studio's responsiveness (issue 8, acceptance 3), measured, never asserted in a test:
+//  1. heatmap frames: the block-level map of a 32,768-token input (the demo model's real K4 block
+//     sums, 512 x 512 blocks) through 60 zoom and pan steps; paint time of each frame;
+//  2. GUI-thread stalls during a run: a 10 ms timer on the GUI thread records the longest gap between
+//     its ticks while the Analyze job runs the suite on the long sample in the background.
+// Usage: xvfb-run -a attnscope_bench_studio [--json FILE] with QT_QPA_PLATFORM=xcb (the main window's
+// VTK view needs OpenGL; the offscreen platform has none).
+#include "app/main_window.h"
+#include "app/studio_app.h"
+#include "jobs/job_tracker.h"
+#include "views/attention_heatmap_view.h"
+
+#include "attnscope/runtime/forward.h"
+#include "attnscope/runtime/model.h"
+#include "attnscope/tokenizers/tokenizer.h"
+
+#include <QApplication>
+#include <QElapsedTimer>
+#include <QFile>
+#include <QImage>
+#include <QTemporaryDir>
+#include <QTimer>
+
+#include <algorithm>
+#include <cstdio>
+#include <fstream>
+#include <sstream>
+
+using namespace attnscope;
+
+namespace {
+
+double median(std::vector<double> v) {
+    std::sort(v.begin(), v.end());
+    return v.empty() ? 0 : v[v.size() / 2];
+}
+
+/// One head's K4 block sums of the demo model on 32,768 tokens of its long sample (repeated).
+Expected<store::RunRecord> longRun(int tokens) {
+    const std::string model = ATTNSCOPE_RESOURCES_DIR "/models/attnscope-demo";
+    ATTNSCOPE_ASSIGN_OR_RETURN(std::shared_ptr<runtime::Model> m, runtime::Model::load(model));
+    ATTNSCOPE_ASSIGN_OR_RETURN(std::unique_ptr<tokenizers::Tokenizer> tokenizer,
+                               tokenizers::loadTokenizer(model));
+    std::ifstream file(ATTNSCOPE_RESOURCES_DIR "/samples/long.txt");
+    std::stringstream text;
+    text << file.rdbuf();
+    std::string input;
+    for (int i = 0; i < 9; ++i)
+        input += text.str();
+    ATTNSCOPE_ASSIGN_OR_RETURN(tokenizers::Encoding encoding, tokenizer->encode(input, true));
+    encoding.ids.resize(static_cast<std::size_t>(tokens));
+    runtime::ForwardOptions options;
+    options.logits = false;
+    kernels::ProbeRequest probe;
+    probe.blockSize = 64;
+    probe.heads = {0};
+    options.probe = probe;
+    ATTNSCOPE_ASSIGN_OR_RETURN(runtime::ForwardResult result, runtime::forward(*m, encoding.ids, options));
+    const kernels::ProbeResult& last = result.probes.back();
+    store::RunRecord run;
+    run.settingsJson = R"({"block_size": 64})";
+    store::ArrayRecord grid;
+    grid.name = "attention.block_sum";
+    const int nb = last.blockRows;
+    grid.shape = {1, 1, nb, nb};
+    grid.f32.assign(last.blockSum.begin(), last.blockSum.begin() + static_cast<std::ptrdiff_t>(nb) * nb);
+    run.arrays.push_back(std::move(grid));
+    return run;
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+    studio::prepareApplication();
+    QApplication app(argc, argv);
+    studio::configureApplication(app);
+    std::string jsonPath;
+    for (int i = 1; i + 1 < argc; ++i)
+        if (std::string(argv[i]) == "--json")
+            jsonPath = argv[i + 1];
+
+    // 1. Heatmap frames at 32k tokens.
+    QElapsedTimer clock;
+    clock.start();
+    auto run = longRun(32768);
+    if (!run) {
+        std::fprintf(stderr, "error: %s\n", run.status().toString().c_str());
+        return 1;
+    }
+    const double forwardSeconds = clock.elapsed() / 1000.0;
+    studio::AttentionHeatmapView view;
+    view.resize(1000, 800);
+    view.show();
+    view.setRun(*run);
+    view.showHead(0, 0);
+    std::vector<double> frames;
+    QImage target(view.size(), QImage::Format_ARGB32_Premultiplied);
+    auto frame = [&] {
+        // render() runs the widget's paintEvent into the image whether or not the window is exposed.
+        QElapsedTimer paint;
+        paint.start();
+        view.render(&target);
+        frames.push_back(static_cast<double>(paint.nsecsElapsed()) / 1e6);
+    };
+    frame(); // the whole map: 512 x 512 blocks
+    for (int step = 0; step < 20; ++step) {
+        view.zoom(1.25, QPointF(200, 400));
+        frame();
+    }
+    for (int step = 0; step < 20; ++step) {
+        view.pan(step % 2 ? 3 : -2, 4);
+        frame();
+    }
+    for (int step = 0; step < 19; ++step) {
+        view.zoom(0.8, view.visibleBlocks().center());
+        frame();
+    }
+
+    // 2. GUI-thread stalls while the Analyze job runs.
+    QTemporaryDir dir;
+    studio::MainWindow window;
+    window.show();
+    window.openModel(QStringLiteral(ATTNSCOPE_RESOURCES_DIR "/models/attnscope-demo"));
+    window.loadInputText(QStringLiteral(ATTNSCOPE_RESOURCES_DIR "/samples/long.txt"));
+    window.newProject(dir.filePath(QStringLiteral("bench.attnscope")));
+    QElapsedTimer tick;
+    double longestGap = 0;
+    int ticks = 0;
+    QTimer watchdog;
+    watchdog.setInterval(10);
+    QObject::connect(&watchdog, &QTimer::timeout, [&] {
+        if (ticks++ > 0)
+            longestGap = std::max(longestGap, static_cast<double>(tick.nsecsElapsed()) / 1e6);
+        tick.restart();
+    });
+    QElapsedTimer runClock;
+    runClock.start();
+    watchdog.start();
+    tick.start();
+    window.startAnalysis(QStringLiteral("sinks,similarity,sparsity,taxonomy"));
+    while (window.jobs()->isBusy())
+        app.processEvents(QEventLoop::AllEvents, 5);
+    watchdog.stop();
+    const double runSeconds = runClock.elapsed() / 1000.0;
+
+    char json[1024];
+    std::snprintf(
+        json, sizeof json,
+        "{\n  \"heatmap\": {\"tokens\": 32768, \"blocks\": %d, \"frames\": %zu, \"median_ms\": %.2f, "
+        "\"max_ms\": %.2f, \"first_frame_ms\": %.2f, \"forward_s\": %.1f},\n"
+        "  \"gui_thread\": {\"job\": \"sinks,similarity,sparsity,taxonomy on 4096 tokens\", \"job_s\": %.1f, "
+        "\"ticks\": %d, \"longest_gap_ms\": %.1f, \"job_state\": \"%s\"}\n}\n",
+        view.blocks(), frames.size(), median(frames), *std::max_element(frames.begin(), frames.end()),
+        frames.front(), forwardSeconds, runSeconds, ticks, longestGap,
+        qPrintable(studio::jobStateName(window.jobs()->state())));
+    std::fputs(json, stdout);
+    if (!jsonPath.empty())
+        std::ofstream(jsonPath) << json;
+    return 0;
+}
