@@ -7,6 +7,7 @@
 #include "../views/attention_heatmap_view.h"
 #include "../views/head_atlas_view.h"
 #include "../views/log_panel.h"
+#include "../views/matrix_surface.h"
 #include "../views/model_input_panel.h"
 #include "../views/properties_panel.h"
 #include "../views/surface_view.h"
@@ -17,6 +18,8 @@
 #include "attnscope/store/project.h"
 #include "attnscope/store/suite_run.h"
 #include "attnscope/tokenizers/tokenizer.h"
+#include "render/report.h"
+#include "render/report_writer.h"
 
 #include <QAction>
 #include <QActionGroup>
@@ -38,6 +41,8 @@
 #include <QSvgGenerator>
 #include <QTabWidget>
 #include <QTextBrowser>
+#include <QTextDocument>
+#include <QUrl>
 
 #include <memory>
 
@@ -113,6 +118,13 @@ void MainWindow::createCentralViews() {
     m_views->addTab(m_atlas, tr("Head Atlas"));
     m_heatmap = new AttentionHeatmapView(m_views);
     m_views->addTab(m_heatmap, tr("Heatmap"));
+    m_report = new QTextBrowser(m_views);
+    m_report->setObjectName(QStringLiteral("reportView"));
+    m_report->setOpenLinks(false);
+    m_report->setPlainText(
+        tr("Open a project run: its sinks, retrieval heads, layer similarity, sparsity masks "
+           "and heatmaps appear here, as in the exported report."));
+    m_views->addTab(m_report, tr("Report"));
     connect(m_atlas, &HeadAtlasView::headSelected, this, [this](int layer, int head) {
         if (m_heatmap->showHead(layer, head))
             m_views->setCurrentWidget(m_heatmap);
@@ -174,6 +186,9 @@ void MainWindow::createMenus() {
     openText->setObjectName(QStringLiteral("openTextAction"));
     openText->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_O));
     file->addSeparator();
+    QAction* exportReportAction = file->addAction(tr("Export &Report…"), this, &MainWindow::chooseReportPath);
+    exportReportAction->setObjectName(QStringLiteral("exportReportAction"));
+    exportReportAction->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_E));
     QAction* exportView = file->addAction(tr("&Export View…"), this, &MainWindow::chooseExportPath);
     exportView->setObjectName(QStringLiteral("exportViewAction"));
     exportView->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_E));
@@ -538,6 +553,30 @@ quint64 MainWindow::startAnalysis(const QString& analyses) {
         });
 }
 
+void MainWindow::chooseReportPath() {
+    const QString path =
+        QFileDialog::getSaveFileName(this, tr("Export Report"), QStringLiteral("report.html"),
+                                     tr("HTML report (*.html);;PDF report (*.pdf)"));
+    if (!path.isEmpty())
+        exportReport(path);
+}
+
+bool MainWindow::exportReport(const QString& path) {
+    if (m_projectPath.isEmpty() || m_runId == 0) {
+        showStatus(tr("Open a project run first"));
+        return false;
+    }
+    auto project = store::Project::open(m_projectPath.toStdString(), store::OpenMode::ReadOnly);
+    if (!project)
+        return false;
+    auto run = project->run(m_runId);
+    if (!run)
+        return false;
+    const Status status = render::writeReport(*run, m_projectPath.toStdString(), path.toStdString());
+    showStatus(status.isOk() ? tr("Wrote %1").arg(path) : QString::fromStdString(status.toString()));
+    return status.isOk();
+}
+
 void MainWindow::chooseProject() {
     const QString path = QFileDialog::getOpenFileName(this, tr("Open Project"), QString(),
                                                       tr("AttnScope projects (*.attnscope);;All files (*)"));
@@ -590,6 +629,27 @@ bool MainWindow::loadRun(qint64 id) {
     }
     m_atlas->setRun(*run);
     m_heatmap->setRun(*run);
+    m_runId = id;
+    auto report = render::buildReport(*run, m_projectPath);
+    if (report) {
+        QTextDocument* document = m_report->document();
+        document->clear();
+        for (const auto& [name, image] : report->figures)
+            document->addResource(QTextDocument::ImageResource, QUrl(name), image);
+        m_report->setHtml(QStringLiteral("<h1>%1</h1>").arg(report->title) + report->body);
+    }
+    // The 3D view shows the run's layer similarity (head-averaged maps) as a surface.
+    for (const store::ArrayRecord& a : run->arrays)
+        if (a.name == "similarity.layer_head_averaged" && a.shape.size() == 2) {
+            Matrix similarity{static_cast<int>(a.shape[0]), static_cast<int>(a.shape[1]),
+                              std::vector<double>(a.f32.begin(), a.f32.end())};
+            m_surfaceView->showMatrix(
+                similarity,
+                tr("Run %1: layer similarity (cosine of head-averaged attention maps), layers "
+                   "front to back and left to right. Drag to rotate, wheel to zoom.")
+                    .arg(id),
+                "cos");
+        }
     m_views->setCurrentWidget(m_atlas);
     showStatus(tr("Run %1: %2 head metrics").arg(id).arg(run->metrics.size()));
     return true;

@@ -13,6 +13,7 @@ class QLabel;
 class QListWidget;
 class QMenu;
 class QTabWidget;
+class QTextBrowser;
 
 namespace attnscope::studio {
 
@@ -56,6 +57,10 @@ public:
     quint64
     startAnalysis(const QString& analyses = QStringLiteral("sinks,similarity,sparsity,taxonomy,razor,duo"));
     QString projectPath() const { return m_projectPath; }
+    /// Writes the shown run's report (HTML or PDF by suffix). False (status bar says why) on failure.
+    bool exportReport(const QString& path);
+    /// The report tab: every figure of the run (sinks, retrieval heads, similarity, sparsity, heatmaps).
+    QTextBrowser* reportView() const { return m_report; }
     /// Shows a run of the open project in the head atlas and the heatmap.
     bool loadRun(qint64 id);
     HeadAtlasView* headAtlas() const { return m_atlas; }
@@ -87,6 +92,7 @@ private:
     void chooseInputText();
     void chooseProject();
     void chooseNewProject();
+    void chooseReportPath();
     void chooseExportPath();
     void resetLayout();
 
@@ -102,6 +108,8 @@ private:
     AttentionHeatmapView* m_heatmap = nullptr;
     QString m_projectPath;
     QString m_modelPath;
+    QTextBrowser* m_report = nullptr;
+    qint64 m_runId = 0;
     LogPanel* m_log = nullptr;
     QList<QDockWidget*> m_docks;
     QByteArray m_defaultState;

@@ -43,4 +43,8 @@ void SurfaceView::showMatrix(const Matrix& matrix, const QString& caption, const
     m_view->update();
 }
 
+QString SurfaceView::caption() const {
+    return m_caption->text();
+}
+
 } // namespace attnscope::studio

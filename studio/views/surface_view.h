@@ -22,6 +22,8 @@ public:
     /// Replaces the surface; `caption` says what the matrix is.
     void showMatrix(const Matrix& matrix, const QString& caption, const char* legendTitle);
     VtkView* vtkView() const { return m_view; }
+    /// The caption of the matrix shown (tests read it).
+    QString caption() const;
 
 private:
     QLabel* m_caption;

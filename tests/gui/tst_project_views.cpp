@@ -7,16 +7,19 @@
 #include "jobs/job_tracker.h"
 #include "views/attention_heatmap_view.h"
 #include "views/head_atlas_view.h"
+#include "views/surface_view.h"
 
 #include "attnscope/store/project.h"
 
 #include <QAction>
 #include <QDir>
+#include <QFileInfo>
 #include <QListWidget>
 #include <QProcess>
 #include <QSignalSpy>
 #include <QTabWidget>
 #include <QTemporaryDir>
+#include <QTextBrowser>
 
 #include <cmath>
 
@@ -131,7 +134,7 @@ private Q_SLOTS:
                   {QStringLiteral("analyze"),
                    QStringLiteral(ATTNSCOPE_RESOURCES_DIR "/models/attnscope-demo"),
                    QStringLiteral("--sample"), QStringLiteral("long"), QStringLiteral("--analyses"),
-                   QStringLiteral("sinks,sparsity,taxonomy"), QStringLiteral("--project"), path,
+                   QStringLiteral("sinks,similarity,sparsity,taxonomy"), QStringLiteral("--project"), path,
                    QStringLiteral("--label"), QStringLiteral("demo"), QStringLiteral("--json")});
         QVERIFY(cli.waitForFinished(300000));
         QCOMPARE(cli.exitCode(), 0);
@@ -158,6 +161,22 @@ private Q_SLOTS:
         heatmap->repaint();
         QVERIFY(heatmap->lastPaintMilliseconds() > 0);
         QVERIFY(window.saveScreenshot(shots + QStringLiteral("/heatmap_zoomed.png")));
+
+        // The report tab holds every figure of the run; the report exports as HTML and PDF.
+        const QString reportHtml = window.reportView()->toHtml();
+        for (const char* section : {"Head atlas", "Attention sinks", "Layer similarity", "Sparsity masks"})
+            QVERIFY2(reportHtml.contains(QString::fromLatin1(section)), section);
+        QVERIFY(window.showView(QStringLiteral("reportView")));
+        QVERIFY(window.saveScreenshot(shots + QStringLiteral("/report_tab.png")));
+        QVERIFY(window.exportReport(dir.filePath(QStringLiteral("r.html"))));
+        QVERIFY(window.exportReport(dir.filePath(QStringLiteral("r.pdf"))));
+        QVERIFY(QFileInfo(dir.filePath(QStringLiteral("r.html"))).size() > 100000);
+        QVERIFY(QFileInfo(dir.filePath(QStringLiteral("r.pdf"))).size() > 10000);
+        // The 3D view shows the run's layer similarity.
+        QVERIFY(window.surfaceView()->caption().contains(QStringLiteral("layer similarity")));
+        QVERIFY(window.showView(QStringLiteral("surfaceView")));
+        QTest::qWait(200);
+        QVERIFY(window.saveScreenshot(shots + QStringLiteral("/similarity_3d.png")));
     }
 
     void analyzeFromTheStudioAndCancel() {
