@@ -358,6 +358,16 @@ Expected<SuiteResult> runSuite(const std::shared_ptr<runtime::Model>& model, con
             arrays.blockSize = options.sparsity.probeBlock;
             arrays.arrays.push_back(std::move(grid));
         }
+        if (!probes.empty() &&
+            probes.front().columnMass.size() == static_cast<std::size_t>(c.heads) * tokens) {
+            // Attention each token receives (K3 over all rows): the token view and ACT's ā.
+            store::ArrayRecord received;
+            received.name = "attention.column_mass";
+            received.shape = {c.layers, c.heads, tokens};
+            for (const kernels::ProbeResult& probe : probes)
+                received.f32.insert(received.f32.end(), probe.columnMass.begin(), probe.columnMass.end());
+            arrays.arrays.push_back(std::move(received));
+        }
         if (wanted.count("sinks")) {
             ATTNSCOPE_ASSIGN_OR_RETURN(sinks, analyses::analyzeSinks(probes, c.heads, tokens, options.sinks));
             document["sinks"] = sinksToJson(*sinks, input);

@@ -11,6 +11,7 @@
 #include "../views/model_input_panel.h"
 #include "../views/properties_panel.h"
 #include "../views/surface_view.h"
+#include "../views/token_view.h"
 #include "attnscope/analyses/suite.h"
 #include "attnscope/core/log.h"
 #include "attnscope/model/model_format.h"
@@ -125,7 +126,10 @@ void MainWindow::createCentralViews() {
         tr("Open a project run: its sinks, retrieval heads, layer similarity, sparsity masks "
            "and heatmaps appear here, as in the exported report."));
     m_views->addTab(m_report, tr("Report"));
+    m_tokens = new TokenView(m_views);
+    m_views->addTab(m_tokens, tr("Tokens"));
     connect(m_atlas, &HeadAtlasView::headSelected, this, [this](int layer, int head) {
+        m_tokens->showHead(layer, head);
         if (m_heatmap->showHead(layer, head))
             m_views->setCurrentWidget(m_heatmap);
     });
@@ -629,6 +633,7 @@ bool MainWindow::loadRun(qint64 id) {
     }
     m_atlas->setRun(*run);
     m_heatmap->setRun(*run);
+    m_tokens->setRun(*run);
     m_runId = id;
     auto report = render::buildReport(*run, m_projectPath);
     if (report) {

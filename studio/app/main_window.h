@@ -25,6 +25,7 @@ class LogPanel;
 class ModelInputPanel;
 class PropertiesPanel;
 class SurfaceView;
+class TokenView;
 
 /// The shell every view plugs into (DESIGN.md, "studio"). Object names of docks, menus and actions are
 /// stable: the layout is saved by them and tests find widgets by them.
@@ -64,6 +65,7 @@ public:
     /// Shows a run of the open project in the head atlas and the heatmap.
     bool loadRun(qint64 id);
     HeadAtlasView* headAtlas() const { return m_atlas; }
+    TokenView* tokenView() const { return m_tokens; }
     AttentionHeatmapView* heatmap() const { return m_heatmap; }
     QListWidget* runsList() const { return m_runs; }
 
@@ -109,6 +111,7 @@ private:
     QString m_projectPath;
     QString m_modelPath;
     QTextBrowser* m_report = nullptr;
+    TokenView* m_tokens = nullptr;
     qint64 m_runId = 0;
     LogPanel* m_log = nullptr;
     QList<QDockWidget*> m_docks;

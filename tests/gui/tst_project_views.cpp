@@ -8,6 +8,7 @@
 #include "views/attention_heatmap_view.h"
 #include "views/head_atlas_view.h"
 #include "views/surface_view.h"
+#include "views/token_view.h"
 
 #include "attnscope/store/project.h"
 
@@ -161,6 +162,21 @@ private Q_SLOTS:
         heatmap->repaint();
         QVERIFY(heatmap->lastPaintMilliseconds() > 0);
         QVERIFY(window.saveScreenshot(shots + QStringLiteral("/heatmap_zoomed.png")));
+
+        // The token view follows the atlas selection: the long sample's tokens coloured by attention
+        // received.
+        TokenView* tokens = window.tokenView();
+        QCOMPARE(tokens->tokens(), 4096);
+        QCOMPARE(tokens->received().size(), std::size_t(4096));
+        double total = 0;
+        for (double v : tokens->received())
+            total += v;
+        QVERIFY(total > 0);
+        QVERIFY(tokens->selectToken(5));
+        QVERIFY(tokens->details().contains(QStringLiteral("Layer 1, head 3 — token 5")));
+        QVERIFY(tokens->text()->toHtml().contains(QStringLiteral("token:5")));
+        QVERIFY(window.showView(QStringLiteral("tokenView")));
+        QVERIFY(window.saveScreenshot(shots + QStringLiteral("/token_view.png")));
 
         // The report tab holds every figure of the run; the report exports as HTML and PDF.
         const QString reportHtml = window.reportView()->toHtml();

@@ -1,0 +1,157 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "token_view.h"
+
+#include "render/figures.h"
+
+#include <QLabel>
+#include <QTextBrowser>
+#include <QUrl>
+#include <QVBoxLayout>
+
+#include <algorithm>
+#include <cmath>
+
+namespace attnscope::studio {
+
+namespace {
+constexpr double kSinkThreshold = 0.1; // ACT's THRES
+}
+
+TokenView::TokenView(QWidget* parent) : QWidget(parent) {
+    setObjectName(QStringLiteral("tokenView"));
+    auto* layout = new QVBoxLayout(this);
+    m_text = new QTextBrowser(this);
+    m_text->setObjectName(QStringLiteral("tokenText"));
+    m_text->setOpenLinks(false);
+    m_details = new QLabel(tr("Click a token to see the attention it receives."), this);
+    m_details->setObjectName(QStringLiteral("tokenDetails"));
+    m_details->setWordWrap(true);
+    m_details->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    layout->addWidget(m_text, 1);
+    layout->addWidget(m_details);
+    connect(m_text, &QTextBrowser::anchorClicked, this, [this](const QUrl& url) {
+        if (url.scheme() == QLatin1String("token"))
+            selectToken(url.path().toInt());
+    });
+}
+
+bool TokenView::setRun(const store::RunRecord& run) {
+    m_input = run.input.text;
+    m_offsets = run.input.offsets;
+    m_mass.clear();
+    m_layers = m_heads = 0;
+    for (const store::ArrayRecord& a : run.arrays)
+        if (a.name == "attention.column_mass" && a.shape.size() == 3 &&
+            a.shape[2] == static_cast<int64_t>(run.input.tokens.size())) {
+            m_mass = a.f32;
+            m_layers = static_cast<int>(a.shape[0]);
+            m_heads = static_cast<int>(a.shape[1]);
+        }
+    m_selected = -1;
+    m_head = {0, 0};
+    if (m_mass.empty() || m_offsets.size() != run.input.tokens.size() || m_input.empty()) {
+        m_offsets.clear();
+        m_received.clear();
+        m_text->setPlainText(
+            tr("This run has no token offsets or no per-token attention (run the sinks analysis "
+               "on a text input)."));
+        return false;
+    }
+    return showHead(0, 0);
+}
+
+bool TokenView::showHead(int layer, int head) {
+    if (layer < 0 || layer >= m_layers || head < 0 || head >= m_heads || m_offsets.empty())
+        return false;
+    m_head = {layer, head};
+    const int n = tokens();
+    const float* column = m_mass.data() + (static_cast<std::size_t>(layer) * m_heads + head) * n;
+    m_received.assign(static_cast<std::size_t>(n), 0.0);
+    for (int j = 0; j < n; ++j)
+        m_received[static_cast<std::size_t>(j)] = column[j] / static_cast<double>(n - j);
+    render();
+    if (m_selected >= 0)
+        selectToken(m_selected);
+    return true;
+}
+
+std::vector<int> TokenView::sinks() const {
+    std::vector<int> list;
+    for (std::size_t j = 0; j < m_received.size(); ++j)
+        if (m_received[j] > kSinkThreshold)
+            list.push_back(static_cast<int>(j));
+    return list;
+}
+
+void TokenView::render() {
+    // Log colour between the 1st and the largest received attention: most tokens get little.
+    double top = 1e-12;
+    for (double v : m_received)
+        top = std::max(top, v);
+    const double bottom = top * 1e-3;
+    QString html =
+        QStringLiteral("<p style=\"font-family: 'DejaVu Sans Mono', monospace; line-height: 150%;\">");
+    int64_t shown = 0;
+    for (int j = 0; j < tokens(); ++j) {
+        const auto [begin, end] = m_offsets[static_cast<std::size_t>(j)];
+        if (begin < shown || end <= begin || end > static_cast<int64_t>(m_input.size()))
+            continue; // special tokens (BOS) and overlaps have no text of their own
+        const double v = m_received[static_cast<std::size_t>(j)];
+        const double t = std::log10(std::max(v, bottom) / bottom) / std::log10(top / bottom);
+        const QColor colour = render::viridis(t);
+        const QString text = QString::fromStdString(m_input.substr(static_cast<std::size_t>(begin),
+                                                                   static_cast<std::size_t>(end - begin)))
+                                 .toHtmlEscaped()
+                                 .replace(QLatin1Char('\n'), QStringLiteral("↵<br>"));
+        const bool sink = v > kSinkThreshold;
+        html += QStringLiteral("<a href=\"token:%1\" style=\"text-decoration: none; color: %2; "
+                               "background-color: %3;%4\">%5</a>")
+                    .arg(j)
+                    .arg(t > 0.6 ? QStringLiteral("#000000") : QStringLiteral("#ffffff"))
+                    .arg(colour.name())
+                    .arg(sink ? QStringLiteral(" font-weight: bold; text-decoration: underline;") : QString())
+                    .arg(text);
+        shown = end;
+    }
+    html += QStringLiteral("</p>");
+    m_text->setHtml(html);
+}
+
+bool TokenView::selectToken(int index) {
+    if (index < 0 || index >= tokens())
+        return false;
+    m_selected = index;
+    const auto [begin, end] = m_offsets[static_cast<std::size_t>(index)];
+    const QString text = end > begin
+                             ? QString::fromStdString(m_input.substr(static_cast<std::size_t>(begin),
+                                                                     static_cast<std::size_t>(end - begin)))
+                             : tr("(special token)");
+    std::vector<int> order(m_received.size());
+    for (std::size_t j = 0; j < order.size(); ++j)
+        order[j] = static_cast<int>(j);
+    const int rank =
+        1 + static_cast<int>(std::count_if(order.begin(), order.end(), [&](int j) {
+            return m_received[static_cast<std::size_t>(j)] > m_received[static_cast<std::size_t>(index)];
+        }));
+    m_details->setText(tr("Layer %1, head %2 — token %3 “%4” (bytes %5–%6): mean attention received ā = %7 "
+                          "(rank %8 of %9)%10")
+                           .arg(m_head.first)
+                           .arg(m_head.second)
+                           .arg(index)
+                           .arg(text.toHtmlEscaped())
+                           .arg(begin)
+                           .arg(end)
+                           .arg(m_received[static_cast<std::size_t>(index)], 0, 'g', 3)
+                           .arg(rank)
+                           .arg(tokens())
+                           .arg(m_received[static_cast<std::size_t>(index)] > kSinkThreshold
+                                    ? tr(" — an attention sink (ā > 0.1)")
+                                    : QString()));
+    return true;
+}
+
+QString TokenView::details() const {
+    return m_details->text();
+}
+
+} // namespace attnscope::studio

@@ -1,0 +1,48 @@
+// SPDX-License-Identifier: Apache-2.0
+// The input text of a stored run, each token coloured by the attention it receives from the selected
+// head (ACT's mean received attention ā_j = C_j / (N − j), from the kernel's column mass), sinks
+// (ā_j > 0.1) outlined. Clicking a token shows its numbers; the head follows the atlas selection.
+#pragma once
+
+#include "attnscope/store/project.h"
+
+#include <QWidget>
+
+class QLabel;
+class QTextBrowser;
+
+namespace attnscope::studio {
+
+class TokenView : public QWidget {
+    Q_OBJECT
+public:
+    explicit TokenView(QWidget* parent = nullptr);
+
+    /// False when the run has no token offsets or no column mass (then the view says so).
+    bool setRun(const store::RunRecord& run);
+    bool showHead(int layer, int head);
+    /// Selects token `index`: its text, position and received attention appear below the text.
+    bool selectToken(int index);
+
+    int tokens() const { return static_cast<int>(m_offsets.size()); }
+    /// ā_j of the shown head for every token.
+    const std::vector<double>& received() const { return m_received; }
+    std::vector<int> sinks() const;
+    QString details() const;
+    QTextBrowser* text() const { return m_text; }
+
+private:
+    void render();
+
+    QTextBrowser* m_text;
+    QLabel* m_details;
+    std::string m_input;
+    std::vector<std::pair<int64_t, int64_t>> m_offsets;
+    std::vector<float> m_mass; ///< [layers, heads, tokens]
+    int m_layers = 0, m_heads = 0;
+    std::pair<int, int> m_head{0, 0};
+    std::vector<double> m_received;
+    int m_selected = -1;
+};
+
+} // namespace attnscope::studio
