@@ -125,6 +125,23 @@ private Q_SLOTS:
         QTest::keyClick(atlas->canvas(), Qt::Key_Right);
         QTest::keyClick(atlas->canvas(), Qt::Key_Return);
         QCOMPARE(heatmap->head(), std::make_pair(1, 1));
+
+        // Every view exports as PNG, SVG (vector: the figure's own drawing) and PDF.
+        for (QWidget* view : {static_cast<QWidget*>(atlas), static_cast<QWidget*>(heatmap)}) {
+            window.views()->setCurrentWidget(view);
+            for (const char* suffix : {"png", "svg", "pdf"}) {
+                const QString file =
+                    dir.filePath(view->objectName() + QStringLiteral(".") + QString::fromLatin1(suffix));
+                QVERIFY2(window.exportCurrentView(file), qPrintable(file));
+                QVERIFY(QFileInfo(file).size() > 1000);
+            }
+            QFile svg(dir.filePath(view->objectName() + QStringLiteral(".svg")));
+            QVERIFY(svg.open(QIODevice::ReadOnly));
+            const QByteArray text = svg.readAll();
+            QVERIFY2(text.contains("<svg") &&
+                         (text.contains("<path") || text.contains("<rect") || text.contains("<image")),
+                     text.left(300).constData());
+        }
     }
 
     void realDemoRunFromTheCli() {
