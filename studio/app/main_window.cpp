@@ -5,6 +5,7 @@
 #include "../jobs/job_progress_widget.h"
 #include "../jobs/job_tracker.h"
 #include "../views/attention_heatmap_view.h"
+#include "../views/exact_tiles.h"
 #include "../views/head_atlas_view.h"
 #include "../views/log_panel.h"
 #include "../views/matrix_surface.h"
@@ -635,6 +636,24 @@ bool MainWindow::loadRun(qint64 id) {
     m_heatmap->setRun(*run);
     m_tokens->setRun(*run);
     m_runId = id;
+    // Exact tiles for the heatmap's deep zoom: one forward pass keeping every layer's queries and keys.
+    if (!m_jobs->isBusy() && !run->input.tokens.empty()) {
+        auto tiles = std::make_shared<std::shared_ptr<ExactTiles>>();
+        const std::string modelPath = run->model.path;
+        const std::vector<int32_t> tokens = run->input.tokens;
+        m_jobs->start(
+            tr("Preparing exact tiles for deep zoom"),
+            [tiles, modelPath, tokens](const Progress& progress) -> Status {
+                ATTNSCOPE_ASSIGN_OR_RETURN(*tiles, ExactTiles::capture(modelPath, tokens, progress));
+                return Status::ok();
+            },
+            [this, tiles](const Status& status) {
+                if (status.isOk())
+                    m_heatmap->setExactTiles(*tiles);
+                else if (!status.isCancelled())
+                    log::warning("studio", "exact tiles unavailable: " + status.toString());
+            });
+    }
     auto report = render::buildReport(*run, m_projectPath);
     if (report) {
         QTextDocument* document = m_report->document();

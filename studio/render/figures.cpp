@@ -66,8 +66,9 @@ void paintHeatmap(QPainter& painter, const QRectF& area, const Matrix& m, const 
     QRectF body = titled(painter, area, style.title);
     painter.setFont(font(7));
     const QFontMetricsF metrics(painter.font());
-    const double labelW =
-        metrics.horizontalAdvance(QStringLiteral("0000")) + (style.rowLabel.isEmpty() ? 4 : 16);
+    // Room for the widest row index (at least four digits, which the atlas's hit-testing assumes).
+    const QString widest = QString::number(std::max(999, m.rows - 1 + style.rowOffset)) + QLatin1Char('0');
+    const double labelW = metrics.horizontalAdvance(widest) + (style.rowLabel.isEmpty() ? 4 : 16);
     const double labelH = metrics.height() + (style.colLabel.isEmpty() ? 2 : metrics.height() + 2);
     const double barW = style.colorBar ? 46 : 0;
     QRectF grid(body.left() + labelW, body.top() + labelH, body.width() - labelW - barW,

@@ -1,6 +1,10 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "attention_heatmap_view.h"
 
+#include "exact_tiles.h"
+
+#include "attnscope/core/log.h"
+
 #include <QElapsedTimer>
 #include <QKeyEvent>
 #include <QMouseEvent>
@@ -31,6 +35,8 @@ bool AttentionHeatmapView::setRun(const store::RunRecord& run) {
         }
     const auto settings = nlohmann::json::parse(run.settingsJson, nullptr, false);
     m_blockSize = settings.is_object() ? settings.value("block_size", 64) : 64;
+    m_tokens = static_cast<int>(run.input.tokens.size());
+    m_exact.reset();
     m_head = {0, 0};
     resetView();
     return m_blocks > 0;
@@ -75,6 +81,11 @@ void AttentionHeatmapView::pan(double rows, double cols) {
     Q_EMIT viewChanged();
 }
 
+void AttentionHeatmapView::setExactTiles(std::shared_ptr<const ExactTiles> tiles) {
+    m_exact = tiles && tiles->tokens() == m_tokens ? std::move(tiles) : nullptr;
+    update();
+}
+
 void AttentionHeatmapView::setLogarithmic(bool on) {
     m_log = on;
     update();
@@ -98,6 +109,47 @@ void AttentionHeatmapView::paintEvent(QPaintEvent*) {
     const int r0 = static_cast<int>(std::floor(m_view.y())), c0 = static_cast<int>(std::floor(m_view.x()));
     const int r1 = std::min(m_blocks, static_cast<int>(std::ceil(m_view.bottom())));
     const int c1 = std::min(m_blocks, static_cast<int>(std::ceil(m_view.right())));
+    m_showingExact = false;
+    if (m_exact && m_view.width() <= kExactBlocks + 1e-9) {
+        // Deep zoom: the visible blocks' tokens, recomputed exactly by the kernel.
+        const int tr0 = r0 * m_blockSize, tr1 = std::min(m_tokens, r1 * m_blockSize);
+        const int tc0 = c0 * m_blockSize, tc1 = std::min(m_tokens, c1 * m_blockSize);
+        auto tile = m_exact->tile(m_head.first, m_head.second, tr0, tr1, tc0, tc1);
+        if (!tile)
+            log::warning("studio", "exact tile: " + tile.status().toString());
+        if (tile) {
+            m_exactMatrix = {tr1 - tr0, tc1 - tc0, {}};
+            double top = 0;
+            for (int r = 0; r < m_exactMatrix.rows; ++r)
+                for (int c = 0; c < m_exactMatrix.cols; ++c) {
+                    const double v = (*tile)[static_cast<std::size_t>(r) * m_exactMatrix.cols + c];
+                    m_exactMatrix.values.push_back(tc0 + c <= tr0 + r ? v : std::nan(""));
+                    top = std::max(top, v);
+                }
+            m_exactTokens = QRect(tc0, tr0, tc1 - tc0, tr1 - tr0);
+            render::HeatmapStyle style;
+            style.title =
+                tr("Layer %1, head %2 — exact attention, queries %3–%4 × keys %5–%6 (recomputed by the "
+                   "kernel), %7")
+                    .arg(m_head.first)
+                    .arg(m_head.second)
+                    .arg(tr0)
+                    .arg(tr1 - 1)
+                    .arg(tc0)
+                    .arg(tc1 - 1)
+                    .arg(m_log ? tr("log colour") : tr("linear colour"));
+            style.rowLabel = tr("query token");
+            style.colLabel = tr("key token");
+            style.scale = {m_log ? top * 1e-4 : 0.0, top > 0 ? top : 1.0, m_log};
+            style.labelEvery = std::max(1, m_exactMatrix.rows / 8);
+            style.rowOffset = tr0;
+            style.colOffset = tc0;
+            render::paintHeatmap(painter, QRectF(rect()), m_exactMatrix, style);
+            m_showingExact = true;
+            m_paintMs = static_cast<double>(timer.nsecsElapsed()) / 1e6;
+            return;
+        }
+    }
     render::Matrix visible{r1 - r0, c1 - c0, {}};
     const std::size_t base =
         (static_cast<std::size_t>(m_head.first) * m_heads + m_head.second) * m_blocks * m_blocks;

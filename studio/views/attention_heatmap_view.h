@@ -9,7 +9,11 @@
 
 #include <QWidget>
 
+#include <memory>
+
 namespace attnscope::studio {
+
+class ExactTiles;
 
 class AttentionHeatmapView : public QWidget {
     Q_OBJECT
@@ -31,6 +35,16 @@ public:
     void resetView();
     bool logarithmic() const { return m_log; }
     void setLogarithmic(bool on);
+    /// Deep zoom: when at most `exactBlocks` blocks are visible, the region is recomputed exactly (token
+    /// level) from these queries and keys. Null: block level only.
+    void setExactTiles(std::shared_ptr<const ExactTiles> tiles);
+    bool hasExactTiles() const { return m_exact != nullptr; }
+    /// Whether the last paint showed exact token-level probabilities.
+    bool showingExact() const { return m_showingExact; }
+    /// The token-level matrix of the last exact paint (tests compare it with the block sums).
+    const render::Matrix& exactMatrix() const { return m_exactMatrix; }
+    QRect exactTokens() const { return m_exactTokens; }
+    static constexpr double kExactBlocks = 4;
     /// Time of the last paint in milliseconds (the responsiveness benchmark reads it).
     double lastPaintMilliseconds() const { return m_paintMs; }
 
@@ -56,6 +70,11 @@ private:
     QPointF m_dragStart;
     QRectF m_dragView;
     double m_paintMs = 0;
+    std::shared_ptr<const ExactTiles> m_exact;
+    bool m_showingExact = false;
+    render::Matrix m_exactMatrix;
+    QRect m_exactTokens; ///< x = first key, y = first query, in tokens
+    int m_tokens = 0;
 };
 
 } // namespace attnscope::studio

@@ -15,6 +15,7 @@
 #include <QAction>
 #include <QDir>
 #include <QFileInfo>
+#include <QImage>
 #include <QListWidget>
 #include <QProcess>
 #include <QSignalSpy>
@@ -176,9 +177,52 @@ private Q_SLOTS:
         QCOMPARE(heatmap->blocks(), 64);     // 4096 tokens in blocks of 64
         heatmap->zoom(4.0, QPointF(24, 40)); // key block 24, query block 40: below the diagonal
         QCOMPARE(heatmap->visibleBlocks().width(), 16.0);
-        heatmap->repaint();
+        QImage blockFrame(heatmap->size(), QImage::Format_ARGB32_Premultiplied);
+        heatmap->render(&blockFrame);
         QVERIFY(heatmap->lastPaintMilliseconds() > 0);
+        QVERIFY(!heatmap->showingExact()); // 16 blocks visible: block level
         QVERIFY(window.saveScreenshot(shots + QStringLiteral("/heatmap_zoomed.png")));
+
+        // Deep zoom: the kernel recomputes the visible tokens exactly; their sums per block agree with
+        // the block sums the analysis stored (K4).
+        QTRY_VERIFY_WITH_TIMEOUT(heatmap->hasExactTiles(), 120000);
+        heatmap->zoom(8.0, QPointF(24, 40));
+        QVERIFY(heatmap->visibleBlocks().width() <= AttentionHeatmapView::kExactBlocks);
+        QImage frame(heatmap->size(), QImage::Format_ARGB32_Premultiplied);
+        heatmap->render(&frame); // paints synchronously, whatever the window system does
+        QVERIFY(heatmap->showingExact());
+        const QRect region = heatmap->exactTokens();
+        const render::Matrix& exact = heatmap->exactMatrix();
+        QCOMPARE(exact.rows, region.height());
+        auto project = store::Project::open(path.toStdString(), store::OpenMode::ReadOnly);
+        QVERIFY(project);
+        auto stored = project->run(1);
+        QVERIFY(stored);
+        const store::ArrayRecord* grid = nullptr;
+        for (const auto& a : stored->arrays)
+            if (a.name == "attention.block_sum")
+                grid = &a;
+        QVERIFY(grid);
+        int compared = 0;
+        for (int bi = 0; bi < region.height() / 64; ++bi)
+            for (int bj = 0; bj < region.width() / 64; ++bj) {
+                const int I = region.y() / 64 + bi, J = region.x() / 64 + bj;
+                if (J > I)
+                    continue;
+                double sum = 0;
+                for (int r = bi * 64; r < (bi + 1) * 64; ++r)
+                    for (int c = bj * 64; c < (bj + 1) * 64; ++c) {
+                        const double v = exact.at(r, c);
+                        sum += std::isfinite(v) ? v : 0.0;
+                    }
+                const double block = grid->f32[((std::size_t(1) * 8 + 3) * 64 + I) * 64 + J];
+                QVERIFY2(
+                    std::fabs(sum - block) <= 1e-3 * std::max(1.0, block),
+                    qPrintable(QStringLiteral("block %1,%2: %3 vs %4").arg(I).arg(J).arg(sum).arg(block)));
+                ++compared;
+            }
+        QVERIFY(compared >= 2);
+        QVERIFY(window.saveScreenshot(shots + QStringLiteral("/heatmap_exact.png")));
 
         // The token view follows the atlas selection: the long sample's tokens coloured by attention
         // received.
