@@ -648,9 +648,10 @@ bool MainWindow::loadRun(qint64 id) {
                 return Status::ok();
             },
             [this, tiles](const Status& status) {
-                if (status.isOk())
+                if (status.isOk()) {
                     m_heatmap->setExactTiles(*tiles);
-                else if (!status.isCancelled())
+                    m_tokens->setExactTiles(*tiles);
+                } else if (!status.isCancelled())
                     log::warning("studio", "exact tiles unavailable: " + status.toString());
             });
     }

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "token_view.h"
 
+#include "exact_tiles.h"
 #include "render/figures.h"
 
 #include <QLabel>
@@ -49,6 +50,8 @@ bool TokenView::setRun(const store::RunRecord& run) {
         }
     m_selected = -1;
     m_head = {0, 0};
+    m_exact.reset();
+    m_attended.clear();
     if (m_mass.empty() || m_offsets.size() != run.input.tokens.size() || m_input.empty()) {
         m_offsets.clear();
         m_received.clear();
@@ -104,23 +107,57 @@ void TokenView::render() {
                                  .toHtmlEscaped()
                                  .replace(QLatin1Char('\n'), QStringLiteral("↵<br>"));
         const bool sink = v > kSinkThreshold;
-        html += QStringLiteral("<a href=\"token:%1\" style=\"text-decoration: none; color: %2; "
-                               "background-color: %3;%4\">%5</a>")
-                    .arg(j)
-                    .arg(t > 0.6 ? QStringLiteral("#000000") : QStringLiteral("#ffffff"))
-                    .arg(colour.name())
-                    .arg(sink ? QStringLiteral(" font-weight: bold; text-decoration: underline;") : QString())
-                    .arg(text);
+        const bool attended =
+            std::any_of(m_attended.begin(), m_attended.end(), [j](const auto& a) { return a.first == j; });
+        // QTextDocument draws backgrounds but not inline borders: the selected token is black, the keys
+        // it attends to most are red.
+        QString background = colour.name(),
+                fore = t > 0.6 ? QStringLiteral("#000000") : QStringLiteral("#ffffff");
+        if (attended) {
+            background = QStringLiteral("#ff3030");
+            fore = QStringLiteral("#ffffff");
+        }
+        if (j == m_selected) {
+            background = QStringLiteral("#000000");
+            fore = QStringLiteral("#ffffff");
+        }
+        const bool marked = sink || attended || j == m_selected;
+        html +=
+            QStringLiteral("<a href=\"token:%1\" style=\"text-decoration: none; color: %2; "
+                           "background-color: %3;%4\">%5</a>")
+                .arg(j)
+                .arg(fore)
+                .arg(background)
+                .arg(marked ? QStringLiteral(" font-weight: bold; text-decoration: underline;") : QString())
+                .arg(text);
         shown = end;
     }
     html += QStringLiteral("</p>");
     m_text->setHtml(html);
 }
 
+void TokenView::setExactTiles(std::shared_ptr<const ExactTiles> tiles) {
+    m_exact = tiles && tiles->tokens() == tokens() ? std::move(tiles) : nullptr;
+    if (m_selected >= 0)
+        selectToken(m_selected);
+}
+
 bool TokenView::selectToken(int index) {
     if (index < 0 || index >= tokens())
         return false;
     m_selected = index;
+    // The row this token attends with: exact probabilities over every key it can see.
+    m_attended.clear();
+    if (m_exact) {
+        if (auto row = m_exact->tile(m_head.first, m_head.second, index, index + 1, 0, index + 1)) {
+            for (int j = 0; j <= index; ++j)
+                m_attended.emplace_back(j, (*row)[static_cast<std::size_t>(j)]);
+            std::sort(m_attended.begin(), m_attended.end(),
+                      [](const auto& a, const auto& b) { return a.second > b.second; });
+            m_attended.resize(std::min<std::size_t>(m_attended.size(), 5));
+        }
+    }
+    render();
     const auto [begin, end] = m_offsets[static_cast<std::size_t>(index)];
     const QString text = end > begin
                              ? QString::fromStdString(m_input.substr(static_cast<std::size_t>(begin),
@@ -147,6 +184,18 @@ bool TokenView::selectToken(int index) {
                            .arg(m_received[static_cast<std::size_t>(index)] > kSinkThreshold
                                     ? tr(" — an attention sink (ā > 0.1)")
                                     : QString()));
+    if (!m_attended.empty()) {
+        QStringList keys;
+        for (const auto& [j, p] : m_attended) {
+            const auto [b, e] = m_offsets[static_cast<std::size_t>(j)];
+            const QString word = e > b ? QString::fromStdString(m_input.substr(
+                                             static_cast<std::size_t>(b), static_cast<std::size_t>(e - b)))
+                                       : tr("(special)");
+            keys << tr("%1 “%2” %3").arg(j).arg(word.toHtmlEscaped().simplified()).arg(p, 0, 'f', 3);
+        }
+        m_details->setText(m_details->text() + tr("\nIt attends most to (red; the token itself is black): %1")
+                                                   .arg(keys.join(QStringLiteral(", "))));
+    }
     return true;
 }
 

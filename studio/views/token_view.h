@@ -8,10 +8,14 @@
 
 #include <QWidget>
 
+#include <memory>
+
 class QLabel;
 class QTextBrowser;
 
 namespace attnscope::studio {
+
+class ExactTiles;
 
 class TokenView : public QWidget {
     Q_OBJECT
@@ -30,6 +34,11 @@ public:
     std::vector<int> sinks() const;
     QString details() const;
     QTextBrowser* text() const { return m_text; }
+    /// With the run's cached queries and keys, a selected token also shows the keys it attends to most
+    /// (its exact attention row, from the kernel), highlighted in the text.
+    void setExactTiles(std::shared_ptr<const ExactTiles> tiles);
+    /// The selected token's most attended keys with their probabilities (empty without exact tiles).
+    const std::vector<std::pair<int, double>>& attendedKeys() const { return m_attended; }
 
 private:
     void render();
@@ -43,6 +52,8 @@ private:
     std::pair<int, int> m_head{0, 0};
     std::vector<double> m_received;
     int m_selected = -1;
+    std::shared_ptr<const ExactTiles> m_exact;
+    std::vector<std::pair<int, double>> m_attended;
 };
 
 } // namespace attnscope::studio

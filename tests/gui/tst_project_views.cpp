@@ -236,6 +236,20 @@ private Q_SLOTS:
         QVERIFY(tokens->selectToken(5));
         QVERIFY(tokens->details().contains(QStringLiteral("Layer 1, head 3 — token 5")));
         QVERIFY(tokens->text()->toHtml().contains(QStringLiteral("token:5")));
+        // With the exact tiles ready, a selected token lists the keys its own attention row favours.
+        QVERIFY(tokens->selectToken(60));
+        const auto& attended = tokens->attendedKeys();
+        QCOMPARE(attended.size(), std::size_t(5));
+        double mass = 0;
+        for (std::size_t k = 0; k < attended.size(); ++k) {
+            QVERIFY(attended[k].first >= 0 && attended[k].first <= 60);
+            QVERIFY(attended[k].second >= 0 && attended[k].second <= 1);
+            if (k > 0)
+                QVERIFY(attended[k - 1].second >= attended[k].second);
+            mass += attended[k].second;
+        }
+        QVERIFY(mass > 0 && mass <= 1.0 + 1e-5);
+        QVERIFY(tokens->details().contains(QStringLiteral("attends most to")));
         QVERIFY(window.showView(QStringLiteral("tokenView")));
         QVERIFY(window.saveScreenshot(shots + QStringLiteral("/token_view.png")));
 
