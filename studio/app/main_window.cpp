@@ -52,6 +52,18 @@ namespace attnscope::studio {
 
 namespace {
 
+/// A bundled sample input (installed beside the application, in /usr/share, or in the source tree).
+QString bundledSample(const QString& name) {
+    const QStringList folders = {QCoreApplication::applicationDirPath() +
+                                     QStringLiteral("/../share/attnscope/samples"),
+                                 QStringLiteral("/usr/share/attnscope/samples"),
+                                 QStringLiteral(ATTNSCOPE_SOURCE_RESOURCES "/samples")};
+    for (const QString& folder : folders)
+        if (QFileInfo::exists(folder + QLatin1Char('/') + name))
+            return QFileInfo(folder + QLatin1Char('/') + name).absoluteFilePath();
+    return {};
+}
+
 const char* kWelcomeHtml = R"(<h2>Welcome to AttnScope</h2>
 <p>AttnScope runs transformer models through instrumented attention kernels and shows what their heads do:
 attention sinks, retrieval heads, layer similarity, sparsity masks and gaze scanpaths.</p>
@@ -231,6 +243,10 @@ void MainWindow::createMenus() {
     QAction* analyze = tools->addAction(tr("&Analyze Input"), this, [this] { startAnalysis(); });
     analyze->setObjectName(QStringLiteral("analyzeAction"));
     analyze->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_R));
+    QAction* needles = tools->addAction(
+        tr("Run &Needle Test"), this, [this] { startAnalysis(QStringLiteral("retrieval,sinks,taxonomy")); });
+    needles->setObjectName(QStringLiteral("needleTestAction"));
+    needles->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_R));
     QAction* selfCheck = tools->addAction(tr("Kernel &Self-Check"), this, &MainWindow::startKernelSelfCheck);
     selfCheck->setObjectName(QStringLiteral("selfCheckAction"));
     selfCheck->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_K));
@@ -504,11 +520,16 @@ quint64 MainWindow::startAnalysis(const QString& analyses) {
             return 0;
     }
     struct Job {
-        std::string modelPath, projectPath, text, analyses;
+        std::string modelPath, projectPath, text, analyses, needles;
         int64_t runId = 0;
     };
     auto job = std::make_shared<Job>(Job{m_modelPath.toStdString(), m_projectPath.toStdString(),
-                                         text.toStdString(), analyses.toStdString()});
+                                         text.toStdString(), analyses.toStdString(),
+                                         bundledSample(QStringLiteral("needles.jsonl")).toStdString()});
+    if (analyses.contains(QStringLiteral("retrieval")) && job->needles.empty()) {
+        showStatus(tr("The needle test needs the bundled needle prompts (samples/needles.jsonl), not found"));
+        return 0;
+    }
     return m_jobs->start(
         tr("Analysing the input (%1 characters)").arg(text.size()),
         [job](const Progress& progress) -> Status {
@@ -527,6 +548,7 @@ quint64 MainWindow::startAnalysis(const QString& analyses) {
             input.razorBos = encoding.ids.empty() ? 0 : encoding.ids.front();
             analyses::SuiteOptions options;
             options.analyses = job->analyses;
+            options.needles = job->needles;
             ATTNSCOPE_ASSIGN_OR_RETURN(
                 analyses::SuiteResult result,
                 analyses::runSuite(model, input, options, progress.subRange(0.0f, 0.95f)));

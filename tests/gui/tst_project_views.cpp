@@ -309,6 +309,18 @@ private Q_SLOTS:
         QVERIFY(runs && runs->size() == 1);
         QCOMPARE((*runs)[0].tokens, 4096);
         QCOMPARE(QString::fromStdString((*runs)[0].label), QStringLiteral("studio"));
+
+        // The needle test (Tools > Run Needle Test): the retrieval score over the bundled needle prompts,
+        // stored as a second run whose heads the atlas can colour by their retrieval score.
+        auto* needleTest = window.findChild<QAction*>(QStringLiteral("needleTestAction"));
+        QVERIFY(needleTest);
+        QTRY_VERIFY_WITH_TIMEOUT(!window.jobs()->isBusy(), 120000); // the deep-zoom preparation
+        needleTest->trigger();
+        QTRY_VERIFY_WITH_TIMEOUT(window.runsList()->count() == 2, 600000);
+        QVERIFY(window.headAtlas()->setMetric(QStringLiteral("retrieval.score / score")));
+        for (double v : window.headAtlas()->matrix().values)
+            QVERIFY(std::isfinite(v) && v >= 0 && v <= 1);
+        QVERIFY(window.reportView()->toHtml().contains(QStringLiteral("Retrieval-head ranking")));
     }
 };
 
