@@ -90,11 +90,19 @@ Expected<std::vector<NeedlePromptSpan>> readNeedlePrompts(const std::string& pat
 Expected<std::vector<NeedlePromptSpan>> generatedNeedlePrompts(const tokenizers::Tokenizer& tokenizer,
                                                                const SuiteOptions& options) {
     ATTNSCOPE_ASSIGN_OR_RETURN(std::string haystack, readWholeFile(options.haystack));
+    if (options.needleTexts.empty() || options.needleTexts.size() != options.questions.size() ||
+        options.needleTexts.size() != options.answers.size())
+        return Status::invalidArgument("give each --needle with its --question and --answer (" +
+                                       std::to_string(options.needleTexts.size()) + " needles, " +
+                                       std::to_string(options.questions.size()) + " questions, " +
+                                       std::to_string(options.answers.size()) + " answers)")
+            .atField("--needle");
+    std::vector<NeedleSpec> specs;
+    for (std::size_t i = 0; i < options.needleTexts.size(); ++i)
+        specs.push_back({options.needleTexts[i], options.questions[i], options.answers[i]});
     ATTNSCOPE_ASSIGN_OR_RETURN(
         std::vector<analyses::GeneratedNeedle> generated,
-        analyses::generateNeedlePrompts(tokenizer, haystack,
-                                        {{options.needleText, options.question, options.answer}},
-                                        options.lengths, options.depths));
+        analyses::generateNeedlePrompts(tokenizer, haystack, specs, options.lengths, options.depths));
     std::vector<NeedlePromptSpan> prompts;
     for (const auto& g : generated)
         prompts.push_back({g.prompt, g.answerBegin, g.answerEnd});
@@ -152,6 +160,7 @@ Expected<nlohmann::json> retrievalToJson(const std::shared_ptr<runtime::Model>& 
     return nlohmann::json{{"parameters",
                            {{"needles", options.needles},
                             {"haystack", options.haystack},
+                            {"generated_needles", options.needleTexts.size()},
                             {"lengths", options.lengths},
                             {"depths", options.depths},
                             {"accept_rouge1_recall", options.retrieval.acceptRecall},

@@ -257,10 +257,13 @@ void registerAnalyzeCommand(CLI::App& app, int& exitCode) {
         ->capture_default_str();
     command->add_option("--haystack", options->suite.haystack,
                         "Retrieval score: generate needle prompts from this text");
-    command->add_option("--needle", options->suite.needleText, "Generated prompts: the needle sentence");
-    command->add_option("--question", options->suite.question, "Generated prompts: the question appended");
-    command->add_option("--answer", options->suite.answer,
-                        "Generated prompts: the answer, which occurs in the needle");
+    command->add_option("--needle", options->suite.needleTexts,
+                        "Generated prompts: a needle sentence (repeat for several needles, each with its "
+                        "--question and --answer)");
+    command->add_option("--question", options->suite.questions,
+                        "Generated prompts: the question of each needle");
+    command->add_option("--answer", options->suite.answers,
+                        "Generated prompts: the answer of each needle, which occurs in it");
     command->add_option("--lengths", options->suite.lengths, "Generated prompts: context lengths in tokens")
         ->delimiter(',')
         ->capture_default_str();

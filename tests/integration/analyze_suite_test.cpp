@@ -196,6 +196,37 @@ TEST(AnalyzeSuite, EveryAnalysisAtSixteenThousandTokensStaysUnderFourGigabytes) 
     std::filesystem::remove_all(dir);
 }
 
+TEST(AnalyzeSuite, GeneratedNeedlePromptsWithSeveralNeedles) {
+    const auto dir = scratch("attnscope_analyze_suite_needles");
+    const auto out = dir / "analysis.json";
+    const std::string haystack = kResources + "/samples/long.txt";
+    const std::string needles = " --needle 'The secret number of Ada is 73019.' --question 'What is the "
+                                "secret number of Ada?' --answer 73019"
+                                " --needle 'The secret number of Bo is 11842.' --question 'What is the "
+                                "secret number of Bo?' --answer 11842"
+                                " --needle 'The secret number of Cy is 50371.' --question 'What is the "
+                                "secret number of Cy?' --answer 50371";
+    auto result = runProcess(kCli + " analyze " + kModel +
+                                 " --sample short --analyses retrieval --razor-span 50 --haystack " +
+                                 haystack + needles + " --lengths 300 --depths 0,1 --json " + out.string(),
+                             true);
+    ASSERT_EQ(result.exitCode, 0) << result.output;
+    const nlohmann::json d = readJson(out);
+    const auto& score = d["retrieval"]["score"];
+    EXPECT_EQ(score["samples"].get<int>(), 6) << "3 needles x 1 length x 2 depths";
+    EXPECT_EQ(score["parameters"]["generated_needles"].get<int>(), 3);
+    EXPECT_EQ(score["heads"].size(), 32u);
+    // A needle without its answer is refused by name.
+    auto mismatched =
+        runProcess(kCli + " analyze " + kModel + " --sample short --analyses retrieval --razor-span 50 " +
+                       "--haystack " + haystack +
+                       " --needle 'The secret number of Ada is 73019.' --question 'What?' --json",
+                   true);
+    EXPECT_EQ(mismatched.exitCode, 1);
+    EXPECT_NE(mismatched.output.find("--needle"), std::string::npos) << mismatched.output;
+    std::filesystem::remove_all(dir);
+}
+
 // Issue 6, acceptance 3, on the shipped demo model. Disabled: the current interim model has no token-0
 // sinks and retrieves no needles (resources/models/attnscope-demo/README.md), so the criteria cannot
 // hold yet; docs/methods.md records what the analyses measure on it. Run with

@@ -35,11 +35,13 @@ struct SuiteOptions {
     RazorParameters razor;
     uint64_t seed = 0; ///< of RazorAttention's random tokens
     /// Needle prompts for the retrieval score: JSON lines {"prompt", "value_span": [begin, end)}, or
-    /// the built-in generator (haystack file, needle, question, answer, lengths, depths).
+    /// the built-in generator (haystack file, needles with their questions and answers — the reference
+    /// uses three —, lengths, depths).
     std::string needles;
     RetrievalParameters retrieval;
     DuoProxyParameters duo;
-    std::string haystack, needleText, question, answer;
+    std::string haystack;
+    std::vector<std::string> needleTexts, questions, answers; ///< one entry per needle
     std::vector<int> lengths = {500, 1000};
     std::vector<double> depths = {0.0, 0.25, 0.5, 0.75, 1.0};
     std::string duoGates; ///< optional trained gates to report beside the proxy
