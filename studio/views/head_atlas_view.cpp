@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "head_atlas_view.h"
 
+#include <QCheckBox>
 #include <QComboBox>
+#include <QHBoxLayout>
 #include <QKeyEvent>
 #include <QLabel>
 #include <QMouseEvent>
@@ -40,6 +42,14 @@ protected:
         style.scale = {0, top > 0 ? top : 1};
         style.showValues = m.cols <= 16 && m.rows <= 32;
         render::paintHeatmap(painter, QRectF(0, 0, width(), height() - 8), m, style);
+        if (m_owner->thumbnails())
+            for (int l = 0; l < m.rows; ++l)
+                for (int h = 0; h < m.cols; ++h) {
+                    const std::size_t at = static_cast<std::size_t>(l) * m.cols + h;
+                    if (at < m_owner->m_thumbnails.size())
+                        painter.drawImage(m_owner->cellRect(l, h).adjusted(4, 4, -4, -4),
+                                          m_owner->m_thumbnails[at]);
+                }
         const QRectF cell = m_owner->cellRect(m_owner->m_selected.first, m_owner->m_selected.second);
         painter.setPen(QPen(QColor(230, 40, 40), 2.5));
         painter.setBrush(Qt::NoBrush);
@@ -93,10 +103,25 @@ HeadAtlasView::HeadAtlasView(QWidget* parent) : QWidget(parent) {
     m_metrics->setObjectName(QStringLiteral("atlasMetric"));
     label->setBuddy(m_metrics);
     layout->addWidget(label);
-    layout->addWidget(m_metrics);
+    auto* row = new QHBoxLayout;
+    row->addWidget(m_metrics, 1);
+    m_showThumbnails = new QCheckBox(tr("&Thumbnails"), this);
+    m_showThumbnails->setObjectName(QStringLiteral("atlasThumbnails"));
+    m_showThumbnails->setToolTip(tr("Show each head's block-level attention map inside its cell"));
+    row->addWidget(m_showThumbnails);
+    layout->addLayout(row);
+    connect(m_showThumbnails, &QCheckBox::toggled, this, [this] { m_canvas->update(); });
     m_canvas = new AtlasCanvas(this);
     layout->addWidget(m_canvas, 1);
     connect(m_metrics, &QComboBox::currentTextChanged, this, [this] { rebuild(); });
+}
+
+void HeadAtlasView::setThumbnails(bool on) {
+    m_showThumbnails->setChecked(on);
+}
+
+bool HeadAtlasView::thumbnails() const {
+    return m_showThumbnails->isChecked() && !m_thumbnails.empty();
 }
 
 QWidget* HeadAtlasView::canvas() const {
@@ -105,6 +130,30 @@ QWidget* HeadAtlasView::canvas() const {
 
 void HeadAtlasView::setRun(const store::RunRecord& run) {
     m_values = run.metrics;
+    m_thumbnails.clear();
+    for (const store::ArrayRecord& a : run.arrays)
+        if (a.name == "attention.block_sum" && a.shape.size() == 4 && a.shape[2] == a.shape[3]) {
+            const int heads = static_cast<int>(a.shape[0] * a.shape[1]), nb = static_cast<int>(a.shape[2]);
+            for (int k = 0; k < heads; ++k) {
+                const float* grid = a.f32.data() + static_cast<std::size_t>(k) * nb * nb;
+                double top = 0;
+                for (int i = 0; i < nb * nb; ++i)
+                    top = std::max(top, static_cast<double>(grid[i]));
+                QImage image(nb, nb, QImage::Format_RGB32);
+                for (int i = 0; i < nb; ++i)
+                    for (int j = 0; j < nb; ++j) {
+                        const double v = grid[static_cast<std::size_t>(i) * nb + j];
+                        // Log colour over four decades below the head's largest block.
+                        const double t =
+                            j > i || top <= 0
+                                ? -1
+                                : std::clamp(std::log10(std::max(v, top * 1e-4) / top) / 4 + 1, 0.0, 1.0);
+                        image.setPixel(j, i, t < 0 ? qRgb(245, 245, 245) : render::viridis(t).rgb());
+                    }
+                m_thumbnails.push_back(image);
+            }
+        }
+    m_showThumbnails->setEnabled(!m_thumbnails.empty());
     std::set<QString> names;
     for (const store::HeadMetric& m : m_values)
         names.insert(QString::fromStdString(m.analysis + " / " + m.metric));

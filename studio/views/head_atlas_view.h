@@ -6,8 +6,10 @@
 #include "attnscope/store/project.h"
 #include "render/figures.h"
 
+#include <QImage>
 #include <QWidget>
 
+class QCheckBox;
 class QComboBox;
 
 namespace attnscope::studio {
@@ -34,6 +36,11 @@ public:
     /// The cell rectangle of a head in canvas coordinates (tests click it).
     QRectF cellRect(int layer, int head) const;
     QWidget* canvas() const;
+    /// Each cell also shows the head's block-level attention map (log colour) inside a frame in the
+    /// metric's colour. Off when the run has no block sums.
+    void setThumbnails(bool on);
+    bool thumbnails() const;
+    bool hasThumbnails() const { return !m_thumbnails.empty(); }
 
 Q_SIGNALS:
     void headSelected(int layer, int head);
@@ -43,6 +50,8 @@ private:
     void rebuild();
 
     QComboBox* m_metrics = nullptr;
+    QCheckBox* m_showThumbnails = nullptr;
+    std::vector<QImage> m_thumbnails; ///< layer-major, one per head
     AtlasCanvas* m_canvas = nullptr;
     std::vector<store::HeadMetric> m_values;
     render::Matrix m_matrix;

@@ -171,6 +171,16 @@ private Q_SLOTS:
         const QString shots = QStringLiteral(ATTNSCOPE_SCREENSHOT_DIR);
         QDir().mkpath(shots);
         QVERIFY(window.saveScreenshot(shots + QStringLiteral("/head_atlas.png")));
+        // Thumbnails: each cell shows its head's block map; the cell's centre changes colour.
+        QVERIFY(atlas->hasThumbnails());
+        const QPoint centre = atlas->cellRect(2, 5).center().toPoint();
+        const QColor plain = atlas->canvas()->grab().toImage().pixelColor(centre);
+        atlas->setThumbnails(true);
+        QVERIFY(atlas->thumbnails());
+        const QImage withThumbnails = atlas->canvas()->grab().toImage();
+        QVERIFY(withThumbnails.pixelColor(centre) != plain);
+        QVERIFY(window.saveScreenshot(shots + QStringLiteral("/head_atlas_thumbnails.png")));
+        atlas->setThumbnails(false);
         QTest::mouseClick(atlas->canvas(), Qt::LeftButton, {}, atlas->cellRect(1, 3).center().toPoint());
         AttentionHeatmapView* heatmap = window.heatmap();
         QCOMPARE(heatmap->head(), std::make_pair(1, 3));
