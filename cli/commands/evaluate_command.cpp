@@ -6,6 +6,7 @@
 
 #include "../json_output.h"
 #include "../model_tokenizer.h"
+#include "../terminal_progress.h"
 #include "attnscope/core/read_file.h"
 #include "attnscope/runtime/evaluation.h"
 #include "attnscope/runtime/model.h"
@@ -25,6 +26,7 @@ struct EvaluateOptions {
     int window = 1024;
     std::string needles;
     std::string copying;
+    Progress progress;                  ///< the terminal's progress bar and Ctrl-C
     std::vector<std::string> maskHeads; ///< "L:H" each
     std::vector<runtime::HeadIndex> masked;
 };
@@ -67,9 +69,10 @@ Expected<nlohmann::json> evaluatePerplexity(const runtime::Model& model,
     // The BOS the tokenizer adds (if any) starts every window, as it starts every input.
     auto empty = tokenizer.encode("", /*addSpecialTokens=*/true);
     const int32_t bos = empty && !empty->ids.empty() ? empty->ids.front() : -1;
-    ATTNSCOPE_ASSIGN_OR_RETURN(
-        runtime::PerplexityResult result,
-        runtime::perplexity(model, encoding->ids, options.window, bos, {}, options.masked));
+    ATTNSCOPE_ASSIGN_OR_RETURN(runtime::PerplexityResult result,
+                               runtime::perplexity(model, encoding->ids, options.window, bos,
+                                                   options.progress.subRange(0.0f, 0.4f, "perplexity"),
+                                                   options.masked));
     return nlohmann::json{{"file", options.textFile},   {"tokens", result.scoredTokens},
                           {"windows", result.windows},  {"window", options.window},
                           {"mean_nll", result.meanNll}, {"perplexity", result.perplexity}};
@@ -81,7 +84,9 @@ Expected<nlohmann::json> evaluateNeedles(const std::shared_ptr<runtime::Model>& 
     ATTNSCOPE_ASSIGN_OR_RETURN(std::vector<runtime::NeedleCase> cases,
                                runtime::readNeedleCases(options.needles));
     ATTNSCOPE_ASSIGN_OR_RETURN(runtime::NeedleResult result,
-                               runtime::needleExactMatch(model, tokenizer, cases, {}, options.masked));
+                               runtime::needleExactMatch(model, tokenizer, cases,
+                                                         options.progress.subRange(0.4f, 0.9f, "needles"),
+                                                         options.masked));
     nlohmann::json outcomes = nlohmann::json::array();
     for (std::size_t i = 0; i < cases.size(); ++i)
         outcomes.push_back({{"answer", cases[i].answer},
@@ -110,8 +115,8 @@ Expected<nlohmann::json> evaluateCopying(const runtime::Model& model, const Eval
             return Status::parseError("ids must be integers").inFile(options.copying).atField("ids");
         ids.push_back(id.get<int32_t>());
     }
-    auto result = runtime::copyingLoss(model, ids, probe["span"].get<int>(), probe["repeats"].get<int>(), {},
-                                       options.masked);
+    auto result = runtime::copyingLoss(model, ids, probe["span"].get<int>(), probe["repeats"].get<int>(),
+                                       options.progress.subRange(0.9f, 1.0f, "copying"), options.masked);
     if (!result)
         return std::move(result).status().inFile(options.copying);
     return nlohmann::json{{"file", options.copying},
@@ -198,8 +203,12 @@ void registerEvaluateCommand(CLI::App& app, int& exitCode) {
                      "measure their effect")
         ->delimiter(',');
     output->addOption(*command);
-    command->callback(
-        [options, output, &exitCode] { exitCode = output->finish(execute(*options), printText); });
+    command->callback([options, output, &exitCode] {
+        TerminalProgress bar;
+        EvaluateOptions run = *options;
+        run.progress = bar.progress();
+        exitCode = output->finish(execute(run), printText);
+    });
 }
 
 } // namespace attnscope::cli
