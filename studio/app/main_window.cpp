@@ -7,6 +7,7 @@
 #include "../views/attention_heatmap_view.h"
 #include "../views/exact_tiles.h"
 #include "../views/head_atlas_view.h"
+#include "../views/head_details_view.h"
 #include "../views/log_panel.h"
 #include "../views/matrix_surface.h"
 #include "../views/model_input_panel.h"
@@ -141,8 +142,11 @@ void MainWindow::createCentralViews() {
     m_views->addTab(m_report, tr("Report"));
     m_tokens = new TokenView(m_views);
     m_views->addTab(m_tokens, tr("Tokens"));
+    m_details = new HeadDetailsView(m_views);
+    m_views->addTab(m_details, tr("Head"));
     connect(m_atlas, &HeadAtlasView::headSelected, this, [this](int layer, int head) {
         m_tokens->showHead(layer, head);
+        m_details->showHead(layer, head);
         if (m_heatmap->showHead(layer, head))
             m_views->setCurrentWidget(m_heatmap);
     });
@@ -657,6 +661,7 @@ bool MainWindow::loadRun(qint64 id) {
     m_atlas->setRun(*run);
     m_heatmap->setRun(*run);
     m_tokens->setRun(*run);
+    m_details->setRun(*run);
     m_runId = id;
     // Exact tiles for the heatmap's deep zoom: one forward pass keeping every layer's queries and keys.
     if (!m_jobs->isBusy() && !run->input.tokens.empty()) {

@@ -19,6 +19,7 @@ namespace attnscope::studio {
 
 class AttentionHeatmapView;
 class HeadAtlasView;
+class HeadDetailsView;
 class JobProgressWidget;
 class JobTracker;
 class LogPanel;
@@ -66,6 +67,7 @@ public:
     bool loadRun(qint64 id);
     HeadAtlasView* headAtlas() const { return m_atlas; }
     TokenView* tokenView() const { return m_tokens; }
+    HeadDetailsView* headDetails() const { return m_details; }
     AttentionHeatmapView* heatmap() const { return m_heatmap; }
     QListWidget* runsList() const { return m_runs; }
 
@@ -112,6 +114,7 @@ private:
     QString m_modelPath;
     QTextBrowser* m_report = nullptr;
     TokenView* m_tokens = nullptr;
+    HeadDetailsView* m_details = nullptr;
     qint64 m_runId = 0;
     LogPanel* m_log = nullptr;
     QList<QDockWidget*> m_docks;

@@ -7,6 +7,7 @@
 #include "jobs/job_tracker.h"
 #include "views/attention_heatmap_view.h"
 #include "views/head_atlas_view.h"
+#include "views/head_details_view.h"
 #include "views/surface_view.h"
 #include "views/token_view.h"
 
@@ -233,6 +234,15 @@ private Q_SLOTS:
             }
         QVERIFY(compared >= 2);
         QVERIFY(window.saveScreenshot(shots + QStringLiteral("/heatmap_exact.png")));
+
+        // The head tab: the selected head's labels, sink table and sparsity curves.
+        HeadDetailsView* details = window.headDetails();
+        QVERIFY(details->summary().startsWith(QStringLiteral("Layer 1, head 3")));
+        QVERIFY(details->summary().contains(QStringLiteral("primary label")));
+        QVERIFY(details->summary().contains(QStringLiteral("FlexPrefill")));
+        QCOMPARE(details->curveCount(), 6);
+        QVERIFY(window.showView(QStringLiteral("headDetailsView")));
+        QVERIFY(window.saveScreenshot(shots + QStringLiteral("/head_details.png")));
 
         // The token view follows the atlas selection: the long sample's tokens coloured by attention
         // received.

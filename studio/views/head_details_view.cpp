@@ -1,0 +1,205 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "head_details_view.h"
+
+#include "render/figures.h"
+
+#include <QHeaderView>
+#include <QLabel>
+#include <QPainter>
+#include <QSplitter>
+#include <QTableWidget>
+#include <QVBoxLayout>
+
+#include <nlohmann/json.hpp>
+
+namespace attnscope::studio {
+
+struct HeadDetailsView::Data {
+    nlohmann::json document;
+    std::vector<uint8_t> masks; ///< sparsity.flexprefill_mask [layers, heads, nb, nb]
+    int maskLayers = 0, maskHeads = 0, maskBlocks = 0;
+    int layer = 0, head = 0;
+    std::vector<render::Series> curves;
+    render::Matrix mask;
+};
+
+namespace {
+
+const nlohmann::json* headEntry(const nlohmann::json& document, const char* section, int layer, int head) {
+    if (!document.contains(section) || !document[section].contains("heads"))
+        return nullptr;
+    for (const nlohmann::json& h : document[section]["heads"])
+        if (h.value("layer", -1) == layer && h.value("head", -1) == head)
+            return &h;
+    return nullptr;
+}
+
+render::Series curveOf(const nlohmann::json& points, const QString& name, double t) {
+    render::Series s{name, {}, {}, render::viridis(t)};
+    for (const nlohmann::json& p : points) {
+        s.x.push_back(p.value("density", 0.0));
+        s.y.push_back(p.value("recall", 0.0));
+    }
+    return s;
+}
+
+} // namespace
+
+class HeadDetailsCanvas : public QWidget {
+public:
+    explicit HeadDetailsCanvas(HeadDetailsView* owner) : QWidget(owner), m_owner(owner) {
+        setMinimumSize(400, 260);
+        setObjectName(QStringLiteral("headDetailsCanvas"));
+    }
+
+protected:
+    void paintEvent(QPaintEvent*) override {
+        QPainter painter(this);
+        painter.fillRect(rect(), Qt::white);
+        const HeadDetailsView::Data& d = *m_owner->m_data;
+        const double split = width() * 0.6;
+        if (!d.curves.empty())
+            render::paintLineChart(
+                painter, QRectF(0, 0, split, height()), d.curves,
+                tr("Layer %1, head %2: mass recall against density").arg(d.layer).arg(d.head), tr("density"),
+                tr("mass recall"));
+        if (d.mask.rows > 0) {
+            render::HeatmapStyle style;
+            style.title = tr("FlexPrefill block mask");
+            style.colorBar = false;
+            style.labelEvery = std::max(1, d.mask.rows / 8);
+            render::paintHeatmap(
+                painter,
+                QRectF(split + 10, 0, width() - split - 10, std::min<double>(height(), width() - split)),
+                d.mask, style);
+        }
+    }
+
+private:
+    HeadDetailsView* m_owner;
+};
+
+HeadDetailsView::HeadDetailsView(QWidget* parent) : QWidget(parent), m_data(std::make_shared<Data>()) {
+    setObjectName(QStringLiteral("headDetailsView"));
+    auto* layout = new QVBoxLayout(this);
+    m_summary = new QLabel(tr("Select a head in the atlas."), this);
+    m_summary->setObjectName(QStringLiteral("headSummary"));
+    m_summary->setWordWrap(true);
+    m_summary->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    layout->addWidget(m_summary);
+    auto* splitter = new QSplitter(Qt::Vertical, this);
+    m_sinks = new QTableWidget(0, 3, splitter);
+    m_sinks->setObjectName(QStringLiteral("sinkTable"));
+    m_sinks->setHorizontalHeaderLabels({tr("token"), tr("text"), tr("ā (mean received)")});
+    m_sinks->horizontalHeader()->setStretchLastSection(true);
+    m_sinks->setEditTriggers(QAbstractItemView::NoEditTriggers);
+    m_sinks->setSortingEnabled(true);
+    m_canvas = new HeadDetailsCanvas(this);
+    splitter->addWidget(m_sinks);
+    splitter->addWidget(m_canvas);
+    splitter->setStretchFactor(1, 3);
+    layout->addWidget(splitter, 1);
+}
+
+void HeadDetailsView::setRun(const store::RunRecord& run) {
+    Data& d = *m_data;
+    d.document = nlohmann::json::parse(run.documentJson, nullptr, false);
+    d.masks.clear();
+    for (const store::ArrayRecord& a : run.arrays)
+        if (a.name == "sparsity.flexprefill_mask" && a.shape.size() == 4) {
+            d.masks = a.u8;
+            d.maskLayers = static_cast<int>(a.shape[0]);
+            d.maskHeads = static_cast<int>(a.shape[1]);
+            d.maskBlocks = static_cast<int>(a.shape[2]);
+        }
+    showHead(0, 0);
+}
+
+bool HeadDetailsView::showHead(int layer, int head) {
+    Data& d = *m_data;
+    if (!d.document.is_object())
+        return false;
+    d.layer = layer;
+    d.head = head;
+    QStringList summary{tr("Layer %1, head %2").arg(layer).arg(head)};
+    if (const nlohmann::json* t = headEntry(d.document, "taxonomy", layer, head)) {
+        QStringList labels;
+        for (const nlohmann::json& l : (*t)["labels"])
+            labels << QString::fromStdString(l.get<std::string>());
+        summary << tr("primary label: %1%2")
+                       .arg(QString::fromStdString((*t)["primary"].get<std::string>()))
+                       .arg(labels.isEmpty() ? QString()
+                                             : tr(" (all: %1)").arg(labels.join(QStringLiteral(", "))));
+        QStringList scores;
+        for (const auto& [key, value] : (*t)["scores"].items())
+            if (value.is_number())
+                scores << QStringLiteral("%1 %2")
+                              .arg(QString::fromStdString(key))
+                              .arg(value.get<double>(), 0, 'g', 3);
+            else if (value.is_string())
+                scores << QStringLiteral("%1 %2").arg(QString::fromStdString(key),
+                                                      QString::fromStdString(value.get<std::string>()));
+        summary << scores.join(QStringLiteral(" · "));
+    }
+    const nlohmann::json* sinks = headEntry(d.document, "sinks", layer, head);
+    m_sinks->setSortingEnabled(false);
+    m_sinks->setRowCount(0);
+    if (sinks) {
+        summary << tr("token 0 mass %1, StreamingLLM recall %2")
+                       .arg((*sinks)["token0_mass"].get<double>(), 0, 'g', 3)
+                       .arg((*sinks)["streaming_recall"].get<double>(), 0, 'g', 3);
+        for (const nlohmann::json& s : (*sinks)["act_sinks"]) {
+            const int row = m_sinks->rowCount();
+            m_sinks->insertRow(row);
+            auto* token = new QTableWidgetItem;
+            token->setData(Qt::DisplayRole, s["token"].get<int>());
+            m_sinks->setItem(row, 0, token);
+            m_sinks->setItem(row, 1,
+                             new QTableWidgetItem(QString::fromStdString(s.value("text", std::string()))));
+            auto* score = new QTableWidgetItem;
+            score->setData(Qt::DisplayRole, s["score"].get<double>());
+            m_sinks->setItem(row, 2, score);
+        }
+    }
+    m_sinks->setSortingEnabled(true);
+    d.curves.clear();
+    if (const nlohmann::json* s = headEntry(d.document, "sparsity", layer, head)) {
+        d.curves.push_back(curveOf((*s)["seer"]["oracle_curve"], tr("oracle blocks"), 0.0));
+        d.curves.push_back(curveOf((*s)["seer"]["threshold_curve"], tr("SeerAttention GT"), 0.2));
+        d.curves.push_back(curveOf((*s)["a_shape"], tr("A-shape"), 0.45));
+        d.curves.push_back(curveOf((*s)["snapkv"], tr("SnapKV (decode)"), 0.65));
+        d.curves.push_back(curveOf((*s)["tokenselect"]["curve"], tr("TokenSelect (decode)"), 0.85));
+        const nlohmann::json& f = (*s)["flexprefill"];
+        d.curves.push_back({tr("FlexPrefill"),
+                            {f["density"].get<double>()},
+                            {f["recall"].get<double>()},
+                            QColor(200, 60, 60)});
+        summary << tr("pattern %1; FlexPrefill %2 (D = %3), recall %4 at density %5")
+                       .arg(QString::fromStdString((*s)["pattern"]["class"].get<std::string>()))
+                       .arg(f["query_aware"].get<bool>() ? tr("query-aware") : tr("vertical-slash"))
+                       .arg(f["divergence"].get<double>(), 0, 'f', 3)
+                       .arg(f["recall"].get<double>(), 0, 'f', 3)
+                       .arg(f["density"].get<double>(), 0, 'f', 3);
+    }
+    d.mask = {};
+    if (!d.masks.empty() && layer < d.maskLayers && head < d.maskHeads) {
+        const std::size_t cells = static_cast<std::size_t>(d.maskBlocks) * d.maskBlocks;
+        const std::size_t at = (static_cast<std::size_t>(layer) * d.maskHeads + head) * cells;
+        d.mask = {d.maskBlocks, d.maskBlocks,
+                  std::vector<double>(d.masks.begin() + static_cast<std::ptrdiff_t>(at),
+                                      d.masks.begin() + static_cast<std::ptrdiff_t>(at + cells))};
+    }
+    m_summary->setText(summary.join(QLatin1Char('\n')));
+    m_canvas->update();
+    return true;
+}
+
+QString HeadDetailsView::summary() const {
+    return m_summary->text();
+}
+
+int HeadDetailsView::curveCount() const {
+    return static_cast<int>(m_data->curves.size());
+}
+
+} // namespace attnscope::studio
