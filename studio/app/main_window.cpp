@@ -12,6 +12,7 @@
 #include "../views/matrix_surface.h"
 #include "../views/model_input_panel.h"
 #include "../views/properties_panel.h"
+#include "../views/run_figure_view.h"
 #include "../views/surface_view.h"
 #include "../views/token_view.h"
 #include "attnscope/analyses/suite.h"
@@ -144,6 +145,8 @@ void MainWindow::createCentralViews() {
     m_views->addTab(m_tokens, tr("Tokens"));
     m_details = new HeadDetailsView(m_views);
     m_views->addTab(m_details, tr("Head"));
+    m_figures = new RunFigureView(m_views);
+    m_views->addTab(m_figures, tr("Layers && Rankings"));
     connect(m_atlas, &HeadAtlasView::headSelected, this, [this](int layer, int head) {
         m_tokens->showHead(layer, head);
         m_details->showHead(layer, head);
@@ -662,6 +665,7 @@ bool MainWindow::loadRun(qint64 id) {
     m_heatmap->setRun(*run);
     m_tokens->setRun(*run);
     m_details->setRun(*run);
+    m_figures->setRun(*run);
     m_runId = id;
     // Exact tiles for the heatmap's deep zoom: one forward pass keeping every layer's queries and keys.
     if (!m_jobs->isBusy() && !run->input.tokens.empty()) {

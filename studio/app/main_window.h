@@ -20,6 +20,7 @@ namespace attnscope::studio {
 class AttentionHeatmapView;
 class HeadAtlasView;
 class HeadDetailsView;
+class RunFigureView;
 class JobProgressWidget;
 class JobTracker;
 class LogPanel;
@@ -68,6 +69,7 @@ public:
     HeadAtlasView* headAtlas() const { return m_atlas; }
     TokenView* tokenView() const { return m_tokens; }
     HeadDetailsView* headDetails() const { return m_details; }
+    RunFigureView* runFigures() const { return m_figures; }
     AttentionHeatmapView* heatmap() const { return m_heatmap; }
     QListWidget* runsList() const { return m_runs; }
 
@@ -115,6 +117,7 @@ private:
     QTextBrowser* m_report = nullptr;
     TokenView* m_tokens = nullptr;
     HeadDetailsView* m_details = nullptr;
+    RunFigureView* m_figures = nullptr;
     qint64 m_runId = 0;
     LogPanel* m_log = nullptr;
     QList<QDockWidget*> m_docks;

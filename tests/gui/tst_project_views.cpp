@@ -8,6 +8,7 @@
 #include "views/attention_heatmap_view.h"
 #include "views/head_atlas_view.h"
 #include "views/head_details_view.h"
+#include "views/run_figure_view.h"
 #include "views/surface_view.h"
 #include "views/token_view.h"
 
@@ -243,6 +244,15 @@ private Q_SLOTS:
         QCOMPARE(details->curveCount(), 6);
         QVERIFY(window.showView(QStringLiteral("headDetailsView")));
         QVERIFY(window.saveScreenshot(shots + QStringLiteral("/head_details.png")));
+
+        // Run-wide figures: layer similarity in 2D and the rankings, each drawn at the view's size.
+        RunFigureView* figures = window.runFigures();
+        QVERIFY(figures->figures().contains(QStringLiteral("Layer similarity (head-averaged)")));
+        QVERIFY(figures->figures().contains(QStringLiteral("Sink ranking (token-0 mass)")));
+        QVERIFY(figures->showFigure(QStringLiteral("Layer similarity (head-averaged)")));
+        QVERIFY(window.showView(QStringLiteral("runFigureView")));
+        QVERIFY(window.saveScreenshot(shots + QStringLiteral("/layer_similarity.png")));
+        QVERIFY(window.exportCurrentView(dir.filePath(QStringLiteral("similarity.svg"))));
 
         // The token view follows the atlas selection: the long sample's tokens coloured by attention
         // received.

@@ -1,0 +1,37 @@
+// SPDX-License-Identifier: Apache-2.0
+// The run-wide figures as an interactive view: layer similarity (head-averaged, per head, head × head)
+// and the rankings of the sink, retrieval and induction scores, chosen from a list and drawn by the
+// shared renderer at the view's size (so they can be exported as PNG, SVG or PDF like any view).
+#pragma once
+
+#include "attnscope/store/project.h"
+
+#include <QWidget>
+
+#include <memory>
+
+class QComboBox;
+
+namespace attnscope::studio {
+
+class RunFigureCanvas;
+
+class RunFigureView : public QWidget {
+    Q_OBJECT
+public:
+    explicit RunFigureView(QWidget* parent = nullptr);
+    void setRun(const store::RunRecord& run);
+    /// The figures this run has data for ("Layer similarity (head-averaged)", "Retrieval-head ranking"...).
+    QStringList figures() const;
+    bool showFigure(const QString& name);
+    QString figure() const;
+
+private:
+    friend class RunFigureCanvas;
+    struct Data;
+    std::shared_ptr<Data> m_data;
+    QComboBox* m_choice;
+    RunFigureCanvas* m_canvas;
+};
+
+} // namespace attnscope::studio
