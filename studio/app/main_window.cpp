@@ -46,6 +46,7 @@
 #include <QTabWidget>
 #include <QTextBrowser>
 #include <QTextDocument>
+#include <QToolBar>
 #include <QUrl>
 
 #include <memory>
@@ -270,6 +271,15 @@ void MainWindow::createMenus() {
     about->setObjectName(QStringLiteral("aboutAction"));
     about->setShortcut(QKeySequence::HelpContents);
     help->addAction(tr("About &Qt"), qApp, &QApplication::aboutQt);
+
+    // The everyday actions, one click away (their menus keep the shortcuts).
+    QToolBar* toolbar = addToolBar(tr("Main"));
+    toolbar->setObjectName(QStringLiteral("mainToolBar"));
+    toolbar->setToolButtonStyle(Qt::ToolButtonTextOnly);
+    for (const char* name : {"openModelAction", "openProjectAction", "analyzeAction", "needleTestAction",
+                             "exportViewAction", "exportReportAction", "cancelJobAction"})
+        if (QAction* action = findChild<QAction*>(QString::fromLatin1(name)))
+            toolbar->addAction(action);
 }
 
 void MainWindow::createStatusBar() {

@@ -24,6 +24,7 @@
 #include <QTabWidget>
 #include <QTemporaryDir>
 #include <QTextBrowser>
+#include <QToolBar>
 
 #include <cmath>
 
@@ -307,6 +308,9 @@ private Q_SLOTS:
         window.show();
         QVERIFY(QTest::qWaitForWindowExposed(&window));
         QCOMPARE(window.startAnalysis(), quint64(0)); // no model yet: nothing starts
+        auto* toolbar = window.findChild<QToolBar*>(QStringLiteral("mainToolBar"));
+        QVERIFY(toolbar);
+        QVERIFY(toolbar->actions().contains(window.findChild<QAction*>(QStringLiteral("analyzeAction"))));
         QVERIFY(window.openModel(QStringLiteral(ATTNSCOPE_RESOURCES_DIR "/models/attnscope-demo")));
         QVERIFY(window.loadInputText(QStringLiteral(ATTNSCOPE_RESOURCES_DIR "/samples/long.txt")));
         const QString path = dir.filePath(QStringLiteral("session.attnscope"));
