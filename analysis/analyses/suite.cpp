@@ -366,6 +366,13 @@ Expected<SuiteResult> runSuite(const std::shared_ptr<runtime::Model>& model, con
                 grid.f32.insert(grid.f32.end(), probe.blockSum.begin(), probe.blockSum.end());
             arrays.blockSize = options.sparsity.probeBlock;
             arrays.arrays.push_back(std::move(grid));
+            store::ArrayRecord peaks; // K4 block max: SeerAttention's ground truth
+            peaks.name = "attention.block_max";
+            peaks.shape = {c.layers, c.heads, nb, nb};
+            for (const kernels::ProbeResult& probe : probes)
+                peaks.f32.insert(peaks.f32.end(), probe.blockMax.begin(), probe.blockMax.end());
+            if (peaks.f32.size() == static_cast<std::size_t>(c.layers) * c.heads * nb * nb)
+                arrays.arrays.push_back(std::move(peaks));
         }
         if (!probes.empty() &&
             probes.front().columnMass.size() == static_cast<std::size_t>(c.heads) * tokens) {

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "head_details_view.h"
 
+#include "attnscope/analyses/sparsity.h"
 #include "render/figures.h"
 
 #include <QHeaderView>
@@ -18,9 +19,12 @@ struct HeadDetailsView::Data {
     nlohmann::json document;
     std::vector<uint8_t> masks; ///< sparsity.flexprefill_mask [layers, heads, nb, nb]
     int maskLayers = 0, maskHeads = 0, maskBlocks = 0;
+    std::vector<float> blockSum, blockMax; ///< attention.block_sum / block_max [layers, heads, nb, nb]
+    int gridLayers = 0, gridHeads = 0, gridBlocks = 0, blockSize = 64, tokens = 0;
     int layer = 0, head = 0;
     std::vector<render::Series> curves;
-    render::Matrix mask;
+    /// Block masks of this head: FlexPrefill (as run), SeerAttention's oracle at t = 2e-3, the A-shape.
+    std::vector<std::pair<QString, render::Matrix>> masksShown;
 };
 
 namespace {
@@ -57,21 +61,22 @@ protected:
         QPainter painter(this);
         painter.fillRect(rect(), Qt::white);
         const HeadDetailsView::Data& d = *m_owner->m_data;
-        const double split = width() * 0.6;
+        const double split = width() * 0.45;
         if (!d.curves.empty())
             render::paintLineChart(
                 painter, QRectF(0, 0, split, height()), d.curves,
                 tr("Layer %1, head %2: mass recall against density").arg(d.layer).arg(d.head), tr("density"),
                 tr("mass recall"));
-        if (d.mask.rows > 0) {
+        const int count = static_cast<int>(d.masksShown.size());
+        const double side = std::min<double>((width() - split - 10) / std::max(1, count) - 8, height() - 10);
+        for (int k = 0; k < count; ++k) {
+            const auto& [title, mask] = d.masksShown[static_cast<std::size_t>(k)];
             render::HeatmapStyle style;
-            style.title = tr("FlexPrefill block mask");
+            style.title = title;
             style.colorBar = false;
-            style.labelEvery = std::max(1, d.mask.rows / 8);
-            render::paintHeatmap(
-                painter,
-                QRectF(split + 10, 0, width() - split - 10, std::min<double>(height(), width() - split)),
-                d.mask, style);
+            style.labelEvery = std::max(1, mask.rows / 4);
+            render::paintHeatmap(painter, QRectF(split + 10 + k * (side + 8), 0, side, side + 20), mask,
+                                 style);
         }
     }
 
@@ -97,7 +102,8 @@ HeadDetailsView::HeadDetailsView(QWidget* parent) : QWidget(parent), m_data(std:
     m_canvas = new HeadDetailsCanvas(this);
     splitter->addWidget(m_sinks);
     splitter->addWidget(m_canvas);
-    splitter->setStretchFactor(1, 3);
+    splitter->setStretchFactor(0, 1);
+    splitter->setStretchFactor(1, 4);
     layout->addWidget(splitter, 1);
 }
 
@@ -105,13 +111,25 @@ void HeadDetailsView::setRun(const store::RunRecord& run) {
     Data& d = *m_data;
     d.document = nlohmann::json::parse(run.documentJson, nullptr, false);
     d.masks.clear();
-    for (const store::ArrayRecord& a : run.arrays)
+    d.blockSum.clear();
+    d.blockMax.clear();
+    const auto settings = nlohmann::json::parse(run.settingsJson, nullptr, false);
+    d.blockSize = settings.is_object() ? settings.value("block_size", 64) : 64;
+    d.tokens = static_cast<int>(run.input.tokens.size());
+    for (const store::ArrayRecord& a : run.arrays) {
         if (a.name == "sparsity.flexprefill_mask" && a.shape.size() == 4) {
             d.masks = a.u8;
             d.maskLayers = static_cast<int>(a.shape[0]);
             d.maskHeads = static_cast<int>(a.shape[1]);
             d.maskBlocks = static_cast<int>(a.shape[2]);
         }
+        if ((a.name == "attention.block_sum" || a.name == "attention.block_max") && a.shape.size() == 4) {
+            (a.name == "attention.block_sum" ? d.blockSum : d.blockMax) = a.f32;
+            d.gridLayers = static_cast<int>(a.shape[0]);
+            d.gridHeads = static_cast<int>(a.shape[1]);
+            d.gridBlocks = static_cast<int>(a.shape[2]);
+        }
+    }
     showHead(0, 0);
 }
 
@@ -181,13 +199,41 @@ bool HeadDetailsView::showHead(int layer, int head) {
                        .arg(f["recall"].get<double>(), 0, 'f', 3)
                        .arg(f["density"].get<double>(), 0, 'f', 3);
     }
-    d.mask = {};
+    d.masksShown.clear();
     if (!d.masks.empty() && layer < d.maskLayers && head < d.maskHeads) {
         const std::size_t cells = static_cast<std::size_t>(d.maskBlocks) * d.maskBlocks;
         const std::size_t at = (static_cast<std::size_t>(layer) * d.maskHeads + head) * cells;
-        d.mask = {d.maskBlocks, d.maskBlocks,
-                  std::vector<double>(d.masks.begin() + static_cast<std::ptrdiff_t>(at),
-                                      d.masks.begin() + static_cast<std::ptrdiff_t>(at + cells))};
+        d.masksShown.emplace_back(
+            tr("FlexPrefill"),
+            render::Matrix{d.maskBlocks, d.maskBlocks,
+                           std::vector<double>(d.masks.begin() + static_cast<std::ptrdiff_t>(at),
+                                               d.masks.begin() + static_cast<std::ptrdiff_t>(at + cells))});
+    }
+    if (!d.blockSum.empty() && !d.blockMax.empty() && layer < d.gridLayers && head < d.gridHeads) {
+        // SeerAttention's oracle mask and the StreamingLLM A-shape, from the stored K4 statistics.
+        const int nb = d.gridBlocks;
+        const std::size_t cells = static_cast<std::size_t>(nb) * nb;
+        const std::size_t at = (static_cast<std::size_t>(layer) * d.gridHeads + head) * cells;
+        analyses::BlockGrid grid;
+        grid.blocks = nb;
+        grid.blockSize = d.blockSize;
+        grid.tokens = d.tokens;
+        grid.sum.assign(d.blockSum.begin() + static_cast<std::ptrdiff_t>(at),
+                        d.blockSum.begin() + static_cast<std::ptrdiff_t>(at + cells));
+        grid.max.assign(d.blockMax.begin() + static_cast<std::ptrdiff_t>(at),
+                        d.blockMax.begin() + static_cast<std::ptrdiff_t>(at + cells));
+        const std::vector<double> gt = analyses::seerGroundTruth(grid);
+        render::Matrix seer{nb, nb, std::vector<double>(cells, 0.0)};
+        render::Matrix ashape = seer;
+        const int windowBlocks = std::max(1, 1024 / std::max(1, d.blockSize));
+        for (int i = 0; i < nb; ++i)
+            for (int j = 0; j <= i; ++j) {
+                const std::size_t cell = static_cast<std::size_t>(i) * nb + j;
+                seer.values[cell] = i >= nb - 2 || gt[cell] > 2e-3 ? 1.0 : 0.0;
+                ashape.values[cell] = j == 0 || i - j < windowBlocks ? 1.0 : 0.0;
+            }
+        d.masksShown.emplace_back(tr("Seer oracle 2e-3"), seer);
+        d.masksShown.emplace_back(tr("A-shape 4+1024"), ashape);
     }
     m_summary->setText(summary.join(QLatin1Char('\n')));
     m_canvas->update();
@@ -200,6 +246,13 @@ QString HeadDetailsView::summary() const {
 
 int HeadDetailsView::curveCount() const {
     return static_cast<int>(m_data->curves.size());
+}
+
+QStringList HeadDetailsView::maskNames() const {
+    QStringList names;
+    for (const auto& [name, matrix] : m_data->masksShown)
+        names << name;
+    return names;
 }
 
 } // namespace attnscope::studio

@@ -29,6 +29,8 @@ public:
     QTableWidget* sinkTable() const { return m_sinks; }
     /// Curves drawn for the head (method name -> points); tests read them.
     int curveCount() const;
+    /// The block masks drawn for the head: FlexPrefill (as run), SeerAttention's oracle, the A-shape.
+    QStringList maskNames() const;
 
 private:
     friend class HeadDetailsCanvas;

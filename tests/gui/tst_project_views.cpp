@@ -243,6 +243,7 @@ private Q_SLOTS:
         QVERIFY(details->summary().contains(QStringLiteral("primary label")));
         QVERIFY(details->summary().contains(QStringLiteral("FlexPrefill")));
         QCOMPARE(details->curveCount(), 6);
+        QCOMPARE(details->maskNames().size(), 3); // FlexPrefill, SeerAttention oracle, A-shape
         QVERIFY(window.showView(QStringLiteral("headDetailsView")));
         QVERIFY(window.saveScreenshot(shots + QStringLiteral("/head_details.png")));
 
