@@ -142,6 +142,10 @@ void MainWindow::createCentralViews() {
         tr("Open a project run: its sinks, retrieval heads, layer similarity, sparsity masks "
            "and heatmaps appear here, as in the exported report."));
     m_views->addTab(m_report, tr("Report"));
+    connect(m_views, &QTabWidget::currentChanged, this, [this] {
+        if (m_views->currentWidget() == m_report)
+            refreshReport();
+    });
     m_tokens = new TokenView(m_views);
     m_views->addTab(m_tokens, tr("Tokens"));
     m_details = new HeadDetailsView(m_views);
@@ -597,6 +601,22 @@ quint64 MainWindow::startAnalysis(const QString& analyses) {
         });
 }
 
+void MainWindow::refreshReport() {
+    if (!m_reportStale || !m_shownRun)
+        return;
+    m_reportStale = false;
+    auto report = render::buildReport(*m_shownRun, m_projectPath);
+    if (!report) {
+        m_report->setPlainText(QString::fromStdString(report.status().toString()));
+        return;
+    }
+    QTextDocument* document = m_report->document();
+    document->clear();
+    for (const auto& [name, image] : report->figures)
+        document->addResource(QTextDocument::ImageResource, QUrl(name), image);
+    m_report->setHtml(QStringLiteral("<h1>%1</h1>").arg(report->title) + report->body);
+}
+
 void MainWindow::chooseReportPath() {
     const QString path =
         QFileDialog::getSaveFileName(this, tr("Export Report"), QStringLiteral("report.html"),
@@ -696,14 +716,11 @@ bool MainWindow::loadRun(qint64 id) {
                     log::warning("studio", "exact tiles unavailable: " + status.toString());
             });
     }
-    auto report = render::buildReport(*run, m_projectPath);
-    if (report) {
-        QTextDocument* document = m_report->document();
-        document->clear();
-        for (const auto& [name, image] : report->figures)
-            document->addResource(QTextDocument::ImageResource, QUrl(name), image);
-        m_report->setHtml(QStringLiteral("<h1>%1</h1>").arg(report->title) + report->body);
-    }
+    // The report tab draws some thirty figures: built when the tab is shown, not on every selection.
+    m_shownRun = std::make_shared<const store::RunRecord>(*run);
+    m_reportStale = true;
+    if (m_views->currentWidget() == m_report)
+        refreshReport();
     // The 3D view shows the run's layer similarity (head-averaged maps) as a surface.
     for (const store::ArrayRecord& a : run->arrays)
         if (a.name == "similarity.layer_head_averaged" && a.shape.size() == 2) {

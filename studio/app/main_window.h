@@ -4,7 +4,11 @@
 
 #include "studio_settings.h"
 
+#include "attnscope/store/project.h"
+
 #include <QMainWindow>
+
+#include <memory>
 
 class QAction;
 class QActionGroup;
@@ -99,6 +103,7 @@ private:
     void chooseProject();
     void chooseNewProject();
     void chooseReportPath();
+    void refreshReport();
     void chooseExportPath();
     void resetLayout();
 
@@ -119,6 +124,8 @@ private:
     HeadDetailsView* m_details = nullptr;
     RunFigureView* m_figures = nullptr;
     qint64 m_runId = 0;
+    std::shared_ptr<const store::RunRecord> m_shownRun; ///< the run in the views (the report tab reads it)
+    bool m_reportStale = true;
     LogPanel* m_log = nullptr;
     QList<QDockWidget*> m_docks;
     QByteArray m_defaultState;

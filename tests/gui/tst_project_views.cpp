@@ -286,10 +286,10 @@ private Q_SLOTS:
         QVERIFY(window.saveScreenshot(shots + QStringLiteral("/token_view.png")));
 
         // The report tab holds every figure of the run; the report exports as HTML and PDF.
+        QVERIFY(window.showView(QStringLiteral("reportView"))); // built when first shown
         const QString reportHtml = window.reportView()->toHtml();
         for (const char* section : {"Head atlas", "Attention sinks", "Layer similarity", "Sparsity masks"})
             QVERIFY2(reportHtml.contains(QString::fromLatin1(section)), section);
-        QVERIFY(window.showView(QStringLiteral("reportView")));
         QVERIFY(window.saveScreenshot(shots + QStringLiteral("/report_tab.png")));
         QVERIFY(window.exportReport(dir.filePath(QStringLiteral("r.html"))));
         QVERIFY(window.exportReport(dir.filePath(QStringLiteral("r.pdf"))));
@@ -355,6 +355,7 @@ private Q_SLOTS:
         QVERIFY(window.headAtlas()->setMetric(QStringLiteral("retrieval.score / score")));
         for (double v : window.headAtlas()->matrix().values)
             QVERIFY(std::isfinite(v) && v >= 0 && v <= 1);
+        QVERIFY(window.showView(QStringLiteral("reportView")));
         QVERIFY(window.reportView()->toHtml().contains(QStringLiteral("Retrieval-head ranking")));
     }
 };
