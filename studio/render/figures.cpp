@@ -107,11 +107,12 @@ void paintHeatmap(QPainter& painter, const QRectF& area, const Matrix& m, const 
     const int every = std::max(1, style.labelEvery);
     for (int r = 0; r < m.rows; r += every)
         painter.drawText(QRectF(body.left(), grid.top() + r * ch, labelW - 3, ch),
-                         Qt::AlignRight | Qt::AlignVCenter, QString::number(r + style.rowOffset));
+                         Qt::AlignRight | Qt::AlignVCenter | Qt::TextDontClip,
+                         QString::number(r + style.rowOffset));
     for (int c = 0; c < m.cols; c += every)
         painter.drawText(
             QRectF(grid.left() + c * cw - 10, grid.top() - metrics.height() - 1, cw + 20, metrics.height()),
-            Qt::AlignCenter, QString::number(c + style.colOffset));
+            Qt::AlignCenter | Qt::TextDontClip, QString::number(c + style.colOffset));
     if (!style.colLabel.isEmpty())
         painter.drawText(QRectF(grid.left(), body.top(), grid.width(), metrics.height()), Qt::AlignCenter,
                          style.colLabel);
