@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "report.h"
 
+#include "document_figures.h"
 #include "figures.h"
 
 #include <QBuffer>
@@ -289,23 +290,12 @@ void Builder::retrieval() {
         return;
     QString html;
     auto ranking = [&](const Json& heads, const char* field, const QString& title) {
-        std::vector<std::pair<double, QString>> list;
-        for (const Json& h : heads)
-            list.emplace_back(h[field].get<double>(),
-                              QStringLiteral("L%1 H%2").arg(h["layer"].get<int>()).arg(h["head"].get<int>()));
-        std::sort(list.begin(), list.end(), [](const auto& a, const auto& b) { return a.first > b.first; });
-        list.resize(std::min<std::size_t>(list.size(), 16));
-        QStringList labels;
-        std::vector<double> values;
-        for (const auto& [v, label] : list) {
-            labels << label;
-            values.push_back(v);
-        }
-        html +=
-            figure(title, 640, 40 + 18 * static_cast<int>(list.size()), [&](QPainter& painter, QRectF rect) {
-                paintBarChart(painter, rect, labels, values, title,
-                              std::max(0.1, values.empty() ? 0.1 : values.front()));
-            });
+        const Ranking ranked = rankHeads(heads, field, 16);
+        html += figure(title, 640, 40 + 18 * static_cast<int>(ranked.values.size()),
+                       [&](QPainter& painter, QRectF rect) {
+                           paintBarChart(painter, rect, ranked.labels, ranked.values, title,
+                                         std::max(0.1, ranked.values.empty() ? 0.1 : ranked.values.front()));
+                       });
     };
     const Json& r = m_d["retrieval"];
     if (r.contains("score")) {
@@ -330,20 +320,11 @@ void Builder::similarity() {
     if (!m_d.contains("similarity"))
         return;
     const Json& s = m_d["similarity"];
-    auto matrix = [](const Json& rows) {
-        Matrix m;
-        m.rows = static_cast<int>(rows.size());
-        m.cols = m.rows ? static_cast<int>(rows[0].size()) : 0;
-        for (const Json& row : rows)
-            for (const Json& v : row)
-                m.values.push_back(v.get<double>());
-        return m;
-    };
     QString html;
     for (const auto& [key, title] :
          {std::pair{"layer_head_averaged", "Layer similarity (head-averaged maps)"},
           std::pair{"layer_per_head", "Layer similarity (per head, averaged)"}}) {
-        const Matrix m = matrix(s[key]);
+        const Matrix m = matrixFromRows(s[key]);
         HeatmapStyle style;
         style.title = QString::fromUtf8(title);
         style.rowLabel = QStringLiteral("layer");
@@ -352,7 +333,7 @@ void Builder::similarity() {
         html += figure(style.title, 320, 300,
                        [&](QPainter& painter, QRectF rect) { paintHeatmap(painter, rect, m, style); });
     }
-    const Matrix heads = matrix(s["head_cosine"]);
+    const Matrix heads = matrixFromRows(s["head_cosine"]);
     HeatmapStyle style;
     style.title = QStringLiteral("Head × head similarity (index = layer × heads + head)");
     style.labelEvery = std::max(1, heads.rows / 16);

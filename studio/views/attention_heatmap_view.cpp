@@ -109,50 +109,45 @@ void AttentionHeatmapView::paintEvent(QPaintEvent*) {
     const int r0 = static_cast<int>(std::floor(m_view.y())), c0 = static_cast<int>(std::floor(m_view.x()));
     const int r1 = std::min(m_blocks, static_cast<int>(std::ceil(m_view.bottom())));
     const int c1 = std::min(m_blocks, static_cast<int>(std::ceil(m_view.right())));
-    m_showingExact = false;
-    if (m_exact && m_view.width() <= kExactBlocks + 1e-9) {
-        // Deep zoom: the visible blocks' tokens, recomputed exactly by the kernel.
-        const int tr0 = r0 * m_blockSize, tr1 = std::min(m_tokens, r1 * m_blockSize);
-        const int tc0 = c0 * m_blockSize, tc1 = std::min(m_tokens, c1 * m_blockSize);
-        auto tile = m_exact->tile(m_head.first, m_head.second, tr0, tr1, tc0, tc1);
-        if (!tile)
-            log::warning("studio", "exact tile: " + tile.status().toString());
-        if (tile) {
-            m_exactMatrix = {tr1 - tr0, tc1 - tc0, {}};
-            double top = 0;
-            for (int r = 0; r < m_exactMatrix.rows; ++r)
-                for (int c = 0; c < m_exactMatrix.cols; ++c) {
-                    const double v = (*tile)[static_cast<std::size_t>(r) * m_exactMatrix.cols + c];
-                    m_exactMatrix.values.push_back(tc0 + c <= tr0 + r ? v : std::nan(""));
-                    top = std::max(top, v);
-                }
-            m_exactTokens = QRect(tc0, tr0, tc1 - tc0, tr1 - tr0);
-            render::HeatmapStyle style;
-            style.title =
-                tr("Layer %1, head %2 — exact attention, queries %3–%4 × keys %5–%6 (recomputed by the "
-                   "kernel), %7")
-                    .arg(m_head.first)
-                    .arg(m_head.second)
+    // Deep zoom shows the visible blocks' tokens exactly; otherwise (or if that fails) the blocks.
+    m_showingExact = m_exact && m_view.width() <= kExactBlocks + 1e-9 && paintExact(painter, r0, r1, c0, c1);
+    if (!m_showingExact)
+        paintBlocks(painter, r0, r1, c0, c1);
+    m_paintMs = static_cast<double>(timer.nsecsElapsed()) / 1e6;
+}
+
+bool AttentionHeatmapView::paintExact(QPainter& painter, int r0, int r1, int c0, int c1) {
+    const int tr0 = r0 * m_blockSize, tr1 = std::min(m_tokens, r1 * m_blockSize);
+    const int tc0 = c0 * m_blockSize, tc1 = std::min(m_tokens, c1 * m_blockSize);
+    auto tile = m_exact->tile(m_head.first, m_head.second, tr0, tr1, tc0, tc1);
+    if (!tile) {
+        log::warning("studio", "exact tile: " + tile.status().toString());
+        return false;
+    }
+    m_exactMatrix = {tr1 - tr0, tc1 - tc0, {}};
+    double top = 0;
+    for (int r = 0; r < m_exactMatrix.rows; ++r)
+        for (int c = 0; c < m_exactMatrix.cols; ++c) {
+            const double v = (*tile)[static_cast<std::size_t>(r) * m_exactMatrix.cols + c];
+            m_exactMatrix.values.push_back(tc0 + c <= tr0 + r ? v : std::nan(""));
+            top = std::max(top, v);
+        }
+    m_exactTokens = QRect(tc0, tr0, tc1 - tc0, tr1 - tr0);
+    paintRegion(painter, m_exactMatrix,
+                tr("exact attention, queries %1–%2 × keys %3–%4 (recomputed by the kernel)")
                     .arg(tr0)
                     .arg(tr1 - 1)
                     .arg(tc0)
-                    .arg(tc1 - 1)
-                    .arg(m_log ? tr("log colour") : tr("linear colour"));
-            style.rowLabel = tr("query token");
-            style.colLabel = tr("key token");
-            style.scale = {m_log ? top * 1e-4 : 0.0, top > 0 ? top : 1.0, m_log};
-            style.labelEvery = std::max(1, m_exactMatrix.rows / 8);
-            style.rowOffset = tr0;
-            style.colOffset = tc0;
-            render::paintHeatmap(painter, QRectF(rect()), m_exactMatrix, style);
-            m_showingExact = true;
-            m_paintMs = static_cast<double>(timer.nsecsElapsed()) / 1e6;
-            return;
-        }
-    }
+                    .arg(tc1 - 1),
+                tr("token"), top, tr0, tc0, 8);
+    return true;
+}
+
+void AttentionHeatmapView::paintBlocks(QPainter& painter, int r0, int r1, int c0, int c1) const {
     render::Matrix visible{r1 - r0, c1 - c0, {}};
     const std::size_t base =
         (static_cast<std::size_t>(m_head.first) * m_heads + m_head.second) * m_blocks * m_blocks;
+    // One colour scale for the head's whole map, so that panning and zooming keep colours comparable.
     double top = 0;
     for (std::size_t i = 0; i < static_cast<std::size_t>(m_blocks) * m_blocks; ++i)
         top = std::max(top, static_cast<double>(m_grid[base + i]));
@@ -160,25 +155,32 @@ void AttentionHeatmapView::paintEvent(QPaintEvent*) {
         for (int c = c0; c < c1; ++c)
             visible.values.push_back(c <= r ? m_grid[base + static_cast<std::size_t>(r) * m_blocks + c]
                                             : std::nan(""));
+    paintRegion(painter, visible,
+                tr("blocks %1–%2 × %3–%4 of %5 (%6 tokens each)")
+                    .arg(r0)
+                    .arg(r1 - 1)
+                    .arg(c0)
+                    .arg(c1 - 1)
+                    .arg(m_blocks)
+                    .arg(m_blockSize),
+                tr("block"), top, r0, c0, 12);
+}
+
+void AttentionHeatmapView::paintRegion(QPainter& painter, const render::Matrix& matrix, const QString& what,
+                                       const QString& unit, double top, int rowOffset, int colOffset,
+                                       int labels) const {
     render::HeatmapStyle style;
-    style.title = tr("Layer %1, head %2 — blocks %3–%4 × %5–%6 of %7 (%8 tokens each), %9")
+    style.title = tr("Layer %1, head %2 — %3, %4")
                       .arg(m_head.first)
                       .arg(m_head.second)
-                      .arg(r0)
-                      .arg(r1 - 1)
-                      .arg(c0)
-                      .arg(c1 - 1)
-                      .arg(m_blocks)
-                      .arg(m_blockSize)
-                      .arg(m_log ? tr("log colour") : tr("linear colour"));
-    style.rowLabel = tr("query block");
-    style.colLabel = tr("key block");
+                      .arg(what, m_log ? tr("log colour") : tr("linear colour"));
+    style.rowLabel = tr("query %1").arg(unit);
+    style.colLabel = tr("key %1").arg(unit);
     style.scale = {m_log ? top * 1e-4 : 0.0, top > 0 ? top : 1.0, m_log};
-    style.labelEvery = std::max(1, visible.rows / 12);
-    style.rowOffset = r0;
-    style.colOffset = c0;
-    render::paintHeatmap(painter, QRectF(rect()), visible, style);
-    m_paintMs = static_cast<double>(timer.nsecsElapsed()) / 1e6;
+    style.labelEvery = std::max(1, matrix.rows / labels);
+    style.rowOffset = rowOffset;
+    style.colOffset = colOffset;
+    render::paintHeatmap(painter, QRectF(rect()), matrix, style);
 }
 
 void AttentionHeatmapView::wheelEvent(QWheelEvent* event) {

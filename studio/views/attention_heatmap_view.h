@@ -60,6 +60,13 @@ protected:
 
 private:
     void clampView();
+    /// Paints the visible blocks' tokens from the exact tiles; false when the kernel refused the tile.
+    bool paintExact(QPainter& painter, int r0, int r1, int c0, int c1);
+    void paintBlocks(QPainter& painter, int r0, int r1, int c0, int c1) const;
+    /// One region of the map with the view's title, axes, offsets and colour scale; `labels` is about
+    /// how many row indices to print.
+    void paintRegion(QPainter& painter, const render::Matrix& matrix, const QString& what,
+                     const QString& unit, double top, int rowOffset, int colOffset, int labels) const;
     QRectF gridRect() const;
 
     std::vector<float> m_grid; ///< [layers, heads, nb, nb]

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "run_figure_view.h"
 
+#include "render/document_figures.h"
 #include "render/figures.h"
 
 #include <QComboBox>
@@ -24,34 +25,12 @@ struct RunFigureView::Data {
 
 namespace {
 
-render::Matrix matrixOf(const nlohmann::json& rows) {
-    render::Matrix m;
-    m.rows = static_cast<int>(rows.size());
-    m.cols = m.rows ? static_cast<int>(rows[0].size()) : 0;
-    for (const nlohmann::json& row : rows)
-        for (const nlohmann::json& v : row)
-            m.values.push_back(v.get<double>());
-    return m;
-}
-
-/// The heads of a list ranked by one field, largest first (at most 24).
+/// The heads ranked by one field as a bar chart (at most 24 bars).
 Painter ranking(const nlohmann::json& heads, const char* field, const QString& title, double floor) {
-    std::vector<std::pair<double, QString>> list;
-    for (const nlohmann::json& h : heads)
-        if (h.contains(field) && h[field].is_number())
-            list.emplace_back(h[field].get<double>(),
-                              QStringLiteral("L%1 H%2").arg(h.value("layer", 0)).arg(h.value("head", 0)));
-    std::sort(list.begin(), list.end(), [](const auto& a, const auto& b) { return a.first > b.first; });
-    list.resize(std::min<std::size_t>(list.size(), 24));
-    QStringList labels;
-    std::vector<double> values;
-    for (const auto& [v, label] : list) {
-        labels << label;
-        values.push_back(v);
-    }
-    const double top = std::max(floor, values.empty() ? floor : values.front());
-    return [labels, values, title, top](QPainter& painter, const QRectF& area) {
-        render::paintBarChart(painter, area, labels, values, title, top);
+    const render::Ranking ranked = render::rankHeads(heads, field, 24);
+    const double top = std::max(floor, ranked.values.empty() ? floor : ranked.values.front());
+    return [ranked, title, top](QPainter& painter, const QRectF& area) {
+        render::paintBarChart(painter, area, ranked.labels, ranked.values, title, top);
     };
 }
 
@@ -120,14 +99,14 @@ void RunFigureView::setRun(const store::RunRecord& run) {
         if (d.contains("similarity")) {
             const nlohmann::json& s = d["similarity"];
             figures[tr("Layer similarity (head-averaged)")] =
-                heatmap(matrixOf(s["layer_head_averaged"]),
+                heatmap(render::matrixFromRows(s["layer_head_averaged"]),
                         tr("Layer similarity: cosine of head-averaged maps"), tr("layer"), tr("layer"));
             figures[tr("Layer similarity (per head)")] = heatmap(
-                matrixOf(s["layer_per_head"]), tr("Layer similarity: mean over heads of cos(P_l,h, P_l',h)"),
-                tr("layer"), tr("layer"));
+                render::matrixFromRows(s["layer_per_head"]),
+                tr("Layer similarity: mean over heads of cos(P_l,h, P_l',h)"), tr("layer"), tr("layer"));
             figures[tr("Head × head similarity")] =
-                heatmap(matrixOf(s["head_cosine"]), tr("Head × head cosine (index = layer × heads + head)"),
-                        tr("head"), tr("head"));
+                heatmap(render::matrixFromRows(s["head_cosine"]),
+                        tr("Head × head cosine (index = layer × heads + head)"), tr("head"), tr("head"));
         }
         if (d.contains("sinks"))
             figures[tr("Sink ranking (token-0 mass)")] =

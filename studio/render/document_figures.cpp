@@ -1,0 +1,38 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "document_figures.h"
+
+#include <algorithm>
+
+namespace attnscope::render {
+
+Matrix matrixFromRows(const nlohmann::json& rows) {
+    Matrix m;
+    if (!rows.is_array())
+        return m;
+    m.rows = static_cast<int>(rows.size());
+    m.cols = m.rows ? static_cast<int>(rows[0].size()) : 0;
+    for (const nlohmann::json& row : rows)
+        for (const nlohmann::json& v : row)
+            m.values.push_back(v.is_number() ? v.get<double>() : 0.0);
+    return m;
+}
+
+Ranking rankHeads(const nlohmann::json& heads, const char* field, std::size_t limit) {
+    std::vector<std::pair<double, QString>> list;
+    if (heads.is_array())
+        for (const nlohmann::json& h : heads)
+            if (h.contains(field) && h[field].is_number())
+                list.emplace_back(h[field].get<double>(),
+                                  QStringLiteral("L%1 H%2").arg(h.value("layer", 0)).arg(h.value("head", 0)));
+    std::stable_sort(list.begin(), list.end(),
+                     [](const auto& a, const auto& b) { return a.first > b.first; });
+    list.resize(std::min(list.size(), limit));
+    Ranking ranking;
+    for (const auto& [value, label] : list) {
+        ranking.labels << label;
+        ranking.values.push_back(value);
+    }
+    return ranking;
+}
+
+} // namespace attnscope::render
