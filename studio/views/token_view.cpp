@@ -3,6 +3,7 @@
 
 #include "exact_tiles.h"
 #include "render/figures.h"
+#include "token_text.h"
 
 #include <QLabel>
 #include <QTextBrowser>
@@ -21,7 +22,7 @@ constexpr double kSinkThreshold = 0.1; // ACT's THRES
 TokenView::TokenView(QWidget* parent) : QWidget(parent) {
     setObjectName(QStringLiteral("tokenView"));
     auto* layout = new QVBoxLayout(this);
-    m_text = new QTextBrowser(this);
+    m_text = new TokenText(this);
     m_text->setObjectName(QStringLiteral("tokenText"));
     m_text->setOpenLinks(false);
     m_details = new QLabel(tr("Click a token to see the attention it receives."), this);
@@ -55,6 +56,7 @@ bool TokenView::setRun(const store::RunRecord& run) {
     if (m_mass.empty() || m_offsets.size() != run.input.tokens.size() || m_input.empty()) {
         m_offsets.clear();
         m_received.clear();
+        m_text->setLinks(-1, {});
         m_text->setPlainText(
             tr("This run has no token offsets or no per-token attention (run the sinks analysis "
                "on a text input)."));
@@ -133,7 +135,8 @@ void TokenView::render() {
         shown = end;
     }
     html += QStringLiteral("</p>");
-    m_text->setHtml(html);
+    m_text->setTokenHtml(html);
+    m_text->setLinks(m_selected, m_attended);
 }
 
 void TokenView::setExactTiles(std::shared_ptr<const ExactTiles> tiles) {

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 // The input text of a stored run, each token coloured by the attention it receives from the selected
 // head (ACT's mean received attention ā_j = C_j / (N − j), from the kernel's column mass), sinks
-// (ā_j > 0.1) outlined. Clicking a token shows its numbers; the head follows the atlas selection.
+// (ā_j > 0.1) outlined. Clicking a token shows its numbers and, with the run's exact tiles, curves to
+// the keys it attends to most; the head follows the atlas selection.
 #pragma once
 
 #include "attnscope/store/project.h"
@@ -16,6 +17,7 @@ class QTextBrowser;
 namespace attnscope::studio {
 
 class ExactTiles;
+class TokenText;
 
 class TokenView : public QWidget {
     Q_OBJECT
@@ -33,7 +35,7 @@ public:
     const std::vector<double>& received() const { return m_received; }
     std::vector<int> sinks() const;
     QString details() const;
-    QTextBrowser* text() const { return m_text; }
+    TokenText* text() const { return m_text; }
     /// With the run's cached queries and keys, a selected token also shows the keys it attends to most
     /// (its exact attention row, from the kernel), highlighted in the text.
     void setExactTiles(std::shared_ptr<const ExactTiles> tiles);
@@ -43,7 +45,7 @@ public:
 private:
     void render();
 
-    QTextBrowser* m_text;
+    TokenText* m_text;
     QLabel* m_details;
     std::string m_input;
     std::vector<std::pair<int64_t, int64_t>> m_offsets;

@@ -10,6 +10,7 @@
 #include "views/head_details_view.h"
 #include "views/run_figure_view.h"
 #include "views/surface_view.h"
+#include "views/token_text.h"
 #include "views/token_view.h"
 
 #include "attnscope/store/project.h"
@@ -32,6 +33,14 @@ using namespace attnscope;
 using namespace attnscope::studio;
 
 namespace {
+
+/// The widget and its children painted now, whatever the window system does.
+QImage renderWidget(QWidget* widget) {
+    QImage image(widget->size(), QImage::Format_ARGB32_Premultiplied);
+    image.fill(Qt::transparent);
+    widget->render(&image);
+    return image;
+}
 
 /// 2 layers x 4 heads; token0_mass = 0.1 layer + 0.01 head; a 16 x 16 block grid per head whose
 /// diagonal holds 1 + head + 10 layer.
@@ -283,6 +292,24 @@ private Q_SLOTS:
         QVERIFY(mass > 0 && mass <= 1.0 + 1e-5);
         QVERIFY(tokens->details().contains(QStringLiteral("attends most to")));
         QVERIFY(window.showView(QStringLiteral("tokenView")));
+        // Curves run from the selected token to each key it attends to that has text of its own (not
+        // itself, not BOS), ending inside the key's box, and they are really painted.
+        TokenText* text = tokens->text();
+        int drawable = 0;
+        for (const auto& [key, p] : attended)
+            drawable += key != 60 && !text->tokenRect(key).isEmpty();
+        const auto links = text->links();
+        QVERIFY(drawable > 0);
+        QCOMPARE(static_cast<int>(links.size()), drawable);
+        for (const TokenText::Link& link : links) {
+            QCOMPARE(link.from, text->tokenRect(60).center());
+            QVERIFY(text->tokenRect(link.key).contains(link.to));
+        }
+        const QImage withCurves = renderWidget(text);
+        text->setLinks(-1, {});
+        const QImage withoutCurves = renderWidget(text);
+        QVERIFY(withCurves != withoutCurves);
+        QVERIFY(tokens->selectToken(60)); // back to the state the screenshot shows
         QVERIFY(window.saveScreenshot(shots + QStringLiteral("/token_view.png")));
 
         // The report tab holds every figure of the run; the report exports as HTML and PDF.
