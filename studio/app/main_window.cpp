@@ -152,13 +152,19 @@ void MainWindow::createCentralViews() {
     m_views->addTab(m_details, tr("Head"));
     m_figures = new RunFigureView(m_views);
     m_views->addTab(m_figures, tr("Layers && Rankings"));
-    connect(m_atlas, &HeadAtlasView::headSelected, this, [this](int layer, int head) {
-        m_tokens->showHead(layer, head);
-        m_details->showHead(layer, head);
-        if (m_heatmap->showHead(layer, head))
-            m_views->setCurrentWidget(m_heatmap);
+    connect(m_atlas, &HeadAtlasView::headSelected, this, &MainWindow::openHead);
+    connect(m_figures, &RunFigureView::headClicked, this, [this](int layer, int head) {
+        m_atlas->selectHead(layer, head);
+        openHead(layer, head);
     });
     setCentralWidget(m_views);
+}
+
+void MainWindow::openHead(int layer, int head) {
+    m_tokens->showHead(layer, head);
+    m_details->showHead(layer, head);
+    if (m_heatmap->showHead(layer, head))
+        m_views->setCurrentWidget(m_heatmap);
 }
 
 QDockWidget* MainWindow::addDock(const QString& title, const QString& objectName, QWidget* content,

@@ -104,6 +104,8 @@ private:
     void chooseNewProject();
     void chooseReportPath();
     void refreshReport();
+    /// Shows one head in the heatmap, token and head views (from the atlas or a ranking).
+    void openHead(int layer, int head);
     void chooseExportPath();
     void resetLayout();
 

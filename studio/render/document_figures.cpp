@@ -18,19 +18,19 @@ Matrix matrixFromRows(const nlohmann::json& rows) {
 }
 
 Ranking rankHeads(const nlohmann::json& heads, const char* field, std::size_t limit) {
-    std::vector<std::pair<double, QString>> list;
+    std::vector<std::pair<double, std::pair<int, int>>> list;
     if (heads.is_array())
         for (const nlohmann::json& h : heads)
             if (h.contains(field) && h[field].is_number())
-                list.emplace_back(h[field].get<double>(),
-                                  QStringLiteral("L%1 H%2").arg(h.value("layer", 0)).arg(h.value("head", 0)));
+                list.push_back({h[field].get<double>(), {h.value("layer", 0), h.value("head", 0)}});
     std::stable_sort(list.begin(), list.end(),
                      [](const auto& a, const auto& b) { return a.first > b.first; });
     list.resize(std::min(list.size(), limit));
     Ranking ranking;
-    for (const auto& [value, label] : list) {
-        ranking.labels << label;
+    for (const auto& [value, head] : list) {
+        ranking.labels << QStringLiteral("L%1 H%2").arg(head.first).arg(head.second);
         ranking.values.push_back(value);
+        ranking.heads.push_back(head);
     }
     return ranking;
 }

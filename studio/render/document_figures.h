@@ -21,6 +21,7 @@ Matrix matrixFromRows(const nlohmann::json& rows);
 struct Ranking {
     QStringList labels;
     std::vector<double> values;
+    std::vector<std::pair<int, int>> heads; ///< (layer, head) of each bar
 };
 Ranking rankHeads(const nlohmann::json& heads, const char* field, std::size_t limit);
 

@@ -22,12 +22,16 @@ QFont font(double pointSize, bool bold = false) {
 }
 
 /// Draws the title and returns the area below it.
+double titleHeight(const QString& title) {
+    return title.isEmpty() ? 0.0 : QFontMetricsF(font(10, true)).height() + 4;
+}
+
 QRectF titled(QPainter& painter, const QRectF& area, const QString& title) {
     if (title.isEmpty())
         return area;
     painter.setFont(font(10, true));
     painter.setPen(Qt::black);
-    const double h = QFontMetricsF(painter.font()).height() + 4;
+    const double h = titleHeight(title);
     painter.drawText(QRectF(area.left(), area.top(), area.width(), h), Qt::AlignLeft | Qt::AlignVCenter,
                      title);
     return area.adjusted(0, h, 0, 0);
@@ -187,6 +191,22 @@ void paintCategoryGrid(QPainter& painter, const QRectF& area, const std::vector<
     }
     Q_UNUSED(rowLabel);
     Q_UNUSED(colLabel);
+}
+
+int barChartRowAt(const QRectF& area, int bars, const QString& title, const QPointF& point) {
+    const QRectF body = area.adjusted(0, titleHeight(title), 0, 0);
+    if (bars <= 0 || !body.contains(point))
+        return -1;
+    const int row = static_cast<int>((point.y() - body.top()) / (body.height() / bars));
+    return std::clamp(row, 0, bars - 1);
+}
+
+QRectF barChartRow(const QRectF& area, int bars, const QString& title, int index) {
+    const QRectF body = area.adjusted(0, titleHeight(title), 0, 0);
+    if (bars <= 0 || index < 0 || index >= bars)
+        return {};
+    const double rowH = body.height() / bars;
+    return QRectF(body.left(), body.top() + index * rowH, body.width(), rowH);
 }
 
 void paintBarChart(QPainter& painter, const QRectF& area, const QStringList& labels,

@@ -47,6 +47,11 @@ void paintCategoryGrid(QPainter& painter, const QRectF& area, const std::vector<
                        const QStringList& categories, const std::vector<QColor>& colors, const QString& title,
                        const QString& rowLabel, const QString& colLabel);
 
+/// The bar of a chart painted by paintBarChart(area, `bars` bars, `title`) under `point`, or -1.
+int barChartRowAt(const QRectF& area, int bars, const QString& title, const QPointF& point);
+/// The row (label, bar and value) of bar `index` of that chart.
+QRectF barChartRow(const QRectF& area, int bars, const QString& title, int index);
+
 /// Horizontal bars, largest first as given: one label and value per bar, values in [0, max].
 void paintBarChart(QPainter& painter, const QRectF& area, const QStringList& labels,
                    const std::vector<double>& values, const QString& title, double max = 0);

@@ -6,6 +6,7 @@
 
 #include <QComboBox>
 #include <QLabel>
+#include <QMouseEvent>
 #include <QPainter>
 #include <QVBoxLayout>
 
@@ -19,32 +20,42 @@ namespace attnscope::studio {
 
 using Painter = std::function<void(QPainter&, const QRectF&)>;
 
+/// A figure: how to paint it, and (rankings) the heads of its bars with their titles for hit tests.
+struct Figure {
+    Painter paint;
+    QString title;
+    std::vector<std::pair<int, int>> bars;
+};
+
 struct RunFigureView::Data {
-    std::map<QString, Painter> figures;
+    std::map<QString, Figure> figures;
 };
 
 namespace {
 
 /// The heads ranked by one field as a bar chart (at most 24 bars).
-Painter ranking(const nlohmann::json& heads, const char* field, const QString& title, double floor) {
+Figure ranking(const nlohmann::json& heads, const char* field, const QString& title, double floor) {
     const render::Ranking ranked = render::rankHeads(heads, field, 24);
     const double top = std::max(floor, ranked.values.empty() ? floor : ranked.values.front());
-    return [ranked, title, top](QPainter& painter, const QRectF& area) {
-        render::paintBarChart(painter, area, ranked.labels, ranked.values, title, top);
-    };
+    return {[ranked, title, top](QPainter& painter, const QRectF& area) {
+                render::paintBarChart(painter, area, ranked.labels, ranked.values, title, top);
+            },
+            title, ranked.heads};
 }
 
-Painter heatmap(const render::Matrix& m, const QString& title, const QString& rowLabel,
-                const QString& colLabel) {
-    return [m, title, rowLabel, colLabel](QPainter& painter, const QRectF& area) {
-        render::HeatmapStyle style;
-        style.title = title;
-        style.rowLabel = rowLabel;
-        style.colLabel = colLabel;
-        style.showValues = m.rows <= 12;
-        style.labelEvery = std::max(1, m.rows / 16);
-        render::paintHeatmap(painter, area, m, style);
-    };
+Figure heatmap(const render::Matrix& m, const QString& title, const QString& rowLabel,
+               const QString& colLabel) {
+    return {[m, title, rowLabel, colLabel](QPainter& painter, const QRectF& area) {
+                render::HeatmapStyle style;
+                style.title = title;
+                style.rowLabel = rowLabel;
+                style.colLabel = colLabel;
+                style.showValues = m.rows <= 12;
+                style.labelEvery = std::max(1, m.rows / 16);
+                render::paintHeatmap(painter, area, m, style);
+            },
+            title,
+            {}};
 }
 
 } // namespace
@@ -54,6 +65,16 @@ public:
     explicit RunFigureCanvas(RunFigureView* owner) : QWidget(owner), m_owner(owner) {
         setMinimumSize(360, 300);
         setObjectName(QStringLiteral("runFigureCanvas"));
+        setMouseTracking(true);
+    }
+
+    /// Where the shown figure is drawn: square figures (similarity matrices) keep their aspect,
+    /// rankings use the whole width.
+    QRectF figureArea() const {
+        QRectF area = QRectF(rect()).adjusted(8, 8, -8, -8);
+        if (m_owner->figure().contains(QStringLiteral("similarity")) && area.width() > area.height() + 60)
+            area.setWidth(area.height() + 60);
+        return area;
     }
 
 protected:
@@ -66,11 +87,20 @@ protected:
             painter.drawText(rect(), Qt::AlignCenter, tr("This run has no data for run-wide figures"));
             return;
         }
-        // Square figures (similarity matrices) keep their aspect; rankings use the whole width.
-        QRectF area = QRectF(rect()).adjusted(8, 8, -8, -8);
-        if (m_owner->figure().contains(QStringLiteral("similarity")) && area.width() > area.height() + 60)
-            area.setWidth(area.height() + 60);
-        it->second(painter, area);
+        it->second.paint(painter, figureArea());
+    }
+
+    void mouseMoveEvent(QMouseEvent* event) override {
+        const auto head = m_owner->headAt(event->position().toPoint());
+        setCursor(head ? Qt::PointingHandCursor : Qt::ArrowCursor);
+        setToolTip(head ? tr("Open layer %1, head %2").arg(head->first).arg(head->second) : QString());
+    }
+
+    void mousePressEvent(QMouseEvent* event) override {
+        if (event->button() != Qt::LeftButton)
+            return;
+        if (const auto head = m_owner->headAt(event->position().toPoint()))
+            Q_EMIT m_owner->headClicked(head->first, head->second);
     }
 
 private:
@@ -128,7 +158,7 @@ void RunFigureView::setRun(const store::RunRecord& run) {
     const QString previous = m_choice->currentText();
     const QSignalBlocker block(m_choice);
     m_choice->clear();
-    for (const auto& [name, paint] : figures)
+    for (const auto& [name, figure] : figures)
         m_choice->addItem(name);
     if (!showFigure(previous) && m_choice->count() > 0)
         m_choice->setCurrentIndex(0);
@@ -137,7 +167,7 @@ void RunFigureView::setRun(const store::RunRecord& run) {
 
 QStringList RunFigureView::figures() const {
     QStringList names;
-    for (const auto& [name, paint] : m_data->figures)
+    for (const auto& [name, figure] : m_data->figures)
         names << name;
     return names;
 }
@@ -153,6 +183,31 @@ bool RunFigureView::showFigure(const QString& name) {
 
 QString RunFigureView::figure() const {
     return m_choice->currentText();
+}
+
+std::optional<std::pair<int, int>> RunFigureView::headAt(const QPoint& point) const {
+    const auto it = m_data->figures.find(figure());
+    if (it == m_data->figures.end() || it->second.bars.empty())
+        return std::nullopt;
+    const int bar = render::barChartRowAt(m_canvas->figureArea(), static_cast<int>(it->second.bars.size()),
+                                          it->second.title, QPointF(point));
+    if (bar < 0)
+        return std::nullopt;
+    return it->second.bars[static_cast<std::size_t>(bar)];
+}
+
+std::optional<QPoint> RunFigureView::barPosition(int index) const {
+    const auto it = m_data->figures.find(figure());
+    if (it == m_data->figures.end() || index < 0 || index >= static_cast<int>(it->second.bars.size()))
+        return std::nullopt;
+    return render::barChartRow(m_canvas->figureArea(), static_cast<int>(it->second.bars.size()),
+                               it->second.title, index)
+        .center()
+        .toPoint();
+}
+
+QWidget* RunFigureView::canvas() const {
+    return m_canvas;
 }
 
 } // namespace attnscope::studio

@@ -2,6 +2,7 @@
 // The run-wide figures as an interactive view: layer similarity (head-averaged, per head, head × head)
 // and the rankings of the sink, retrieval and induction scores, chosen from a list and drawn by the
 // shared renderer at the view's size (so they can be exported as PNG, SVG or PDF like any view).
+// Clicking a ranking's bar opens that head.
 #pragma once
 
 #include "attnscope/store/project.h"
@@ -9,6 +10,8 @@
 #include <QWidget>
 
 #include <memory>
+#include <optional>
+#include <utility>
 
 class QComboBox;
 
@@ -25,6 +28,15 @@ public:
     QStringList figures() const;
     bool showFigure(const QString& name);
     QString figure() const;
+    /// The head of the shown ranking's bar under `point` (canvas coordinates), if any.
+    std::optional<std::pair<int, int>> headAt(const QPoint& point) const;
+    /// The centre of bar `index` of the shown ranking (canvas coordinates), for scripted clicks.
+    std::optional<QPoint> barPosition(int index) const;
+    QWidget* canvas() const;
+
+Q_SIGNALS:
+    /// A ranking's bar was clicked.
+    void headClicked(int layer, int head);
 
 private:
     friend class RunFigureCanvas;

@@ -312,6 +312,20 @@ private Q_SLOTS:
         QVERIFY(tokens->selectToken(60)); // back to the state the screenshot shows
         QVERIFY(window.saveScreenshot(shots + QStringLiteral("/token_view.png")));
 
+        // Clicking a ranking's bar opens that head in the heatmap and selects it in the atlas.
+        QVERIFY(figures->showFigure(QStringLiteral("Sink ranking (token-0 mass)")));
+        QVERIFY(window.showView(QStringLiteral("runFigureView")));
+        const auto firstBar = figures->barPosition(0), secondBar = figures->barPosition(1);
+        QVERIFY(firstBar && secondBar);
+        const auto topHead = figures->headAt(*firstBar), secondHead = figures->headAt(*secondBar);
+        QVERIFY(topHead && secondHead);
+        QVERIFY(*topHead != *secondHead);
+        QVERIFY(!figures->headAt(QPoint(2, 2))); // the margin is no bar
+        QTest::mouseClick(figures->canvas(), Qt::LeftButton, {}, *secondBar);
+        QCOMPARE(window.heatmap()->head(), *secondHead);
+        QCOMPARE(window.headAtlas()->selectedHead(), *secondHead);
+        QCOMPARE(window.heatmap(), window.findChild<QTabWidget*>(QStringLiteral("views"))->currentWidget());
+
         // The report tab holds every figure of the run; the report exports as HTML and PDF.
         QVERIFY(window.showView(QStringLiteral("reportView"))); // built when first shown
         const QString reportHtml = window.reportView()->toHtml();
