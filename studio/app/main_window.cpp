@@ -210,10 +210,12 @@ void MainWindow::createMenus() {
     open->setShortcut(QKeySequence::Open);
     m_recentMenu = file->addMenu(tr("Open &Recent"));
     m_recentMenu->setObjectName(QStringLiteral("recentMenu"));
-    rebuildRecentMenu();
     QAction* openProjectAction = file->addAction(tr("Open &Project…"), this, &MainWindow::chooseProject);
     openProjectAction->setObjectName(QStringLiteral("openProjectAction"));
     openProjectAction->setShortcut(QKeySequence(Qt::CTRL | Qt::ALT | Qt::Key_O));
+    m_recentProjectsMenu = file->addMenu(tr("Open Recent Pro&ject"));
+    m_recentProjectsMenu->setObjectName(QStringLiteral("recentProjectsMenu"));
+    rebuildRecentMenus();
     QAction* newProjectAction = file->addAction(tr("&New Project…"), this, &MainWindow::chooseNewProject);
     newProjectAction->setObjectName(QStringLiteral("newProjectAction"));
     newProjectAction->setShortcut(QKeySequence(Qt::CTRL | Qt::ALT | Qt::Key_N));
@@ -309,20 +311,32 @@ void MainWindow::showStatus(const QString& message) {
     m_statusLabel->setText(message);
 }
 
-void MainWindow::rebuildRecentMenu() {
-    m_recentMenu->clear();
-    const QStringList recent = m_settings.recentModels();
-    for (const QString& path : recent)
-        m_recentMenu->addAction(path, this, [this, path] { openModel(path); });
-    if (recent.isEmpty()) {
-        m_recentMenu->addAction(tr("(none)"))->setEnabled(false);
-        return;
+void MainWindow::rebuildRecentMenus() {
+    using Recent = StudioSettings::Recent;
+    for (const Recent list : {Recent::Models, Recent::Projects}) {
+        QMenu* menu = list == Recent::Models ? m_recentMenu : m_recentProjectsMenu;
+        menu->clear();
+        const QStringList recent = m_settings.recent(list);
+        for (int i = 0; i < recent.size(); ++i) {
+            const QString path = recent[i];
+            // &1..&9, &0: the first ten entries are one keystroke away once the menu is open.
+            QAction* action = menu->addAction(QStringLiteral("&%1 %2").arg((i + 1) % 10).arg(path));
+            action->setData(path);
+            if (list == Recent::Models)
+                connect(action, &QAction::triggered, this, [this, path] { openModel(path); });
+            else
+                connect(action, &QAction::triggered, this, [this, path] { openProject(path); });
+        }
+        if (recent.isEmpty()) {
+            menu->addAction(tr("(none)"))->setEnabled(false);
+            continue;
+        }
+        menu->addSeparator();
+        menu->addAction(tr("Clear List"), this, [this, list] {
+            m_settings.clearRecent(list);
+            rebuildRecentMenus();
+        });
     }
-    m_recentMenu->addSeparator();
-    m_recentMenu->addAction(tr("Clear List"), this, [this] {
-        m_settings.clearRecentModels();
-        rebuildRecentMenu();
-    });
 }
 
 bool MainWindow::openModel(const QString& path) {
@@ -337,8 +351,8 @@ bool MainWindow::openModel(const QString& path) {
     const QString summary = QString::fromStdString(probe->summary);
     m_modelPath = path;
     m_modelPanel->showModel(path, summary);
-    m_settings.addRecentModel(path);
-    rebuildRecentMenu();
+    m_settings.addRecent(StudioSettings::Recent::Models, path);
+    rebuildRecentMenus();
     setWindowTitle(QStringLiteral("AttnScope — %1").arg(QFileInfo(path).fileName()));
     showStatus(tr("Recognised %1").arg(summary));
     log::info("studio", "model " + path.toStdString() + ": " + probe->summary);
@@ -668,6 +682,8 @@ bool MainWindow::openProject(const QString& path) {
         return false;
     }
     m_projectPath = path;
+    m_settings.addRecent(StudioSettings::Recent::Projects, QFileInfo(path).absoluteFilePath());
+    rebuildRecentMenus();
     const QSignalBlocker block(m_runs);
     m_runs->clear();
     for (const store::RunSummary& r : *runs) {

@@ -94,7 +94,8 @@ private:
     void createDocks();
     void createMenus();
     void createStatusBar();
-    void rebuildRecentMenu();
+    /// The Open Recent menus of models and projects, from the settings.
+    void rebuildRecentMenus();
     QDockWidget* addDock(const QString& title, const QString& objectName, QWidget* content,
                          Qt::DockWidgetArea area);
     void showStatus(const QString& message);
@@ -132,6 +133,7 @@ private:
     QList<QDockWidget*> m_docks;
     QByteArray m_defaultState;
     QMenu* m_recentMenu = nullptr;
+    QMenu* m_recentProjectsMenu = nullptr;
     QMenu* m_viewMenu = nullptr;
     QActionGroup* m_themeGroup = nullptr;
     QAction* m_cancelAction = nullptr;

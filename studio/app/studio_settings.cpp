@@ -11,6 +11,7 @@ const QString kTheme = QStringLiteral("appearance/theme");
 const QString kGeometry = QStringLiteral("window/geometry");
 const QString kState = QStringLiteral("window/state");
 const QString kRecentModels = QStringLiteral("files/recentModels");
+const QString kRecentProjects = QStringLiteral("files/recentProjects");
 const QString kLastDirectory = QStringLiteral("files/lastDirectory");
 } // namespace
 
@@ -33,21 +34,27 @@ void StudioSettings::setWindowLayout(const QByteArray& geometry, const QByteArra
     settings.setValue(kState, state);
 }
 
-QStringList StudioSettings::recentModels() const {
-    return QSettings().value(kRecentModels).toStringList();
+namespace {
+QString recentKey(StudioSettings::Recent list) {
+    return list == StudioSettings::Recent::Models ? kRecentModels : kRecentProjects;
+}
+} // namespace
+
+QStringList StudioSettings::recent(Recent list) const {
+    return QSettings().value(recentKey(list)).toStringList();
 }
 
-void StudioSettings::addRecentModel(const QString& path) {
-    QStringList recent = recentModels();
-    recent.removeAll(path);
-    recent.prepend(path);
-    while (recent.size() > kMaxRecentFiles)
-        recent.removeLast();
-    QSettings().setValue(kRecentModels, recent);
+void StudioSettings::addRecent(Recent list, const QString& path) {
+    QStringList paths = recent(list);
+    paths.removeAll(path);
+    paths.prepend(path);
+    while (paths.size() > kMaxRecentFiles)
+        paths.removeLast();
+    QSettings().setValue(recentKey(list), paths);
 }
 
-void StudioSettings::clearRecentModels() {
-    QSettings().remove(kRecentModels);
+void StudioSettings::clearRecent(Recent list) {
+    QSettings().remove(recentKey(list));
 }
 
 QString StudioSettings::lastDirectory() const {

@@ -21,10 +21,13 @@ public:
     QByteArray windowState() const;
     void setWindowLayout(const QByteArray& geometry, const QByteArray& state);
 
+    /// The two lists of recently opened files.
+    enum class Recent { Models, Projects };
     /// Most recent first, without duplicates, at most kMaxRecentFiles.
-    QStringList recentModels() const;
-    void addRecentModel(const QString& path);
-    void clearRecentModels();
+    QStringList recent(Recent list) const;
+    void addRecent(Recent list, const QString& path);
+    void clearRecent(Recent list);
+    QStringList recentModels() const { return recent(Recent::Models); }
 
     /// The folder the last file dialog was in.
     QString lastDirectory() const;

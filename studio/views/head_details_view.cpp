@@ -192,6 +192,11 @@ bool HeadDetailsView::showHead(int layer, int head) {
                             {f["density"].get<double>()},
                             {f["recall"].get<double>()},
                             QColor(200, 60, 60)});
+        if (s->contains("anchor") && (*s)["anchor"].contains("density"))
+            d.curves.push_back({tr("AnchorAttention"),
+                                {(*s)["anchor"]["density"].get<double>()},
+                                {(*s)["anchor"]["recall"].get<double>()},
+                                QColor(230, 140, 20)});
         summary << tr("pattern %1; FlexPrefill %2 (D = %3), recall %4 at density %5")
                        .arg(QString::fromStdString((*s)["pattern"]["class"].get<std::string>()))
                        .arg(f["query_aware"].get<bool>() ? tr("query-aware") : tr("vertical-slash"))

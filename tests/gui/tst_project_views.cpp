@@ -20,6 +20,7 @@
 #include <QFileInfo>
 #include <QImage>
 #include <QListWidget>
+#include <QMenu>
 #include <QProcess>
 #include <QSignalSpy>
 #include <QTabWidget>
@@ -85,6 +86,13 @@ private Q_SLOTS:
         window.show();
         QVERIFY(QTest::qWaitForWindowExposed(&window));
         QVERIFY(window.openProject(path));
+        QCOMPARE(window.runsList()->count(), 1);
+        // The project is remembered: File > Open Recent Project reopens it.
+        auto* recentProjects = window.findChild<QMenu*>(QStringLiteral("recentProjectsMenu"));
+        QVERIFY(recentProjects);
+        QCOMPARE(recentProjects->actions().first()->data().toString(), QFileInfo(path).absoluteFilePath());
+        window.runsList()->clear();
+        recentProjects->actions().first()->trigger();
         QCOMPARE(window.runsList()->count(), 1);
         HeadAtlasView* atlas = window.headAtlas();
         QCOMPARE(window.views()->currentWidget(), atlas);
@@ -251,7 +259,7 @@ private Q_SLOTS:
         QVERIFY(details->summary().startsWith(QStringLiteral("Layer 1, head 3")));
         QVERIFY(details->summary().contains(QStringLiteral("primary label")));
         QVERIFY(details->summary().contains(QStringLiteral("FlexPrefill")));
-        QCOMPARE(details->curveCount(), 6);
+        QCOMPARE(details->curveCount(), 7); // oracle, Seer GT, A-shape, SnapKV, TokenSelect, Flex, Anchor
         QCOMPARE(details->maskNames().size(), 3); // FlexPrefill, SeerAttention oracle, A-shape
         QVERIFY(window.showView(QStringLiteral("headDetailsView")));
         QVERIFY(window.saveScreenshot(shots + QStringLiteral("/head_details.png")));
@@ -324,7 +332,7 @@ private Q_SLOTS:
         QTest::mouseClick(figures->canvas(), Qt::LeftButton, {}, *secondBar);
         QCOMPARE(window.heatmap()->head(), *secondHead);
         QCOMPARE(window.headAtlas()->selectedHead(), *secondHead);
-        QCOMPARE(window.heatmap(), window.findChild<QTabWidget*>(QStringLiteral("views"))->currentWidget());
+        QCOMPARE(window.heatmap(), window.views()->currentWidget());
 
         // The report tab holds every figure of the run; the report exports as HTML and PDF.
         QVERIFY(window.showView(QStringLiteral("reportView"))); // built when first shown
