@@ -197,12 +197,33 @@ Document DocumentFactory::needle(int length) {
     }
 }
 
-Document DocumentFactory::repeatedRandom(int length) {
+std::uniform_int_distribution<int32_t> DocumentFactory::copyTokens() const {
     const int32_t firstRegular = m_bos + 2; // BOS and EOS come first in the demo vocabulary
     const int32_t last = m_copyVocabulary > 0
                              ? std::min(firstRegular + m_copyVocabulary, m_tokenizer.vocabSize()) - 1
                              : m_tokenizer.vocabSize() - 1;
-    std::uniform_int_distribution<int32_t> token(firstRegular, last);
+    return std::uniform_int_distribution<int32_t>(firstRegular, last);
+}
+
+Document DocumentFactory::simpleRepeat(int length) {
+    std::uniform_int_distribution<int32_t> token = copyTokens();
+    std::uniform_int_distribution<int> spanLength(8, 32);
+    std::vector<int32_t> span(static_cast<std::size_t>(spanLength(m_random)));
+    for (int32_t& id : span)
+        id = token(m_random);
+    std::vector<int32_t> ids{m_bos};
+    std::vector<float> weights{0.0f};
+    for (int copy = 0; static_cast<int>(ids.size()) < length; ++copy) {
+        ids.insert(ids.end(), span.begin(), span.end());
+        weights.resize(ids.size(), copy == 0 ? 0.0f : 1.0f);
+    }
+    ids.resize(static_cast<std::size_t>(length));
+    weights.resize(static_cast<std::size_t>(length));
+    return {std::move(ids), std::move(weights)};
+}
+
+Document DocumentFactory::repeatedRandom(int length) {
+    std::uniform_int_distribution<int32_t> token = copyTokens();
     std::uniform_int_distribution<int> prefixLength(0, 48);
     std::vector<int32_t> ids{m_bos};
     std::vector<float> weights{0.0f};

@@ -52,6 +52,9 @@ public:
     /// A random token span repeated until the document is full, after a short text prefix; the first
     /// copy is not scored (it cannot be predicted).
     Document repeatedRandom(int length);
+    /// BOS, then one short random span (8-32 tokens) repeated until the document is full: the densest
+    /// copying signal, for the first steps (induction heads form from it within minutes).
+    Document simpleRepeat(int length);
     /// Fortunes in which one earlier stretch of text is repeated verbatim.
     Document textWithRepeat(int length);
 
@@ -64,6 +67,8 @@ public:
 
 private:
     std::vector<int32_t> encode(const std::string& text) const;
+    /// Token ids random copy spans draw from.
+    std::uniform_int_distribution<int32_t> copyTokens() const;
     /// Fortune text of about `tokens` tokens, as whole fortunes separated by blank lines.
     std::vector<std::string> haystack(int tokens);
     std::string randomName();

@@ -17,7 +17,7 @@ struct DemoConfig {
     int kvHeads = 2;
     int headDim = 16;
     int intermediate = 512;
-    int contextLength = 32768;///< max_position_embeddings written to config.json
+    int contextLength = 32768; ///< max_position_embeddings written to config.json
     double ropeTheta = 10000.0;
     double normEps = 1e-5;
     int bosId = 0, eosId = 1;

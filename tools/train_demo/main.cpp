@@ -38,6 +38,10 @@ struct TrainOptions {
     /// Steps at the start that see only repeated random spans: a clean copying signal, so that
     /// induction heads form before the mixed data (which needle retrieval relies on).
     int copyWarmup = 0;
+    /// The first of those steps see the simplest copying documents (one short span repeated from BOS).
+    int simpleCopySteps = 0;
+    int longSampleTokens = 4096; ///< at most this many tokens in resources/samples/long.txt
+    int copyLength = 0;          ///< sequence length of the copy-only steps (0 = --length)
     int copyVocabulary = 0;
     int benchmarkSteps = 0;
     demo::DemoConfig model;
@@ -53,14 +57,15 @@ double learningRateAt(const TrainOptions& o, int step) {
 
 /// Builds one batch [batch, length] with the data mix.
 std::pair<torch::Tensor, torch::Tensor> makeBatch(demo::DocumentFactory& factory, int batch, int length,
-                                                  bool copyOnly) {
+                                                  bool copyOnly, bool simpleCopy) {
     torch::Tensor ids = torch::empty({batch, length}, torch::kLong);
     torch::Tensor weights = torch::empty({batch, length}, torch::kFloat);
     for (int b = 0; b < batch; ++b) {
         const uint64_t kind = copyOnly ? 10 : factory.random()() % 20;
         // Copying (random spans, repeated text) takes half the mix: induction heads, which needle
         // retrieval also relies on, form only after enough of it.
-        demo::Document doc = kind < 5    ? factory.text(length)
+        demo::Document doc = simpleCopy  ? factory.simpleRepeat(length)
+                             : kind < 5  ? factory.text(length)
                              : kind < 10 ? factory.needle(length)
                              : kind < 17 ? factory.repeatedRandom(length)
                                          : factory.textWithRepeat(length);
@@ -141,7 +146,7 @@ void writeText(const std::filesystem::path& path, const std::string& text) {
 
 /// Sample inputs from held-out fortunes (never trained on).
 void writeSamples(const std::string& directory, const demo::FortuneCorpus& corpus,
-                  const tokenizers::Tokenizer& tokenizer, int32_t bos, int contextForLong) {
+                  const tokenizers::Tokenizer& tokenizer, int32_t bos, int longTokens) {
     std::filesystem::create_directories(directory);
     demo::DocumentFactory factory(tokenizer, corpus.heldOut, bos, /*seed=*/777);
     std::string shortText, longText;
@@ -153,7 +158,7 @@ void writeSamples(const std::string& directory, const demo::FortuneCorpus& corpu
     }
     for (std::size_t i = 0; i < corpus.heldOut.size(); ++i) {
         const std::string candidate = longText + (longText.empty() ? "" : "\n\n") + corpus.heldOut[i];
-        if (static_cast<int>(encode(tokenizer, candidate, true).size()) > contextForLong)
+        if (static_cast<int>(encode(tokenizer, candidate, true).size()) > longTokens)
             continue;
         longText = candidate;
     }
@@ -228,7 +233,10 @@ int main(int argc, char** argv) {
     app.add_option("--threads", o.threads, "LibTorch threads");
     app.add_option("--eval-every", o.evalEvery, "steps between evaluations");
     app.add_option("--copy-warmup", o.copyWarmup, "first steps on repeated random spans only");
+    app.add_option("--simple-copy", o.simpleCopySteps, "first steps on one short span repeated from BOS");
+    app.add_option("--copy-length", o.copyLength, "sequence length of the copy-only steps (0 = --length)");
     app.add_option("--copy-vocab", o.copyVocabulary, "random spans use only this many token ids (0 = all)");
+    app.add_option("--long-sample-tokens", o.longSampleTokens, "token budget of the long sample");
     app.add_option("--benchmark", o.benchmarkSteps, "only time this many steps, then exit");
     app.add_option("--hidden", o.model.hidden);
     app.add_option("--layers", o.model.layers);
@@ -272,7 +280,7 @@ int main(int argc, char** argv) {
     std::printf("tokenizer: %s (%.1f s)\n", (*tokenizer)->describe().c_str(), elapsed());
 
     if (!o.samples.empty() && o.benchmarkSteps == 0)
-        writeSamples(o.samples, *corpus, **tokenizer, o.model.bosId, o.model.contextLength);
+        writeSamples(o.samples, *corpus, **tokenizer, o.model.bosId, o.longSampleTokens);
 
     demo::DocumentFactory factory(**tokenizer, corpus->training, o.model.bosId, o.seed);
     factory.setCopyVocabulary(o.copyVocabulary);
@@ -311,10 +319,13 @@ int main(int argc, char** argv) {
     const int longFrom = static_cast<int>(steps * (1.0 - o.longShare));
     double running = 0;
     for (int step = 0; step < steps; ++step) {
-        const int length = step >= longFrom ? o.longLength : o.length;
+        const int length = step >= longFrom                          ? o.longLength
+                           : step < o.copyWarmup && o.copyLength > 0 ? o.copyLength
+                                                                     : o.length;
         const int batch = std::max(1, o.batch * o.length / length); // same tokens per step
         const double batchStart = elapsed();
-        auto [ids, weights] = makeBatch(factory, batch, length + 1, step < o.copyWarmup);
+        auto [ids, weights] =
+            makeBatch(factory, batch, length + 1, step < o.copyWarmup, step < o.simpleCopySteps);
         const double dataSeconds = elapsed() - batchStart;
         const double lr = learningRateAt(o, step);
         for (auto& group : optimizer.param_groups())
