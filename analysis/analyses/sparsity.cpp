@@ -178,6 +178,8 @@ Status decodeSelection(const runtime::QueryKeyCapture& capture, const StackedHea
             for (int capacity : p.snapCapacities) {
                 const std::vector<int> keep = snapKvKeep(windowRows[k].data_ptr<float>(), window, prompt,
                                                          capacity, p.snapKernel, p.snapMaxPool);
+                if (capacity == p.snapCapacities.front())
+                    heads[k].snapKvKept = keep;
                 at::Tensor index = at::tensor(std::vector<int64_t>(keep.begin(), keep.end()), at::kLong);
                 at::Tensor keptMass = rows.index_select(1, index).sum(1) +
                                       rows.narrow(1, prompt, decode).sum(1); // decoded tokens stay cached
@@ -212,6 +214,17 @@ Status decodeSelection(const runtime::QueryKeyCapture& capture, const StackedHea
                 std::vector<int> voted;
                 if (candidates > budget)
                     voted = tokenSelectVote(scores, budget);
+                if (r + 1 == decode && b == 0) {
+                    std::vector<int> kept;
+                    for (int j = 0; j < visible; ++j)
+                        if (candidates <= budget || j < first || j >= last)
+                            kept.push_back(j);
+                    for (int c : voted)
+                        kept.push_back(first + c);
+                    std::sort(kept.begin(), kept.end());
+                    for (int k = 0; k < h; ++k)
+                        heads[k].tokenSelectKept = kept;
+                }
                 density[b] +=
                     (candidates > budget ? static_cast<double>(first + budget + (visible - last)) / visible
                                          : 1.0) /

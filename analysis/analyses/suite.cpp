@@ -408,6 +408,28 @@ Expected<SuiteResult> runSuite(const std::shared_ptr<runtime::Model>& model, con
             for (const analyses::HeadSparsity& h : sparsity->heads)
                 masks.u8.insert(masks.u8.end(), h.flex.blockMask.begin(), h.flex.blockMask.end());
             arrays.arrays.push_back(std::move(masks));
+            // The decode-time key selections as 0/1 per key: [layers, heads, tokens]; keys from `cachedFrom`
+            // on are kept whatever the selection (SnapKV keeps the decoded tokens).
+            auto keptKeys = [&](const char* name, std::vector<int> analyses::HeadSparsity::*kept,
+                                int cachedFrom) {
+                store::ArrayRecord keep;
+                keep.name = name;
+                keep.type = store::ArrayType::U8;
+                keep.shape = {c.layers, c.heads, sparsity->tokens};
+                for (const analyses::HeadSparsity& h : sparsity->heads) {
+                    std::vector<uint8_t> row(static_cast<std::size_t>(sparsity->tokens), 0);
+                    for (int j = std::max(0, cachedFrom); j < sparsity->tokens; ++j)
+                        row[static_cast<std::size_t>(j)] = 1;
+                    for (int j : h.*kept)
+                        if (j >= 0 && j < sparsity->tokens)
+                            row[static_cast<std::size_t>(j)] = 1;
+                    keep.u8.insert(keep.u8.end(), row.begin(), row.end());
+                }
+                arrays.arrays.push_back(std::move(keep));
+            };
+            keptKeys("sparsity.snapkv_keep", &analyses::HeadSparsity::snapKvKept,
+                     sparsity->tokens - sparsity->decodeRows);
+            keptKeys("sparsity.tokenselect_keep", &analyses::HeadSparsity::tokenSelectKept, sparsity->tokens);
         }
     }
     if (wanted.count("razor")) {

@@ -25,6 +25,11 @@ struct HeadDetailsView::Data {
     std::vector<render::Series> curves;
     /// Block masks of this head: FlexPrefill (as run), SeerAttention's oracle at t = 2e-3, the A-shape.
     std::vector<std::pair<QString, render::Matrix>> masksShown;
+    /// Decode-time key selections, 0/1 per key: sparsity.snapkv_keep / tokenselect_keep [layers, heads, N].
+    std::vector<uint8_t> snapKeep, selectKeep;
+    int keepLayers = 0, keepHeads = 0, keepTokens = 0;
+    /// This head's selections as one row of key blocks: the share of each block's keys kept.
+    std::vector<std::pair<QString, render::Matrix>> stripsShown;
 };
 
 namespace {
@@ -68,7 +73,21 @@ protected:
                 tr("Layer %1, head %2: mass recall against density").arg(d.layer).arg(d.head), tr("density"),
                 tr("mass recall"));
         const int count = static_cast<int>(d.masksShown.size());
-        const double side = std::min<double>((width() - split - 10) / std::max(1, count) - 8, height() - 10);
+        // Key-selection strips (SnapKV, TokenSelect) go under the masks, a title line and a bar each.
+        const double stripH = 56, stripsH = stripH * static_cast<double>(d.stripsShown.size());
+        const double side =
+            std::min<double>((width() - split - 10) / std::max(1, count) - 8, height() - 30 - stripsH);
+        for (std::size_t k = 0; k < d.stripsShown.size(); ++k) {
+            const auto& [title, strip] = d.stripsShown[k];
+            render::HeatmapStyle style;
+            style.title = title;
+            style.colorBar = false;
+            style.labelEvery = std::max(1, strip.cols / 8);
+            render::paintHeatmap(
+                painter,
+                QRectF(split + 10, side + 30 + static_cast<double>(k) * stripH, width() - split - 20, stripH),
+                strip, style);
+        }
         for (int k = 0; k < count; ++k) {
             const auto& [title, mask] = d.masksShown[static_cast<std::size_t>(k)];
             render::HeatmapStyle style;
@@ -111,12 +130,21 @@ void HeadDetailsView::setRun(const store::RunRecord& run) {
     Data& d = *m_data;
     d.document = nlohmann::json::parse(run.documentJson, nullptr, false);
     d.masks.clear();
+    d.snapKeep.clear();
+    d.selectKeep.clear();
     d.blockSum.clear();
     d.blockMax.clear();
     const auto settings = nlohmann::json::parse(run.settingsJson, nullptr, false);
     d.blockSize = settings.is_object() ? settings.value("block_size", 64) : 64;
     d.tokens = static_cast<int>(run.input.tokens.size());
     for (const store::ArrayRecord& a : run.arrays) {
+        if ((a.name == "sparsity.snapkv_keep" || a.name == "sparsity.tokenselect_keep") &&
+            a.shape.size() == 3) {
+            (a.name == "sparsity.snapkv_keep" ? d.snapKeep : d.selectKeep) = a.u8;
+            d.keepLayers = static_cast<int>(a.shape[0]);
+            d.keepHeads = static_cast<int>(a.shape[1]);
+            d.keepTokens = static_cast<int>(a.shape[2]);
+        }
         if (a.name == "sparsity.flexprefill_mask" && a.shape.size() == 4) {
             d.masks = a.u8;
             d.maskLayers = static_cast<int>(a.shape[0]);
@@ -240,9 +268,40 @@ bool HeadDetailsView::showHead(int layer, int head) {
         d.masksShown.emplace_back(tr("Seer oracle 2e-3"), seer);
         d.masksShown.emplace_back(tr("A-shape 4+1024"), ashape);
     }
+    d.stripsShown.clear();
+    const nlohmann::json& parameters =
+        d.document.contains("sparsity") ? d.document["sparsity"]["parameters"] : nlohmann::json();
+    auto strip = [&](const std::vector<uint8_t>& keep, const QString& title) {
+        if (keep.empty() || layer >= d.keepLayers || head >= d.keepHeads || d.keepTokens <= 0)
+            return;
+        const std::size_t at = (static_cast<std::size_t>(layer) * d.keepHeads + head) * d.keepTokens;
+        const int block = std::max(1, d.blockSize), blocks = (d.keepTokens + block - 1) / block;
+        render::Matrix m{1, blocks, std::vector<double>(static_cast<std::size_t>(blocks), 0.0)};
+        for (int j = 0; j < d.keepTokens; ++j)
+            m.values[static_cast<std::size_t>(j / block)] += keep[at + static_cast<std::size_t>(j)];
+        for (int b = 0; b < blocks; ++b)
+            m.values[static_cast<std::size_t>(b)] /= std::min(block, d.keepTokens - b * block);
+        d.stripsShown.emplace_back(title, m);
+    };
+    auto firstOf = [&](const char* key) {
+        return parameters.is_object() && parameters.contains(key) && parameters[key].is_array() &&
+                       !parameters[key].empty()
+                   ? parameters[key][0].get<int>()
+                   : 0;
+    };
+    strip(d.snapKeep, tr("SnapKV keeps (C = %1), per key block").arg(firstOf("snap_capacities")));
+    strip(d.selectKeep,
+          tr("TokenSelect, last decode row (K = %1), per key block").arg(firstOf("tokenselect_budgets")));
     m_summary->setText(summary.join(QLatin1Char('\n')));
     m_canvas->update();
     return true;
+}
+
+QStringList HeadDetailsView::stripNames() const {
+    QStringList names;
+    for (const auto& [name, matrix] : m_data->stripsShown)
+        names << name;
+    return names;
 }
 
 QString HeadDetailsView::summary() const {

@@ -31,6 +31,8 @@ public:
     int curveCount() const;
     /// The block masks drawn for the head: FlexPrefill (as run), SeerAttention's oracle, the A-shape.
     QStringList maskNames() const;
+    /// The key selections drawn as strips of key blocks: SnapKV's kept keys, TokenSelect's last row.
+    QStringList stripNames() const;
 
 private:
     friend class HeadDetailsCanvas;

@@ -260,7 +260,9 @@ private Q_SLOTS:
         QVERIFY(details->summary().contains(QStringLiteral("primary label")));
         QVERIFY(details->summary().contains(QStringLiteral("FlexPrefill")));
         QCOMPARE(details->curveCount(), 7); // oracle, Seer GT, A-shape, SnapKV, TokenSelect, Flex, Anchor
-        QCOMPARE(details->maskNames().size(), 3); // FlexPrefill, SeerAttention oracle, A-shape
+        QCOMPARE(details->maskNames().size(), 3);  // FlexPrefill, SeerAttention oracle, A-shape
+        QCOMPARE(details->stripNames().size(), 2); // SnapKV and TokenSelect key selections
+        QVERIFY(details->stripNames().first().contains(QStringLiteral("C = 256")));
         QVERIFY(window.showView(QStringLiteral("headDetailsView")));
         QVERIFY(window.saveScreenshot(shots + QStringLiteral("/head_details.png")));
 

@@ -9,6 +9,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <functional>
 #include <set>
@@ -237,8 +238,19 @@ TEST(Sparsity, MethodsOnKernelStatisticsMatchDenseProbabilities) {
                     recall += (kept.count(j) || j >= prompt) ? layer.p(h, i, j) : 0.0;
             EXPECT_NEAR(s.snapKv[c].recall, recall / p.decodeRows, 1e-3)
                 << "capacity " << p.snapCapacities[c];
+            if (c == 0) {
+                EXPECT_EQ(s.snapKvKept, keep); // the keys a view shows are the ones scored
+            }
         }
-        EXPECT_LT(s.snapKv[0].recall, s.snapKv[1].recall + 1e-9); // more capacity, more recall
+        // TokenSelect's keys of the last decode row at the first budget: 4 initial + 24 voted + the
+        // 16 most recent, ascending, all visible.
+        ASSERT_EQ(s.tokenSelectKept.size(), 4u + 24u + 16u);
+        EXPECT_TRUE(std::is_sorted(s.tokenSelectKept.begin(), s.tokenSelectKept.end()));
+        EXPECT_EQ(s.tokenSelectKept.front(), 0);
+        EXPECT_EQ(s.tokenSelectKept.back(), tokens - 1);
+        EXPECT_EQ(s.tokenSelectKept[3], 3);
+        EXPECT_EQ(s.tokenSelectKept, result->heads[0].tokenSelectKept); // one voted set per layer
+        EXPECT_LT(s.snapKv[0].recall, s.snapKv[1].recall + 1e-9);       // more capacity, more recall
         // TokenSelect: a budget above the candidates keeps everything.
         EXPECT_DOUBLE_EQ(s.tokenSelect.curve[1].recall, 1.0);
         EXPECT_LT(s.tokenSelect.curve[0].recall, 1.0);

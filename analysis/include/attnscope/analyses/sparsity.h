@@ -155,6 +155,10 @@ struct HeadSparsity {
     TokenSelectHead tokenSelect;     ///< knob = budget K; recall on decode rows
     std::vector<MaskMetrics> aShape; ///< knob = window, token level over all rows
     PatternFit pattern;
+    /// The keys themselves, for views: SnapKV's kept prompt keys at the first capacity (ascending; the
+    /// decoded tokens stay cached as well), and TokenSelect's keys of the last decode row at the first
+    /// budget (initial tokens, the layer's voted set, the local window; shared by the layer's heads).
+    std::vector<int> snapKvKept, tokenSelectKept;
 };
 
 struct SparsityAnalysis {
