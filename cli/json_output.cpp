@@ -27,7 +27,8 @@ void JsonOutput::addOption(CLI::App& command) {
 }
 
 int JsonOutput::write(const nlohmann::json& document) const {
-    const std::string text = document.dump(2) + "\n";
+    // Generated text and token pieces can end inside a UTF-8 sequence (byte-level tokens): U+FFFD.
+    const std::string text = document.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
     if (m_path.empty() || m_path == "-") {
         std::cout << text << std::flush;
         return 0;

@@ -467,7 +467,8 @@ Expected<SuiteResult> runSuite(const std::shared_ptr<runtime::Model>& model, con
                                    analyses::classifyHeads(in, options.taxonomy));
         document["taxonomy"] = taxonomyToJson(taxonomy, options.taxonomy);
     }
-    arrays.documentJson = document.dump();
+    // Token texts can be partial UTF-8 sequences (byte-level tokens): stored with U+FFFD instead.
+    arrays.documentJson = document.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
     for (store::ArrayRecord& a : suiteMatrices(document))
         arrays.arrays.push_back(std::move(a));
     return arrays;

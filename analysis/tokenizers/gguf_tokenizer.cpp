@@ -48,6 +48,14 @@ Expected<std::unique_ptr<Tokenizer>> byteLevelFromGguf(const GgufFile& gguf, con
                                arrayOf(gguf, "tokenizer.ggml.merges", GgufType::String, true, source));
     ATTNSCOPE_ASSIGN_OR_RETURN(const auto* types,
                                arrayOf(gguf, "tokenizer.ggml.token_type", GgufType::Int32, false, source));
+    // GGUF strings are unchecked bytes; tokenizer.json (which this builds) is UTF-8 text.
+    for (const auto& [list, key] :
+         {std::pair{tokens, "tokenizer.ggml.tokens"}, {merges, "tokenizer.ggml.merges"}})
+        for (std::size_t i = 0; i < list->size(); ++i)
+            if (!validateUtf8(*(*list)[i].toString()).isOk())
+                return Status::parseError("entry " + std::to_string(i) + " is not valid UTF-8")
+                    .inFile(source)
+                    .atField(key);
     nlohmann::json vocab = nlohmann::json::object(), added = nlohmann::json::array();
     for (std::size_t id = 0; id < tokens->size(); ++id) {
         const std::string& token = *(*tokens)[id].toString();

@@ -161,7 +161,7 @@ Expected<nlohmann::json> exportRun(const std::string& path, int64_t id, const st
                                  {"tokens", run.input.tokens.size()}}},
                                {"settings", settings},
                                {"document", document}}
-                    .dump(2)
+                    .dump(2, ' ', false, nlohmann::json::error_handler_t::replace)
              << "\n";
         if (!file.flush())
             return Status::ioError("cannot write the JSON").inFile(out);

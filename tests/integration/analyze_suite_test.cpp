@@ -250,7 +250,9 @@ TEST(AnalyzeSuite, DISABLED_DemoModelShowsThePapersPhenomena) {
         ranking.push_back({h["score"].get<double>(), std::to_string(h["layer"].get<int>()) + ":" +
                                                          std::to_string(h["head"].get<int>())});
     }
-    EXPECT_LT(retrievalHeads * 5, 32) << "fewer than 20% of heads are retrieval heads";
+    const int heads = static_cast<int>(ranking.size());
+    ASSERT_GT(heads, 0);
+    EXPECT_LT(retrievalHeads * 5, heads) << "fewer than 20% of heads are retrieval heads";
     EXPECT_GE(d["sparsity"]["flexprefill_mean_recall"].get<double>(), 0.9);
     // Masking the top retrieval heads vs as many fixed "random" heads (the lowest-scoring ones).
     std::sort(ranking.rbegin(), ranking.rend());

@@ -296,4 +296,19 @@ TEST(GgufTokenizer, Gpt2StyleVocabularyAndErrors) {
     ASSERT_TRUE(missingFile);
     EXPECT_EQ(tokenizers::tokenizerFromGguf(*missingFile, "m.gguf").status().field(),
               "tokenizer.ggml.tokens");
+
+    // A token that is not UTF-8 (GGUF strings are raw bytes) is an error naming the field, not a crash.
+    test::GgufBuilder invalid;
+    invalid.addString("tokenizer.ggml.model", "gpt2");
+    invalid.addStringArray("tokenizer.ggml.tokens", {"h", "\xC4"});
+    invalid.addStringArray("tokenizer.ggml.merges", {});
+    const test::Bytes invalidBytes = invalid.build();
+    auto invalidFile = model::parseGguf(reinterpret_cast<const std::byte*>(invalidBytes.data()),
+                                        invalidBytes.size(), "bad.gguf");
+    ASSERT_TRUE(invalidFile);
+    const auto refused = tokenizers::tokenizerFromGguf(*invalidFile, "bad.gguf");
+    ASSERT_FALSE(refused);
+    EXPECT_EQ(refused.status().file(), "bad.gguf");
+    EXPECT_EQ(refused.status().field(), "tokenizer.ggml.tokens");
+    EXPECT_NE(refused.status().toString().find("entry 1"), std::string::npos);
 }
