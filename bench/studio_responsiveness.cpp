@@ -2,7 +2,10 @@
 // The studio's responsiveness (issue 8, acceptance 3), measured, never asserted in a test:
 //  1. heatmap frames: the block-level map of a 32,768-token input (the demo model's real K4 block
 //     sums, 512 x 512 blocks) through 60 zoom and pan steps; paint time of each frame;
-//  2. GUI-thread stalls during a run: a 10 ms timer on the GUI thread records the longest gap between
+//  2. exact frames: the same map zoomed to at most 4 x 4 blocks, whose tokens the attention kernel
+//     recomputes exactly from the cached queries and keys on every paint (near the end of the input, where
+//     each row sees the most keys), through 20 pan steps;
+//  3. GUI-thread stalls during a run: a 10 ms timer on the GUI thread records the longest gap between
 //     its ticks while the Analyze job runs the suite on the long sample in the background.
 // Usage: xvfb-run -a attnscope_bench_studio [--json FILE] with QT_QPA_PLATFORM=xcb (the main window's
 // VTK view needs OpenGL; the offscreen platform has none).
@@ -10,6 +13,7 @@
 #include "app/studio_app.h"
 #include "jobs/job_tracker.h"
 #include "views/attention_heatmap_view.h"
+#include "views/exact_tiles.h"
 
 #include "attnscope/runtime/forward.h"
 #include "attnscope/runtime/model.h"
@@ -36,12 +40,12 @@ double median(std::vector<double> v) {
     return v.empty() ? 0 : v[v.size() / 2];
 }
 
-/// One head's K4 block sums of the demo model on 32,768 tokens of its long sample (repeated).
-Expected<store::RunRecord> longRun(int tokens) {
-    const std::string model = ATTNSCOPE_RESOURCES_DIR "/models/attnscope-demo";
-    ATTNSCOPE_ASSIGN_OR_RETURN(std::shared_ptr<runtime::Model> m, runtime::Model::load(model));
+const std::string kModel = ATTNSCOPE_RESOURCES_DIR "/models/attnscope-demo";
+
+/// `tokens` tokens of the demo model's long sample (repeated).
+Expected<std::vector<int32_t>> longInput(int tokens) {
     ATTNSCOPE_ASSIGN_OR_RETURN(std::unique_ptr<tokenizers::Tokenizer> tokenizer,
-                               tokenizers::loadTokenizer(model));
+                               tokenizers::loadTokenizer(kModel));
     std::ifstream file(ATTNSCOPE_RESOURCES_DIR "/samples/long.txt");
     std::stringstream text;
     text << file.rdbuf();
@@ -50,13 +54,19 @@ Expected<store::RunRecord> longRun(int tokens) {
         input += text.str();
     ATTNSCOPE_ASSIGN_OR_RETURN(tokenizers::Encoding encoding, tokenizer->encode(input, true));
     encoding.ids.resize(static_cast<std::size_t>(tokens));
+    return encoding.ids;
+}
+
+/// One head's K4 block sums of the demo model on `ids`.
+Expected<store::RunRecord> longRun(const std::vector<int32_t>& ids) {
+    ATTNSCOPE_ASSIGN_OR_RETURN(std::shared_ptr<runtime::Model> m, runtime::Model::load(kModel));
     runtime::ForwardOptions options;
     options.logits = false;
     kernels::ProbeRequest probe;
     probe.blockSize = 64;
     probe.heads = {0};
     options.probe = probe;
-    ATTNSCOPE_ASSIGN_OR_RETURN(runtime::ForwardResult result, runtime::forward(*m, encoding.ids, options));
+    ATTNSCOPE_ASSIGN_OR_RETURN(runtime::ForwardResult result, runtime::forward(*m, ids, options));
     const kernels::ProbeResult& last = result.probes.back();
     store::RunRecord run;
     run.settingsJson = R"({"block_size": 64})";
@@ -83,7 +93,8 @@ int main(int argc, char** argv) {
     // 1. Heatmap frames at 32k tokens.
     QElapsedTimer clock;
     clock.start();
-    auto run = longRun(32768);
+    auto ids = longInput(32768);
+    auto run = ids ? longRun(*ids) : Expected<store::RunRecord>(ids.status());
     if (!run) {
         std::fprintf(stderr, "error: %s\n", run.status().toString().c_str());
         return 1;
@@ -117,7 +128,33 @@ int main(int argc, char** argv) {
         frame();
     }
 
-    // 2. GUI-thread stalls while the Analyze job runs.
+    // 2. Exact frames: deep zoom near the end of the input, each paint recomputing its tokens' exact
+    // probabilities (rows there see up to 32k keys: the most work an exact tile can take).
+    clock.restart();
+    auto tiles = studio::ExactTiles::capture(kModel, *ids);
+    if (!tiles) {
+        std::fprintf(stderr, "error: %s\n", tiles.status().toString().c_str());
+        return 1;
+    }
+    const double captureSeconds = clock.elapsed() / 1000.0;
+    view.setExactTiles(*tiles);
+    view.resetView();
+    const double nb = view.blocks();
+    while (view.visibleBlocks().width() > 4)
+        view.zoom(2.0, QPointF(nb - 12, nb - 8)); // x = key block, y = query block: below the diagonal
+    std::vector<double> exactFrames;
+    int exactShown = 0;
+    for (int step = 0; step < 21; ++step) {
+        if (step > 0)
+            view.pan(step % 2 ? -1 : 0.5, step % 3 ? -1 : 0.5);
+        QElapsedTimer paint;
+        paint.start();
+        view.render(&target);
+        exactFrames.push_back(static_cast<double>(paint.nsecsElapsed()) / 1e6);
+        exactShown += view.showingExact();
+    }
+
+    // 3. GUI-thread stalls while the Analyze job runs.
     QTemporaryDir dir;
     studio::MainWindow window;
     window.show();
@@ -144,16 +181,19 @@ int main(int argc, char** argv) {
     watchdog.stop();
     const double runSeconds = runClock.elapsed() / 1000.0;
 
-    char json[1024];
+    char json[2048];
     std::snprintf(
         json, sizeof json,
         "{\n  \"heatmap\": {\"tokens\": 32768, \"blocks\": %d, \"frames\": %zu, \"median_ms\": %.2f, "
         "\"max_ms\": %.2f, \"first_frame_ms\": %.2f, \"forward_s\": %.1f},\n"
+        "  \"exact\": {\"frames\": %zu, \"exact_frames\": %d, \"visible_blocks\": %.1f, \"median_ms\": %.2f, "
+        "\"max_ms\": %.2f, \"capture_s\": %.1f},\n"
         "  \"gui_thread\": {\"job\": \"sinks,similarity,sparsity,taxonomy on 4096 tokens\", \"job_s\": %.1f, "
         "\"ticks\": %d, \"longest_gap_ms\": %.1f, \"job_state\": \"%s\"}\n}\n",
         view.blocks(), frames.size(), median(frames), *std::max_element(frames.begin(), frames.end()),
-        frames.front(), forwardSeconds, runSeconds, ticks, longestGap,
-        qPrintable(studio::jobStateName(window.jobs()->state())));
+        frames.front(), forwardSeconds, exactFrames.size(), exactShown, view.visibleBlocks().width(),
+        median(exactFrames), *std::max_element(exactFrames.begin(), exactFrames.end()), captureSeconds,
+        runSeconds, ticks, longestGap, qPrintable(studio::jobStateName(window.jobs()->state())));
     std::fputs(json, stdout);
     if (!jsonPath.empty())
         std::ofstream(jsonPath) << json;

@@ -23,7 +23,8 @@ Expected<RunRecord> suiteRunRecord(analyses::SuiteResult result, const SuiteRunI
     run.model.path = std::filesystem::absolute(info.modelPath).lexically_normal().string();
     run.model.format = model::modelFormatName(probe.format);
     ATTNSCOPE_ASSIGN_OR_RETURN(run.model.contentHash, modelContentHash(info.modelPath));
-    run.model.configJson = nlohmann::json{{"summary", probe.summary}}.dump();
+    run.model.configJson = nlohmann::json{{"summary", probe.summary}}.dump(
+        -1, ' ', false, nlohmann::json::error_handler_t::replace); // GGUF metadata strings are raw bytes
     run.input.text = info.text;
     run.input.tokens = info.tokens;
     run.input.offsets = info.offsets;
