@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // Tokenizers embedded in GGUF files (tokenizer.ggml.*): "gpt2" (byte-level BPE, fed to the tokenizer.json
-// reader) and "llama" (SentencePiece BPE with byte fallback). "bert" (WordPiece) is not supported yet.
+// reader), "llama" (SentencePiece BPE with byte fallback) and "bert" (WordPiece, rebuilt as a BERT
+// tokenizer.json).
 #include "attnscope/tokenizers/tokenizer.h"
 
 #include "attnscope/model/gguf.h"
@@ -115,6 +116,75 @@ Expected<std::unique_ptr<Tokenizer>> sentencePieceFromGguf(const GgufFile& gguf,
     return makeSpmBpeTokenizer(std::move(vocabulary), source);
 }
 
+/// llama.cpp's `bert` vocabulary (WordPiece): its converter stores "##ing" as "ing", "hello" as "▁hello"
+/// and keeps bracketed specials ("[CLS]"); undone here into a BERT tokenizer.json (uncased BertNormalizer,
+/// BertPreTokenizer, [CLS] ... [SEP]), the form the WordPiece tokenizer reads.
+Expected<std::unique_ptr<Tokenizer>> wordPieceFromGguf(const GgufFile& gguf, const std::string& source) {
+    ATTNSCOPE_ASSIGN_OR_RETURN(const auto* tokens,
+                               arrayOf(gguf, "tokenizer.ggml.tokens", GgufType::String, true, source));
+    ATTNSCOPE_ASSIGN_OR_RETURN(const auto* types,
+                               arrayOf(gguf, "tokenizer.ggml.token_type", GgufType::Int32, false, source));
+    const std::string phantomSpace = "\xE2\x96\x81";
+    nlohmann::json vocab = nlohmann::json::object(), added = nlohmann::json::array();
+    for (std::size_t id = 0; id < tokens->size(); ++id) {
+        const std::string& stored = *(*tokens)[id].toString();
+        if (!validateUtf8(stored).isOk())
+            return Status::parseError("entry " + std::to_string(id) + " is not valid UTF-8")
+                .inFile(source)
+                .atField("tokenizer.ggml.tokens");
+        const int type = types && id < types->size() ? static_cast<int>((*types)[id].toInt().value_or(1)) : 1;
+        const bool bracketed = stored.size() >= 2 && stored.front() == '[' && stored.back() == ']';
+        std::string token = bracketed                            ? stored
+                            : stored.rfind(phantomSpace, 0) == 0 ? stored.substr(phantomSpace.size())
+                                                                 : "##" + stored;
+        if (type == 3 || type == 4) // CONTROL or USER_DEFINED
+            added.push_back({{"id", id}, {"content", token}, {"special", type == 3}});
+        if (!vocab.contains(token)) // the first id of a duplicate wins, as in a vocab.txt
+            vocab[token] = id;
+    }
+    auto special = [&](const char* key, const char* name) -> Expected<int64_t> {
+        const GgufValue* value = gguf.find(key);
+        if (value && value->toInt())
+            return *value->toInt();
+        if (vocab.contains(name))
+            return vocab[name].get<int64_t>();
+        return Status::notFound(std::string("no ") + name + " token").inFile(source).atField(key);
+    };
+    ATTNSCOPE_ASSIGN_OR_RETURN(const int64_t cls, special("tokenizer.ggml.cls_token_id", "[CLS]"));
+    // llama.cpp spells the key "seperator".
+    ATTNSCOPE_ASSIGN_OR_RETURN(const int64_t sep, special("tokenizer.ggml.seperator_token_id", "[SEP]"));
+    ATTNSCOPE_ASSIGN_OR_RETURN(const int64_t unk, special("tokenizer.ggml.unknown_token_id", "[UNK]"));
+    for (const auto& [id, key] : {std::pair{cls, "tokenizer.ggml.cls_token_id"},
+                                  {sep, "tokenizer.ggml.seperator_token_id"},
+                                  {unk, "tokenizer.ggml.unknown_token_id"}})
+        if (id < 0 || static_cast<std::size_t>(id) >= tokens->size())
+            return Status::parseError("token id " + std::to_string(id) + " is outside the vocabulary")
+                .inFile(source)
+                .atField(key);
+    auto name = [&](int64_t id) {
+        const std::string& stored = *(*tokens)[static_cast<std::size_t>(id)].toString();
+        return stored.rfind(phantomSpace, 0) == 0 ? stored.substr(phantomSpace.size()) : stored;
+    };
+    const nlohmann::json json = {
+        {"added_tokens", added},
+        {"normalizer",
+         {{"type", "BertNormalizer"},
+          {"clean_text", true},
+          {"handle_chinese_chars", true},
+          {"strip_accents", nullptr},
+          {"lowercase", true}}},
+        {"pre_tokenizer", {{"type", "BertPreTokenizer"}}},
+        {"post_processor",
+         {{"type", "BertProcessing"}, {"cls", {name(cls), cls}}, {"sep", {name(sep), sep}}}},
+        {"model",
+         {{"type", "WordPiece"},
+          {"unk_token", name(unk)},
+          {"continuing_subword_prefix", "##"},
+          {"max_input_chars_per_word", 100},
+          {"vocab", vocab}}}};
+    return parseTokenizerJson(json.dump(), source);
+}
+
 } // namespace
 
 Expected<std::unique_ptr<Tokenizer>> tokenizerFromGguf(const GgufFile& gguf, const std::string& source) {
@@ -128,6 +198,8 @@ Expected<std::unique_ptr<Tokenizer>> tokenizerFromGguf(const GgufFile& gguf, con
         return byteLevelFromGguf(gguf, source);
     if (name == "llama")
         return sentencePieceFromGguf(gguf, source);
+    if (name == "bert")
+        return wordPieceFromGguf(gguf, source);
     return Status::unsupported("GGUF tokenizer model '" + name + "' (supported: gpt2, llama)")
         .inFile(source)
         .atField("tokenizer.ggml.model");

@@ -34,7 +34,7 @@ TEST(GgufVocabVectors, EmbeddedTokenizersReproduceLlamaCppsTestVectors) {
         }
         auto tokenizer = tokenizers::tokenizerFromGguf(*gguf, path);
         if (!tokenizer) {
-            // Documented gap, not a pass: WordPiece (BERT) is not implemented yet.
+            // Documented gap, not a pass: a tokenizer kind AttnScope does not read.
             ASSERT_EQ(tokenizer.status().code(), StatusCode::Unsupported) << tokenizer.status().toString();
             unsupported += " " + entry.path().filename().string();
             continue;

@@ -281,13 +281,13 @@ TEST(GgufTokenizer, Gpt2StyleVocabularyAndErrors) {
     ASSERT_TRUE(encoding) << encoding.status().toString();
     EXPECT_EQ(encoding->ids, (std::vector<int32_t>{13, 12, 3, 6, 2, 7, 8, 14}));
 
-    test::GgufBuilder bert;
-    bert.addString("tokenizer.ggml.model", "bert");
-    const test::Bytes bertBytes = bert.build();
-    auto bertFile =
-        model::parseGguf(reinterpret_cast<const std::byte*>(bertBytes.data()), bertBytes.size(), "b.gguf");
-    ASSERT_TRUE(bertFile);
-    EXPECT_EQ(tokenizers::tokenizerFromGguf(*bertFile, "b.gguf").status().field(), "tokenizer.ggml.model");
+    test::GgufBuilder unknown;
+    unknown.addString("tokenizer.ggml.model", "rwkv");
+    const test::Bytes unknownBytes = unknown.build();
+    auto unknownFile = model::parseGguf(reinterpret_cast<const std::byte*>(unknownBytes.data()),
+                                        unknownBytes.size(), "r.gguf");
+    ASSERT_TRUE(unknownFile);
+    EXPECT_EQ(tokenizers::tokenizerFromGguf(*unknownFile, "r.gguf").status().field(), "tokenizer.ggml.model");
     test::GgufBuilder missing;
     missing.addString("tokenizer.ggml.model", "llama");
     const test::Bytes missingBytes = missing.build();
@@ -311,4 +311,52 @@ TEST(GgufTokenizer, Gpt2StyleVocabularyAndErrors) {
     EXPECT_EQ(refused.status().file(), "bad.gguf");
     EXPECT_EQ(refused.status().field(), "tokenizer.ggml.tokens");
     EXPECT_NE(refused.status().toString().find("entry 1"), std::string::npos);
+}
+
+TEST(GgufTokenizer, BertVocabularyIsWordPiece) {
+    // llama.cpp's converter stores word starts with "▁", continuations without "##", specials as is.
+    test::GgufBuilder builder;
+    builder.addString("tokenizer.ggml.model", "bert");
+    builder.addStringArray("tokenizer.ggml.tokens",
+                           {"[PAD]", "[UNK]", "[CLS]", "[SEP]", "\xE2\x96\x81hello", "\xE2\x96\x81world",
+                            "ing", "\xE2\x96\x81play", "\xE2\x96\x81!",
+                            "\xE2\x96\x81"
+                            "caf",
+                            "\xC3\xA9"});
+    builder.addInt32Array("tokenizer.ggml.token_type", {3, 2, 3, 3, 1, 1, 1, 1, 1, 1, 1});
+    builder.addInt32("tokenizer.ggml.cls_token_id", 2);
+    builder.addInt32("tokenizer.ggml.seperator_token_id", 3);
+    builder.addInt32("tokenizer.ggml.unknown_token_id", 1);
+    const test::Bytes bytes = builder.build();
+    auto gguf = model::parseGguf(reinterpret_cast<const std::byte*>(bytes.data()), bytes.size(), "bert.gguf");
+    ASSERT_TRUE(gguf) << gguf.status().toString();
+    auto tokenizer = tokenizers::tokenizerFromGguf(*gguf, "bert.gguf");
+    ASSERT_TRUE(tokenizer) << tokenizer.status().toString();
+    // Uncased, punctuation split off, "playing" = play + ##ing, unknown words [UNK], [CLS] ... [SEP].
+    auto encoding = (*tokenizer)->encode("Hello PLAYING world! zebra", true);
+    ASSERT_TRUE(encoding) << encoding.status().toString();
+    EXPECT_EQ(encoding->ids, (std::vector<int32_t>{2, 4, 7, 6, 5, 8, 1, 3}));
+    ASSERT_EQ(encoding->offsets.size(), encoding->ids.size());
+    EXPECT_EQ(encoding->offsets[2], (std::pair<int64_t, int64_t>{6, 10}));  // "PLAY"
+    EXPECT_EQ(encoding->offsets[3], (std::pair<int64_t, int64_t>{10, 13})); // "ING"
+    // A word-start piece alone ("▁caf" -> "caf").
+    auto cafe = (*tokenizer)->encode("caf", false);
+    ASSERT_TRUE(cafe);
+    EXPECT_EQ(cafe->ids, (std::vector<int32_t>{9}));
+    auto noSpecial = (*tokenizer)->encode("hello", false);
+    ASSERT_TRUE(noSpecial);
+    EXPECT_EQ(noSpecial->ids, (std::vector<int32_t>{4}));
+
+    test::GgufBuilder noSep;
+    noSep.addString("tokenizer.ggml.model", "bert");
+    noSep.addStringArray("tokenizer.ggml.tokens", {"[CLS]", "[UNK]",
+                                                   "\xE2\x96\x81"
+                                                   "a"});
+    const test::Bytes noSepBytes = noSep.build();
+    auto noSepFile = model::parseGguf(reinterpret_cast<const std::byte*>(noSepBytes.data()),
+                                      noSepBytes.size(), "nosep.gguf");
+    ASSERT_TRUE(noSepFile);
+    const auto refused = tokenizers::tokenizerFromGguf(*noSepFile, "nosep.gguf");
+    ASSERT_FALSE(refused);
+    EXPECT_EQ(refused.status().field(), "tokenizer.ggml.seperator_token_id");
 }
