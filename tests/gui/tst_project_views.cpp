@@ -17,8 +17,11 @@
 
 #include <QAction>
 #include <QDir>
+#include <QFile>
 #include <QFileInfo>
 #include <QImage>
+#include <QJsonDocument>
+#include <QJsonObject>
 #include <QListWidget>
 #include <QMenu>
 #include <QProcess>
@@ -34,6 +37,14 @@ using namespace attnscope;
 using namespace attnscope::studio;
 
 namespace {
+
+/// A number from the demo model's config.json.
+int demoConfig(const QString& key) {
+    QFile file(QStringLiteral(ATTNSCOPE_RESOURCES_DIR "/models/attnscope-demo/config.json"));
+    if (!file.open(QIODevice::ReadOnly))
+        return -1;
+    return QJsonDocument::fromJson(file.readAll()).object().value(key).toInt(-1);
+}
 
 /// The widget and its children painted now, whatever the window system does.
 QImage renderWidget(QWidget* widget) {
@@ -183,8 +194,8 @@ private Q_SLOTS:
         QVERIFY(QTest::qWaitForWindowExposed(&window));
         QVERIFY(window.openProject(path));
         HeadAtlasView* atlas = window.headAtlas();
-        QCOMPARE(atlas->layers(), 4);
-        QCOMPARE(atlas->heads(), 8);
+        QCOMPARE(atlas->layers(), demoConfig(QStringLiteral("num_hidden_layers")));
+        QCOMPARE(atlas->heads(), demoConfig(QStringLiteral("num_attention_heads")));
         QVERIFY(atlas->metricNames().contains(QStringLiteral("taxonomy / scores.normalized_entropy")));
         for (double v : atlas->matrix().values)
             QVERIFY(std::isfinite(v) && v >= 0 && v <= 1); // token-0 masses of every head
@@ -386,8 +397,8 @@ private Q_SLOTS:
         QTRY_VERIFY_WITH_TIMEOUT(!window.jobs()->isBusy(), 240000);
         QCOMPARE(window.jobs()->state(), JobState::Completed);
         QCOMPARE(window.runsList()->count(), 1);
-        QCOMPARE(window.headAtlas()->layers(), 4);
-        QCOMPARE(window.headAtlas()->heads(), 8);
+        QCOMPARE(window.headAtlas()->layers(), demoConfig(QStringLiteral("num_hidden_layers")));
+        QCOMPARE(window.headAtlas()->heads(), demoConfig(QStringLiteral("num_attention_heads")));
         QCOMPARE(window.heatmap()->blocks(), 64);
         auto project = store::Project::open(path.toStdString(), store::OpenMode::ReadOnly);
         QVERIFY(project);
