@@ -198,9 +198,14 @@ std::vector<int32_t> razorTokens(const analyses::RepeatProbe& probe, int vocabul
 Expected<nlohmann::json> razorToJson(const runtime::Model& model, const SuiteOptions& options, int32_t bos,
                                      analyses::RazorAnalysis& razorOut, const Progress& progress) {
     analyses::RepeatProbe probe = options.razorProbe;
-    const int64_t context = model.config().contextLength > 0 ? model.config().contextLength : 10001;
+    // The default span stays inside the trained context when the config states it: RazorAttention's spans
+    // probe the model's trained copying, which need not extrapolate to the nominal maximum.
+    const model::ModelConfig& config = model.config();
+    const int64_t context = config.contextLength > 0 ? config.contextLength : 10001;
+    const int64_t trained =
+        config.trainedContextLength > 0 ? std::min(config.trainedContextLength, context) : context;
     if (probe.span <= 0)
-        probe.span = static_cast<int>(std::min<int64_t>(2500, (context - probe.prefix) / probe.repeats));
+        probe.span = static_cast<int>(std::min<int64_t>(2500, (trained - probe.prefix) / probe.repeats));
     if (probe.span < 1 || probe.tokens() > context)
         return Status::invalidArgument("the probe (" + std::to_string(probe.tokens()) +
                                        " tokens) does not fit the model's context of " +

@@ -111,6 +111,9 @@ Status readDecoderConfig(const Json& root, ModelConfig& c) {
     ATTNSCOPE_TRY(readBool(root, "tie_word_embeddings", c.tieEmbeddings));
     ATTNSCOPE_TRY(readBool(root, "attention_bias", c.attentionBias));
     ATTNSCOPE_TRY(readRopeScaling(root, c.ropeScaling));
+    ATTNSCOPE_TRY(readInt(root, "original_max_position_embeddings", false, c.trainedContextLength));
+    if (c.trainedContextLength == 0)
+        c.trainedContextLength = c.ropeScaling.originalContextLength;
     int window = 0;
     ATTNSCOPE_TRY(readInt(root, "sliding_window", false, window));
     bool useSlidingWindow = c.architecture == Architecture::Mistral;

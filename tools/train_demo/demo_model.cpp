@@ -142,6 +142,8 @@ void writeHuggingFaceModel(const DemoTransformer& model, const std::string& dire
                                      {"bos_token_id", c.bosId},
                                      {"eos_token_id", c.eosId},
                                      {"torch_dtype", dtype == "BF16" ? "bfloat16" : "float32"}};
+    if (c.trainedContext > 0) // RoPE extrapolates past it only so far; probes stay inside (model_config.h)
+        config["original_max_position_embeddings"] = c.trainedContext;
     std::ofstream(directory + "/config.json") << config.dump(2) << "\n";
 
     nlohmann::ordered_json header = nlohmann::ordered_json::object();

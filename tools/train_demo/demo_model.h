@@ -18,6 +18,8 @@ struct DemoConfig {
     int headDim = 16;
     int intermediate = 512;
     int contextLength = 32768; ///< max_position_embeddings written to config.json
+    /// The longest sequences trained on: original_max_position_embeddings in config.json (0 = not written).
+    int trainedContext = 0;
     double ropeTheta = 10000.0;
     double normEps = 1e-5;
     int bosId = 0, eosId = 1;

@@ -251,6 +251,7 @@ int main(int argc, char** argv) {
         ->check(CLI::IsMember({"F32", "BF16"}));
     CLI11_PARSE(app, argc, argv);
 
+    o.model.trainedContext = o.longShare > 0 ? std::max(o.length, o.longLength) : o.length;
     torch::manual_seed(o.seed);
     torch::set_num_threads(o.threads);
     const auto start = std::chrono::steady_clock::now();

@@ -36,6 +36,7 @@ TEST(HfConfig, Llama32WithLlama3RopeScaling) {
     EXPECT_EQ(config->ropeScaling.type, "llama3");
     EXPECT_EQ(config->ropeScaling.factor, 32.0);
     EXPECT_EQ(config->ropeScaling.originalContextLength, 8192);
+    EXPECT_EQ(config->trainedContextLength, 8192); // from rope_scaling
     EXPECT_TRUE(config->tieEmbeddings);
     EXPECT_EQ(config->dtype, "bfloat16");
     EXPECT_TRUE(config->causal);
@@ -48,7 +49,18 @@ TEST(HfConfig, FamilySpecificDefaults) {
         "sliding_window": 4096})",
                              "m.json");
     ASSERT_TRUE(mistral) << mistral.status().toString();
+    EXPECT_EQ(mistral->trainedContextLength, 0) << "not stated";
     EXPECT_EQ(mistral->slidingWindow, 4096);
+
+    // Phi-3's long-context configs state the trained context at the top level.
+    auto stated =
+        model::parseHfConfig(R"({"model_type": "llama", "num_hidden_layers": 2, "num_attention_heads": 4,
+        "hidden_size": 64, "intermediate_size": 128, "vocab_size": 100, "max_position_embeddings": 32768,
+        "original_max_position_embeddings": 1024})",
+                             "s.json");
+    ASSERT_TRUE(stated) << stated.status().toString();
+    EXPECT_EQ(stated->contextLength, 32768);
+    EXPECT_EQ(stated->trainedContextLength, 1024);
     EXPECT_EQ(mistral->headDim, 16);
 
     auto qwen2 =

@@ -31,7 +31,9 @@ struct SuiteOptions {
     /// taxonomy.
     std::string analyses = "all";
     SinkParameters sinks;
-    RepeatProbe razorProbe{1, 0, 4}; ///< span 0: min(2500, what the context allows)
+    /// span 0: min(2500, what the trained context allows — ModelConfig::trainedContextLength, else the
+    /// context length).
+    RepeatProbe razorProbe{1, 0, 4};
     RazorParameters razor;
     uint64_t seed = 0; ///< of RazorAttention's random tokens
     /// Needle prompts for the retrieval score: JSON lines {"prompt", "value_span": [begin, end)}, or

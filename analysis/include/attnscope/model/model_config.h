@@ -40,6 +40,10 @@ struct ModelConfig {
     int intermediateSize = 0;
     int vocabSize = 0;
     int64_t contextLength = 0;
+    /// The context the model was trained on when its config says so (`original_max_position_embeddings`
+    /// at the top level, as Phi-3's, or in `rope_scaling`, as Llama 3.1's); 0 = not stated. Probes that
+    /// need the model's trained behaviour (RazorAttention's repeated spans) stay inside it.
+    int64_t trainedContextLength = 0;
     double normEps = 1e-5;
     double ropeTheta = 10000.0;
     RopeScaling ropeScaling;
