@@ -13,14 +13,14 @@ struct DemoConfig {
     int vocabSize = 2048;
     int hidden = 128;
     int layers = 4;
-    int heads = 8;
+    int heads = 4;
     int kvHeads = 2;
-    int headDim = 16;
+    int headDim = 32;
     int intermediate = 512;
     int contextLength = 32768; ///< max_position_embeddings written to config.json
     /// The longest sequences trained on: original_max_position_embeddings in config.json (0 = not written).
     int trainedContext = 0;
-    double ropeTheta = 10000.0;
+    double ropeTheta = 500000.0;
     double normEps = 1e-5;
     int bosId = 0, eosId = 1;
 };

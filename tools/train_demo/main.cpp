@@ -25,23 +25,23 @@ struct TrainOptions {
     std::string fortunes = "/usr/share/games/fortunes";
     std::string out = "resources/models/attnscope-demo";
     std::string samples = "resources/samples";
-    int steps = 2200;
-    int batch = 16;
+    int steps = 6000;
+    int batch = 8;
     int length = 256;
     int longLength = 1024;
-    double longShare = 0.5; ///< share of steps (the later ones) at longLength
-    double learningRate = 3e-3;
+    double longShare = 0.25; ///< share of steps (the later ones) at longLength
+    double learningRate = 1e-3;
     int warmup = 100;
     uint64_t seed = 1234;
     int threads = 1; ///< one thread is as fast as two here (memory-bound attention)
-    int evalEvery = 150;
+    int evalEvery = 250;
     /// Steps at the start that see only repeated random spans: a clean copying signal, so that
     /// induction heads form before the mixed data (which needle retrieval relies on).
-    int copyWarmup = 0;
+    int copyWarmup = 1800;
     /// The first of those steps see the simplest copying documents (one short span repeated from BOS).
-    int simpleCopySteps = 0;
+    int simpleCopySteps = 1400;
     int longSampleTokens = 4096; ///< at most this many tokens in resources/samples/long.txt
-    int copyLength = 0;          ///< sequence length of the copy-only steps (0 = --length)
+    int copyLength = 128;        ///< sequence length of the copy-only steps (0 = --length)
     int copyVocabulary = 0;
     int benchmarkSteps = 0;
     demo::DemoConfig model;
