@@ -70,6 +70,7 @@ Expected<store::RunRecord> longRun(const std::vector<int32_t>& ids) {
     const kernels::ProbeResult& last = result.probes.back();
     store::RunRecord run;
     run.settingsJson = R"({"block_size": 64})";
+    run.input.tokens = ids; // the heatmap pairs exact tiles with runs of the same length
     store::ArrayRecord grid;
     grid.name = "attention.block_sum";
     const int nb = last.blockRows;
