@@ -3,6 +3,8 @@
 
 #include "attnscope/runtime/model.h"
 
+#include <cmath>
+
 namespace attnscope::studio {
 
 Expected<std::shared_ptr<ExactTiles>> ExactTiles::capture(const std::string& modelPath,
@@ -12,11 +14,47 @@ Expected<std::shared_ptr<ExactTiles>> ExactTiles::capture(const std::string& mod
     runtime::ForwardOptions options;
     options.logits = false;
     options.captureQueryKey = true;
+    // Every row's normaliser (K1) too: a tile then costs only its own keys, not all the keys its rows see.
+    kernels::ProbeRequest probe;
+    probe.rowLogSumExp = true;
+    options.probe = probe;
     ATTNSCOPE_ASSIGN_OR_RETURN(runtime::ForwardResult result,
                                runtime::forward(*model, tokens, options, progress));
     auto tiles = std::make_shared<ExactTiles>();
     tiles->m_layers = std::move(result.queryKeys);
+    for (kernels::ProbeResult& p : result.probes)
+        tiles->m_rowLogSumExp.push_back(std::move(p.rowLogSumExp));
+    if (tiles->m_rowLogSumExp.size() != tiles->m_layers.size())
+        tiles->m_rowLogSumExp.clear(); // the kernel path below needs none
     return tiles;
+}
+
+std::vector<float> ExactTiles::tileFromLogSumExp(int layer, int head, int rowBegin, int rowEnd, int colBegin,
+                                                 int colEnd) const {
+    const runtime::QueryKeyCapture& c = m_layers[static_cast<std::size_t>(layer)];
+    const int64_t d = c.headDim, t = c.queryLength;
+    const int kv = head / std::max(1, c.queryHeads / std::max(1, c.kvHeads));
+    const float* lse =
+        m_rowLogSumExp[static_cast<std::size_t>(layer)].data() + static_cast<int64_t>(head) * t;
+    const float* queries = c.queries.data() + static_cast<int64_t>(head) * t * d;
+    const float* keys = c.keys.data() + static_cast<int64_t>(kv) * c.keyLength * d;
+    const int cols = colEnd - colBegin;
+    std::vector<float> out(static_cast<std::size_t>(rowEnd - rowBegin) * cols, 0.0f);
+    for (int i = rowBegin; i < rowEnd; ++i) {
+        const float* q = queries + static_cast<int64_t>(i) * d;
+        for (int j = colBegin; j < colEnd; ++j) {
+            const bool visible = (!c.causal || j <= i) && (c.slidingWindow <= 0 || i - j < c.slidingWindow);
+            if (!visible)
+                continue;
+            const float* k = keys + static_cast<int64_t>(j) * d;
+            double dot = 0;
+            for (int64_t e = 0; e < d; ++e)
+                dot += static_cast<double>(q[e]) * k[e];
+            out[static_cast<std::size_t>(i - rowBegin) * cols + (j - colBegin)] =
+                static_cast<float>(std::exp(dot * c.scale - lse[i]));
+        }
+    }
+    return out;
 }
 
 Expected<std::vector<float>> ExactTiles::tile(int layer, int head, int rowBegin, int rowEnd, int colBegin,
@@ -24,6 +62,8 @@ Expected<std::vector<float>> ExactTiles::tile(int layer, int head, int rowBegin,
     if (layer < 0 || layer >= layers() || head < 0 || head >= heads() || rowBegin < 0 || rowEnd > tokens() ||
         rowBegin >= rowEnd || colBegin < 0 || colEnd > tokens() || colBegin >= colEnd)
         return Status::invalidArgument("tile outside the input").atField("tile");
+    if (!m_rowLogSumExp.empty())
+        return tileFromLogSumExp(layer, head, rowBegin, rowEnd, colBegin, colEnd);
     const runtime::QueryKeyCapture& c = m_layers[static_cast<std::size_t>(layer)];
     const int64_t d = c.headDim, t = c.queryLength;
     // Rows [rowBegin, rowEnd) against keys [0, rowEnd) (all a causal row can see, so the kernel's

@@ -2,7 +2,8 @@
 // Exact attention tiles for the heatmap's deep zoom (DESIGN.md, "Long contexts"): every layer's
 // post-RoPE queries and keys of a run's input are kept in memory (O(N d) per head, captured by one
 // forward pass in a background job), and a visible region is recomputed by the attention kernel's
-// tile request on demand — never the N x N map.
+// tile request on demand — never the N x N map. The capture also keeps every row's log-sum-exp, so a
+// tile is exp(scale q·k − LSE) over its own cells only (the kernel's tile request is the fallback).
 #pragma once
 
 #include "attnscope/core/expected.h"
@@ -30,7 +31,13 @@ public:
                                       int colEnd) const;
 
 private:
+    /// P from the cached queries, keys and row normalisers: exp(scale q·k − LSE), visible cells only.
+    std::vector<float> tileFromLogSumExp(int layer, int head, int rowBegin, int rowEnd, int colBegin,
+                                         int colEnd) const;
+
     std::vector<runtime::QueryKeyCapture> m_layers;
+    /// Per layer, the kernel's K1 row log-sum-exp [queryHeads, tokens] from the capture pass.
+    std::vector<std::vector<float>> m_rowLogSumExp;
 };
 
 } // namespace attnscope::studio
