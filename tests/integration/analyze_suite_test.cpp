@@ -134,7 +134,7 @@ TEST(AnalyzeSuite, LongSampleWritesEverySectionWithItsParameters) {
     const nlohmann::json d = readJson(out);
     ASSERT_FALSE(d.is_discarded());
     EXPECT_GE(d["tokens"].get<int>(), 4096);
-    const std::size_t heads = 4 * 8;
+    const std::size_t heads = demoHeads();
     for (const char* key : {"sinks", "similarity", "sparsity", "taxonomy"}) {
         ASSERT_TRUE(d.contains(key)) << key;
         EXPECT_TRUE(d[key]["parameters"].is_object()) << key;
