@@ -163,16 +163,21 @@ int main(int argc, char** argv) {
     window.loadInputText(QStringLiteral(ATTNSCOPE_RESOURCES_DIR "/samples/long.txt"));
     window.newProject(dir.filePath(QStringLiteral("bench.attnscope")));
     QElapsedTimer tick;
-    double longestGap = 0;
+    double longestGap = 0, longestGapEndedAt = 0;
+    QElapsedTimer runClock;
     int ticks = 0;
     QTimer watchdog;
     watchdog.setInterval(10);
     QObject::connect(&watchdog, &QTimer::timeout, [&] {
-        if (ticks++ > 0)
-            longestGap = std::max(longestGap, static_cast<double>(tick.nsecsElapsed()) / 1e6);
+        if (ticks++ > 0) {
+            const double gap = static_cast<double>(tick.nsecsElapsed()) / 1e6;
+            if (gap > longestGap) {
+                longestGap = gap;
+                longestGapEndedAt = runClock.elapsed() / 1000.0; // where in the run: compute or loading
+            }
+        }
         tick.restart();
     });
-    QElapsedTimer runClock;
     runClock.start();
     watchdog.start();
     tick.start();
@@ -190,11 +195,12 @@ int main(int argc, char** argv) {
         "  \"exact\": {\"frames\": %zu, \"exact_frames\": %d, \"visible_blocks\": %.1f, \"median_ms\": %.2f, "
         "\"max_ms\": %.2f, \"capture_s\": %.1f},\n"
         "  \"gui_thread\": {\"job\": \"sinks,similarity,sparsity,taxonomy on 4096 tokens\", \"job_s\": %.1f, "
-        "\"ticks\": %d, \"longest_gap_ms\": %.1f, \"job_state\": \"%s\"}\n}\n",
+        "\"ticks\": %d, \"longest_gap_ms\": %.1f, \"longest_gap_ended_s\": %.2f, \"job_state\": \"%s\"}\n}\n",
         view.blocks(), frames.size(), median(frames), *std::max_element(frames.begin(), frames.end()),
         frames.front(), forwardSeconds, exactFrames.size(), exactShown, view.visibleBlocks().width(),
         median(exactFrames), *std::max_element(exactFrames.begin(), exactFrames.end()), captureSeconds,
-        runSeconds, ticks, longestGap, qPrintable(studio::jobStateName(window.jobs()->state())));
+        runSeconds, ticks, longestGap, longestGapEndedAt,
+        qPrintable(studio::jobStateName(window.jobs()->state())));
     std::fputs(json, stdout);
     if (!jsonPath.empty())
         std::ofstream(jsonPath) << json;
