@@ -33,6 +33,19 @@ Expected<const std::vector<GgufValue>*> arrayOf(const GgufFile& gguf, const std:
     return &value->array;
 }
 
+/// A string array under `key` whose entries are all UTF-8 text. GGUF strings are unchecked bytes; the
+/// tokenizers built from tokenizer.json (which the gpt2 and bert vocabularies become) need text.
+Expected<const std::vector<GgufValue>*> textArrayOf(const GgufFile& gguf, const std::string& key,
+                                                    const std::string& source) {
+    ATTNSCOPE_ASSIGN_OR_RETURN(const auto* list, arrayOf(gguf, key, GgufType::String, true, source));
+    for (std::size_t i = 0; i < list->size(); ++i)
+        if (!validateUtf8(*(*list)[i].toString()).isOk())
+            return Status::parseError("entry " + std::to_string(i) + " is not valid UTF-8")
+                .inFile(source)
+                .atField(key);
+    return list;
+}
+
 /// llama.cpp's pre-tokenizer names (tokenizer.ggml.pre) mapped to the regexes of their tokenizer.json.
 std::string preTokenizerPattern(const std::string& name) {
     if (name == "llama-bpe" || name == "llama3" || name == "smaug-bpe")
@@ -43,20 +56,10 @@ std::string preTokenizerPattern(const std::string& name) {
 }
 
 Expected<std::unique_ptr<Tokenizer>> byteLevelFromGguf(const GgufFile& gguf, const std::string& source) {
-    ATTNSCOPE_ASSIGN_OR_RETURN(const auto* tokens,
-                               arrayOf(gguf, "tokenizer.ggml.tokens", GgufType::String, true, source));
-    ATTNSCOPE_ASSIGN_OR_RETURN(const auto* merges,
-                               arrayOf(gguf, "tokenizer.ggml.merges", GgufType::String, true, source));
+    ATTNSCOPE_ASSIGN_OR_RETURN(const auto* tokens, textArrayOf(gguf, "tokenizer.ggml.tokens", source));
+    ATTNSCOPE_ASSIGN_OR_RETURN(const auto* merges, textArrayOf(gguf, "tokenizer.ggml.merges", source));
     ATTNSCOPE_ASSIGN_OR_RETURN(const auto* types,
                                arrayOf(gguf, "tokenizer.ggml.token_type", GgufType::Int32, false, source));
-    // GGUF strings are unchecked bytes; tokenizer.json (which this builds) is UTF-8 text.
-    for (const auto& [list, key] :
-         {std::pair{tokens, "tokenizer.ggml.tokens"}, {merges, "tokenizer.ggml.merges"}})
-        for (std::size_t i = 0; i < list->size(); ++i)
-            if (!validateUtf8(*(*list)[i].toString()).isOk())
-                return Status::parseError("entry " + std::to_string(i) + " is not valid UTF-8")
-                    .inFile(source)
-                    .atField(key);
     nlohmann::json vocab = nlohmann::json::object(), added = nlohmann::json::array();
     for (std::size_t id = 0; id < tokens->size(); ++id) {
         const std::string& token = *(*tokens)[id].toString();
@@ -120,18 +123,13 @@ Expected<std::unique_ptr<Tokenizer>> sentencePieceFromGguf(const GgufFile& gguf,
 /// and keeps bracketed specials ("[CLS]"); undone here into a BERT tokenizer.json (uncased BertNormalizer,
 /// BertPreTokenizer, [CLS] ... [SEP]), the form the WordPiece tokenizer reads.
 Expected<std::unique_ptr<Tokenizer>> wordPieceFromGguf(const GgufFile& gguf, const std::string& source) {
-    ATTNSCOPE_ASSIGN_OR_RETURN(const auto* tokens,
-                               arrayOf(gguf, "tokenizer.ggml.tokens", GgufType::String, true, source));
+    ATTNSCOPE_ASSIGN_OR_RETURN(const auto* tokens, textArrayOf(gguf, "tokenizer.ggml.tokens", source));
     ATTNSCOPE_ASSIGN_OR_RETURN(const auto* types,
                                arrayOf(gguf, "tokenizer.ggml.token_type", GgufType::Int32, false, source));
     const std::string phantomSpace = "\xE2\x96\x81";
     nlohmann::json vocab = nlohmann::json::object(), added = nlohmann::json::array();
     for (std::size_t id = 0; id < tokens->size(); ++id) {
         const std::string& stored = *(*tokens)[id].toString();
-        if (!validateUtf8(stored).isOk())
-            return Status::parseError("entry " + std::to_string(id) + " is not valid UTF-8")
-                .inFile(source)
-                .atField("tokenizer.ggml.tokens");
         const int type = types && id < types->size() ? static_cast<int>((*types)[id].toInt().value_or(1)) : 1;
         const bool bracketed = stored.size() >= 2 && stored.front() == '[' && stored.back() == ']';
         std::string token = bracketed                            ? stored
