@@ -6,8 +6,6 @@
 #include "token_text.h"
 
 #include <QLabel>
-#include <QTextBrowser>
-#include <QUrl>
 #include <QVBoxLayout>
 
 #include <algorithm>
@@ -24,17 +22,13 @@ TokenView::TokenView(QWidget* parent) : QWidget(parent) {
     auto* layout = new QVBoxLayout(this);
     m_text = new TokenText(this);
     m_text->setObjectName(QStringLiteral("tokenText"));
-    m_text->setOpenLinks(false);
     m_details = new QLabel(tr("Click a token to see the attention it receives."), this);
     m_details->setObjectName(QStringLiteral("tokenDetails"));
     m_details->setWordWrap(true);
     m_details->setTextInteractionFlags(Qt::TextSelectableByMouse);
     layout->addWidget(m_text, 1);
     layout->addWidget(m_details);
-    connect(m_text, &QTextBrowser::anchorClicked, this, [this](const QUrl& url) {
-        if (url.scheme() == QLatin1String("token"))
-            selectToken(url.path().toInt());
-    });
+    connect(m_text, &TokenText::tokenClicked, this, &TokenView::selectToken);
 }
 
 bool TokenView::setRun(const store::RunRecord& run) {
@@ -56,12 +50,31 @@ bool TokenView::setRun(const store::RunRecord& run) {
     if (m_mass.empty() || m_offsets.size() != run.input.tokens.size() || m_input.empty()) {
         m_offsets.clear();
         m_received.clear();
-        m_text->setLinks(-1, {});
-        m_text->setPlainText(
-            tr("This run has no token offsets or no per-token attention (run the sinks analysis "
-               "on a text input)."));
+        m_text->setTokens(tr("This run has no token offsets or no per-token attention (run the sinks "
+                             "analysis on a text input)."),
+                          {}, {});
         return false;
     }
+    // The text as shown: each token's bytes once (special tokens and overlaps have no text of their
+    // own), line breaks shown as "↵" before the break.
+    QString text;
+    std::vector<std::pair<int, int>> spans;
+    spans.reserve(m_offsets.size());
+    int64_t shown = 0;
+    for (const auto& [begin, end] : m_offsets) {
+        const int at = static_cast<int>(text.size());
+        if (begin < shown || end <= begin || end > static_cast<int64_t>(m_input.size())) {
+            spans.emplace_back(at, at);
+            continue;
+        }
+        text += QString::fromStdString(
+                    m_input.substr(static_cast<std::size_t>(begin), static_cast<std::size_t>(end - begin)))
+                    .replace(QLatin1Char('\n'), QStringLiteral("↵\n"));
+        spans.emplace_back(at, static_cast<int>(text.size()));
+        shown = end;
+    }
+    m_received.assign(m_offsets.size(), 0.0); // styled for real by showHead below
+    m_text->setTokens(text, std::move(spans), [this](int token) { return look(token); });
     return showHead(0, 0);
 }
 
@@ -74,9 +87,13 @@ bool TokenView::showHead(int layer, int head) {
     m_received.assign(static_cast<std::size_t>(n), 0.0);
     for (int j = 0; j < n; ++j)
         m_received[static_cast<std::size_t>(j)] = column[j] / static_cast<double>(n - j);
-    render();
+    // Log colour between the 1000th of the largest received attention and it: most tokens get little.
+    m_colourTop = 1e-12;
+    for (double v : m_received)
+        m_colourTop = std::max(m_colourTop, v);
     if (m_selected >= 0)
-        selectToken(m_selected);
+        selectToken(m_selected); // its keys and the details below the text are the new head's
+    m_text->restyle();
     return true;
 }
 
@@ -88,55 +105,17 @@ std::vector<int> TokenView::sinks() const {
     return list;
 }
 
-void TokenView::render() {
-    // Log colour between the 1st and the largest received attention: most tokens get little.
-    double top = 1e-12;
-    for (double v : m_received)
-        top = std::max(top, v);
-    const double bottom = top * 1e-3;
-    QString html =
-        QStringLiteral("<p style=\"font-family: 'DejaVu Sans Mono', monospace; line-height: 150%;\">");
-    int64_t shown = 0;
-    for (int j = 0; j < tokens(); ++j) {
-        const auto [begin, end] = m_offsets[static_cast<std::size_t>(j)];
-        if (begin < shown || end <= begin || end > static_cast<int64_t>(m_input.size()))
-            continue; // special tokens (BOS) and overlaps have no text of their own
-        const double v = m_received[static_cast<std::size_t>(j)];
-        const double t = std::log10(std::max(v, bottom) / bottom) / std::log10(top / bottom);
-        const QColor colour = render::viridis(t);
-        const QString text = QString::fromStdString(m_input.substr(static_cast<std::size_t>(begin),
-                                                                   static_cast<std::size_t>(end - begin)))
-                                 .toHtmlEscaped()
-                                 .replace(QLatin1Char('\n'), QStringLiteral("↵<br>"));
-        const bool sink = v > kSinkThreshold;
-        const bool attended =
-            std::any_of(m_attended.begin(), m_attended.end(), [j](const auto& a) { return a.first == j; });
-        // QTextDocument draws backgrounds but not inline borders: the selected token is black, the keys
-        // it attends to most are red.
-        QString background = colour.name(),
-                fore = t > 0.6 ? QStringLiteral("#000000") : QStringLiteral("#ffffff");
-        if (attended) {
-            background = QStringLiteral("#ff3030");
-            fore = QStringLiteral("#ffffff");
-        }
-        if (j == m_selected) {
-            background = QStringLiteral("#000000");
-            fore = QStringLiteral("#ffffff");
-        }
-        const bool marked = sink || attended || j == m_selected;
-        html +=
-            QStringLiteral("<a href=\"token:%1\" style=\"text-decoration: none; color: %2; "
-                           "background-color: %3;%4\">%5</a>")
-                .arg(j)
-                .arg(fore)
-                .arg(background)
-                .arg(marked ? QStringLiteral(" font-weight: bold; text-decoration: underline;") : QString())
-                .arg(text);
-        shown = end;
-    }
-    html += QStringLiteral("</p>");
-    m_text->setTokenHtml(html);
-    m_text->setLinks(m_selected, m_attended);
+TokenText::Look TokenView::look(int j) const {
+    // The selected token is black, the keys it attends to most are red (QTextDocument draws backgrounds,
+    // not borders); the others coloured by the attention they receive.
+    if (j == m_selected)
+        return {QColor(0, 0, 0), QColor(255, 255, 255), true};
+    if (std::any_of(m_attended.begin(), m_attended.end(), [j](const auto& a) { return a.first == j; }))
+        return {QColor(0xff, 0x30, 0x30), QColor(255, 255, 255), true};
+    const double v = m_received[static_cast<std::size_t>(j)];
+    const double bottom = m_colourTop * 1e-3;
+    const double t = std::log10(std::max(v, bottom) / bottom) / std::log10(m_colourTop / bottom);
+    return {render::viridis(t), t > 0.6 ? QColor(0, 0, 0) : QColor(255, 255, 255), v > kSinkThreshold};
 }
 
 void TokenView::setExactTiles(std::shared_ptr<const ExactTiles> tiles) {
@@ -145,22 +124,33 @@ void TokenView::setExactTiles(std::shared_ptr<const ExactTiles> tiles) {
         selectToken(m_selected);
 }
 
+void TokenView::updateAttended(int index) {
+    // The row this token attends with: exact probabilities over every key it can see.
+    m_attended.clear();
+    if (!m_exact)
+        return;
+    if (auto row = m_exact->tile(m_head.first, m_head.second, index, index + 1, 0, index + 1)) {
+        for (int j = 0; j <= index; ++j)
+            m_attended.emplace_back(j, (*row)[static_cast<std::size_t>(j)]);
+        std::sort(m_attended.begin(), m_attended.end(),
+                  [](const auto& a, const auto& b) { return a.second > b.second; });
+        m_attended.resize(std::min<std::size_t>(m_attended.size(), 5));
+    }
+}
+
 bool TokenView::selectToken(int index) {
     if (index < 0 || index >= tokens())
         return false;
+    // Only the tokens whose look changes are restyled: the old and new selection and attended keys.
+    std::vector<int> changed{m_selected, index};
+    for (const auto& a : m_attended)
+        changed.push_back(a.first);
     m_selected = index;
-    // The row this token attends with: exact probabilities over every key it can see.
-    m_attended.clear();
-    if (m_exact) {
-        if (auto row = m_exact->tile(m_head.first, m_head.second, index, index + 1, 0, index + 1)) {
-            for (int j = 0; j <= index; ++j)
-                m_attended.emplace_back(j, (*row)[static_cast<std::size_t>(j)]);
-            std::sort(m_attended.begin(), m_attended.end(),
-                      [](const auto& a, const auto& b) { return a.second > b.second; });
-            m_attended.resize(std::min<std::size_t>(m_attended.size(), 5));
-        }
-    }
-    render();
+    updateAttended(index);
+    for (const auto& a : m_attended)
+        changed.push_back(a.first);
+    m_text->restyle(changed);
+    m_text->setLinks(m_selected, m_attended);
     const auto [begin, end] = m_offsets[static_cast<std::size_t>(index)];
     const QString text = end > begin
                              ? QString::fromStdString(m_input.substr(static_cast<std::size_t>(begin),

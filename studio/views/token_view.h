@@ -6,18 +6,17 @@
 #pragma once
 
 #include "attnscope/store/project.h"
+#include "token_text.h"
 
 #include <QWidget>
 
 #include <memory>
 
 class QLabel;
-class QTextBrowser;
 
 namespace attnscope::studio {
 
 class ExactTiles;
-class TokenText;
 
 class TokenView : public QWidget {
     Q_OBJECT
@@ -43,7 +42,10 @@ public:
     const std::vector<std::pair<int, double>>& attendedKeys() const { return m_attended; }
 
 private:
-    void render();
+    /// How token j is drawn: its received attention as colour, the selection and its keys marked.
+    TokenText::Look look(int j) const;
+    /// The selected token's five most attended keys, from its exact attention row.
+    void updateAttended(int index);
 
     TokenText* m_text;
     QLabel* m_details;
@@ -53,6 +55,7 @@ private:
     int m_layers = 0, m_heads = 0;
     std::pair<int, int> m_head{0, 0};
     std::vector<double> m_received;
+    double m_colourTop = 1e-12; ///< the largest ā_j of the shown head: the top of the colour scale
     int m_selected = -1;
     std::shared_ptr<const ExactTiles> m_exact;
     std::vector<std::pair<int, double>> m_attended;

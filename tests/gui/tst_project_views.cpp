@@ -298,7 +298,8 @@ private Q_SLOTS:
         QVERIFY(total > 0);
         QVERIFY(tokens->selectToken(5));
         QVERIFY(tokens->details().contains(QStringLiteral("Layer 1, head 3 — token 5")));
-        QVERIFY(tokens->text()->toHtml().contains(QStringLiteral("token:5")));
+        QCOMPARE(tokens->text()->formatOf(5).background().color(), QColor(0, 0, 0)); // drawn selected
+        QCOMPARE(tokens->text()->formatOf(5).fontWeight(), int(QFont::Bold));
         // With the exact tiles ready, a selected token lists the keys its own attention row favours.
         QVERIFY(tokens->selectToken(60));
         const auto& attended = tokens->attendedKeys();
@@ -331,7 +332,18 @@ private Q_SLOTS:
         text->setLinks(-1, {});
         const QImage withoutCurves = renderWidget(text);
         QVERIFY(withCurves != withoutCurves);
-        QVERIFY(tokens->selectToken(60)); // back to the state the screenshot shows
+        // A click on a token selects it: the one left of token 60's box, then token 60 again.
+        const QRectF box60 = text->tokenRect(60);
+        const int before = text->tokenAt(QPoint(int(box60.left()) - 2, int(box60.center().y())));
+        QVERIFY(before >= 0 && before < 60);
+        QTest::mouseClick(text->viewport(), Qt::LeftButton, {},
+                          QPoint(int(box60.left()) - 2, int(box60.center().y())));
+        QVERIFY(tokens->details().contains(QStringLiteral("token %1 ").arg(before)));
+        QCOMPARE(text->formatOf(before).background().color(), QColor(0, 0, 0));
+        QVERIFY(text->formatOf(60).background().color() != QColor(0, 0, 0)); // restyled as unselected
+        QTest::mouseClick(text->viewport(), Qt::LeftButton, {}, box60.center().toPoint());
+        QVERIFY(tokens->details().contains(QStringLiteral("token 60 ")));
+        QCOMPARE(text->formatOf(60).background().color(), QColor(0, 0, 0));
         QVERIFY(window.saveScreenshot(shots + QStringLiteral("/token_view.png")));
 
         // Clicking a ranking's bar opens that head in the heatmap and selects it in the atlas.
