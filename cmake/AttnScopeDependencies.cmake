@@ -44,7 +44,7 @@ set_package_properties(nlohmann_json PROPERTIES TYPE RECOMMENDED
 # (PLATFORM.md), and only the rendering modules are requested (its Qt module is built for Qt 5).
 set(ATTNSCOPE_STUDIO_ENABLED OFF)
 if(NOT ATTNSCOPE_STUDIO STREQUAL "OFF")
-    find_package(Qt6 6.4 COMPONENTS Widgets OpenGLWidgets Svg Test)
+    find_package(Qt6 6.4 COMPONENTS Widgets OpenGLWidgets Svg Test Concurrent)
     set_package_properties(Qt6 PROPERTIES TYPE OPTIONAL PURPOSE "The studio's user interface")
     if(Qt6_FOUND)
         find_package(MPI COMPONENTS C)
@@ -57,7 +57,7 @@ if(NOT ATTNSCOPE_STUDIO STREQUAL "OFF")
     if(Qt6_FOUND AND VTK_FOUND)
         set(ATTNSCOPE_STUDIO_ENABLED ON)
     elseif(ATTNSCOPE_STUDIO STREQUAL "ON")
-        message(FATAL_ERROR "ATTNSCOPE_STUDIO=ON but Qt 6 (Widgets, OpenGLWidgets, Svg, Test) or VTK 9 "
+        message(FATAL_ERROR "ATTNSCOPE_STUDIO=ON but Qt 6 (Widgets, OpenGLWidgets, Svg, Test, Concurrent) or VTK 9 "
             "was not found. Run scripts/setup, or configure with -DATTNSCOPE_STUDIO=OFF.")
     endif()
 endif()

@@ -11,6 +11,7 @@
 #include "../views/log_panel.h"
 #include "../views/matrix_surface.h"
 #include "../views/model_input_panel.h"
+#include "../views/prepared_run.h"
 #include "../views/properties_panel.h"
 #include "../views/run_figure_view.h"
 #include "../views/surface_view.h"
@@ -35,6 +36,7 @@
 #include <QFile>
 #include <QFileDialog>
 #include <QFileInfo>
+#include <QFutureWatcher>
 #include <QLabel>
 #include <QListWidget>
 #include <QMenuBar>
@@ -48,6 +50,7 @@
 #include <QTextDocument>
 #include <QToolBar>
 #include <QUrl>
+#include <QtConcurrent/QtConcurrentRun>
 
 #include <memory>
 
@@ -563,10 +566,11 @@ quint64 MainWindow::startAnalysis(const QString& analyses) {
     struct Job {
         std::string modelPath, projectPath, text, analyses, needles;
         int64_t runId = 0;
+        PreparedRun prepared; ///< the stored run read back, ready for the views
     };
-    auto job = std::make_shared<Job>(Job{m_modelPath.toStdString(), m_projectPath.toStdString(),
-                                         text.toStdString(), analyses.toStdString(),
-                                         bundledSample(QStringLiteral("needles.jsonl")).toStdString()});
+    auto job = std::make_shared<Job>(Job{
+        m_modelPath.toStdString(), m_projectPath.toStdString(), text.toStdString(), analyses.toStdString(),
+        bundledSample(QStringLiteral("needles.jsonl")).toStdString(), 0, PreparedRun{}});
     if (analyses.contains(QStringLiteral("retrieval")) && job->needles.empty()) {
         showStatus(tr("The needle test needs the bundled needle prompts (samples/needles.jsonl), not found"));
         return 0;
@@ -607,6 +611,7 @@ quint64 MainWindow::startAnalysis(const QString& analyses) {
             ATTNSCOPE_TRY(progress.update(0.97f, "storing the run"));
             ATTNSCOPE_ASSIGN_OR_RETURN(store::Project project, store::Project::open(job->projectPath));
             ATTNSCOPE_ASSIGN_OR_RETURN(job->runId, project.addRun(run));
+            ATTNSCOPE_ASSIGN_OR_RETURN(job->prepared, loadPreparedRun(job->projectPath, job->runId));
             return Status::ok();
         },
         [this, job](const Status& status) {
@@ -616,7 +621,13 @@ quint64 MainWindow::startAnalysis(const QString& analyses) {
                                : tr("Analysis failed: %1").arg(QString::fromStdString(status.toString())));
                 return;
             }
-            openProject(QString::fromStdString(job->projectPath)); // shows the newest run: this one
+            // The job read the stored run back and prepared it: the GUI thread only lists and shows it.
+            if (listProject(QString::fromStdString(job->projectPath))) {
+                const QSignalBlocker block(m_runs);
+                m_runs->setCurrentRow(m_runs->count() - 1);
+                ++m_loadGeneration; // a load still running for an older selection is dropped
+                showRun(job->prepared);
+            }
             showStatus(tr("Run %1 stored in %2").arg(job->runId).arg(QFileInfo(m_projectPath).fileName()));
         });
 }
@@ -669,6 +680,16 @@ void MainWindow::chooseProject() {
 }
 
 bool MainWindow::openProject(const QString& path) {
+    if (!listProject(path))
+        return false;
+    if (m_runs->count() == 0 || !m_runs->item(m_runs->count() - 1)->data(Qt::UserRole).isValid())
+        return true;
+    const QSignalBlocker block(m_runs); // the newest run is loaded below, once
+    m_runs->setCurrentRow(m_runs->count() - 1);
+    return loadRun(m_runs->item(m_runs->count() - 1)->data(Qt::UserRole).toLongLong());
+}
+
+bool MainWindow::listProject(const QString& path) {
     auto project = store::Project::open(path.toStdString(), store::OpenMode::ReadOnly);
     if (!project) {
         showStatus(
@@ -698,32 +719,53 @@ bool MainWindow::openProject(const QString& path) {
         item->setToolTip(QString::fromStdString(r.modelPath));
     }
     showStatus(tr("Opened %1: %2 runs").arg(QFileInfo(path).fileName()).arg(runs->size()));
-    if (runs->empty())
-        return true;
-    m_runs->setCurrentRow(m_runs->count() - 1);
-    return loadRun(runs->back().id);
+    return true;
 }
 
 bool MainWindow::loadRun(qint64 id) {
-    auto project = store::Project::open(m_projectPath.toStdString(), store::OpenMode::ReadOnly);
-    if (!project)
+    if (m_projectPath.isEmpty())
         return false;
-    auto run = project->run(id);
-    if (!run) {
-        showStatus(QString::fromStdString(run.status().toString()));
-        return false;
-    }
-    m_atlas->setRun(*run);
-    m_heatmap->setRun(*run);
-    m_tokens->setRun(*run);
-    m_details->setRun(*run);
-    m_figures->setRun(*run);
+    // Reading, decompressing and preparing a run (thumbnails, the token text) takes a 32k-token run
+    // hundreds of milliseconds: done on a worker thread, the views take the result. A newer request
+    // supersedes one still loading (clicking through the runs list shows the last one clicked).
+    const quint64 generation = ++m_loadGeneration;
+    const std::string path = m_projectPath.toStdString();
+    using Result = std::shared_ptr<Expected<PreparedRun>>;
+    auto* watcher = new QFutureWatcher<Result>(this);
+    connect(watcher, &QFutureWatcherBase::finished, this, [this, watcher, generation, id] {
+        watcher->deleteLater();
+        if (generation != m_loadGeneration)
+            return;
+        Result result = watcher->result();
+        if (!*result) {
+            showStatus(tr("Cannot load run %1: %2")
+                           .arg(id)
+                           .arg(QString::fromStdString(result->status().toString())));
+            log::error("studio", result->status().toString());
+            return;
+        }
+        showRun(std::move(**result));
+    });
+    watcher->setFuture(QtConcurrent::run(
+        [path, id] { return std::make_shared<Expected<PreparedRun>>(loadPreparedRun(path, id)); }));
+    showStatus(tr("Loading run %1…").arg(id));
+    return true;
+}
+
+void MainWindow::showRun(const PreparedRun& prepared) {
+    const store::RunRecord& run = *prepared.record;
+    const qint64 id = run.id;
+    m_atlas->setRun(prepared);
+    m_heatmap->setRun(prepared);
+    m_tokens->setRun(prepared);
+    m_details->setRun(prepared);
+    m_figures->setRun(prepared);
     m_runId = id;
     // Exact tiles for the heatmap's deep zoom: one forward pass keeping every layer's queries and keys.
-    if (!m_jobs->isBusy() && !run->input.tokens.empty()) {
+    if (!m_jobs->isBusy() && !run.input.tokens.empty()) {
         auto tiles = std::make_shared<std::shared_ptr<ExactTiles>>();
-        const std::string modelPath = run->model.path;
-        const std::vector<int32_t> tokens = run->input.tokens;
+        const std::string modelPath = run.model.path;
+        const std::vector<int32_t> tokens = run.input.tokens;
         m_jobs->start(
             tr("Preparing exact tiles for deep zoom"),
             [tiles, modelPath, tokens](const Progress& progress) -> Status {
@@ -739,25 +781,28 @@ bool MainWindow::loadRun(qint64 id) {
             });
     }
     // The report tab draws some thirty figures: built when the tab is shown, not on every selection.
-    m_shownRun = std::make_shared<const store::RunRecord>(*run);
+    m_shownRun = prepared.record;
     m_reportStale = true;
     if (m_views->currentWidget() == m_report)
         refreshReport();
     // The 3D view shows the run's layer similarity (head-averaged maps) as a surface.
-    for (const store::ArrayRecord& a : run->arrays)
-        if (a.name == "similarity.layer_head_averaged" && a.shape.size() == 2) {
-            Matrix similarity{static_cast<int>(a.shape[0]), static_cast<int>(a.shape[1]),
-                              std::vector<double>(a.f32.begin(), a.f32.end())};
-            m_surfaceView->showMatrix(
-                similarity,
-                tr("Run %1: layer similarity (cosine of head-averaged attention maps), layers "
-                   "front to back and left to right. Drag to rotate, wheel to zoom.")
-                    .arg(id),
-                "cos");
-        }
-    m_views->setCurrentWidget(m_atlas);
-    showStatus(tr("Run %1: %2 head metrics").arg(id).arg(run->metrics.size()));
-    return true;
+    if (const store::ArrayRecord* a = prepared.array("similarity.layer_head_averaged");
+        a && a->shape.size() == 2) {
+        Matrix similarity{static_cast<int>(a->shape[0]), static_cast<int>(a->shape[1]),
+                          std::vector<double>(a->f32.begin(), a->f32.end())};
+        m_surfaceView->showMatrix(
+            similarity,
+            tr("Run %1: layer similarity (cosine of head-averaged attention maps), layers "
+               "front to back and left to right. Drag to rotate, wheel to zoom.")
+                .arg(id),
+            "cos");
+    }
+    // The first run shown replaces the welcome page with the atlas; later ones keep the view the user is
+    // looking at.
+    if (m_views->currentWidget() == m_views->widget(0))
+        m_views->setCurrentWidget(m_atlas);
+    showStatus(tr("Run %1: %2 head metrics").arg(id).arg(run.metrics.size()));
+    Q_EMIT runShown(id);
 }
 
 } // namespace attnscope::studio

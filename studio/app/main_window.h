@@ -32,6 +32,7 @@ class ModelInputPanel;
 class PropertiesPanel;
 class SurfaceView;
 class TokenView;
+struct PreparedRun;
 
 /// The shell every view plugs into (DESIGN.md, "studio"). Object names of docks, menus and actions are
 /// stable: the layout is saved by them and tests find widgets by them.
@@ -54,7 +55,8 @@ public:
     bool showView(const QString& objectName);
     /// Starts the kernel self-check job (Tools menu).
     void startKernelSelfCheck();
-    /// Opens a project (.attnscope) read-only and lists its runs; the newest run is shown.
+    /// Opens a project (.attnscope) read-only and lists its runs; the newest run is then loaded in the
+    /// background and shown (runShown). False when the project cannot be opened (the status bar says why).
     bool openProject(const QString& path);
     /// Creates (or opens) a project file that new runs are stored in.
     bool newProject(const QString& path);
@@ -68,8 +70,11 @@ public:
     bool exportReport(const QString& path);
     /// The report tab: every figure of the run (sinks, retrieval heads, similarity, sparsity, heatmaps).
     QTextBrowser* reportView() const { return m_report; }
-    /// Shows a run of the open project in the head atlas and the heatmap.
+    /// Loads a run of the open project on a worker thread and shows it in every view when ready
+    /// (runShown); a later call supersedes one still loading. False when no project is open.
     bool loadRun(qint64 id);
+    /// The run the views show (0: none yet).
+    qint64 shownRunId() const { return m_runId; }
     HeadAtlasView* headAtlas() const { return m_atlas; }
     TokenView* tokenView() const { return m_tokens; }
     HeadDetailsView* headDetails() const { return m_details; }
@@ -84,6 +89,10 @@ public:
     Theme theme() const { return m_theme; }
     void setTheme(Theme theme);
 
+Q_SIGNALS:
+    /// Every view shows run `id` (after loadRun, openProject or a finished analysis).
+    void runShown(qint64 id);
+
 protected:
     void closeEvent(QCloseEvent* event) override;
     void dragEnterEvent(QDragEnterEvent* event) override;
@@ -94,6 +103,10 @@ private:
     void createDocks();
     void createMenus();
     void createStatusBar();
+    /// Opens the project and lists its runs without loading one.
+    bool listProject(const QString& path);
+    /// Hands a prepared run to every view (GUI thread; costs milliseconds).
+    void showRun(const PreparedRun& run);
     /// The Open Recent menus of models and projects, from the settings.
     void rebuildRecentMenus();
     QDockWidget* addDock(const QString& title, const QString& objectName, QWidget* content,
@@ -127,6 +140,7 @@ private:
     HeadDetailsView* m_details = nullptr;
     RunFigureView* m_figures = nullptr;
     qint64 m_runId = 0;
+    quint64 m_loadGeneration = 0; ///< the latest loadRun request; older results are dropped
     std::shared_ptr<const store::RunRecord> m_shownRun; ///< the run in the views (the report tab reads it)
     bool m_reportStale = true;
     LogPanel* m_log = nullptr;

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "theme.h"
 
+#include "render/figures.h"
+
 #include <QApplication>
 #include <QPalette>
 #include <QStyle>
@@ -47,6 +49,8 @@ void applyTheme(Theme theme) {
     // Fusion draws every control from the palette, so both themes look complete on any platform.
     QApplication::setStyle(QStyleFactory::create(QStringLiteral("Fusion")));
     QApplication::setPalette(theme == Theme::Dark ? darkPalette() : QApplication::style()->standardPalette());
+    // The views' figures (atlas, heatmap, charts) follow: their paper is the theme's base colour.
+    render::setFigureInk(theme == Theme::Dark ? render::darkInk() : render::lightInk());
 }
 
 } // namespace attnscope::studio

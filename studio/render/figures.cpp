@@ -14,6 +14,8 @@ namespace {
 constexpr int kAnchors[9][3] = {{68, 1, 84},    {71, 44, 122}, {59, 81, 139},  {44, 113, 142}, {33, 144, 141},
                                 {39, 173, 129}, {92, 200, 99}, {170, 220, 50}, {253, 231, 37}};
 
+thread_local FigureInk t_ink = lightInk();
+
 QFont font(double pointSize, bool bold = false) {
     QFont f(QStringLiteral("DejaVu Sans"));
     f.setPointSizeF(pointSize);
@@ -30,7 +32,7 @@ QRectF titled(QPainter& painter, const QRectF& area, const QString& title) {
     if (title.isEmpty())
         return area;
     painter.setFont(font(10, true));
-    painter.setPen(Qt::black);
+    painter.setPen(t_ink.text);
     const double h = titleHeight(title);
     painter.drawText(QRectF(area.left(), area.top(), area.width(), h), Qt::AlignLeft | Qt::AlignVCenter,
                      title);
@@ -55,6 +57,24 @@ QString number(double v, int digits = 3) {
 }
 
 } // namespace
+
+FigureInk lightInk() {
+    return {QColor(255, 255, 255), QColor(0, 0, 0), QColor(180, 180, 180), QColor(225, 225, 225)};
+}
+
+FigureInk darkInk() {
+    // The dark theme's base and text colours (theme.cpp): figures sit on the views' own background.
+    return {QColor(0x1e, 0x1f, 0x22), QColor(0xdf, 0xe1, 0xe5), QColor(0x55, 0x58, 0x5e),
+            QColor(0x3a, 0x3c, 0x40)};
+}
+
+const FigureInk& figureInk() {
+    return t_ink;
+}
+
+void setFigureInk(const FigureInk& ink) {
+    t_ink = ink;
+}
 
 QColor viridis(double t) {
     t = std::clamp(t, 0.0, 1.0) * 8.0;
@@ -89,7 +109,7 @@ void paintHeatmap(QPainter& painter, const QRectF& area, const Matrix& m, const 
             auto* line = reinterpret_cast<QRgb*>(cells.scanLine(r));
             for (int c = 0; c < m.cols; ++c) {
                 const double t = normalized(m.at(r, c), style.scale);
-                line[c] = std::isnan(t) ? qRgb(235, 235, 235) : viridis(t).rgb();
+                line[c] = std::isnan(t) ? t_ink.missing.rgb() : viridis(t).rgb();
             }
         }
         painter.drawImage(grid, cells);
@@ -98,7 +118,7 @@ void paintHeatmap(QPainter& painter, const QRectF& area, const Matrix& m, const 
         for (int c = 0; c < m.cols; ++c) {
             const QRectF cell(grid.left() + c * cw, grid.top() + r * ch, cw + 0.3, ch + 0.3);
             const double t = normalized(m.at(r, c), style.scale);
-            painter.setBrush(std::isnan(t) ? QBrush(QColor(220, 220, 220), Qt::BDiagPattern)
+            painter.setBrush(std::isnan(t) ? QBrush(t_ink.missing.darker(110), Qt::BDiagPattern)
                                            : QBrush(viridis(t)));
             painter.drawRect(cell);
             if (style.showValues && std::isfinite(m.at(r, c)) && cw > 22 && ch > 10) {
@@ -107,7 +127,7 @@ void paintHeatmap(QPainter& painter, const QRectF& area, const Matrix& m, const 
                 painter.setPen(Qt::NoPen);
             }
         }
-    painter.setPen(Qt::black);
+    painter.setPen(t_ink.text);
     const int every = std::max(1, style.labelEvery);
     for (int r = 0; r < m.rows; r += every)
         painter.drawText(QRectF(body.left(), grid.top() + r * ch, labelW - 3, ch),
@@ -136,7 +156,7 @@ void paintHeatmap(QPainter& painter, const QRectF& area, const Matrix& m, const 
             painter.drawRect(
                 QRectF(bar.left(), bar.top() + y * bar.height() / 64, bar.width(), bar.height() / 64 + 0.5));
         }
-        painter.setPen(Qt::black);
+        painter.setPen(t_ink.text);
         const double bottom =
             style.scale.logarithmic ? std::max(style.scale.min, style.scale.max * 1e-6) : style.scale.min;
         painter.drawText(QRectF(bar.right() + 2, bar.top() - 2, 40, metrics.height()), Qt::AlignLeft,
@@ -167,13 +187,13 @@ void paintCategoryGrid(QPainter& painter, const QRectF& area, const std::vector<
     for (int r = 0; r < rows; ++r)
         for (int c = 0; c < cols; ++c) {
             const int k = cells[static_cast<std::size_t>(r)][static_cast<std::size_t>(c)];
-            painter.setPen(QPen(Qt::white, 1));
+            painter.setPen(QPen(t_ink.paper, 1));
             painter.setBrush(k >= 0 && k < static_cast<int>(colors.size())
                                  ? colors[static_cast<std::size_t>(k)]
                                  : QColor(200, 200, 200));
             painter.drawRect(QRectF(grid.left() + c * cw, grid.top() + r * ch, cw, ch));
         }
-    painter.setPen(Qt::black);
+    painter.setPen(t_ink.text);
     for (int r = 0; r < rows; ++r)
         painter.drawText(QRectF(body.left(), grid.top() + r * ch, labelW - 3, ch),
                          Qt::AlignRight | Qt::AlignVCenter, QString::number(r));
@@ -185,7 +205,7 @@ void paintCategoryGrid(QPainter& painter, const QRectF& area, const std::vector<
         painter.setBrush(colors[static_cast<std::size_t>(k)]);
         painter.setPen(Qt::NoPen);
         painter.drawRect(QRectF(x, grid.bottom() + 5, 10, 10));
-        painter.setPen(Qt::black);
+        painter.setPen(t_ink.text);
         painter.drawText(QPointF(x + 13, grid.bottom() + 14), categories[k]);
         x += 20 + metrics.horizontalAdvance(categories[k]);
     }
@@ -229,14 +249,14 @@ void paintBarChart(QPainter& painter, const QRectF& area, const QStringList& lab
     const double rowH = body.height() / n, barArea = body.width() - labelW - 50;
     for (int i = 0; i < n; ++i) {
         const double y = body.top() + i * rowH;
-        painter.setPen(Qt::black);
+        painter.setPen(t_ink.text);
         painter.drawText(QRectF(body.left(), y, labelW - 4, rowH), Qt::AlignRight | Qt::AlignVCenter,
                          labels[i]);
         const double w = std::max(0.0, values[static_cast<std::size_t>(i)]) / max * barArea;
         painter.setPen(Qt::NoPen);
         painter.setBrush(viridis(0.35));
         painter.drawRect(QRectF(body.left() + labelW, y + rowH * 0.15, w, rowH * 0.7));
-        painter.setPen(Qt::black);
+        painter.setPen(t_ink.text);
         painter.drawText(QRectF(body.left() + labelW + w + 3, y, 50, rowH), Qt::AlignLeft | Qt::AlignVCenter,
                          number(values[static_cast<std::size_t>(i)]));
     }
@@ -251,19 +271,19 @@ void paintLineChart(QPainter& painter, const QRectF& area, const std::vector<Ser
     const double legendW = 130;
     QRectF plot(body.left() + 38, body.top() + 4, body.width() - 38 - legendW,
                 body.height() - 4 - 2.4 * metrics.height());
-    painter.setPen(QPen(QColor(180, 180, 180), 0.6));
+    painter.setPen(QPen(t_ink.grid, 0.6));
     for (int k = 0; k <= 4; ++k) {
         const double y = plot.bottom() - k * plot.height() / 4, x = plot.left() + k * plot.width() / 4;
         painter.drawLine(QPointF(plot.left(), y), QPointF(plot.right(), y));
         painter.drawLine(QPointF(x, plot.top()), QPointF(x, plot.bottom()));
-        painter.setPen(Qt::black);
+        painter.setPen(t_ink.text);
         painter.drawText(QRectF(plot.left() - 36, y - 6, 33, 12), Qt::AlignRight | Qt::AlignVCenter,
                          number(yMax * k / 4));
         painter.drawText(QRectF(x - 20, plot.bottom() + 2, 40, metrics.height()), Qt::AlignCenter,
                          number(xMax * k / 4));
-        painter.setPen(QPen(QColor(180, 180, 180), 0.6));
+        painter.setPen(QPen(t_ink.grid, 0.6));
     }
-    painter.setPen(Qt::black);
+    painter.setPen(t_ink.text);
     painter.drawText(
         QRectF(plot.left(), plot.bottom() + metrics.height() + 2, plot.width(), metrics.height()),
         Qt::AlignCenter, xLabel);
@@ -286,7 +306,7 @@ void paintLineChart(QPainter& painter, const QRectF& area, const std::vector<Ser
             painter.drawEllipse(point(line.x[i], line.y[i]), 2.2, 2.2);
         const double ly = plot.top() + 4 + s * (metrics.height() + 3);
         painter.drawLine(QPointF(plot.right() + 10, ly + 5), QPointF(plot.right() + 26, ly + 5));
-        painter.setPen(Qt::black);
+        painter.setPen(t_ink.text);
         painter.drawText(QPointF(plot.right() + 30, ly + 9), line.name);
     }
 }

@@ -30,6 +30,29 @@ struct ColorScale {
 /// Viridis (perceptually uniform, colour-blind safe) at t in [0, 1].
 QColor viridis(double t);
 
+/// The colours a figure draws besides its data: the paper under it, text and axes, grid lines and
+/// cells without a value. The studio's dark theme paints its views in dark ink; reports and exported
+/// views always use the light ink (they end up in documents and on paper).
+struct FigureInk {
+    QColor paper, text, grid, missing;
+};
+FigureInk lightInk();
+FigureInk darkInk();
+/// The ink this thread's figures are painted with (light unless set: worker threads draw light).
+const FigureInk& figureInk();
+void setFigureInk(const FigureInk& ink);
+/// Paints with `ink` for the lifetime of the object, then restores the ink before it.
+class ScopedFigureInk {
+public:
+    explicit ScopedFigureInk(const FigureInk& ink) : m_saved(figureInk()) { setFigureInk(ink); }
+    ~ScopedFigureInk() { setFigureInk(m_saved); }
+    ScopedFigureInk(const ScopedFigureInk&) = delete;
+    ScopedFigureInk& operator=(const ScopedFigureInk&) = delete;
+
+private:
+    FigureInk m_saved;
+};
+
 struct HeatmapStyle {
     QString title, rowLabel, colLabel;
     ColorScale scale;
@@ -73,7 +96,7 @@ QImage renderImage(int width, int height, double scale, Paint&& paint) {
     QImage image(static_cast<int>(width * scale), static_cast<int>(height * scale),
                  QImage::Format_ARGB32_Premultiplied);
     image.setDevicePixelRatio(scale);
-    image.fill(Qt::white);
+    image.fill(figureInk().paper);
     QPainter painter(&image);
     painter.setRenderHint(QPainter::Antialiasing);
     painter.setRenderHint(QPainter::TextAntialiasing);

@@ -533,6 +533,7 @@ QString html(const Report& report, bool inlineFigures) {
 } // namespace
 
 Expected<Report> buildReport(const store::RunRecord& run, const QString& projectPath) {
+    const ScopedFigureInk paper(lightInk()); // reports are documents: light in either theme
     const Json d = Json::parse(run.documentJson, nullptr, false);
     if (d.is_discarded() || !d.is_object())
         return Status::parseError("the run's stored result document is not JSON")

@@ -23,19 +23,22 @@ AttentionHeatmapView::AttentionHeatmapView(QWidget* parent) : QWidget(parent) {
     setMinimumSize(300, 300);
 }
 
-bool AttentionHeatmapView::setRun(const store::RunRecord& run) {
-    m_grid.clear();
+bool AttentionHeatmapView::setRun(const PreparedRun& run) {
+    m_run = run.record;
+    m_grid = {};
     m_blocks = 0;
-    for (const store::ArrayRecord& a : run.arrays)
+    if (!m_run)
+        return false;
+    for (const store::ArrayRecord& a : m_run->arrays)
         if (a.name == "attention.block_sum" && a.shape.size() == 4 && a.shape[2] == a.shape[3]) {
-            m_grid = a.f32;
+            m_grid = floats(a); // shared with the other views, never copied
             m_layers = static_cast<int>(a.shape[0]);
             m_heads = static_cast<int>(a.shape[1]);
             m_blocks = static_cast<int>(a.shape[2]);
         }
-    const auto settings = nlohmann::json::parse(run.settingsJson, nullptr, false);
+    const auto settings = nlohmann::json::parse(m_run->settingsJson, nullptr, false);
     m_blockSize = settings.is_object() ? settings.value("block_size", 64) : 64;
-    m_tokens = static_cast<int>(run.input.tokens.size());
+    m_tokens = static_cast<int>(m_run->input.tokens.size());
     m_exact.reset();
     m_head = {0, 0};
     resetView();
@@ -100,7 +103,7 @@ void AttentionHeatmapView::paintEvent(QPaintEvent*) {
     QElapsedTimer timer;
     timer.start();
     QPainter painter(this);
-    painter.fillRect(rect(), Qt::white);
+    painter.fillRect(rect(), render::figureInk().paper);
     if (m_blocks == 0) {
         painter.drawText(rect(), Qt::AlignCenter,
                          tr("This run has no block statistics (run the sparsity analysis)"));

@@ -5,6 +5,7 @@
 #pragma once
 
 #include "attnscope/store/project.h"
+#include "prepared_run.h"
 #include "render/figures.h"
 
 #include <QWidget>
@@ -21,7 +22,7 @@ public:
     explicit AttentionHeatmapView(QWidget* parent = nullptr);
 
     /// Takes the run's block grid ("attention.block_sum" [layers, heads, nb, nb]); false when it has none.
-    bool setRun(const store::RunRecord& run);
+    bool setRun(const PreparedRun& run);
     /// Shows one head; false when out of range.
     bool showHead(int layer, int head);
     std::pair<int, int> head() const { return m_head; }
@@ -69,7 +70,8 @@ private:
                      const QString& unit, double top, int rowOffset, int colOffset, int labels) const;
     QRectF gridRect() const;
 
-    std::vector<float> m_grid; ///< [layers, heads, nb, nb]
+    std::shared_ptr<const store::RunRecord> m_run; ///< keeps m_grid's data alive
+    std::span<const float> m_grid;                 ///< [layers, heads, nb, nb], inside m_run
     int m_layers = 0, m_heads = 0, m_blocks = 0, m_blockSize = 64;
     std::pair<int, int> m_head{0, 0};
     QRectF m_view; ///< x = first column (key block), y = first row (query block), in blocks

@@ -26,7 +26,7 @@ public:
 protected:
     void paintEvent(QPaintEvent*) override {
         QPainter painter(this);
-        painter.fillRect(rect(), Qt::white);
+        painter.fillRect(rect(), render::figureInk().paper);
         const render::Matrix& m = m_owner->m_matrix;
         if (m.rows == 0) {
             painter.drawText(rect(), Qt::AlignCenter, tr("Open a project run to see its heads"));
@@ -128,31 +128,9 @@ QWidget* HeadAtlasView::canvas() const {
     return m_canvas;
 }
 
-void HeadAtlasView::setRun(const store::RunRecord& run) {
-    m_values = run.metrics;
-    m_thumbnails.clear();
-    for (const store::ArrayRecord& a : run.arrays)
-        if (a.name == "attention.block_sum" && a.shape.size() == 4 && a.shape[2] == a.shape[3]) {
-            const int heads = static_cast<int>(a.shape[0] * a.shape[1]), nb = static_cast<int>(a.shape[2]);
-            for (int k = 0; k < heads; ++k) {
-                const float* grid = a.f32.data() + static_cast<std::size_t>(k) * nb * nb;
-                double top = 0;
-                for (int i = 0; i < nb * nb; ++i)
-                    top = std::max(top, static_cast<double>(grid[i]));
-                QImage image(nb, nb, QImage::Format_RGB32);
-                for (int i = 0; i < nb; ++i)
-                    for (int j = 0; j < nb; ++j) {
-                        const double v = grid[static_cast<std::size_t>(i) * nb + j];
-                        // Log colour over four decades below the head's largest block.
-                        const double t =
-                            j > i || top <= 0
-                                ? -1
-                                : std::clamp(std::log10(std::max(v, top * 1e-4) / top) / 4 + 1, 0.0, 1.0);
-                        image.setPixel(j, i, t < 0 ? qRgb(245, 245, 245) : render::viridis(t).rgb());
-                    }
-                m_thumbnails.push_back(image);
-            }
-        }
+void HeadAtlasView::setRun(const PreparedRun& run) {
+    m_values = run.record ? run.record->metrics : std::vector<store::HeadMetric>{};
+    m_thumbnails = run.thumbnails; // drawn off the GUI thread (prepareRun)
     m_showThumbnails->setEnabled(!m_thumbnails.empty());
     std::set<QString> names;
     for (const store::HeadMetric& m : m_values)

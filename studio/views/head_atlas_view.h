@@ -4,6 +4,7 @@
 #pragma once
 
 #include "attnscope/store/project.h"
+#include "prepared_run.h"
 #include "render/figures.h"
 
 #include <QImage>
@@ -21,8 +22,8 @@ class HeadAtlasView : public QWidget {
 public:
     explicit HeadAtlasView(QWidget* parent = nullptr);
 
-    /// Shows the run's per-head metrics; the first metric of `preferred` that exists is chosen.
-    void setRun(const store::RunRecord& run);
+    /// Shows the run's per-head metrics and thumbnails; the first preferred metric that exists is chosen.
+    void setRun(const PreparedRun& run);
     /// "analysis / metric" names offered in the metric box.
     QStringList metricNames() const;
     bool setMetric(const QString& name);

@@ -17,16 +17,17 @@ namespace attnscope::studio {
 
 struct HeadDetailsView::Data {
     nlohmann::json document;
-    std::vector<uint8_t> masks; ///< sparsity.flexprefill_mask [layers, heads, nb, nb]
+    std::shared_ptr<const store::RunRecord> run; ///< keeps the arrays below alive
+    std::span<const uint8_t> masks;              ///< sparsity.flexprefill_mask [layers, heads, nb, nb]
     int maskLayers = 0, maskHeads = 0, maskBlocks = 0;
-    std::vector<float> blockSum, blockMax; ///< attention.block_sum / block_max [layers, heads, nb, nb]
+    std::span<const float> blockSum, blockMax; ///< attention.block_sum / block_max [layers, heads, nb, nb]
     int gridLayers = 0, gridHeads = 0, gridBlocks = 0, blockSize = 64, tokens = 0;
     int layer = 0, head = 0;
     std::vector<render::Series> curves;
     /// Block masks of this head: FlexPrefill (as run), SeerAttention's oracle at t = 2e-3, the A-shape.
     std::vector<std::pair<QString, render::Matrix>> masksShown;
     /// Decode-time key selections, 0/1 per key: sparsity.snapkv_keep / tokenselect_keep [layers, heads, N].
-    std::vector<uint8_t> snapKeep, selectKeep;
+    std::span<const uint8_t> snapKeep, selectKeep;
     int keepLayers = 0, keepHeads = 0, keepTokens = 0;
     /// This head's selections as one row of key blocks: the share of each block's keys kept.
     std::vector<std::pair<QString, render::Matrix>> stripsShown;
@@ -64,7 +65,7 @@ public:
 protected:
     void paintEvent(QPaintEvent*) override {
         QPainter painter(this);
-        painter.fillRect(rect(), Qt::white);
+        painter.fillRect(rect(), render::figureInk().paper);
         const HeadDetailsView::Data& d = *m_owner->m_data;
         const double split = width() * 0.45;
         if (!d.curves.empty())
@@ -126,33 +127,37 @@ HeadDetailsView::HeadDetailsView(QWidget* parent) : QWidget(parent), m_data(std:
     layout->addWidget(splitter, 1);
 }
 
-void HeadDetailsView::setRun(const store::RunRecord& run) {
+void HeadDetailsView::setRun(const PreparedRun& prepared) {
     Data& d = *m_data;
+    d.run = prepared.record;
+    d.masks = d.snapKeep = d.selectKeep = {};
+    d.blockSum = d.blockMax = {};
+    d.document = nlohmann::json();
+    if (!d.run) {
+        showHead(0, 0);
+        return;
+    }
+    const store::RunRecord& run = *d.run;
     d.document = nlohmann::json::parse(run.documentJson, nullptr, false);
-    d.masks.clear();
-    d.snapKeep.clear();
-    d.selectKeep.clear();
-    d.blockSum.clear();
-    d.blockMax.clear();
     const auto settings = nlohmann::json::parse(run.settingsJson, nullptr, false);
     d.blockSize = settings.is_object() ? settings.value("block_size", 64) : 64;
     d.tokens = static_cast<int>(run.input.tokens.size());
     for (const store::ArrayRecord& a : run.arrays) {
         if ((a.name == "sparsity.snapkv_keep" || a.name == "sparsity.tokenselect_keep") &&
             a.shape.size() == 3) {
-            (a.name == "sparsity.snapkv_keep" ? d.snapKeep : d.selectKeep) = a.u8;
+            (a.name == "sparsity.snapkv_keep" ? d.snapKeep : d.selectKeep) = std::span(a.u8);
             d.keepLayers = static_cast<int>(a.shape[0]);
             d.keepHeads = static_cast<int>(a.shape[1]);
             d.keepTokens = static_cast<int>(a.shape[2]);
         }
         if (a.name == "sparsity.flexprefill_mask" && a.shape.size() == 4) {
-            d.masks = a.u8;
+            d.masks = std::span(a.u8);
             d.maskLayers = static_cast<int>(a.shape[0]);
             d.maskHeads = static_cast<int>(a.shape[1]);
             d.maskBlocks = static_cast<int>(a.shape[2]);
         }
         if ((a.name == "attention.block_sum" || a.name == "attention.block_max") && a.shape.size() == 4) {
-            (a.name == "attention.block_sum" ? d.blockSum : d.blockMax) = a.f32;
+            (a.name == "attention.block_sum" ? d.blockSum : d.blockMax) = floats(a);
             d.gridLayers = static_cast<int>(a.shape[0]);
             d.gridHeads = static_cast<int>(a.shape[1]);
             d.gridBlocks = static_cast<int>(a.shape[2]);
@@ -271,7 +276,7 @@ bool HeadDetailsView::showHead(int layer, int head) {
     d.stripsShown.clear();
     const nlohmann::json& parameters =
         d.document.contains("sparsity") ? d.document["sparsity"]["parameters"] : nlohmann::json();
-    auto strip = [&](const std::vector<uint8_t>& keep, const QString& title) {
+    auto strip = [&](std::span<const uint8_t> keep, const QString& title) {
         if (keep.empty() || layer >= d.keepLayers || head >= d.keepHeads || d.keepTokens <= 0)
             return;
         const std::size_t at = (static_cast<std::size_t>(layer) * d.keepHeads + head) * d.keepTokens;

@@ -5,6 +5,7 @@
 #pragma once
 
 #include "attnscope/store/project.h"
+#include "prepared_run.h"
 
 #include <QWidget>
 
@@ -21,7 +22,7 @@ class HeadDetailsView : public QWidget {
     Q_OBJECT
 public:
     explicit HeadDetailsView(QWidget* parent = nullptr);
-    void setRun(const store::RunRecord& run);
+    void setRun(const PreparedRun& run);
     bool showHead(int layer, int head);
 
     /// The shown head's summary line (labels and scores), and its sink table.

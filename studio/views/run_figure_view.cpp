@@ -80,7 +80,7 @@ public:
 protected:
     void paintEvent(QPaintEvent*) override {
         QPainter painter(this);
-        painter.fillRect(rect(), Qt::white);
+        painter.fillRect(rect(), render::figureInk().paper);
         const auto& figures = m_owner->m_data->figures;
         const auto it = figures.find(m_owner->figure());
         if (it == figures.end()) {
@@ -121,10 +121,11 @@ RunFigureView::RunFigureView(QWidget* parent) : QWidget(parent), m_data(std::mak
     connect(m_choice, &QComboBox::currentTextChanged, m_canvas, [this] { m_canvas->update(); });
 }
 
-void RunFigureView::setRun(const store::RunRecord& run) {
+void RunFigureView::setRun(const PreparedRun& run) {
     auto& figures = m_data->figures;
     figures.clear();
-    const nlohmann::json d = nlohmann::json::parse(run.documentJson, nullptr, false);
+    const nlohmann::json d =
+        run.record ? nlohmann::json::parse(run.record->documentJson, nullptr, false) : nlohmann::json();
     if (d.is_object()) {
         if (d.contains("similarity")) {
             const nlohmann::json& s = d["similarity"];

@@ -6,6 +6,7 @@
 #pragma once
 
 #include "attnscope/store/project.h"
+#include "prepared_run.h"
 
 #include <QWidget>
 
@@ -23,7 +24,7 @@ class RunFigureView : public QWidget {
     Q_OBJECT
 public:
     explicit RunFigureView(QWidget* parent = nullptr);
-    void setRun(const store::RunRecord& run);
+    void setRun(const PreparedRun& run);
     /// The figures this run has data for ("Layer similarity (head-averaged)", "Retrieval-head ranking"...).
     QStringList figures() const;
     bool showFigure(const QString& name);

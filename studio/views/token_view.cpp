@@ -31,66 +31,55 @@ TokenView::TokenView(QWidget* parent) : QWidget(parent) {
     connect(m_text, &TokenText::tokenClicked, this, &TokenView::selectToken);
 }
 
-bool TokenView::setRun(const store::RunRecord& run) {
-    m_input = run.input.text;
-    m_offsets = run.input.offsets;
-    m_mass.clear();
+bool TokenView::setRun(const PreparedRun& prepared) {
+    m_run = prepared.record;
+    m_mass = {};
     m_layers = m_heads = 0;
-    for (const store::ArrayRecord& a : run.arrays)
-        if (a.name == "attention.column_mass" && a.shape.size() == 3 &&
-            a.shape[2] == static_cast<int64_t>(run.input.tokens.size())) {
-            m_mass = a.f32;
-            m_layers = static_cast<int>(a.shape[0]);
-            m_heads = static_cast<int>(a.shape[1]);
-        }
     m_selected = -1;
     m_head = {0, 0};
     m_exact.reset();
     m_attended.clear();
-    if (m_mass.empty() || m_offsets.size() != run.input.tokens.size() || m_input.empty()) {
-        m_offsets.clear();
-        m_received.clear();
+    m_received.clear();
+    const store::RunRecord* run = m_run.get();
+    const std::size_t n = run ? run->input.tokens.size() : 0;
+    if (run)
+        for (const store::ArrayRecord& a : run->arrays)
+            if (a.name == "attention.column_mass" && a.shape.size() == 3 &&
+                a.shape[2] == static_cast<int64_t>(n)) {
+                m_mass = floats(a);
+                m_layers = static_cast<int>(a.shape[0]);
+                m_heads = static_cast<int>(a.shape[1]);
+            }
+    if (m_mass.empty() || run->input.offsets.size() != n || run->input.text.empty() ||
+        prepared.tokens.spans.size() != n) {
         m_text->setTokens(tr("This run has no token offsets or no per-token attention (run the sinks "
                              "analysis on a text input)."),
                           {}, {});
         return false;
     }
-    // The text as shown: each token's bytes once (special tokens and overlaps have no text of their
-    // own), line breaks shown as "↵" before the break.
-    QString text;
-    std::vector<std::pair<int, int>> spans;
-    spans.reserve(m_offsets.size());
-    int64_t shown = 0;
-    for (const auto& [begin, end] : m_offsets) {
-        const int at = static_cast<int>(text.size());
-        if (begin < shown || end <= begin || end > static_cast<int64_t>(m_input.size())) {
-            spans.emplace_back(at, at);
-            continue;
-        }
-        text += QString::fromStdString(
-                    m_input.substr(static_cast<std::size_t>(begin), static_cast<std::size_t>(end - begin)))
-                    .replace(QLatin1Char('\n'), QStringLiteral("↵\n"));
-        spans.emplace_back(at, static_cast<int>(text.size()));
-        shown = end;
-    }
-    m_received.assign(m_offsets.size(), 0.0); // styled for real by showHead below
-    m_text->setTokens(text, std::move(spans), [this](int token) { return look(token); });
-    return showHead(0, 0);
+    m_received.assign(n, 0.0);
+    receiveFrom(0, 0);
+    // Styles every paragraph once, with head (0, 0)'s colours.
+    m_text->setTokens(prepared.tokens.text, prepared.tokens.spans, [this](int token) { return look(token); });
+    return true;
 }
 
-bool TokenView::showHead(int layer, int head) {
-    if (layer < 0 || layer >= m_layers || head < 0 || head >= m_heads || m_offsets.empty())
-        return false;
+void TokenView::receiveFrom(int layer, int head) {
     m_head = {layer, head};
     const int n = tokens();
     const float* column = m_mass.data() + (static_cast<std::size_t>(layer) * m_heads + head) * n;
-    m_received.assign(static_cast<std::size_t>(n), 0.0);
     for (int j = 0; j < n; ++j)
         m_received[static_cast<std::size_t>(j)] = column[j] / static_cast<double>(n - j);
     // Log colour between the 1000th of the largest received attention and it: most tokens get little.
     m_colourTop = 1e-12;
     for (double v : m_received)
         m_colourTop = std::max(m_colourTop, v);
+}
+
+bool TokenView::showHead(int layer, int head) {
+    if (layer < 0 || layer >= m_layers || head < 0 || head >= m_heads || m_received.empty())
+        return false;
+    receiveFrom(layer, head);
     if (m_selected >= 0)
         selectToken(m_selected); // its keys and the details below the text are the new head's
     m_text->restyle();
@@ -106,10 +95,10 @@ std::vector<int> TokenView::sinks() const {
 }
 
 TokenText::Look TokenView::look(int j) const {
-    // The selected token is black, the keys it attends to most are red (QTextDocument draws backgrounds,
-    // not borders); the others coloured by the attention they receive.
+    // The selected token is in the text colour, the keys it attends to most are red (QTextDocument draws
+    // backgrounds, not borders); the others coloured by the attention they receive.
     if (j == m_selected)
-        return {QColor(0, 0, 0), QColor(255, 255, 255), true};
+        return {render::figureInk().text, render::figureInk().paper, true}; // black, or light grey if dark
     if (std::any_of(m_attended.begin(), m_attended.end(), [j](const auto& a) { return a.first == j; }))
         return {QColor(0xff, 0x30, 0x30), QColor(255, 255, 255), true};
     const double v = m_received[static_cast<std::size_t>(j)];
@@ -138,6 +127,14 @@ void TokenView::updateAttended(int index) {
     }
 }
 
+QString TokenView::tokenString(int j) const {
+    const auto [begin, end] = m_run->input.offsets[static_cast<std::size_t>(j)];
+    const std::string& input = m_run->input.text;
+    if (begin < 0 || end <= begin || end > static_cast<int64_t>(input.size()))
+        return {};
+    return QString::fromUtf8(input.data() + begin, static_cast<qsizetype>(end - begin));
+}
+
 bool TokenView::selectToken(int index) {
     if (index < 0 || index >= tokens())
         return false;
@@ -151,43 +148,34 @@ bool TokenView::selectToken(int index) {
         changed.push_back(a.first);
     m_text->restyle(changed);
     m_text->setLinks(m_selected, m_attended);
-    const auto [begin, end] = m_offsets[static_cast<std::size_t>(index)];
-    const QString text = end > begin
-                             ? QString::fromStdString(m_input.substr(static_cast<std::size_t>(begin),
-                                                                     static_cast<std::size_t>(end - begin)))
-                             : tr("(special token)");
-    std::vector<int> order(m_received.size());
-    for (std::size_t j = 0; j < order.size(); ++j)
-        order[j] = static_cast<int>(j);
-    const int rank =
-        1 + static_cast<int>(std::count_if(order.begin(), order.end(), [&](int j) {
-            return m_received[static_cast<std::size_t>(j)] > m_received[static_cast<std::size_t>(index)];
-        }));
-    m_details->setText(tr("Layer %1, head %2 — token %3 “%4” (bytes %5–%6): mean attention received ā = %7 "
-                          "(rank %8 of %9)%10")
-                           .arg(m_head.first)
-                           .arg(m_head.second)
-                           .arg(index)
-                           .arg(text.toHtmlEscaped())
-                           .arg(begin)
-                           .arg(end)
-                           .arg(m_received[static_cast<std::size_t>(index)], 0, 'g', 3)
-                           .arg(rank)
-                           .arg(tokens())
-                           .arg(m_received[static_cast<std::size_t>(index)] > kSinkThreshold
-                                    ? tr(" — an attention sink (ā > 0.1)")
-                                    : QString()));
+    const auto [begin, end] = m_run->input.offsets[static_cast<std::size_t>(index)];
+    const QString text = end > begin ? tokenString(index) : tr("(special token)");
+    const double received = m_received[static_cast<std::size_t>(index)];
+    const int rank = 1 + static_cast<int>(std::count_if(m_received.begin(), m_received.end(),
+                                                        [received](double v) { return v > received; }));
+    m_details->setText(
+        tr("Layer %1, head %2 — token %3 “%4” (bytes %5–%6): mean attention received ā = %7 "
+           "(rank %8 of %9)%10")
+            .arg(m_head.first)
+            .arg(m_head.second)
+            .arg(index)
+            .arg(text.toHtmlEscaped())
+            .arg(begin)
+            .arg(end)
+            .arg(received, 0, 'g', 3)
+            .arg(rank)
+            .arg(tokens())
+            .arg(received > kSinkThreshold ? tr(" — an attention sink (ā > 0.1)") : QString()));
     if (!m_attended.empty()) {
         QStringList keys;
         for (const auto& [j, p] : m_attended) {
-            const auto [b, e] = m_offsets[static_cast<std::size_t>(j)];
-            const QString word = e > b ? QString::fromStdString(m_input.substr(
-                                             static_cast<std::size_t>(b), static_cast<std::size_t>(e - b)))
-                                       : tr("(special)");
+            const auto [b, e] = m_run->input.offsets[static_cast<std::size_t>(j)];
+            const QString word = e > b ? tokenString(j) : tr("(special)");
             keys << tr("%1 “%2” %3").arg(j).arg(word.toHtmlEscaped().simplified()).arg(p, 0, 'f', 3);
         }
-        m_details->setText(m_details->text() + tr("\nIt attends most to (red; the token itself is black): %1")
-                                                   .arg(keys.join(QStringLiteral(", "))));
+        m_details->setText(m_details->text() +
+                           tr("\nIt attends most to (red; the selected token is shown inverted): %1")
+                               .arg(keys.join(QStringLiteral(", "))));
     }
     return true;
 }

@@ -6,6 +6,7 @@
 #pragma once
 
 #include "attnscope/store/project.h"
+#include "prepared_run.h"
 #include "token_text.h"
 
 #include <QWidget>
@@ -24,12 +25,12 @@ public:
     explicit TokenView(QWidget* parent = nullptr);
 
     /// False when the run has no token offsets or no column mass (then the view says so).
-    bool setRun(const store::RunRecord& run);
+    bool setRun(const PreparedRun& run);
     bool showHead(int layer, int head);
     /// Selects token `index`: its text, position and received attention appear below the text.
     bool selectToken(int index);
 
-    int tokens() const { return static_cast<int>(m_offsets.size()); }
+    int tokens() const { return static_cast<int>(m_received.size()); }
     /// ā_j of the shown head for every token.
     const std::vector<double>& received() const { return m_received; }
     std::vector<int> sinks() const;
@@ -44,14 +45,18 @@ public:
 private:
     /// How token j is drawn: its received attention as colour, the selection and its keys marked.
     TokenText::Look look(int j) const;
+    /// Takes ā_j of head (layer, head) from the column mass (no restyling).
+    void receiveFrom(int layer, int head);
     /// The selected token's five most attended keys, from its exact attention row.
     void updateAttended(int index);
 
     TokenText* m_text;
     QLabel* m_details;
-    std::string m_input;
-    std::vector<std::pair<int64_t, int64_t>> m_offsets;
-    std::vector<float> m_mass; ///< [layers, heads, tokens]
+    /// The token's own text (its bytes of the input); empty for special tokens.
+    QString tokenString(int j) const;
+
+    std::shared_ptr<const store::RunRecord> m_run;
+    std::span<const float> m_mass; ///< attention.column_mass [layers, heads, tokens], inside m_run
     int m_layers = 0, m_heads = 0;
     std::pair<int, int> m_head{0, 0};
     std::vector<double> m_received;

@@ -4,6 +4,7 @@
 #include "gui_test_main.h"
 #include "jobs/job_progress_widget.h"
 #include "jobs/job_tracker.h"
+#include "render/figures.h"
 #include "views/model_input_panel.h"
 
 #include <QAction>
@@ -87,9 +88,15 @@ private Q_SLOTS:
         QVERIFY(QApplication::palette().color(QPalette::Window).lightness() < 80);
         QVERIFY(findAction(&window, "darkThemeAction")->isChecked());
         QCOMPARE(StudioSettings().theme(), Theme::Dark);
+        // The figure views follow: the atlas is painted on the dark theme's base colour.
+        auto* atlasCanvas = window.findChild<QWidget*>(QStringLiteral("atlasCanvas"));
+        QVERIFY(atlasCanvas);
+        atlasCanvas->resize(320, 200);
+        QCOMPARE(atlasCanvas->grab().toImage().pixelColor(2, 2), attnscope::render::darkInk().paper);
         window.setTheme(Theme::Light);
         QVERIFY(QApplication::palette().color(QPalette::Window).lightness() > 180);
         QCOMPARE(StudioSettings().theme(), Theme::Light);
+        QCOMPARE(atlasCanvas->grab().toImage().pixelColor(2, 2), QColor(Qt::white));
     }
 
     void layoutIsRestoredFromSettings() {

@@ -22,6 +22,7 @@
 #include <QImage>
 #include <QJsonDocument>
 #include <QJsonObject>
+#include <QLabel>
 #include <QListWidget>
 #include <QMenu>
 #include <QProcess>
@@ -96,8 +97,12 @@ private Q_SLOTS:
         window.resize(1200, 800);
         window.show();
         QVERIFY(QTest::qWaitForWindowExposed(&window));
+        // The run is read and prepared on a worker thread, then shown: runShown says when.
+        QSignalSpy shown(&window, &MainWindow::runShown);
         QVERIFY(window.openProject(path));
         QCOMPARE(window.runsList()->count(), 1);
+        QVERIFY(shown.wait(30000));
+        QCOMPARE(shown.takeFirst().at(0).toLongLong(), window.shownRunId());
         // The project is remembered: File > Open Recent Project reopens it.
         auto* recentProjects = window.findChild<QMenu*>(QStringLiteral("recentProjectsMenu"));
         QVERIFY(recentProjects);
@@ -105,6 +110,7 @@ private Q_SLOTS:
         window.runsList()->clear();
         recentProjects->actions().first()->trigger();
         QCOMPARE(window.runsList()->count(), 1);
+        QVERIFY(shown.wait(30000));
         HeadAtlasView* atlas = window.headAtlas();
         QCOMPARE(window.views()->currentWidget(), atlas);
         QCOMPARE(atlas->layers(), 2);
@@ -176,6 +182,58 @@ private Q_SLOTS:
         }
     }
 
+    void runsLoadInTheBackgroundAndTheLastRequestWins() {
+        QTemporaryDir dir;
+        const QString path = dir.filePath(QStringLiteral("two.attnscope"));
+        {
+            auto project = store::Project::open(path.toStdString(), store::OpenMode::CreateIfMissing);
+            QVERIFY(project);
+            store::RunRecord first = constructedRun();
+            first.input.tokens.resize(512); // the runs differ in what the heatmap shows: 8 or 16 blocks
+            first.arrays[0].shape = {2, 4, 8, 8};
+            first.arrays[0].f32.resize(2 * 4 * 8 * 8);
+            QVERIFY(project->addRun(first));
+            QVERIFY(project->addRun(constructedRun()));
+        }
+        MainWindow window;
+        window.show();
+        QSignalSpy shown(&window, &MainWindow::runShown);
+        QVERIFY(window.openProject(path));
+        QVERIFY(shown.wait(30000));
+        QCOMPARE(shown.takeFirst().at(0).toLongLong(), qint64(2)); // the newest run
+        QCOMPARE(window.heatmap()->blocks(), 16);
+
+        // Two requests in a row: only the later one is shown, the earlier result is dropped.
+        QVERIFY(window.loadRun(2));
+        QVERIFY(window.loadRun(1));
+        QVERIFY(shown.wait(30000));
+        QTest::qWait(200); // room for a stale result to arrive (it must not)
+        QCOMPARE(shown.count(), 1);
+        QCOMPARE(shown.takeFirst().at(0).toLongLong(), qint64(1));
+        QCOMPARE(window.shownRunId(), qint64(1));
+        QCOMPARE(window.heatmap()->blocks(), 8);
+
+        // Choosing a run in the Project dock loads it (the newest was selected when the project opened).
+        QCOMPARE(window.runsList()->currentRow(), 1);
+        window.runsList()->setCurrentRow(0);
+        QVERIFY(shown.wait(30000));
+        QCOMPARE(shown.takeFirst().at(0).toLongLong(), qint64(1));
+        window.runsList()->setCurrentRow(1);
+        QVERIFY(shown.wait(30000));
+        QCOMPARE(shown.takeFirst().at(0).toLongLong(), qint64(2));
+        QCOMPARE(window.heatmap()->blocks(), 16);
+
+        // A run that is not there: the status bar says so, the views keep what they show. (First the
+        // deep-zoom job ends: it fails here, the constructed run's model does not exist, and says so.)
+        QTRY_VERIFY_WITH_TIMEOUT(!window.jobs()->isBusy(), 10000);
+        QVERIFY(window.loadRun(99));
+        QVERIFY(!shown.wait(1000));
+        auto* status = window.findChild<QLabel*>(QStringLiteral("statusLabel"));
+        QVERIFY(status);
+        QVERIFY2(status->text().contains(QStringLiteral("Cannot load run 99")), qPrintable(status->text()));
+        QCOMPARE(window.shownRunId(), qint64(2));
+    }
+
     void realDemoRunFromTheCli() {
         QTemporaryDir dir;
         const QString path = dir.filePath(QStringLiteral("demo.attnscope"));
@@ -192,7 +250,9 @@ private Q_SLOTS:
         window.resize(1400, 900);
         window.show();
         QVERIFY(QTest::qWaitForWindowExposed(&window));
+        QSignalSpy shown(&window, &MainWindow::runShown);
         QVERIFY(window.openProject(path));
+        QVERIFY(shown.wait(60000));
         HeadAtlasView* atlas = window.headAtlas();
         QCOMPARE(atlas->layers(), demoConfig(QStringLiteral("num_hidden_layers")));
         QCOMPARE(atlas->heads(), demoConfig(QStringLiteral("num_attention_heads")));
