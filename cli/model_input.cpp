@@ -34,6 +34,22 @@ void addModelInputOptions(CLI::App& command, ModelInput& input, const std::strin
     command.add_flag("--no-bos", input.noBos, "Add no BOS/special tokens when tokenizing the text");
     command.add_option("--max-tokens", input.maxTokens, "Keep only the first N tokens of the input (0: all)")
         ->check(CLI::NonNegativeNumber);
+    addWeightsOption(command, input.weights);
+}
+
+void addWeightsOption(CLI::App& command, std::string& weights) {
+    command
+        .add_option("--weights", weights,
+                    "Weight matrices kept and multiplied as f32 (exact) or bf16 (half the memory; GEMMs in "
+                    "bf16 with fp32 results, attention and statistics in fp32)")
+        ->check(CLI::IsMember({"f32", "bf16"}))
+        ->capture_default_str();
+}
+
+runtime::LoadOptions loadOptions(const std::string& weights) {
+    runtime::LoadOptions options;
+    options.matrices = weights == "bf16" ? runtime::WeightPrecision::BF16 : runtime::WeightPrecision::F32;
+    return options;
 }
 
 Expected<ResolvedInput> resolveModelInput(const ModelInput& input, bool tokenizerForOutput) {

@@ -4,6 +4,7 @@
 #pragma once
 
 #include "attnscope/core/expected.h"
+#include "attnscope/runtime/model.h"
 #include "attnscope/tokenizers/tokenizer.h"
 
 #include <CLI/CLI.hpp>
@@ -21,7 +22,8 @@ struct ModelInput {
     std::string textFile;
     std::string tokenizer;
     bool noBos = false;
-    int maxTokens = 0; ///< keep only the first maxTokens ids (0 = all)
+    int maxTokens = 0;           ///< keep only the first maxTokens ids (0 = all)
+    std::string weights = "f32"; ///< --weights: f32 or bf16 (runtime::WeightPrecision)
     // Set by addModelInputOptions: to tell which of the mutually exclusive inputs was given.
     CLI::Option* tokensOption = nullptr;
     CLI::Option* textOption = nullptr;
@@ -29,8 +31,13 @@ struct ModelInput {
 };
 
 /// Adds MODEL, --tokens, the text options (named `textName`, e.g. "--text" or "--prompt", and
-/// `textName` + "-file"), --tokenizer, --no-bos and --max-tokens to `command`.
+/// `textName` + "-file"), --tokenizer, --no-bos, --max-tokens and --weights to `command`.
 void addModelInputOptions(CLI::App& command, ModelInput& input, const std::string& textName);
+
+/// Adds --weights f32|bf16 (how the weight matrices are kept and multiplied) to `command`.
+void addWeightsOption(CLI::App& command, std::string& weights);
+/// The runtime's load options for a --weights value (validated by the option).
+runtime::LoadOptions loadOptions(const std::string& weights);
 
 /// The token ids to run, and the tokenizer when one was needed or found (for printing text back).
 struct ResolvedInput {

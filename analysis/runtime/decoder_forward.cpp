@@ -29,17 +29,30 @@ at::Tensor norm(const at::Tensor& x, const at::Tensor& weight, const at::Tensor&
     return rmsNorm(x, weight, eps);
 }
 
+/// x W^T for a weight matrix [out, in]. With bf16 matrices (LoadOptions) x is rounded to bf16 as well and
+/// the product, accumulated in fp32 by LibTorch's GEMM, comes back as fp32: everything between the
+/// matrices stays fp32.
+at::Tensor project(const at::Tensor& x, const at::Tensor& weight) {
+    if (weight.scalar_type() == at::kBFloat16)
+        return at::matmul(x.to(at::kBFloat16), weight.t()).to(at::kFloat);
+    return at::matmul(x, weight.t());
+}
+
+/// Rows of an embedding table (token, position or type embeddings), as fp32.
+at::Tensor fp32(const at::Tensor& rows) {
+    return rows.scalar_type() == at::kFloat ? rows : rows.to(at::kFloat);
+}
+
 at::Tensor mlpForward(const at::Tensor& h, const LayerWeights& layer, MlpKind kind) {
     if (kind == MlpKind::GeluTanh || kind == MlpKind::GeluErf) {
-        at::Tensor up = at::matmul(h, layer.wUp.t());
+        at::Tensor up = project(h, layer.wUp);
         if (layer.bUp.defined())
             up = up + layer.bUp;
-        at::Tensor down =
-            at::matmul(at::gelu(up, kind == MlpKind::GeluTanh ? "tanh" : "none"), layer.wDown.t());
+        at::Tensor down = project(at::gelu(up, kind == MlpKind::GeluTanh ? "tanh" : "none"), layer.wDown);
         return layer.bDown.defined() ? down + layer.bDown : down;
     }
-    at::Tensor mlp = at::silu(at::matmul(h, layer.wGate.t())) * at::matmul(h, layer.wUp.t());
-    return at::matmul(mlp, layer.wDown.t());
+    at::Tensor mlp = at::silu(project(h, layer.wGate)) * project(h, layer.wUp);
+    return project(mlp, layer.wDown);
 }
 
 /// Inverse frequencies theta^(-2i/d), with HF's llama3 or linear rope scaling applied.
@@ -191,11 +204,11 @@ Status runDecoder(const Model& model, const std::vector<int32_t>& tokens, KvCach
         at::Tensor ids = at::empty({T}, at::kLong);
         for (int64_t i = 0; i < T; ++i)
             ids[i] = static_cast<int64_t>(tokens[i]);
-        at::Tensor x = w.embedding.index_select(0, ids).clone(); // [T, H]
+        at::Tensor x = fp32(w.embedding.index_select(0, ids)); // [T, H], a fresh tensor
         if (w.positions == PositionKind::Learned)
-            x = x + w.positionEmbedding.narrow(0, offset, T);
+            x = x + fp32(w.positionEmbedding.narrow(0, offset, T));
         if (w.tokenTypeEmbedding.defined())
-            x = x + w.tokenTypeEmbedding[0];
+            x = x + fp32(w.tokenTypeEmbedding[0]);
         if (w.embeddingNorm.defined())
             x = norm(x, w.embeddingNorm, w.embeddingNormBias, c.normEps);
 
@@ -210,8 +223,7 @@ Status runDecoder(const Model& model, const std::vector<int32_t>& tokens, KvCach
         for (int l = 0; l < c.layers; ++l) {
             const LayerWeights& layer = w.layers[l];
             at::Tensor h = w.postNorm ? x : norm(x, layer.attentionNorm, layer.attentionNormBias, c.normEps);
-            at::Tensor q = at::matmul(h, layer.wq.t()), k = at::matmul(h, layer.wk.t()),
-                       v = at::matmul(h, layer.wv.t());
+            at::Tensor q = project(h, layer.wq), k = project(h, layer.wk), v = project(h, layer.wv);
             if (layer.bq.defined()) {
                 q = q + layer.bq;
                 k = k + layer.bk;
@@ -276,7 +288,7 @@ Status runDecoder(const Model& model, const std::vector<int32_t>& tokens, KvCach
             for (const auto& [maskedLayer, maskedHead] : options.maskedHeads)
                 if (maskedLayer == l)
                     out[maskedHead].zero_();
-            at::Tensor attended = at::matmul(out.transpose(0, 1).reshape({T, c.heads * d}), layer.wo.t());
+            at::Tensor attended = project(out.transpose(0, 1).reshape({T, c.heads * d}), layer.wo);
             if (layer.bo.defined())
                 attended = attended + layer.bo;
             if (w.postNorm) {
@@ -298,9 +310,9 @@ Status runDecoder(const Model& model, const std::vector<int32_t>& tokens, KvCach
             if (w.finalNorm.defined())
                 last = norm(last, w.finalNorm, w.finalNormBias, c.normEps);
             if (w.headTransform.defined())
-                last = norm(at::gelu(at::matmul(last, w.headTransform.t()) + w.headTransformBias), w.headNorm,
+                last = norm(at::gelu(project(last, w.headTransform) + w.headTransformBias), w.headNorm,
                             w.headNormBias, c.normEps);
-            at::Tensor logits = at::matmul(last, w.lmHead.t());
+            at::Tensor logits = project(last, w.lmHead);
             if (w.lmHeadBias.defined())
                 logits = logits + w.lmHeadBias;
             logits = logits.contiguous();

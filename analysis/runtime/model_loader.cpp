@@ -25,7 +25,8 @@ using model::TensorInfo;
 struct TensorSource {
     std::map<std::string, const TensorInfo*> byName;
     std::vector<std::shared_ptr<model::MappedFile>> files;
-    std::string file; ///< for messages
+    std::string file;          ///< for messages
+    bool bf16Matrices = false; ///< LoadOptions: 2-D weights as bf16
     const TensorInfo* find(const std::string& name) const {
         auto it = byName.find(name);
         return it == byName.end() ? nullptr : it->second;
@@ -76,6 +77,22 @@ public:
         at::Tensor tensor;
         Status status = guardTorch("converting " + info.name, [&] {
             const auto options = at::TensorOptions().dtype(at::kFloat);
+            if (m_source.bf16Matrices && shape.size() == 2) {
+                if (info.dtype == model::TensorDType::BF16 &&
+                    reinterpret_cast<uintptr_t>(info.data) % alignof(uint16_t) == 0) {
+                    tensor = at::from_blob(const_cast<std::byte*>(info.data), shape,
+                                           at::TensorOptions().dtype(at::kBFloat16));
+                    return;
+                }
+                // Through fp32 one tensor at a time: the peak is one matrix in fp32, not the model.
+                at::Tensor wide = at::empty(shape, options);
+                Status converted = model::dequantizeToFloat(info, wide.data_ptr<float>());
+                if (!converted.isOk())
+                    throw std::runtime_error(converted.toString());
+                tensor = wide.to(at::kBFloat16);
+                m_converted += static_cast<uint64_t>(tensor.numel()) * sizeof(uint16_t);
+                return;
+            }
             if (info.dtype == model::TensorDType::F32 &&
                 reinterpret_cast<uintptr_t>(info.data) % alignof(float) == 0) {
                 // In place: the mapping is read-only, and the runtime never writes weights.
@@ -389,28 +406,38 @@ std::vector<TensorInfo> llama2cPerLayer(const model::Llama2cCheckpoint& checkpoi
     return out;
 }
 
-Status checkMemory(uint64_t bytes, const std::string& path) {
+/// Bytes the converted tensors would need (an upper bound, checked before anything is allocated): fp32
+/// for everything not stored as fp32, or with bf16 matrices 2 bytes per element of every 2-D tensor not
+/// stored as BF16.
+uint64_t convertedBytes(const std::vector<TensorInfo>& tensors, bool bf16Matrices) {
+    uint64_t total = 0;
+    for (const TensorInfo& tensor : tensors) {
+        const auto elements = static_cast<uint64_t>(tensor.elementCount());
+        if (bf16Matrices && tensor.shape.size() == 2)
+            total += tensor.dtype == model::TensorDType::BF16 ? 0 : elements * sizeof(uint16_t);
+        else if (tensor.dtype != model::TensorDType::F32)
+            total += elements * sizeof(float);
+    }
+    return total;
+}
+
+Status checkMemory(const std::vector<TensorInfo>& tensors, bool bf16Matrices, const std::string& path) {
+    const uint64_t bytes = convertedBytes(tensors, bf16Matrices);
     const uint64_t available = availableMemoryBytes();
     if (available > 0 && bytes > available / 10 * 9)
-        return Status::outOfMemory("the weights need " + std::to_string(bytes >> 20) +
-                                   " MiB as fp32 but only " + std::to_string(available >> 20) +
-                                   " MiB are available")
+        return Status::outOfMemory("the weights need " + std::to_string(bytes >> 20) + " MiB as " +
+                                   (bf16Matrices ? "bf16 matrices and fp32 vectors" : "fp32") + " but only " +
+                                   std::to_string(available >> 20) + " MiB are available" +
+                                   (bf16Matrices ? "" : " (--weights bf16 halves the matrices)"))
             .inFile(path);
     return Status::ok();
 }
 
-/// Bytes of fp32 the tensors would need if none could be used in place (an upper bound, checked first).
-uint64_t fp32Bytes(const std::vector<TensorInfo>& tensors) {
-    uint64_t total = 0;
-    for (const TensorInfo& tensor : tensors)
-        if (tensor.dtype != model::TensorDType::F32)
-            total += static_cast<uint64_t>(tensor.elementCount()) * sizeof(float);
-    return total;
-}
-
 TensorSource sourceOf(const std::vector<TensorInfo>& tensors,
-                      std::vector<std::shared_ptr<model::MappedFile>> files, const std::string& path) {
+                      std::vector<std::shared_ptr<model::MappedFile>> files, const std::string& path,
+                      bool bf16Matrices) {
     TensorSource source;
+    source.bf16Matrices = bf16Matrices;
     for (const TensorInfo& tensor : tensors)
         source.byName.emplace(tensor.name, &tensor);
     source.files = std::move(files);
@@ -433,7 +460,17 @@ uint64_t availableMemoryBytes() {
     return 0;
 }
 
+const char* weightPrecisionName(WeightPrecision precision) {
+    return precision == WeightPrecision::BF16 ? "bf16" : "f32";
+}
+
 Expected<std::shared_ptr<Model>> Model::load(const std::string& path, const Progress& progress) {
+    return load(path, LoadOptions{}, progress);
+}
+
+Expected<std::shared_ptr<Model>> Model::load(const std::string& path, const LoadOptions& options,
+                                             const Progress& progress) {
+    const bool bf16 = options.matrices == WeightPrecision::BF16;
     ATTNSCOPE_ASSIGN_OR_RETURN(model::ModelSummary summary, model::summarizeModel(path));
     const model::ModelConfig& config = summary.config;
     const bool gpt2 = config.architecture == model::Architecture::Gpt2;
@@ -442,6 +479,7 @@ Expected<std::shared_ptr<Model>> Model::load(const std::string& path, const Prog
     std::shared_ptr<Model> result(new Model());
     result->m_summary = summary;
     result->m_weights = std::make_unique<ModelWeights>();
+    result->m_matrices = options.matrices;
     ModelWeights& weights = *result->m_weights;
     const bool phi3 = config.architecture == model::Architecture::Phi3;
     uint64_t converted = 0;
@@ -449,8 +487,8 @@ Expected<std::shared_ptr<Model>> Model::load(const std::string& path, const Prog
     switch (summary.format) {
     case model::ModelFormat::HuggingFaceDirectory: {
         ATTNSCOPE_ASSIGN_OR_RETURN(model::SafetensorsWeights file, model::readSafetensorsDirectory(path));
-        ATTNSCOPE_TRY(checkMemory(fp32Bytes(file.tensors), path));
-        TensorSource source = sourceOf(file.tensors, file.files, path);
+        ATTNSCOPE_TRY(checkMemory(file.tensors, bf16, path));
+        TensorSource source = sourceOf(file.tensors, file.files, path, bf16);
         if (gpt2)
             ATTNSCOPE_TRY(buildGpt2(config, /*huggingFace=*/true, source, progress, weights, converted));
         else if (bert)
@@ -462,8 +500,8 @@ Expected<std::shared_ptr<Model>> Model::load(const std::string& path, const Prog
     }
     case model::ModelFormat::Gguf: {
         ATTNSCOPE_ASSIGN_OR_RETURN(model::GgufFile file, model::readGguf(path));
-        ATTNSCOPE_TRY(checkMemory(fp32Bytes(file.tensors), path));
-        TensorSource source = sourceOf(file.tensors, {file.file}, path);
+        ATTNSCOPE_TRY(checkMemory(file.tensors, bf16, path));
+        TensorSource source = sourceOf(file.tensors, {file.file}, path, bf16);
         if (gpt2)
             ATTNSCOPE_TRY(buildGpt2(config, /*huggingFace=*/false, source, progress, weights, converted));
         else if (bert)
@@ -479,7 +517,8 @@ Expected<std::shared_ptr<Model>> Model::load(const std::string& path, const Prog
     case model::ModelFormat::Llama2c: {
         ATTNSCOPE_ASSIGN_OR_RETURN(model::Llama2cCheckpoint checkpoint, model::readLlama2c(path));
         const std::vector<TensorInfo> perLayer = llama2cPerLayer(checkpoint);
-        TensorSource source = sourceOf(perLayer, {checkpoint.file}, path);
+        ATTNSCOPE_TRY(checkMemory(perLayer, bf16, path));
+        TensorSource source = sourceOf(perLayer, {checkpoint.file}, path, bf16);
         ATTNSCOPE_TRY(buildDecoder(config, ggufNames(), source, false, progress, weights, converted));
         weights.ropeStyle = RopeStyle::Interleaved; // run.c rotates pairs (2i, 2i + 1)
         break;

@@ -103,7 +103,7 @@ Expected<nlohmann::json> execute(AnalyzeOptions options, const Progress& progres
     if (wanted.count("retrieval") && suite.needles.empty() && suite.haystack.empty())
         suite.needles = sampleFile("needles", ".jsonl");
     ATTNSCOPE_ASSIGN_OR_RETURN(std::shared_ptr<runtime::Model> model,
-                               runtime::Model::load(options.input.model));
+                               runtime::Model::load(options.input.model, loadOptions(options.input.weights)));
     analyses::SuiteInput suiteInput;
     suiteInput.modelPath = options.input.model;
     suiteInput.tokens = input.tokens;

@@ -5,6 +5,7 @@
 #include "commands.h"
 
 #include "../json_output.h"
+#include "../model_input.h"
 #include "../model_tokenizer.h"
 #include "../terminal_progress.h"
 #include "attnscope/core/read_file.h"
@@ -26,6 +27,7 @@ struct EvaluateOptions {
     int window = 1024;
     std::string needles;
     std::string copying;
+    std::string weights = "f32";
     Progress progress;                  ///< the terminal's progress bar and Ctrl-C
     std::vector<std::string> maskHeads; ///< "L:H" each
     std::vector<runtime::HeadIndex> masked;
@@ -130,8 +132,9 @@ Expected<nlohmann::json> execute(EvaluateOptions options) {
     ATTNSCOPE_ASSIGN_OR_RETURN(options.masked, parseHeads(options.maskHeads));
     if (options.textFile.empty() && options.needles.empty() && options.copying.empty())
         return Status::invalidArgument("nothing to evaluate: give --text-file, --needles and/or --copying");
-    ATTNSCOPE_ASSIGN_OR_RETURN(std::shared_ptr<runtime::Model> model, runtime::Model::load(options.model));
-    nlohmann::json document = {{"model", options.model}};
+    ATTNSCOPE_ASSIGN_OR_RETURN(std::shared_ptr<runtime::Model> model,
+                               runtime::Model::load(options.model, loadOptions(options.weights)));
+    nlohmann::json document = {{"model", options.model}, {"weights", options.weights}};
     for (const auto& [layer, head] : options.masked)
         if (layer >= model->config().layers || head >= model->config().heads)
             return Status::invalidArgument("no head " + std::to_string(layer) + ":" + std::to_string(head) +
@@ -190,6 +193,7 @@ void registerEvaluateCommand(CLI::App& app, int& exitCode) {
     auto output = std::make_shared<JsonOutput>();
     command->add_option("MODEL", options->model, "HF directory, .gguf or llama2.c .bin")->required();
     command->add_option("--tokenizer", options->tokenizer, "Tokenizer file when the model has none");
+    addWeightsOption(*command, options->weights);
     command->add_option("--text-file", options->textFile, "Text whose perplexity to measure");
     command->add_option("--window", options->window, "Tokens per scoring window (BOS included)")
         ->capture_default_str();

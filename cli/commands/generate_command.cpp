@@ -38,7 +38,7 @@ Expected<nlohmann::json> execute(const GenerateCommandOptions& options) {
     generateOptions.topK = options.topK;
     generateOptions.seed = options.seed;
     ATTNSCOPE_ASSIGN_OR_RETURN(std::shared_ptr<runtime::Model> model,
-                               runtime::Model::load(options.input.model));
+                               runtime::Model::load(options.input.model, loadOptions(options.input.weights)));
     ATTNSCOPE_ASSIGN_OR_RETURN(std::vector<int32_t> generated,
                                runtime::generate(model, prompt, generateOptions));
 

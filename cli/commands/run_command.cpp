@@ -55,7 +55,7 @@ Expected<nlohmann::json> execute(const RunOptions& options) {
         maps.push_back(std::move(request));
     }
     ATTNSCOPE_ASSIGN_OR_RETURN(std::shared_ptr<runtime::Model> model,
-                               runtime::Model::load(options.input.model));
+                               runtime::Model::load(options.input.model, loadOptions(options.input.weights)));
     ATTNSCOPE_ASSIGN_OR_RETURN(runtime::ForwardResult result,
                                runtime::forward(*model, tokens, forwardOptions));
 

@@ -189,6 +189,25 @@ TEST(Cli, RunWritesLogitsAndAttentionThatMatchTheReference) {
     for (std::size_t i = 0; i < expected.size(); ++i)
         ASSERT_NEAR(map->values[i], expected[i], 1e-4) << i;
 
+    // --weights bf16: the same logits to bf16 precision (GGUF F32 matrices rounded at load).
+    const std::string halfLogits = (dir / "logits16.npy").string();
+    auto half = runProcess(kCli + " run " + gguf + " --tokens 3,1,4,1,5,9,2,6 --weights bf16 --logits " +
+                           halfLogits + " --json");
+    ASSERT_EQ(half.exitCode, 0) << half.output;
+    auto halfArray = attnscope::io::readNpyFloat32(halfLogits);
+    ASSERT_TRUE(halfArray) << halfArray.status().toString();
+    ASSERT_EQ(halfArray->values.size(), reference.logits.size());
+    double worst = 0, scale = 0;
+    for (std::size_t i = 0; i < reference.logits.size(); ++i) {
+        worst = std::max(worst, std::fabs(halfArray->values[i] - reference.logits[i]));
+        scale = std::max(scale, std::fabs(reference.logits[i]));
+    }
+    EXPECT_GT(worst, 0.0);
+    EXPECT_LE(worst, 0.03 * scale);
+    auto badWeights = runProcess(kCli + " run " + gguf + " --tokens 1,2 --weights f16", true);
+    EXPECT_NE(badWeights.exitCode, 0);
+    EXPECT_NE(badWeights.output.find("--weights"), std::string::npos) << badWeights.output;
+
     auto badHead =
         runProcess(kCli + " run " + gguf + " --tokens 1,2 --attention 5:0:" + attention + " --json");
     EXPECT_EQ(badHead.exitCode, 1);

@@ -11,8 +11,11 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <functional>
+#include <numeric>
 
 using namespace attnscope;
 using namespace attnscope::test;
@@ -77,6 +80,106 @@ TEST_F(DecoderForward, LlamaAgreesAcrossFormatsAndWithTheReference) {
                 << "formats disagree: " << model->summary().path;
     }
     EXPECT_EQ(hf->convertedBytes(), 0u) << "aligned fp32 safetensors weights are used in place";
+}
+
+/// bf16 by round-to-nearest-even (the values are finite).
+uint16_t toBf16(float value) {
+    uint32_t bits;
+    std::memcpy(&bits, &value, sizeof bits);
+    bits += 0x7FFF + ((bits >> 16) & 1);
+    return static_cast<uint16_t>(bits >> 16);
+}
+
+TEST_F(DecoderForward, Bf16WeightsHalveTheMatricesAndStayCloseToFp32) {
+    const TinyModel tiny = makeTinyModel(TinyConfig{});
+    writeHfDirectory(tiny, (m_dir / "hf").string());
+    uint64_t matrixElements = 0, vectorElements = 0;
+    for (const auto& [name, shape] : tiny.shapes)
+        (shape.size() == 2 ? matrixElements : vectorElements) += static_cast<uint64_t>(
+            std::accumulate(shape.begin(), shape.end(), int64_t{1}, std::multiplies<>()));
+    ASSERT_GT(matrixElements, 0u);
+
+    runtime::LoadOptions bf16;
+    bf16.matrices = runtime::WeightPrecision::BF16;
+    auto exact = runtime::Model::load((m_dir / "hf").string());
+    auto half = runtime::Model::load((m_dir / "hf").string(), bf16);
+    ASSERT_TRUE(exact && half) << half.status().toString();
+    EXPECT_EQ((*half)->matrices(), runtime::WeightPrecision::BF16);
+    // fp32 in the file: the matrices are converted, 2 bytes each; the vectors stay in place.
+    EXPECT_EQ((*exact)->convertedBytes(), 0u);
+    EXPECT_EQ((*half)->convertedBytes(), 2 * matrixElements);
+
+    runtime::ForwardOptions options;
+    options.attentionMaps = {{1, 3}};
+    auto a = runtime::forward(**exact, kTokens, options);
+    auto b = runtime::forward(**half, kTokens, options);
+    ASSERT_TRUE(a && b) << b.status().toString();
+    double scale = 0;
+    for (float v : a->logits)
+        scale = std::max(scale, std::fabs(static_cast<double>(v)));
+    const double logitError = maxAbsDiff(b->logits, a->logits);
+    EXPECT_GT(logitError, 0.0) << "the bf16 path must really round";
+    EXPECT_LE(logitError, 0.03 * scale) << "bf16 keeps about three significant digits";
+    EXPECT_LE(maxAbsDiff(b->attention.at({1, 3}), a->attention.at({1, 3})), 0.02);
+
+    // A BF16 file: its matrices are used in place (nothing converted but the fp32 copies of its vectors),
+    // and read as fp32 they give the exact model of those rounded weights, close to the bf16 run.
+    std::vector<SafetensorsEntry> entries;
+    for (const auto& [name, values] : tiny.tensors) {
+        Bytes data;
+        for (float v : values)
+            appendRaw(data, toBf16(v));
+        entries.push_back({name, "BF16", tiny.shapes.at(name), data});
+    }
+    std::filesystem::create_directories(m_dir / "hf16");
+    std::filesystem::copy_file(m_dir / "hf" / "config.json", m_dir / "hf16" / "config.json");
+    writeFile("hf16/model.safetensors", writeSafetensors(entries));
+    auto stored = runtime::Model::load((m_dir / "hf16").string(), bf16);
+    auto widened = runtime::Model::load((m_dir / "hf16").string());
+    ASSERT_TRUE(stored && widened) << stored.status().toString();
+    EXPECT_EQ((*stored)->convertedBytes(), 4 * vectorElements);
+    EXPECT_EQ((*widened)->convertedBytes(), 4 * (vectorElements + matrixElements));
+    auto c = runtime::forward(**stored, kTokens, options);
+    auto d = runtime::forward(**widened, kTokens, options);
+    ASSERT_TRUE(c && d);
+    EXPECT_LE(maxAbsDiff(c->logits, d->logits), 0.03 * scale);
+    EXPECT_LE(maxAbsDiff(d->logits, a->logits), 0.03 * scale);
+}
+
+TEST_F(DecoderForward, Bf16WeightsWorkForLearnedPositionsAndTokenTypes) {
+    // GPT-2 (learned positions, Conv1D layout, a GGUF) and BERT (token types, post-norm): their embedding
+    // tables are bf16 too and are read back as fp32 rows.
+    runtime::LoadOptions bf16;
+    bf16.matrices = runtime::WeightPrecision::BF16;
+    for (const std::string type : {"gpt2", "bert"}) {
+        TinyConfig config;
+        config.modelType = type;
+        config.kvHeads = config.heads;
+        config.headDim = config.hidden / config.heads;
+        const TinyModel tiny = makeTinyModel(config, 33);
+        const std::string hf = (m_dir / type).string();
+        type == "gpt2" ? writeGpt2HfDirectory(tiny, hf, false) : writeBertHfDirectory(tiny, hf);
+        const std::string gguf =
+            writeFile(type + ".gguf", type == "gpt2" ? writeGpt2Gguf(tiny) : writeBertGguf(tiny));
+        for (const std::string& path : {hf, gguf}) {
+            auto exact = runtime::Model::load(path);
+            auto half = runtime::Model::load(path, bf16);
+            ASSERT_TRUE(exact && half) << path << ": " << half.status().toString();
+            runtime::ForwardOptions options;
+            options.attentionMaps = {{1, 2}}; // layer 1 sees layer 0's bf16 products
+            auto a = runtime::forward(**exact, kTokens, options);
+            auto b = runtime::forward(**half, kTokens, options);
+            ASSERT_TRUE(a && b) << path << ": " << b.status().toString();
+            double scale = 0;
+            for (float v : a->logits)
+                scale = std::max(scale, std::fabs(static_cast<double>(v)));
+            const double logitError = maxAbsDiff(b->logits, a->logits); // none in BertModel files
+            const double attentionError = maxAbsDiff(b->attention.at({1, 2}), a->attention.at({1, 2}));
+            EXPECT_GT(std::max(logitError, attentionError), 0.0) << path;
+            EXPECT_LE(logitError, 0.03 * scale) << path;
+            EXPECT_LE(attentionError, 0.02) << path;
+        }
+    }
 }
 
 TEST_F(DecoderForward, Qwen2BiasesQwen3NormsMistralWindowAndTiedHead) {
