@@ -52,6 +52,8 @@
 #include <QUrl>
 #include <QtConcurrent/QtConcurrentRun>
 
+#include <nlohmann/json.hpp>
+
 #include <memory>
 
 namespace attnscope::studio {
@@ -273,6 +275,18 @@ void MainWindow::createMenus() {
     QAction* selfCheck = tools->addAction(tr("Kernel &Self-Check"), this, &MainWindow::startKernelSelfCheck);
     selfCheck->setObjectName(QStringLiteral("selfCheckAction"));
     selfCheck->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_K));
+    tools->addSeparator();
+    QAction* bf16 = tools->addAction(tr("&bf16 Weights (Half the Memory)"));
+    bf16->setObjectName(QStringLiteral("bf16WeightsAction"));
+    bf16->setCheckable(true);
+    bf16->setChecked(m_settings.bf16Weights());
+    bf16->setToolTip(
+        tr("Keep weight matrices as bf16 and multiply in bf16 (fp32 results) in later runs: half "
+           "the memory of fp32 weights, about three significant digits per product. Attention "
+           "and its statistics stay fp32."));
+    bf16->setStatusTip(bf16->toolTip());
+    connect(bf16, &QAction::toggled, this, [this](bool on) { m_settings.setBf16Weights(on); });
+    tools->addSeparator();
     m_cancelAction = tools->addAction(tr("&Cancel Job"), m_jobs, &JobTracker::cancel);
     m_cancelAction->setObjectName(QStringLiteral("cancelJobAction"));
     m_cancelAction->setShortcut(QKeySequence(Qt::Key_Escape));
@@ -466,6 +480,13 @@ void MainWindow::setTheme(Theme theme) {
         action->setChecked(action->objectName().startsWith(themeKey(theme)));
 }
 
+runtime::LoadOptions MainWindow::loadOptions() const {
+    runtime::LoadOptions options;
+    if (m_settings.bf16Weights())
+        options.matrices = runtime::WeightPrecision::BF16;
+    return options;
+}
+
 void MainWindow::startKernelSelfCheck() {
     auto rows = std::make_shared<std::vector<runtime::SelfCheckRow>>();
     m_jobs->start(
@@ -567,10 +588,11 @@ quint64 MainWindow::startAnalysis(const QString& analyses) {
         std::string modelPath, projectPath, text, analyses, needles;
         int64_t runId = 0;
         PreparedRun prepared; ///< the stored run read back, ready for the views
+        runtime::LoadOptions load;
     };
     auto job = std::make_shared<Job>(Job{
         m_modelPath.toStdString(), m_projectPath.toStdString(), text.toStdString(), analyses.toStdString(),
-        bundledSample(QStringLiteral("needles.jsonl")).toStdString(), 0, PreparedRun{}});
+        bundledSample(QStringLiteral("needles.jsonl")).toStdString(), 0, PreparedRun{}, loadOptions()});
     if (analyses.contains(QStringLiteral("retrieval")) && job->needles.empty()) {
         showStatus(tr("The needle test needs the bundled needle prompts (samples/needles.jsonl), not found"));
         return 0;
@@ -582,7 +604,7 @@ quint64 MainWindow::startAnalysis(const QString& analyses) {
             QElapsedTimer clock;
             clock.start();
             ATTNSCOPE_ASSIGN_OR_RETURN(std::shared_ptr<runtime::Model> model,
-                                       runtime::Model::load(job->modelPath));
+                                       runtime::Model::load(job->modelPath, job->load));
             ATTNSCOPE_ASSIGN_OR_RETURN(std::unique_ptr<tokenizers::Tokenizer> tokenizer,
                                        tokenizers::loadTokenizer(job->modelPath));
             ATTNSCOPE_ASSIGN_OR_RETURN(tokenizers::Encoding encoding, tokenizer->encode(job->text, true));
@@ -601,7 +623,9 @@ quint64 MainWindow::startAnalysis(const QString& analyses) {
             info.modelPath = job->modelPath;
             info.label = "studio";
             info.settingsJson = "{\"analyses\": \"" + job->analyses +
-                                "\", \"block_size\": " + std::to_string(result.blockSize) + "}";
+                                "\", \"block_size\": " + std::to_string(result.blockSize) +
+                                ", \"weights\": \"" + runtime::weightPrecisionName(job->load.matrices) +
+                                "\"}";
             info.text = job->text;
             info.tokens = encoding.ids;
             info.offsets = encoding.offsets;
@@ -766,10 +790,15 @@ void MainWindow::showRun(const PreparedRun& prepared) {
         auto tiles = std::make_shared<std::shared_ptr<ExactTiles>>();
         const std::string modelPath = run.model.path;
         const std::vector<int32_t> tokens = run.input.tokens;
+        // The tiles recompute the run's attention: with the weights the run was computed with.
+        runtime::LoadOptions load;
+        const auto settings = nlohmann::json::parse(run.settingsJson, nullptr, false);
+        if (settings.is_object() && settings.value("weights", "f32") == "bf16")
+            load.matrices = runtime::WeightPrecision::BF16;
         m_jobs->start(
             tr("Preparing exact tiles for deep zoom"),
-            [tiles, modelPath, tokens](const Progress& progress) -> Status {
-                ATTNSCOPE_ASSIGN_OR_RETURN(*tiles, ExactTiles::capture(modelPath, tokens, progress));
+            [tiles, modelPath, tokens, load](const Progress& progress) -> Status {
+                ATTNSCOPE_ASSIGN_OR_RETURN(*tiles, ExactTiles::capture(modelPath, tokens, progress, load));
                 return Status::ok();
             },
             [this, tiles](const Status& status) {

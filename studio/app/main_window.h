@@ -4,6 +4,7 @@
 
 #include "studio_settings.h"
 
+#include "attnscope/runtime/model.h"
 #include "attnscope/store/project.h"
 
 #include <QMainWindow>
@@ -105,6 +106,8 @@ private:
     void createStatusBar();
     /// Opens the project and lists its runs without loading one.
     bool listProject(const QString& path);
+    /// How new runs load the model's weights (Tools > bf16 Weights).
+    runtime::LoadOptions loadOptions() const;
     /// Hands a prepared run to every view (GUI thread; costs milliseconds).
     void showRun(const PreparedRun& run);
     /// The Open Recent menus of models and projects, from the settings.

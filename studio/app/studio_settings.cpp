@@ -13,6 +13,7 @@ const QString kState = QStringLiteral("window/state");
 const QString kRecentModels = QStringLiteral("files/recentModels");
 const QString kRecentProjects = QStringLiteral("files/recentProjects");
 const QString kLastDirectory = QStringLiteral("files/lastDirectory");
+const QString kWeights = QStringLiteral("runtime/weights");
 } // namespace
 
 Theme StudioSettings::theme() const {
@@ -20,6 +21,13 @@ Theme StudioSettings::theme() const {
 }
 void StudioSettings::setTheme(Theme theme) {
     QSettings().setValue(kTheme, themeKey(theme));
+}
+
+bool StudioSettings::bf16Weights() const {
+    return QSettings().value(kWeights).toString() == QLatin1String("bf16");
+}
+void StudioSettings::setBf16Weights(bool on) {
+    QSettings().setValue(kWeights, on ? QStringLiteral("bf16") : QStringLiteral("f32"));
 }
 
 QByteArray StudioSettings::windowGeometry() const {

@@ -29,6 +29,10 @@ public:
     void clearRecent(Recent list);
     QStringList recentModels() const { return recent(Recent::Models); }
 
+    /// Tools > bf16 Weights: runs keep the weight matrices as bf16 (runtime::WeightPrecision::BF16).
+    bool bf16Weights() const;
+    void setBf16Weights(bool on);
+
     /// The folder the last file dialog was in.
     QString lastDirectory() const;
     void setLastDirectory(const QString& directory);

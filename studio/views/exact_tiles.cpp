@@ -9,8 +9,9 @@ namespace attnscope::studio {
 
 Expected<std::shared_ptr<ExactTiles>> ExactTiles::capture(const std::string& modelPath,
                                                           const std::vector<int32_t>& tokens,
-                                                          const Progress& progress) {
-    ATTNSCOPE_ASSIGN_OR_RETURN(std::shared_ptr<runtime::Model> model, runtime::Model::load(modelPath));
+                                                          const Progress& progress,
+                                                          const runtime::LoadOptions& load) {
+    ATTNSCOPE_ASSIGN_OR_RETURN(std::shared_ptr<runtime::Model> model, runtime::Model::load(modelPath, load));
     runtime::ForwardOptions options;
     options.logits = false;
     options.captureQueryKey = true;

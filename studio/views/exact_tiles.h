@@ -19,8 +19,10 @@ namespace attnscope::studio {
 class ExactTiles {
 public:
     /// Loads the model and runs the input once, keeping every layer's queries and keys.
-    static Expected<std::shared_ptr<ExactTiles>>
-    capture(const std::string& modelPath, const std::vector<int32_t>& tokens, const Progress& progress = {});
+    static Expected<std::shared_ptr<ExactTiles>> capture(const std::string& modelPath,
+                                                         const std::vector<int32_t>& tokens,
+                                                         const Progress& progress = {},
+                                                         const runtime::LoadOptions& load = {});
 
     int layers() const { return static_cast<int>(m_layers.size()); }
     int tokens() const { return m_layers.empty() ? 0 : m_layers.front().queryLength; }

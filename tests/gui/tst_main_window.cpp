@@ -66,6 +66,17 @@ private Q_SLOTS:
         QCOMPARE(findAction(&window, "cancelJobAction")->shortcut(), QKeySequence(Qt::Key_Escape));
         QVERIFY(findAction(&window, "aboutAction"));
         QVERIFY(findAction(&window, "selfCheckAction"));
+        // Tools > bf16 Weights: off by default, remembered across windows.
+        QAction* bf16 = findAction(&window, "bf16WeightsAction");
+        QVERIFY(bf16 && bf16->isCheckable() && !bf16->isChecked());
+        bf16->setChecked(true);
+        QVERIFY(StudioSettings().bf16Weights());
+        {
+            MainWindow second;
+            QVERIFY(findAction(&second, "bf16WeightsAction")->isChecked());
+        }
+        bf16->setChecked(false);
+        QVERIFY(!StudioSettings().bf16Weights());
         // The View menu toggles every dock.
         auto* viewMenu = window.findChild<QMenu*>(QStringLiteral("viewMenu"));
         auto* logDock = window.findChild<QDockWidget*>(QStringLiteral("logDock"));
