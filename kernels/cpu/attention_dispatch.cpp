@@ -9,6 +9,10 @@ namespace attnscope::kernels {
 KernelStatus attentionCpu(const AttentionDims& dims, const TensorView& q, const TensorView& k,
                           const TensorView& v, const OutputView& out, const ProbeRequest& request,
                           ProbeResult& result);
+/// kernels/cuda/attention_cuda.cu, or Unsupported in builds without CUDA (cuda_unavailable.cpp).
+KernelStatus attentionCuda(const AttentionDims& dims, const TensorView& q, const TensorView& k,
+                           const TensorView& v, const OutputView& out, const ProbeRequest& request,
+                           ProbeResult& result);
 
 KernelStatus attention(const AttentionDims& dims, const TensorView& q, const TensorView& k,
                        const TensorView& v, const OutputView& out, const ProbeRequest& request,
@@ -25,8 +29,11 @@ KernelStatus attention(const AttentionDims& dims, const TensorView& q, const Ten
             return {KernelStatusCode::OutOfMemory, "attention: out of memory for the requested statistics"};
         }
     case Backend::Cuda:
-        return KernelStatus::unsupported("backend cuda: the CUDA attention kernel is not part of this "
-                                         "build yet; use the CPU backend");
+        try {
+            return attentionCuda(dims, q, k, v, out, request, result);
+        } catch (const std::bad_alloc&) {
+            return {KernelStatusCode::OutOfMemory, "attention: out of host memory staging the CUDA call"};
+        }
     }
     return KernelStatus::invalid("backend: unknown value");
 }

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 // Built instead of the .cu files when CUDA is off, so callers need no #ifdefs.
+#include "attnscope/kernels/attention.h"
 #include "attnscope/kernels/cuda_backend.h"
 
 namespace attnscope::kernels::cuda {
@@ -27,3 +28,12 @@ KernelStatus axpy(float, const float*, float*, std::size_t) {
 }
 
 } // namespace attnscope::kernels::cuda
+
+namespace attnscope::kernels {
+
+KernelStatus attentionCuda(const AttentionDims&, const TensorView&, const TensorView&, const TensorView&,
+                           const OutputView&, const ProbeRequest&, ProbeResult&) {
+    return cuda::notBuilt();
+}
+
+} // namespace attnscope::kernels

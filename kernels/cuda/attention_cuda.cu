@@ -1,0 +1,490 @@
+// SPDX-License-Identifier: Apache-2.0
+// The CUDA attention backend, first version: the same semantics as the CPU backend (GQA, causal, query
+// offset, sliding window, scale; f32/bf16/f16 inputs; fp32 accumulation) with the statistics the
+// analyses use most, computed inside the kernels:
+//   pass 1 — output, K1 row log-sum-exp and row entropy by the online softmax (one warp per query row,
+//            32 keys per step, one key per lane);
+//   pass 2 — with the final LSE: K3 column mass over a row range and K4 block sum and max.
+// Requests for K5, K6, K7, exact tiles, K8 masks or interventions are refused by name (the CPU backend
+// has them). CUDA cores, not tensor cores: FA2-style mma tiling is the next step.
+//
+// NOT YET RUN ON A GPU: compiled for sm_80 and sm_90 in CI; tests/unit/kernels/cuda_attention_test.cpp
+// (label gpu) compares it with the CPU backend on a machine with a device.
+#include "cuda_check.cuh"
+
+#include "attnscope/kernels/attention.h"
+#include "attnscope/kernels/cuda_backend.h"
+
+#include <cuda_bf16.h>
+#include <cuda_fp16.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <string>
+#include <tuple>
+#include <vector>
+
+namespace attnscope::kernels {
+
+namespace {
+
+constexpr int kWarps = 4; ///< query rows per thread block, one warp each
+constexpr int kKeys = 32; ///< keys per step, one per lane
+constexpr int kMaxDim = 256;
+constexpr int kDimsPerLane = kMaxDim / 32;
+
+struct DeviceDims {
+    int queryHeads, kvHeads, queryLength, keyLength, headDim;
+    int causal;
+    long long queryOffset;
+    float scale;
+    int window;
+};
+
+__device__ inline float toFloat(float x) {
+    return x;
+}
+__device__ inline float toFloat(__nv_bfloat16 x) {
+    return __bfloat162float(x);
+}
+__device__ inline float toFloat(__half x) {
+    return __half2float(x);
+}
+
+/// Visible keys [begin, end) of the row at absolute position `position` (as the CPU backend).
+__device__ inline void visibleKeys(const DeviceDims& d, long long position, int& begin, int& end) {
+    long long first = 0, last = d.keyLength;
+    if (d.causal)
+        last = min(last, position + 1);
+    if (d.window > 0)
+        first = max(0LL, position - d.window + 1);
+    last = max(last, first);
+    begin = static_cast<int>(first);
+    end = static_cast<int>(last);
+}
+
+/// The keys any row of this block sees: begins and ends grow with the row (causal, window), so the
+/// union is [begin of the first row, end of the last), started at a multiple of kKeys.
+__device__ inline void blockKeys(const DeviceDims& d, int firstRow, int lastRow, int& begin, int& end) {
+    int unused;
+    visibleKeys(d, d.queryOffset + firstRow, begin, unused);
+    visibleKeys(d, d.queryOffset + lastRow, unused, end);
+    begin = begin / kKeys * kKeys;
+}
+
+__device__ inline float warpSum(float x) {
+    for (int offset = 16; offset > 0; offset >>= 1)
+        x += __shfl_xor_sync(0xffffffffu, x, offset);
+    return x;
+}
+
+__device__ inline float warpMax(float x) {
+    for (int offset = 16; offset > 0; offset >>= 1)
+        x = fmaxf(x, __shfl_xor_sync(0xffffffffu, x, offset));
+    return x;
+}
+
+/// Pass 1. Q, K, V packed as [batch, heads, tokens, headDim]; out, lse, entropy likewise (fp32).
+/// Grid: (ceil(queryLength / kWarps), queryHeads, batch); block: kWarps * 32 threads.
+template <typename T>
+__global__ void attentionFirstPass(DeviceDims d, const T* q, const T* k, const T* v, float* out, float* lse,
+                                   float* entropy, const unsigned char* statsHead) {
+    extern __shared__ float shared[];
+    const int D = d.headDim;
+    float* keys = shared;                // [kKeys][D]
+    float* values = keys + kKeys * D;    // [kKeys][D]
+    float* queries = values + kKeys * D; // [kWarps][D], scaled
+    const int warp = threadIdx.x / 32, lane = threadIdx.x % 32;
+    const int h = blockIdx.y, b = blockIdx.z;
+    const int firstRow = blockIdx.x * kWarps;
+    const int lastRow = min(firstRow + kWarps, d.queryLength) - 1;
+    const int row = firstRow + warp;
+    const bool active = row < d.queryLength;
+    const int kvHead = h / (d.queryHeads / d.kvHeads);
+    const long long rowIndex = (static_cast<long long>(b) * d.queryHeads + h) * d.queryLength + row;
+    const long long kvBase = (static_cast<long long>(b) * d.kvHeads + kvHead) * d.keyLength * D;
+    if (active)
+        for (int c = lane; c < D; c += 32)
+            queries[warp * D + c] = toFloat(q[rowIndex * D + c]) * d.scale;
+    int begin = 0, end = 0, tileBegin, tileEnd;
+    if (active)
+        visibleKeys(d, d.queryOffset + row, begin, end);
+    blockKeys(d, firstRow, lastRow, tileBegin, tileEnd);
+
+    float m = -INFINITY, l = 0.0f, weighted = 0.0f; // running max, sum of exp, sum of exp * logit
+    float acc[kDimsPerLane];
+    for (int t = 0; t < kDimsPerLane; ++t)
+        acc[t] = 0.0f;
+    for (int k0 = tileBegin; k0 < tileEnd; k0 += kKeys) {
+        __syncthreads(); // the previous step's tiles are no longer read
+        for (int index = threadIdx.x; index < kKeys * D; index += blockDim.x) {
+            const int key = k0 + index / D, c = index % D;
+            const bool inside = key < tileEnd;
+            keys[index] = inside ? toFloat(k[kvBase + static_cast<long long>(key) * D + c]) : 0.0f;
+            values[index] = inside ? toFloat(v[kvBase + static_cast<long long>(key) * D + c]) : 0.0f;
+        }
+        __syncthreads();
+        if (!active)
+            continue;
+        const int key = k0 + lane;
+        float s = -INFINITY;
+        if (key >= begin && key < end) {
+            const float* keyRow = keys + lane * D;
+            const float* queryRow = queries + warp * D;
+            float dot = 0.0f;
+            for (int c = 0; c < D; ++c)
+                dot += queryRow[c] * keyRow[c];
+            s = dot;
+        }
+        const float stepMax = warpMax(s);
+        if (stepMax == -INFINITY)
+            continue; // nothing visible in this step (warp-uniform)
+        const float mNew = fmaxf(m, stepMax);
+        const float correction = m == -INFINITY ? 0.0f : expf(m - mNew);
+        const float p = s == -INFINITY ? 0.0f : expf(s - mNew);
+        l = l * correction + warpSum(p);
+        weighted = weighted * correction + warpSum(p > 0.0f ? p * s : 0.0f);
+        for (int t = 0; t < kDimsPerLane; ++t)
+            acc[t] *= correction;
+        for (int j = 0; j < kKeys; ++j) {
+            const float pj = __shfl_sync(0xffffffffu, p, j);
+            if (pj == 0.0f)
+                continue;
+            const float* valueRow = values + j * D;
+            for (int t = 0; t < kDimsPerLane; ++t) {
+                const int c = lane + 32 * t;
+                if (c < D)
+                    acc[t] += pj * valueRow[c];
+            }
+        }
+        m = mNew;
+    }
+    if (!active)
+        return;
+    for (int t = 0; t < kDimsPerLane; ++t) {
+        const int c = lane + 32 * t;
+        if (c < D)
+            out[rowIndex * D + c] = l > 0.0f ? acc[t] / l : 0.0f;
+    }
+    if (lane == 0 && statsHead[h]) {
+        const float logZ = l > 0.0f ? m + logf(l) : -INFINITY;
+        if (lse)
+            lse[rowIndex] = logZ;
+        if (entropy)
+            entropy[rowIndex] = l > 0.0f ? logZ - weighted / l : 0.0f;
+    }
+}
+
+/// Pass 2: P_ij = exp(s_ij - LSE_i) again, for K3 column mass over rows [massBegin, massEnd) and K4
+/// block sums and maxima. Sums are accumulated with atomics (their order, and so the last bits, varies
+/// run to run on the GPU).
+template <typename T>
+__global__ void attentionSecondPass(DeviceDims d, const T* q, const T* k, const float* lse,
+                                    const unsigned char* statsHead, float* columnMass, int massBegin,
+                                    int massEnd, float* blockSum, float* blockMax, int blockSize,
+                                    int blockRows, int blockCols) {
+    const int h = blockIdx.y, b = blockIdx.z;
+    if (!statsHead[h])
+        return; // block-uniform: no barrier is skipped by part of the block
+    extern __shared__ float shared[];
+    const int D = d.headDim;
+    float* keys = shared;                  // [kKeys][D]
+    float* queries = keys + kKeys * D;     // [kWarps][D], scaled
+    float* partial = queries + kWarps * D; // [kWarps][kKeys] column-mass contributions
+    const int warp = threadIdx.x / 32, lane = threadIdx.x % 32;
+    const int firstRow = blockIdx.x * kWarps;
+    const int lastRow = min(firstRow + kWarps, d.queryLength) - 1;
+    const int row = firstRow + warp;
+    const bool active = row < d.queryLength;
+    const int kvHead = h / (d.queryHeads / d.kvHeads);
+    const long long head = static_cast<long long>(b) * d.queryHeads + h;
+    const long long rowIndex = head * d.queryLength + row;
+    const long long kvBase = (static_cast<long long>(b) * d.kvHeads + kvHead) * d.keyLength * D;
+    if (active)
+        for (int c = lane; c < D; c += 32)
+            queries[warp * D + c] = toFloat(q[rowIndex * D + c]) * d.scale;
+    int begin = 0, end = 0, tileBegin, tileEnd;
+    if (active)
+        visibleKeys(d, d.queryOffset + row, begin, end);
+    blockKeys(d, firstRow, lastRow, tileBegin, tileEnd);
+    const float rowLse = active ? lse[rowIndex] : -INFINITY;
+    const bool inMass = columnMass && active && row >= massBegin && row < massEnd;
+    for (int k0 = tileBegin; k0 < tileEnd; k0 += kKeys) {
+        __syncthreads();
+        for (int index = threadIdx.x; index < kKeys * D; index += blockDim.x) {
+            const int key = k0 + index / D, c = index % D;
+            keys[index] = key < tileEnd ? toFloat(k[kvBase + static_cast<long long>(key) * D + c]) : 0.0f;
+        }
+        __syncthreads();
+        const int key = k0 + lane;
+        float p = 0.0f;
+        if (active && key >= begin && key < end && rowLse != -INFINITY) {
+            const float* keyRow = keys + lane * D;
+            const float* queryRow = queries + warp * D;
+            float dot = 0.0f;
+            for (int c = 0; c < D; ++c)
+                dot += queryRow[c] * keyRow[c];
+            p = expf(dot - rowLse);
+        }
+        if (columnMass) {
+            partial[warp * kKeys + lane] = inMass ? p : 0.0f;
+            __syncthreads();
+            if (warp == 0 && key < d.keyLength) {
+                float sum = 0.0f;
+                for (int w = 0; w < kWarps; ++w)
+                    sum += partial[w * kKeys + lane];
+                if (sum > 0.0f)
+                    atomicAdd(columnMass + head * d.keyLength + key, sum);
+            }
+        }
+        if (blockSum && active) {
+            float* sums =
+                blockSum + head * blockRows * blockCols + static_cast<long long>(row / blockSize) * blockCols;
+            float* maxima =
+                blockMax + head * blockRows * blockCols + static_cast<long long>(row / blockSize) * blockCols;
+            if (blockSize % kKeys == 0) {
+                // The step's 32 keys lie in one key block: one atomic per row and step.
+                const float sum = warpSum(p), top = warpMax(p);
+                if (lane == 0 && top > 0.0f && k0 < d.keyLength) {
+                    atomicAdd(sums + k0 / blockSize, sum);
+                    atomicMax(reinterpret_cast<int*>(maxima + k0 / blockSize), __float_as_int(top));
+                }
+            } else if (p > 0.0f) {
+                atomicAdd(sums + key / blockSize, p);
+                // P >= 0: the bit patterns of non-negative floats order like the values.
+                atomicMax(reinterpret_cast<int*>(maxima + key / blockSize), __float_as_int(p));
+            }
+        }
+    }
+}
+
+/// A device allocation freed on scope exit.
+class DeviceBuffer {
+public:
+    DeviceBuffer() = default;
+    ~DeviceBuffer() {
+        if (m_data)
+            cudaFree(m_data);
+    }
+    DeviceBuffer(const DeviceBuffer&) = delete;
+    DeviceBuffer& operator=(const DeviceBuffer&) = delete;
+    KernelStatus allocate(std::size_t bytes, bool zero) {
+        if (bytes == 0)
+            return KernelStatus::success();
+        ATTNSCOPE_CUDA_CHECK(cudaMalloc(&m_data, bytes));
+        if (zero)
+            ATTNSCOPE_CUDA_CHECK(cudaMemset(m_data, 0, bytes));
+        return KernelStatus::success();
+    }
+    template <typename T>
+    T* as() const {
+        return static_cast<T*>(m_data);
+    }
+
+private:
+    void* m_data = nullptr;
+};
+
+std::size_t elementSize(DType dtype) {
+    return dtype == DType::F32 ? 4 : 2;
+}
+
+/// Copies a strided [batch, heads, tokens, d] view into a packed host buffer of the same element type.
+std::vector<unsigned char> pack(const TensorView& view, int batch, int heads, int tokens, int d) {
+    const std::size_t size = elementSize(view.dtype);
+    std::vector<unsigned char> packed(static_cast<std::size_t>(batch) * heads * tokens * d * size);
+    const auto* source = static_cast<const unsigned char*>(view.data);
+    std::size_t at = 0;
+    for (int b = 0; b < batch; ++b)
+        for (int h = 0; h < heads; ++h)
+            for (int t = 0; t < tokens; ++t) {
+                const int64_t row = b * view.stride[0] + h * view.stride[1] + t * view.stride[2];
+                if (view.stride[3] == 1) {
+                    std::memcpy(packed.data() + at, source + row * static_cast<int64_t>(size), d * size);
+                    at += d * size;
+                } else
+                    for (int c = 0; c < d; ++c, at += size)
+                        std::memcpy(packed.data() + at,
+                                    source + (row + c * view.stride[3]) * static_cast<int64_t>(size), size);
+            }
+    return packed;
+}
+
+KernelStatus unsupportedOnCuda(const char* field) {
+    return KernelStatus::unsupported(std::string("backend cuda: ") + field +
+                                     " is not computed by the CUDA kernels yet; use the CPU backend");
+}
+
+template <typename T>
+KernelStatus launch(const DeviceDims& d, int batch, const void* q, const void* k, const void* v, float* out,
+                    float* lse, float* entropy, const unsigned char* statsHead, const ProbeRequest& request,
+                    float* columnMass, int massBegin, int massEnd, float* blockSum, float* blockMax,
+                    int blockRows, int blockCols) {
+    const dim3 grid((d.queryLength + kWarps - 1) / kWarps, d.queryHeads, batch);
+    const dim3 block(kWarps * 32);
+    const std::size_t firstShared = (2 * kKeys + kWarps) * d.headDim * sizeof(float);
+    ATTNSCOPE_CUDA_CHECK(cudaFuncSetAttribute(
+        attentionFirstPass<T>, cudaFuncAttributeMaxDynamicSharedMemorySize, static_cast<int>(firstShared)));
+    attentionFirstPass<T><<<grid, block, firstShared>>>(d, static_cast<const T*>(q), static_cast<const T*>(k),
+                                                        static_cast<const T*>(v), out, lse, entropy,
+                                                        statsHead);
+    ATTNSCOPE_CUDA_CHECK(cudaGetLastError());
+    if (columnMass || blockSum) {
+        const std::size_t secondShared = ((kKeys + kWarps) * d.headDim + kWarps * kKeys) * sizeof(float);
+        ATTNSCOPE_CUDA_CHECK(cudaFuncSetAttribute(attentionSecondPass<T>,
+                                                  cudaFuncAttributeMaxDynamicSharedMemorySize,
+                                                  static_cast<int>(secondShared)));
+        attentionSecondPass<T><<<grid, block, secondShared>>>(
+            d, static_cast<const T*>(q), static_cast<const T*>(k), lse, statsHead, columnMass, massBegin,
+            massEnd, blockSum, blockMax, request.blockSize, blockRows, blockCols);
+        ATTNSCOPE_CUDA_CHECK(cudaGetLastError());
+    }
+    ATTNSCOPE_CUDA_CHECK(cudaDeviceSynchronize());
+    return KernelStatus::success();
+}
+
+} // namespace
+
+KernelStatus attentionCuda(const AttentionDims& dims, const TensorView& q, const TensorView& k,
+                           const TensorView& v, const OutputView& out, const ProbeRequest& request,
+                           ProbeResult& result) {
+    if (request.lastRows > 0)
+        return unsupportedOnCuda("lastRows (K5)");
+    if (request.topK > 0)
+        return unsupportedOnCuda("topK (K6)");
+    if (request.diagonalSums)
+        return unsupportedOnCuda("diagonalSums (K7)");
+    if (!request.tiles.empty())
+        return unsupportedOnCuda("tiles");
+    if (request.mask.kind != AttentionMask::Kind::None)
+        return unsupportedOnCuda("mask (K8)");
+    if (request.intervention.columnLogitBias || request.intervention.columnScale)
+        return unsupportedOnCuda("intervention");
+    if (q.dtype != k.dtype || k.dtype != v.dtype)
+        return unsupportedOnCuda("mixed input dtypes");
+    if (dims.headDim > kMaxDim)
+        return unsupportedOnCuda("headDim > 256");
+    int devices = 0;
+    if (auto status = cuda::deviceCount(devices); !status.ok())
+        return status;
+    if (devices == 0)
+        return KernelStatus::unsupported("backend cuda: no CUDA device on this machine");
+
+    const int64_t heads = static_cast<int64_t>(dims.batch) * dims.queryHeads;
+    const int64_t rows = heads * dims.queryLength;
+    const int D = dims.headDim;
+    std::vector<unsigned char> statsHead(dims.queryHeads, request.heads.empty() ? 1 : 0);
+    for (int h : request.heads)
+        statsHead[h] = 1;
+    const bool lseNeeded = request.rowLogSumExp || request.columnMass || request.blockSize > 0;
+    result = ProbeResult{};
+    int blockRows = 0, blockCols = 0;
+    if (request.blockSize > 0) {
+        blockRows = (dims.queryLength + request.blockSize - 1) / request.blockSize;
+        blockCols = (dims.keyLength + request.blockSize - 1) / request.blockSize;
+    }
+    const int massBegin = request.columnMassRows.begin;
+    const int massEnd = request.columnMassRows.end < 0
+                            ? dims.queryLength
+                            : std::min(request.columnMassRows.end, dims.queryLength);
+
+    const auto hostQ = pack(q, dims.batch, dims.queryHeads, dims.queryLength, D);
+    const auto hostK = pack(k, dims.batch, dims.kvHeads, dims.keyLength, D);
+    const auto hostV = pack(v, dims.batch, dims.kvHeads, dims.keyLength, D);
+    DeviceBuffer deviceQ, deviceK, deviceV, deviceOut, deviceLse, deviceEntropy, deviceHeads, deviceMass,
+        deviceSum, deviceMax;
+    const std::size_t outBytes = static_cast<std::size_t>(rows) * D * sizeof(float);
+    const std::size_t rowBytes = static_cast<std::size_t>(rows) * sizeof(float);
+    const std::size_t massBytes = request.columnMass ? heads * dims.keyLength * sizeof(float) : 0;
+    const std::size_t gridBytes = static_cast<std::size_t>(heads) * blockRows * blockCols * sizeof(float);
+    for (auto [buffer, bytes, zero] :
+         {std::tuple{&deviceQ, hostQ.size(), false}, std::tuple{&deviceK, hostK.size(), false},
+          std::tuple{&deviceV, hostV.size(), false}, std::tuple{&deviceOut, outBytes, false},
+          std::tuple{&deviceLse, lseNeeded ? rowBytes : 0, true},
+          std::tuple{&deviceEntropy, request.rowEntropy ? rowBytes : 0, true},
+          std::tuple{&deviceHeads, statsHead.size(), false}, std::tuple{&deviceMass, massBytes, true},
+          std::tuple{&deviceSum, gridBytes, true}, std::tuple{&deviceMax, gridBytes, true}})
+        if (auto status = buffer->allocate(bytes, zero); !status.ok())
+            return status;
+    ATTNSCOPE_CUDA_CHECK(cudaMemcpy(deviceQ.as<void>(), hostQ.data(), hostQ.size(), cudaMemcpyHostToDevice));
+    ATTNSCOPE_CUDA_CHECK(cudaMemcpy(deviceK.as<void>(), hostK.data(), hostK.size(), cudaMemcpyHostToDevice));
+    ATTNSCOPE_CUDA_CHECK(cudaMemcpy(deviceV.as<void>(), hostV.data(), hostV.size(), cudaMemcpyHostToDevice));
+    ATTNSCOPE_CUDA_CHECK(
+        cudaMemcpy(deviceHeads.as<void>(), statsHead.data(), statsHead.size(), cudaMemcpyHostToDevice));
+
+    DeviceDims d{dims.queryHeads,
+                 dims.kvHeads,
+                 dims.queryLength,
+                 dims.keyLength,
+                 D,
+                 dims.causal,
+                 dims.queryOffset,
+                 dims.scale > 0 ? dims.scale : 1.0f / std::sqrt(float(D)),
+                 dims.slidingWindow};
+    float* lse = lseNeeded ? deviceLse.as<float>() : nullptr;
+    float* entropy = request.rowEntropy ? deviceEntropy.as<float>() : nullptr;
+    float* mass = request.columnMass ? deviceMass.as<float>() : nullptr;
+    float* sums = request.blockSize > 0 ? deviceSum.as<float>() : nullptr;
+    float* maxima = request.blockSize > 0 ? deviceMax.as<float>() : nullptr;
+    const auto* headFlags = deviceHeads.as<const unsigned char>();
+    KernelStatus status;
+    switch (q.dtype) {
+    case DType::F32:
+        status = launch<float>(d, dims.batch, deviceQ.as<void>(), deviceK.as<void>(), deviceV.as<void>(),
+                               deviceOut.as<float>(), lse, entropy, headFlags, request, mass, massBegin,
+                               massEnd, sums, maxima, blockRows, blockCols);
+        break;
+    case DType::BF16:
+        status = launch<__nv_bfloat16>(d, dims.batch, deviceQ.as<void>(), deviceK.as<void>(),
+                                       deviceV.as<void>(), deviceOut.as<float>(), lse, entropy, headFlags,
+                                       request, mass, massBegin, massEnd, sums, maxima, blockRows, blockCols);
+        break;
+    case DType::F16:
+        status = launch<__half>(d, dims.batch, deviceQ.as<void>(), deviceK.as<void>(), deviceV.as<void>(),
+                                deviceOut.as<float>(), lse, entropy, headFlags, request, mass, massBegin,
+                                massEnd, sums, maxima, blockRows, blockCols);
+        break;
+    }
+    if (!status.ok())
+        return status;
+
+    std::vector<float> packedOut(static_cast<std::size_t>(rows) * D);
+    ATTNSCOPE_CUDA_CHECK(
+        cudaMemcpy(packedOut.data(), deviceOut.as<void>(), outBytes, cudaMemcpyDeviceToHost));
+    std::size_t at = 0;
+    for (int b = 0; b < dims.batch; ++b)
+        for (int h = 0; h < dims.queryHeads; ++h)
+            for (int t = 0; t < dims.queryLength; ++t)
+                for (int c = 0; c < D; ++c)
+                    out.data[b * out.stride[0] + h * out.stride[1] + t * out.stride[2] + c * out.stride[3]] =
+                        packedOut[at++];
+    auto fetch = [](std::vector<float>& into, const DeviceBuffer& from, std::size_t count) -> KernelStatus {
+        into.resize(count);
+        if (count > 0)
+            ATTNSCOPE_CUDA_CHECK(
+                cudaMemcpy(into.data(), from.as<void>(), count * sizeof(float), cudaMemcpyDeviceToHost));
+        return KernelStatus::success();
+    };
+    if (request.rowLogSumExp)
+        if (auto s = fetch(result.rowLogSumExp, deviceLse, rows); !s.ok())
+            return s;
+    if (request.rowEntropy)
+        if (auto s = fetch(result.rowEntropy, deviceEntropy, rows); !s.ok())
+            return s;
+    if (request.columnMass)
+        if (auto s = fetch(result.columnMass, deviceMass, heads * dims.keyLength); !s.ok())
+            return s;
+    if (request.blockSize > 0) {
+        result.blockRows = blockRows;
+        result.blockCols = blockCols;
+        const std::size_t cells = static_cast<std::size_t>(heads) * blockRows * blockCols;
+        if (auto s = fetch(result.blockSum, deviceSum, cells); !s.ok())
+            return s;
+        if (auto s = fetch(result.blockMax, deviceMax, cells); !s.ok())
+            return s;
+    }
+    return KernelStatus::success();
+}
+
+} // namespace attnscope::kernels

@@ -1,0 +1,188 @@
+// SPDX-License-Identifier: Apache-2.0
+// Label "gpu": the CUDA attention backend against the CPU backend (itself checked against the dense
+// double-precision reference by attention_conformance_test) — outputs, K1 LSE, entropy, K3 column mass,
+// K4 block sum and max — over lengths, GQA ratios, causal and not, query offsets, windows, head dims
+// and the three input dtypes. Skipped with a message where no device answers; the refusals of what
+// the CUDA kernels do not compute yet are checked everywhere.
+#include "attnscope/kernels/attention.h"
+#include "attnscope/kernels/cuda_backend.h"
+
+#include "dense_reference.h"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <string>
+#include <vector>
+
+using namespace attnscope;
+using namespace attnscope::kernels;
+
+namespace {
+
+bool haveDevice(std::string& why) {
+    int count = 0;
+    const KernelStatus status = cuda::deviceCount(count);
+    why = status.message;
+    return status.ok() && count > 0;
+}
+
+struct Case {
+    int queryLength, keyLength, queryHeads, kvHeads, headDim;
+    bool causal;
+    int64_t queryOffset;
+    int window;
+    DType dtype;
+    int blockSize;
+};
+
+std::string describe(const Case& c) {
+    return "Tq " + std::to_string(c.queryLength) + " Tk " + std::to_string(c.keyLength) + " Hq " +
+           std::to_string(c.queryHeads) + " Hkv " + std::to_string(c.kvHeads) + " d " +
+           std::to_string(c.headDim) + (c.causal ? " causal" : " bidirectional") + " offset " +
+           std::to_string(c.queryOffset) + " window " + std::to_string(c.window) + " " + dtypeName(c.dtype) +
+           " block " + std::to_string(c.blockSize);
+}
+
+/// Inputs in the tested dtype's storage: values exactly representable in all three types.
+struct Storage {
+    std::vector<float> f32;
+    std::vector<uint16_t> half;
+    TensorView view(DType dtype, int heads, int tokens, int d) const {
+        TensorView v;
+        v.dtype = dtype;
+        v.data = dtype == DType::F32 ? static_cast<const void*>(f32.data()) : half.data();
+        v.stride[0] = int64_t(heads) * tokens * d;
+        v.stride[1] = int64_t(tokens) * d;
+        v.stride[2] = d;
+        v.stride[3] = 1;
+        return v;
+    }
+};
+
+Storage storage(std::size_t count, uint32_t seed, DType dtype) {
+    Storage s;
+    s.f32 = test::exactlyRepresentableRandom(count, seed);
+    if (dtype != DType::F32)
+        for (float x : s.f32)
+            s.half.push_back(dtype == DType::BF16 ? test::encodeBf16(x) : test::encodeF16(x));
+    return s;
+}
+
+void expectClose(const std::vector<float>& gpu, const std::vector<float>& cpu, const char* what,
+                 const std::string& where) {
+    ASSERT_EQ(gpu.size(), cpu.size()) << what << ": " << where;
+    for (std::size_t i = 0; i < cpu.size(); ++i) {
+        if (std::isinf(cpu[i])) {
+            ASSERT_EQ(gpu[i], cpu[i]) << what << "[" << i << "]: " << where;
+            continue;
+        }
+        ASSERT_NEAR(gpu[i], cpu[i], 2e-4 * std::max(1.0f, std::fabs(cpu[i])))
+            << what << "[" << i << "]: " << where;
+    }
+}
+
+} // namespace
+
+TEST(CudaAttention, MatchesTheCpuBackend) {
+    std::string why;
+    if (!haveDevice(why))
+        GTEST_SKIP() << "no CUDA device on this machine (" << why << "); GPU test skipped";
+    const std::vector<Case> cases = {
+        {1, 1, 2, 1, 64, true, 0, 0, DType::F32, 64},
+        {7, 7, 4, 2, 64, true, 0, 0, DType::F32, 64},
+        {128, 128, 8, 2, 128, true, 0, 0, DType::F32, 64},
+        {1000, 1000, 4, 1, 64, true, 0, 0, DType::F32, 64},
+        {1000, 1000, 4, 4, 80, false, 0, 0, DType::F32, 48}, // block size not a multiple of 32
+        {128, 128, 8, 1, 96, true, 0, 0, DType::F32, 64},    // MQA
+        {1, 2048, 8, 2, 128, true, 2047, 0, DType::F32, 64}, // one decode row
+        {37, 137, 4, 2, 64, true, 100, 0, DType::F32, 32},   // a prefill chunk
+        {300, 300, 4, 2, 64, true, 0, 50, DType::F32, 64},   // sliding window
+        {256, 256, 2, 1, 256, true, 0, 0, DType::F32, 64},   // the largest head dim
+        {512, 512, 4, 2, 128, true, 0, 0, DType::BF16, 64},
+        {512, 512, 4, 2, 128, false, 0, 0, DType::F16, 64},
+        {2048, 2048, 2, 1, 64, true, 0, 0, DType::BF16, 64},
+    };
+    for (const Case& c : cases) {
+        const std::string where = describe(c);
+        AttentionDims dims;
+        dims.batch = 2;
+        dims.queryHeads = c.queryHeads;
+        dims.kvHeads = c.kvHeads;
+        dims.queryLength = c.queryLength;
+        dims.keyLength = c.keyLength;
+        dims.headDim = c.headDim;
+        dims.causal = c.causal;
+        dims.queryOffset = c.queryOffset;
+        dims.slidingWindow = c.window;
+        const Storage q = storage(std::size_t(2) * c.queryHeads * c.queryLength * c.headDim, 1, c.dtype);
+        const Storage k = storage(std::size_t(2) * c.kvHeads * c.keyLength * c.headDim, 2, c.dtype);
+        const Storage v = storage(std::size_t(2) * c.kvHeads * c.keyLength * c.headDim, 3, c.dtype);
+        ProbeRequest request;
+        request.rowLogSumExp = true;
+        request.rowEntropy = true;
+        request.columnMass = true;
+        request.columnMassRows = {c.queryLength / 3, -1};
+        request.blockSize = c.blockSize;
+        if (c.queryHeads > 2)
+            request.heads = {0, c.queryHeads - 1}; // the others' statistics stay zero on both backends
+        std::vector<float> cpuOut(std::size_t(2) * c.queryHeads * c.queryLength * c.headDim, -7.0f),
+            gpuOut = cpuOut;
+        OutputView cpuView{cpuOut.data(),
+                           {int64_t(c.queryHeads) * c.queryLength * c.headDim,
+                            int64_t(c.queryLength) * c.headDim, c.headDim, 1}};
+        OutputView gpuView = cpuView;
+        gpuView.data = gpuOut.data();
+        ProbeResult cpu, gpu;
+        const auto qv = q.view(c.dtype, c.queryHeads, c.queryLength, c.headDim);
+        const auto kv = k.view(c.dtype, c.kvHeads, c.keyLength, c.headDim);
+        const auto vv = v.view(c.dtype, c.kvHeads, c.keyLength, c.headDim);
+        KernelStatus status = attention(dims, qv, kv, vv, cpuView, request, cpu, Backend::Cpu);
+        ASSERT_TRUE(status.ok()) << status.message << ": " << where;
+        status = attention(dims, qv, kv, vv, gpuView, request, gpu, Backend::Cuda);
+        ASSERT_TRUE(status.ok()) << status.message << ": " << where;
+        expectClose(gpuOut, cpuOut, "output", where);
+        expectClose(gpu.rowLogSumExp, cpu.rowLogSumExp, "lse", where);
+        expectClose(gpu.rowEntropy, cpu.rowEntropy, "entropy", where);
+        expectClose(gpu.columnMass, cpu.columnMass, "column mass", where);
+        EXPECT_EQ(gpu.blockRows, cpu.blockRows) << where;
+        EXPECT_EQ(gpu.blockCols, cpu.blockCols) << where;
+        expectClose(gpu.blockSum, cpu.blockSum, "block sum", where);
+        expectClose(gpu.blockMax, cpu.blockMax, "block max", where);
+    }
+}
+
+TEST(CudaAttention, RefusesWhatItDoesNotComputeByName) {
+    float buffer[4 * 64] = {};
+    AttentionDims dims;
+    dims.queryLength = 4;
+    dims.keyLength = 4;
+    dims.headDim = 64;
+    TensorView view{buffer, DType::F32, {256, 256, 64, 1}};
+    OutputView out{buffer, {256, 256, 64, 1}};
+    ProbeResult result;
+    ProbeRequest topK;
+    topK.topK = 2;
+    KernelStatus status = attention(dims, view, view, view, out, topK, result, Backend::Cuda);
+    EXPECT_EQ(status.code, KernelStatusCode::Unsupported);
+    if (cuda::compiledWithCuda()) {
+        EXPECT_NE(status.message.find("topK"), std::string::npos) << status.message;
+    }
+    ProbeRequest tiles;
+    tiles.tiles = {{0, 2, 0, 2}};
+    status = attention(dims, view, view, view, out, tiles, result, Backend::Cuda);
+    EXPECT_EQ(status.code, KernelStatusCode::Unsupported);
+    if (cuda::compiledWithCuda()) {
+        EXPECT_NE(status.message.find("tiles"), std::string::npos) << status.message;
+    }
+    // A supported request: runs where a device answers, says why not where none does.
+    status = attention(dims, view, view, view, out, {}, result, Backend::Cuda);
+    std::string why;
+    if (haveDevice(why))
+        EXPECT_TRUE(status.ok()) << status.message;
+    else {
+        EXPECT_EQ(status.code, KernelStatusCode::Unsupported);
+        EXPECT_FALSE(status.message.empty());
+    }
+}
