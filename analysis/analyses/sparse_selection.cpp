@@ -89,8 +89,9 @@ FlexPrefillHead flexPrefillHead(const float* lastRows, int lastRowCount, const s
             mid[k] = 0.5 * (estimated[k] + trueBlocks[k]);
         head.divergence = std::sqrt(std::max(0.0, 0.5 * kl(estimated, mid) + 0.5 * kl(trueBlocks, mid)));
         head.queryAware = head.divergence < parameters.flexTau;
-        const int low = parameters.flexMinBudget / B;
-        const int high = parameters.flexMaxBudget > 0 ? parameters.flexMaxBudget / B : nb;
+        // Budgets in blocks, rounded up as the reference does (math.ceil(min_budget / block_size)).
+        const int low = (parameters.flexMinBudget + B - 1) / B;
+        const int high = parameters.flexMaxBudget > 0 ? (parameters.flexMaxBudget + B - 1) / B : nb;
         auto budget = [&](const std::vector<double>& profile) {
             // The reference divides by 128 whatever the block size (a documented quirk).
             return std::min(nb,
@@ -112,11 +113,13 @@ FlexPrefillHead flexPrefillHead(const float* lastRows, int lastRowCount, const s
             std::iota(order.begin(), order.end(), 0);
             std::stable_sort(order.begin(), order.end(),
                              [&](int a, int b) { return blockEstimate[a] > blockEstimate[b]; });
+            // The reference's score_cover_idx: the largest cells while their running sum stays within
+            // γ·(N/B); the cell that would cross it is left out.
             double mass = 0;
             for (int cell : order) {
-                if (mass >= parameters.flexGamma * nb)
-                    break;
                 mass += blockEstimate[static_cast<std::size_t>(cell)];
+                if (mass > parameters.flexGamma * nb)
+                    break;
                 set(cell / nb, cell % nb);
             }
         }
@@ -125,6 +128,15 @@ FlexPrefillHead flexPrefillHead(const float* lastRows, int lastRowCount, const s
     head.computationalRatio =
         nb ? static_cast<double>(head.activeBlocks) / (static_cast<double>(nb) * nb) : 1;
     head.mask = blockMaskMetrics(grid, head.blockMask);
+    if (nb > 0) {
+        double kept = 0, total = 0;
+        for (int j = 0; j < nb; ++j) {
+            const double mass = grid.sumAt(nb - 1, j);
+            total += mass;
+            kept += head.blockMask[static_cast<std::size_t>(nb - 1) * nb + j] ? mass : 0.0;
+        }
+        head.lastBlockRecall = total > 0 ? kept / total : 1.0;
+    }
     return head;
 }
 

@@ -108,6 +108,7 @@ TEST(Sparsity, FlexPrefillQueryAwareWhenTheEstimateIsRight) {
     EXPECT_TRUE(head.queryAware);
     EXPECT_EQ(head.verticalBlocks, 4); // min_budget 512 / B 128
     EXPECT_DOUBLE_EQ(head.mask.recall, 1.0);
+    EXPECT_DOUBLE_EQ(head.lastBlockRecall, 1.0);
     for (int i = 0; i < nb; ++i) { // forced first column and main diagonal
         EXPECT_EQ(head.blockMask[static_cast<std::size_t>(i) * nb], 1);
         EXPECT_EQ(head.blockMask[static_cast<std::size_t>(i) * nb + i], 1);
@@ -121,6 +122,17 @@ TEST(Sparsity, FlexPrefillQueryAwareWhenTheEstimateIsRight) {
     EXPECT_GT(vs.divergence, p.flexTau);
     EXPECT_LE(vs.divergence, std::sqrt(std::log(2.0)) + 1e-12);
     EXPECT_EQ(vs.verticalBlocks, 4); // 1 token // 128 + 1 = 1, clamped up to min_budget / B
+
+    // The budgets come from the last block's rows: when they look only at token 0 and every earlier row
+    // looks 300 tokens back, the last block keeps all its mass while the other rows lose theirs unless
+    // a diagonal band happens to cover them.
+    const BlockGrid far = oneHotGrid(tokens, 128, [](int i) { return i >= 896 ? 0 : std::max(0, i - 300); });
+    const auto split = analyses::flexPrefillHead(rows.data(), 128, estimated, blockEstimate, far, p);
+    EXPECT_DOUBLE_EQ(split.lastBlockRecall, 1.0);
+    double kept = 0;
+    for (int i = 0; i < 896; ++i)
+        kept += split.blockMask[static_cast<std::size_t>(i / 128) * nb + std::max(0, i - 300) / 128];
+    EXPECT_NEAR(split.mask.recall, (kept + 128) / tokens, 1e-12);
 
     // Short inputs run dense.
     const BlockGrid small = oneHotGrid(256, 128, [](int) { return 0; });

@@ -113,8 +113,11 @@ struct FlexPrefillHead {
     bool queryAware = false; ///< divergence < tau
     int verticalBlocks = 0, slashBlocks = 0; ///< budgets n_v, n_s after clamping
     int activeBlocks = 0, blocks = 0;
-    double computationalRatio = 0;  ///< active / blocks^2 (the reference's denominator)
-    MaskMetrics mask;               ///< causal block density and mass recall
+    double computationalRatio = 0; ///< active / blocks^2 (the reference's denominator)
+    MaskMetrics mask;              ///< causal block density and mass recall
+    /// Mass recall over the last query block's rows only: the rows whose attention the budgets and the
+    /// pattern decision are computed from (γ bounds their recall, not the other rows').
+    double lastBlockRecall = 0;
     std::vector<uint8_t> blockMask; ///< [blocks * blocks]
 };
 
