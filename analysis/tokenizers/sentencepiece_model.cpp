@@ -1,12 +1,13 @@
 // SPDX-License-Identifier: Apache-2.0
 // SentencePiece .model files, read directly from their protobuf encoding (ModelProto): the pieces with
-// scores and types, the model type and the normalizer. Only what a BPE model with identity
-// normalization needs (Llama 2, Mistral, Phi-3); other kinds are refused by name.
+// scores and types, the model type and the normalizer. BPE models with identity normalization (Llama 2,
+// Mistral, Phi-3) and unigram models with any normalizer (spm_unigram.h); other kinds are refused by name.
 #include "attnscope/tokenizers/tokenizer.h"
 
 #include "attnscope/core/read_file.h"
 
 #include "spm_bpe.h"
+#include "spm_unigram.h"
 
 #include <cstring>
 #include <fstream>
@@ -144,6 +145,34 @@ bool findString(std::string_view message, uint32_t wanted, std::string_view& val
     return false;
 }
 
+/// A unigram model: the pieces, TrainerSpec.byte_fallback (35) and the NormalizerSpec: name (1),
+/// precompiled_charsmap (2), add_dummy_prefix (3), remove_extra_whitespaces (4), escape_whitespaces (5).
+Expected<std::unique_ptr<Tokenizer>> unigramTokenizer(std::vector<Piece> pieces, std::string_view trainer,
+                                                      std::string_view normalizer, const std::string& path) {
+    SpmUnigramModel model;
+    for (Piece& piece : pieces)
+        model.pieces.push_back({std::move(piece.text), piece.score, piece.type});
+    uint64_t flag = 0;
+    model.byteFallback = findVarint(trainer, 35, flag) && flag != 0;
+    std::string_view text;
+    if (findString(normalizer, 1, text))
+        model.normalizer.name = std::string(text);
+    if (findString(normalizer, 2, text))
+        model.normalizer.precompiledCharsmap = std::string(text);
+    if (findVarint(normalizer, 3, flag))
+        model.normalizer.addDummyPrefix = flag != 0;
+    if (findVarint(normalizer, 4, flag))
+        model.normalizer.removeExtraWhitespaces = flag != 0;
+    if (findVarint(normalizer, 5, flag))
+        model.normalizer.escapeWhitespaces = flag != 0;
+    uint64_t suffix = 0;
+    if (findVarint(trainer, 24, suffix) && suffix != 0)
+        return Status::unsupported("treat_whitespace_as_suffix")
+            .inFile(path)
+            .atField("trainer_spec.treat_whitespace_as_suffix");
+    return makeSpmUnigramTokenizer(std::move(model), path);
+}
+
 } // namespace
 
 Expected<std::unique_ptr<Tokenizer>> loadSentencePieceModel(const std::string& path) {
@@ -184,9 +213,12 @@ Expected<std::unique_ptr<Tokenizer>> parseSentencePieceModel(std::string_view da
         return Status::parseError("not a SentencePiece model (no pieces)").inFile(path).atField("pieces");
     uint64_t modelType = 1; // TrainerSpec.model_type (field 3): 1 unigram (default), 2 BPE
     findVarint(trainer, 3, modelType);
+    if (modelType == 1)
+        return unigramTokenizer(std::move(pieces), trainer, normalizer, path);
     if (modelType != 2)
-        return Status::unsupported("SentencePiece model type " + std::to_string(modelType) +
-                                   " (only BPE, type 2, is read; unigram models are not supported yet)")
+        return Status::unsupported(
+                   "SentencePiece model type " + std::to_string(modelType) +
+                   " (unigram, type 1, and BPE, type 2, are read; word and char models are not)")
             .inFile(path)
             .atField("trainer_spec.model_type");
     std::string_view normalization = "nmt_nfkc";

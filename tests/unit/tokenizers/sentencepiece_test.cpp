@@ -9,6 +9,7 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <cstdio>
 
 #include <filesystem>
@@ -136,6 +137,90 @@ TEST(SentencePiece, ModelAndLlama2cFilesMatchLibsentencepiece) {
     EXPECT_EQ(mismatches, 0);
 }
 
+namespace {
+
+/// Runs the reference program; its standard output.
+std::string runReference(const std::string& arguments) {
+#ifndef ATTNSCOPE_SPM_REFERENCE
+    (void)arguments;
+    return {};
+#else
+    FILE* pipe = popen((std::string(ATTNSCOPE_SPM_REFERENCE) + " " + arguments).c_str(), "r");
+    std::string output;
+    char buffer[65536];
+    std::size_t n;
+    while (pipe && (n = std::fread(buffer, 1, sizeof buffer, pipe)) > 0)
+        output.append(buffer, n);
+    if (pipe)
+        pclose(pipe);
+    return output;
+#endif
+}
+
+} // namespace
+
+TEST(SentencePiece, UnigramModelsMatchLibsentencepieceIdsAndOffsets) {
+#ifndef ATTNSCOPE_SPM_REFERENCE
+    GTEST_SKIP() << "libsentencepiece (the reference) is not installed";
+#else
+    // Two unigram models trained by libsentencepiece on the bundled long sample plus a few lines of other
+    // scripts: the default (nmt_nfkc character map, dummy prefix, whitespace cleanup), and identity
+    // normalization with byte fallback, no dummy prefix and whitespace kept as it is.
+    const auto dir = std::filesystem::temp_directory_path() / "attnscope_unigram";
+    std::filesystem::create_directories(dir);
+    const auto corpus = dir / "corpus.txt";
+    {
+        std::ifstream sample(ATTNSCOPE_RESOURCES_DIR "/samples/long.txt");
+        std::ofstream out(corpus);
+        out << sample.rdbuf()
+            << "\nnaïve café résumé Zürich Straße\nПривет, мир!\n你好世界 日本語のテキスト\n";
+    }
+    const std::vector<std::pair<std::string, std::string>> configs = {
+        {"nfkc", "--model_type=unigram --vocab_size=400 --character_coverage=0.9995"},
+        {"identity",
+         "--model_type=unigram --vocab_size=400 --normalization_rule_name=identity --byte_fallback=true "
+         "--add_dummy_prefix=false --remove_extra_whitespaces=false --character_coverage=0.9995"}};
+    const auto strings = testStrings();
+    const auto stringsFile = dir / "strings.json";
+    std::ofstream(stringsFile) << nlohmann::json(strings).dump();
+    for (const auto& [name, flags] : configs) {
+        const std::string prefix = (dir / name).string();
+        runReference("--train " + corpus.string() + " " + prefix + " " + flags + " >/dev/null 2>&1");
+        ASSERT_TRUE(std::filesystem::exists(prefix + ".model")) << "libsentencepiece did not train " << name;
+        const auto expected = nlohmann::json::parse(
+            runReference(prefix + ".model " + stringsFile.string() + " --offsets"), nullptr, false);
+        ASSERT_TRUE(expected.is_array() && expected.size() == strings.size()) << name;
+        auto tokenizer = tokenizers::loadSentencePieceModel(prefix + ".model");
+        ASSERT_TRUE(tokenizer) << tokenizer.status().toString();
+        EXPECT_NE((*tokenizer)->describe().find("unigram"), std::string::npos);
+        int idMismatches = 0, offsetMismatches = 0, unknowns = 0;
+        for (std::size_t i = 0; i < strings.size(); ++i) {
+            auto got = (*tokenizer)->encode(strings[i], true);
+            ASSERT_TRUE(got) << strings[i];
+            const auto ids = expected[i]["ids"].get<std::vector<int32_t>>();
+            if (got->ids != ids) {
+                ++idMismatches;
+                ADD_FAILURE() << name << ": ids differ for \"" << strings[i] << "\"";
+                continue;
+            }
+            const auto spans = expected[i]["offsets"].get<std::vector<std::pair<int64_t, int64_t>>>();
+            if (got->offsets != spans) {
+                ++offsetMismatches;
+                ADD_FAILURE() << name << ": offsets differ for \"" << strings[i] << "\"";
+            }
+            unknowns += static_cast<int>(std::count(ids.begin(), ids.end(), 0));
+        }
+        EXPECT_EQ(idMismatches, 0) << name;
+        EXPECT_EQ(offsetMismatches, 0) << name;
+        // Characters outside the training text become <unk> (id 0): that path is checked too.
+        if (name == "nfkc") {
+            EXPECT_GT(unknowns, 0);
+        }
+    }
+    std::filesystem::remove_all(dir);
+#endif
+}
+
 TEST(SentencePiece, OffsetsPointAtTheCharacters) {
     if (!std::filesystem::exists(kData + "/llama2c-tokenizer.bin"))
         GTEST_SKIP() << "shared data not found at " << kData;
@@ -208,9 +293,18 @@ TEST(SentencePiece, MalformedModelsAreRefusedWithTheField) {
     EXPECT_EQ(tokenizer.status().field(), "pieces");
     EXPECT_NE(tokenizer.status().message().find("byte-fallback"), std::string::npos);
 
-    const std::string unigram = piece("<unk>", 2) + lengthDelimited(2, varint(3 << 3) + varint(1));
-    EXPECT_EQ(tokenizers::parseSentencePieceModel(unigram, "u.model").status().field(),
+    const std::string word = piece("<unk>", 2) + lengthDelimited(2, varint(3 << 3) + varint(3));
+    EXPECT_EQ(tokenizers::parseSentencePieceModel(word, "w.model").status().field(),
               "trainer_spec.model_type");
+    // A unigram model needs an unknown piece and a readable character map.
+    const std::string noUnknown = piece("a", 1) + lengthDelimited(2, varint(3 << 3) + varint(1));
+    EXPECT_EQ(tokenizers::parseSentencePieceModel(noUnknown, "u.model").status().field(), "pieces");
+    const std::string badMap = piece("<unk>", 2) + lengthDelimited(2, varint(3 << 3) + varint(1)) +
+                               lengthDelimited(3, lengthDelimited(2, std::string("\xFF\xFF\x00\x00"
+                                                                                 "abc",
+                                                                                 7)));
+    EXPECT_EQ(tokenizers::parseSentencePieceModel(badMap, "m.model").status().field(),
+              "normalizer_spec.precompiled_charsmap");
     EXPECT_EQ(tokenizers::parseSentencePieceModel(std::string("\xFF\xFF\xFF", 3), "x.model").status().file(),
               "x.model");
     EXPECT_EQ(tokenizers::parseSentencePieceModel("", "empty.model").status().field(), "pieces");
