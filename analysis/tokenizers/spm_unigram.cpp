@@ -50,7 +50,8 @@ public:
         if (trieBytes >= blob.size() - sizeof trieBytes + 1 || trieBytes % 4 != 0)
             return broken(source, "trie size " + std::to_string(trieBytes) + " exceeds the blob");
         m_units.resize(trieBytes / 4);
-        std::memcpy(m_units.data(), blob.data() + sizeof trieBytes, trieBytes);
+        if (trieBytes > 0) // an empty trie holds no rules (found by fuzz_sentencepiece_model: memcpy to null)
+            std::memcpy(m_units.data(), blob.data() + sizeof trieBytes, trieBytes);
         m_pool.assign(blob.data() + sizeof trieBytes + trieBytes, blob.size() - sizeof trieBytes - trieBytes);
         return Status::ok();
     }

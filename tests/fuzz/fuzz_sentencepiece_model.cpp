@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
-// Any byte string as a SentencePiece .model: refuse with a Status or load; a loaded model encodes a fixed
-// text without crashing and with one offset per id.
+// Any byte string as a SentencePiece .model (BPE or unigram): refuse with a Status or load; a loaded model
+// encodes a fixed text without crashing, with one in-range offset per id.
 #include "attnscope/tokenizers/tokenizer.h"
 
 #include <cstddef>
@@ -15,9 +15,16 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
             __builtin_trap();
         return 0;
     }
-    auto encoding = (*tokenizer)->encode("Hello wörld 😀 ▁x", true);
+    // Spaces to collapse, a full-width letter and a no-break space for normalization rules, an emoji for
+    // unknown runs and byte fallback.
+    constexpr std::string_view text = "  Hello  wörld ｆ\u00A0😀😀 ▁x ";
+    auto encoding = (*tokenizer)->encode(text, true);
     if (encoding && encoding->ids.size() != encoding->offsets.size())
         __builtin_trap();
+    if (encoding)
+        for (const auto& [start, end] : encoding->offsets)
+            if (start < 0 || end < start || end > static_cast<int64_t>(text.size()))
+                __builtin_trap();
     if (encoding)
         (void)(*tokenizer)->decode(encoding->ids);
     return 0;

@@ -305,6 +305,20 @@ TEST(SentencePiece, MalformedModelsAreRefusedWithTheField) {
                                                                                  7)));
     EXPECT_EQ(tokenizers::parseSentencePieceModel(badMap, "m.model").status().field(),
               "normalizer_spec.precompiled_charsmap");
+    // Regression (found by fuzz_sentencepiece_model): a map whose trie is empty holds no rules; it loads.
+    const std::string emptyTrie = piece("<unk>", 2) +
+                                  piece("\xE2\x96\x81"
+                                        "a",
+                                        1) +
+                                  lengthDelimited(2, varint(3 << 3) + varint(1)) +
+                                  lengthDelimited(3, lengthDelimited(2, std::string("\0\0\0\0"
+                                                                                    "xyz",
+                                                                                    7)));
+    auto noRules = tokenizers::parseSentencePieceModel(emptyTrie, "e.model");
+    ASSERT_TRUE(noRules) << noRules.status().toString();
+    auto encoded = (*noRules)->encode("a b", false);
+    ASSERT_TRUE(encoded);
+    EXPECT_EQ(encoded->ids, (std::vector<int32_t>{1, 0})); // "▁a", then "▁b" is unknown (one merged run)
     EXPECT_EQ(tokenizers::parseSentencePieceModel(std::string("\xFF\xFF\xFF", 3), "x.model").status().file(),
               "x.model");
     EXPECT_EQ(tokenizers::parseSentencePieceModel("", "empty.model").status().field(), "pieces");
