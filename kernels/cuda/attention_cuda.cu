@@ -85,6 +85,37 @@ __device__ inline float warpMax(float x) {
     return x;
 }
 
+/// What one warp's query row needs in either pass: its row, where its K/V head starts, the keys it sees
+/// and the keys the whole block walks through; its scaled query is loaded into shared memory.
+struct RowSetup {
+    int row;
+    bool active;
+    long long head, rowIndex, kvBase;
+    int begin = 0, end = 0, tileBegin = 0, tileEnd = 0;
+};
+
+template <typename T>
+__device__ inline RowSetup setUpRow(const DeviceDims& d, const T* q, float* queries) {
+    const int warp = threadIdx.x / 32, lane = threadIdx.x % 32, D = d.headDim;
+    const int h = blockIdx.y, b = blockIdx.z;
+    const int firstRow = blockIdx.x * kWarps;
+    const int lastRow = min(firstRow + kWarps, d.queryLength) - 1;
+    RowSetup r;
+    r.row = firstRow + warp;
+    r.active = r.row < d.queryLength;
+    const int kvHead = h / (d.queryHeads / d.kvHeads);
+    r.head = static_cast<long long>(b) * d.queryHeads + h;
+    r.rowIndex = r.head * d.queryLength + r.row;
+    r.kvBase = (static_cast<long long>(b) * d.kvHeads + kvHead) * d.keyLength * D;
+    if (r.active) {
+        for (int c = lane; c < D; c += 32)
+            queries[warp * D + c] = toFloat(q[r.rowIndex * D + c]) * d.scale;
+        visibleKeys(d, d.queryOffset + r.row, r.begin, r.end);
+    }
+    blockKeys(d, firstRow, lastRow, r.tileBegin, r.tileEnd);
+    return r;
+}
+
 /// Pass 1. Q, K, V packed as [batch, heads, tokens, headDim]; out, lse, entropy likewise (fp32).
 /// Grid: (ceil(queryLength / kWarps), queryHeads, batch); block: kWarps * 32 threads.
 template <typename T>
@@ -96,21 +127,11 @@ __global__ void attentionFirstPass(DeviceDims d, const T* q, const T* k, const T
     float* values = keys + kKeys * D;    // [kKeys][D]
     float* queries = values + kKeys * D; // [kWarps][D], scaled
     const int warp = threadIdx.x / 32, lane = threadIdx.x % 32;
-    const int h = blockIdx.y, b = blockIdx.z;
-    const int firstRow = blockIdx.x * kWarps;
-    const int lastRow = min(firstRow + kWarps, d.queryLength) - 1;
-    const int row = firstRow + warp;
-    const bool active = row < d.queryLength;
-    const int kvHead = h / (d.queryHeads / d.kvHeads);
-    const long long rowIndex = (static_cast<long long>(b) * d.queryHeads + h) * d.queryLength + row;
-    const long long kvBase = (static_cast<long long>(b) * d.kvHeads + kvHead) * d.keyLength * D;
-    if (active)
-        for (int c = lane; c < D; c += 32)
-            queries[warp * D + c] = toFloat(q[rowIndex * D + c]) * d.scale;
-    int begin = 0, end = 0, tileBegin, tileEnd;
-    if (active)
-        visibleKeys(d, d.queryOffset + row, begin, end);
-    blockKeys(d, firstRow, lastRow, tileBegin, tileEnd);
+    const int h = blockIdx.y;
+    const RowSetup r = setUpRow(d, q, queries);
+    const bool active = r.active;
+    const long long rowIndex = r.rowIndex, kvBase = r.kvBase;
+    const int begin = r.begin, end = r.end, tileBegin = r.tileBegin, tileEnd = r.tileEnd;
 
     float m = -INFINITY, l = 0.0f, weighted = 0.0f; // running max, sum of exp, sum of exp * logit
     float acc[kDimsPerLane];
@@ -184,7 +205,7 @@ __global__ void attentionSecondPass(DeviceDims d, const T* q, const T* k, const 
                                     const unsigned char* statsHead, float* columnMass, int massBegin,
                                     int massEnd, float* blockSum, float* blockMax, int blockSize,
                                     int blockRows, int blockCols) {
-    const int h = blockIdx.y, b = blockIdx.z;
+    const int h = blockIdx.y;
     if (!statsHead[h])
         return; // block-uniform: no barrier is skipped by part of the block
     extern __shared__ float shared[];
@@ -193,21 +214,11 @@ __global__ void attentionSecondPass(DeviceDims d, const T* q, const T* k, const 
     float* queries = keys + kKeys * D;     // [kWarps][D], scaled
     float* partial = queries + kWarps * D; // [kWarps][kKeys] column-mass contributions
     const int warp = threadIdx.x / 32, lane = threadIdx.x % 32;
-    const int firstRow = blockIdx.x * kWarps;
-    const int lastRow = min(firstRow + kWarps, d.queryLength) - 1;
-    const int row = firstRow + warp;
-    const bool active = row < d.queryLength;
-    const int kvHead = h / (d.queryHeads / d.kvHeads);
-    const long long head = static_cast<long long>(b) * d.queryHeads + h;
-    const long long rowIndex = head * d.queryLength + row;
-    const long long kvBase = (static_cast<long long>(b) * d.kvHeads + kvHead) * d.keyLength * D;
-    if (active)
-        for (int c = lane; c < D; c += 32)
-            queries[warp * D + c] = toFloat(q[rowIndex * D + c]) * d.scale;
-    int begin = 0, end = 0, tileBegin, tileEnd;
-    if (active)
-        visibleKeys(d, d.queryOffset + row, begin, end);
-    blockKeys(d, firstRow, lastRow, tileBegin, tileEnd);
+    const RowSetup r = setUpRow(d, q, queries);
+    const int row = r.row;
+    const bool active = r.active;
+    const long long head = r.head, rowIndex = r.rowIndex, kvBase = r.kvBase;
+    const int begin = r.begin, end = r.end, tileBegin = r.tileBegin, tileEnd = r.tileEnd;
     const float rowLse = active ? lse[rowIndex] : -INFINITY;
     const bool inMass = columnMass && active && row >= massBegin && row < massEnd;
     for (int k0 = tileBegin; k0 < tileEnd; k0 += kKeys) {

@@ -80,18 +80,13 @@ std::vector<std::string> testStrings() {
     return strings;
 }
 
-} // namespace
-
-/// libsentencepiece's ids (with BOS) for `strings`, from the reference program.
-std::vector<std::vector<int32_t>> referenceIds(const std::vector<std::string>& strings) {
+/// Runs the reference program (libsentencepiece in its own process); its standard output.
+std::string runReference(const std::string& arguments) {
 #ifndef ATTNSCOPE_SPM_REFERENCE
+    (void)arguments;
     return {};
 #else
-    const auto input = std::filesystem::temp_directory_path() / "attnscope_spm_strings.json";
-    std::ofstream(input) << nlohmann::json(strings).dump();
-    const std::string command =
-        std::string(ATTNSCOPE_SPM_REFERENCE) + " " + kData + "/llama2-tokenizer.model " + input.string();
-    FILE* pipe = popen(command.c_str(), "r");
+    FILE* pipe = popen((std::string(ATTNSCOPE_SPM_REFERENCE) + " " + arguments).c_str(), "r");
     std::string output;
     char buffer[65536];
     std::size_t n;
@@ -99,13 +94,23 @@ std::vector<std::vector<int32_t>> referenceIds(const std::vector<std::string>& s
         output.append(buffer, n);
     if (pipe)
         pclose(pipe);
-    std::filesystem::remove(input);
-    const auto parsed = nlohmann::json::parse(output, nullptr, false);
-    if (parsed.is_discarded())
-        return {};
-    return parsed.get<std::vector<std::vector<int32_t>>>();
+    return output;
 #endif
 }
+
+/// libsentencepiece's ids (with BOS) for `strings` with the Llama 2 model, from the reference program.
+std::vector<std::vector<int32_t>> referenceIds(const std::vector<std::string>& strings) {
+    const auto input = std::filesystem::temp_directory_path() / "attnscope_spm_strings.json";
+    std::ofstream(input) << nlohmann::json(strings).dump();
+    const std::string output = runReference(kData + "/llama2-tokenizer.model " + input.string());
+    std::filesystem::remove(input);
+    const auto parsed = nlohmann::json::parse(output, nullptr, false);
+    if (parsed.is_discarded() || !parsed.is_array())
+        return {};
+    return parsed.get<std::vector<std::vector<int32_t>>>();
+}
+
+} // namespace
 
 TEST(SentencePiece, ModelAndLlama2cFilesMatchLibsentencepiece) {
     if (!std::filesystem::exists(kData + "/llama2-tokenizer.model"))
@@ -136,28 +141,6 @@ TEST(SentencePiece, ModelAndLlama2cFilesMatchLibsentencepiece) {
     }
     EXPECT_EQ(mismatches, 0);
 }
-
-namespace {
-
-/// Runs the reference program; its standard output.
-std::string runReference(const std::string& arguments) {
-#ifndef ATTNSCOPE_SPM_REFERENCE
-    (void)arguments;
-    return {};
-#else
-    FILE* pipe = popen((std::string(ATTNSCOPE_SPM_REFERENCE) + " " + arguments).c_str(), "r");
-    std::string output;
-    char buffer[65536];
-    std::size_t n;
-    while (pipe && (n = std::fread(buffer, 1, sizeof buffer, pipe)) > 0)
-        output.append(buffer, n);
-    if (pipe)
-        pclose(pipe);
-    return output;
-#endif
-}
-
-} // namespace
 
 TEST(SentencePiece, UnigramModelsMatchLibsentencepieceIdsAndOffsets) {
 #ifndef ATTNSCOPE_SPM_REFERENCE
