@@ -31,6 +31,7 @@ struct TrainOptions {
     int longLength = 1024;
     double longShare = 0.25; ///< share of steps (the later ones) at longLength
     double learningRate = 1e-3;
+    double weightDecay = 0.1; ///< AdamW decay of the matrices (vectors are not decayed)
     int warmup = 100;
     uint64_t seed = 1234;
     int threads = 1; ///< one thread is as fast as two here (memory-bound attention)
@@ -229,6 +230,7 @@ int main(int argc, char** argv) {
     app.add_option("--long-length", o.longLength, "sequence length of the later steps");
     app.add_option("--long-share", o.longShare, "share of steps at --long-length");
     app.add_option("--lr", o.learningRate, "peak learning rate (AdamW, cosine to 10%)");
+    app.add_option("--weight-decay", o.weightDecay, "AdamW weight decay of the weight matrices");
     app.add_option("--seed", o.seed, "seed of weights and data");
     app.add_option("--threads", o.threads, "LibTorch threads");
     app.add_option("--eval-every", o.evalEvery, "steps between evaluations");
@@ -305,9 +307,10 @@ int main(int argc, char** argv) {
     for (const auto& p : model->parameters())
         (p.dim() >= 2 ? decay : noDecay).push_back(p);
     std::vector<torch::optim::OptimizerParamGroup> groups;
-    groups.emplace_back(decay,
-                        std::make_unique<torch::optim::AdamWOptions>(
-                            torch::optim::AdamWOptions(o.learningRate).betas({0.9, 0.95}).weight_decay(0.1)));
+    groups.emplace_back(
+        decay,
+        std::make_unique<torch::optim::AdamWOptions>(
+            torch::optim::AdamWOptions(o.learningRate).betas({0.9, 0.95}).weight_decay(o.weightDecay)));
     groups.emplace_back(noDecay,
                         std::make_unique<torch::optim::AdamWOptions>(
                             torch::optim::AdamWOptions(o.learningRate).betas({0.9, 0.95}).weight_decay(0.0)));
