@@ -2,8 +2,8 @@
 // Label "gpu": the CUDA attention backend against the CPU backend (itself checked against the dense
 // double-precision reference by attention_conformance_test) — outputs, K1 LSE, entropy, K3 column mass,
 // K4 block sum and max — over lengths, GQA ratios, causal and not, query offsets, windows, head dims
-// and the three input dtypes. Skipped with a message where no device answers; the refusals of what
-// the CUDA kernels do not compute yet are checked everywhere.
+// and the three input dtypes. Skipped with a message where no device answers. (What the CUDA backend
+// refuses is checked in every build by backends_test.cpp.)
 #include "attnscope/kernels/attention.h"
 #include "attnscope/kernels/cuda_backend.h"
 
@@ -150,39 +150,5 @@ TEST(CudaAttention, MatchesTheCpuBackend) {
         EXPECT_EQ(gpu.blockCols, cpu.blockCols) << where;
         expectClose(gpu.blockSum, cpu.blockSum, "block sum", where);
         expectClose(gpu.blockMax, cpu.blockMax, "block max", where);
-    }
-}
-
-TEST(CudaAttention, RefusesWhatItDoesNotComputeByName) {
-    float buffer[4 * 64] = {};
-    AttentionDims dims;
-    dims.queryLength = 4;
-    dims.keyLength = 4;
-    dims.headDim = 64;
-    TensorView view{buffer, DType::F32, {256, 256, 64, 1}};
-    OutputView out{buffer, {256, 256, 64, 1}};
-    ProbeResult result;
-    ProbeRequest topK;
-    topK.topK = 2;
-    KernelStatus status = attention(dims, view, view, view, out, topK, result, Backend::Cuda);
-    EXPECT_EQ(status.code, KernelStatusCode::Unsupported);
-    if (cuda::compiledWithCuda()) {
-        EXPECT_NE(status.message.find("topK"), std::string::npos) << status.message;
-    }
-    ProbeRequest tiles;
-    tiles.tiles = {{0, 2, 0, 2}};
-    status = attention(dims, view, view, view, out, tiles, result, Backend::Cuda);
-    EXPECT_EQ(status.code, KernelStatusCode::Unsupported);
-    if (cuda::compiledWithCuda()) {
-        EXPECT_NE(status.message.find("tiles"), std::string::npos) << status.message;
-    }
-    // A supported request: runs where a device answers, says why not where none does.
-    status = attention(dims, view, view, view, out, {}, result, Backend::Cuda);
-    std::string why;
-    if (haveDevice(why))
-        EXPECT_TRUE(status.ok()) << status.message;
-    else {
-        EXPECT_EQ(status.code, KernelStatusCode::Unsupported);
-        EXPECT_FALSE(status.message.empty());
     }
 }
