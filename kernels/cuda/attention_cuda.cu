@@ -6,10 +6,13 @@
 //            32 keys per step, one key per lane);
 //   pass 2 — with the final LSE: K3 column mass over a row range and K4 block sum and max.
 // Requests for K5, K6, K7, exact tiles, K8 masks or interventions are refused by name (the CPU backend
-// has them). CUDA cores, not tensor cores: FA2-style mma tiling is the next step.
+// has them). These are the CUDA-core kernels: f32 inputs, head dims without a tensor-core kernel, and
+// everything when ATTNSCOPE_CUDA_TENSOR_CORES=0; bf16/f16 inputs go to attention_cuda_mma.cu.
 //
 // NOT YET RUN ON A GPU: compiled for sm_80 and sm_90 in CI; tests/unit/kernels/cuda_attention_test.cpp
 // (label gpu) compares it with the CPU backend on a machine with a device.
+#include "attention_cuda_common.cuh"
+#include "attention_cuda_mma.cuh"
 #include "cuda_check.cuh"
 
 #include "attnscope/kernels/attention.h"
@@ -29,49 +32,15 @@ namespace attnscope::kernels {
 
 namespace {
 
+using cuda_detail::DeviceDims;
+using cuda_detail::keysOfRows;
+using cuda_detail::toFloat;
+using cuda_detail::visibleKeys;
+
 constexpr int kWarps = 4; ///< query rows per thread block, one warp each
 constexpr int kKeys = 32; ///< keys per step, one per lane
 constexpr int kMaxDim = 256;
 constexpr int kDimsPerLane = kMaxDim / 32;
-
-struct DeviceDims {
-    int queryHeads, kvHeads, queryLength, keyLength, headDim;
-    int causal;
-    long long queryOffset;
-    float scale;
-    int window;
-};
-
-__device__ inline float toFloat(float x) {
-    return x;
-}
-__device__ inline float toFloat(__nv_bfloat16 x) {
-    return __bfloat162float(x);
-}
-__device__ inline float toFloat(__half x) {
-    return __half2float(x);
-}
-
-/// Visible keys [begin, end) of the row at absolute position `position` (as the CPU backend).
-__device__ inline void visibleKeys(const DeviceDims& d, long long position, int& begin, int& end) {
-    long long first = 0, last = d.keyLength;
-    if (d.causal)
-        last = min(last, position + 1);
-    if (d.window > 0)
-        first = max(0LL, position - d.window + 1);
-    last = max(last, first);
-    begin = static_cast<int>(first);
-    end = static_cast<int>(last);
-}
-
-/// The keys any row of this block sees: begins and ends grow with the row (causal, window), so the
-/// union is [begin of the first row, end of the last), started at a multiple of kKeys.
-__device__ inline void blockKeys(const DeviceDims& d, int firstRow, int lastRow, int& begin, int& end) {
-    int unused;
-    visibleKeys(d, d.queryOffset + firstRow, begin, unused);
-    visibleKeys(d, d.queryOffset + lastRow, unused, end);
-    begin = begin / kKeys * kKeys;
-}
 
 __device__ inline float warpSum(float x) {
     for (int offset = 16; offset > 0; offset >>= 1)
@@ -112,7 +81,7 @@ __device__ inline RowSetup setUpRow(const DeviceDims& d, const T* q, float* quer
             queries[warp * D + c] = toFloat(q[r.rowIndex * D + c]) * d.scale;
         visibleKeys(d, d.queryOffset + r.row, r.begin, r.end);
     }
-    blockKeys(d, firstRow, lastRow, r.tileBegin, r.tileEnd);
+    keysOfRows(d, firstRow, lastRow, kKeys, r.tileBegin, r.tileEnd);
     return r;
 }
 
@@ -440,23 +409,42 @@ KernelStatus attentionCuda(const AttentionDims& dims, const TensorView& q, const
     float* maxima = request.blockSize > 0 ? deviceMax.as<float>() : nullptr;
     const auto* headFlags = deviceHeads.as<const unsigned char>();
     KernelStatus status;
-    switch (q.dtype) {
-    case DType::F32:
-        status = launch<float>(d, dims.batch, deviceQ.as<void>(), deviceK.as<void>(), deviceV.as<void>(),
-                               deviceOut.as<float>(), lse, entropy, headFlags, request, mass, massBegin,
-                               massEnd, sums, maxima, blockRows, blockCols);
-        break;
-    case DType::BF16:
-        status = launch<__nv_bfloat16>(d, dims.batch, deviceQ.as<void>(), deviceK.as<void>(),
-                                       deviceV.as<void>(), deviceOut.as<float>(), lse, entropy, headFlags,
-                                       request, mass, massBegin, massEnd, sums, maxima, blockRows, blockCols);
-        break;
-    case DType::F16:
-        status = launch<__half>(d, dims.batch, deviceQ.as<void>(), deviceK.as<void>(), deviceV.as<void>(),
-                                deviceOut.as<float>(), lse, entropy, headFlags, request, mass, massBegin,
-                                massEnd, sums, maxima, blockRows, blockCols);
-        break;
-    }
+    if (cuda_detail::tensorCoresHandle(q.dtype, D)) {
+        cuda_detail::DeviceStatistics statistics;
+        statistics.lse = lse;
+        statistics.entropy = entropy;
+        statistics.columnMass = mass;
+        statistics.massBegin = massBegin;
+        statistics.massEnd = massEnd;
+        statistics.blockSum = sums;
+        statistics.blockMax = maxima;
+        statistics.blockSize = request.blockSize;
+        statistics.blockRows = blockRows;
+        statistics.blockCols = blockCols;
+        status = cuda_detail::launchTensorCorePasses(q.dtype, d, dims.batch, deviceQ.as<void>(),
+                                                     deviceK.as<void>(), deviceV.as<void>(),
+                                                     deviceOut.as<float>(), headFlags, statistics);
+        if (status.ok())
+            status = cuda::statusFromCuda(cudaDeviceSynchronize(), "cudaDeviceSynchronize()");
+    } else
+        switch (q.dtype) {
+        case DType::F32:
+            status = launch<float>(d, dims.batch, deviceQ.as<void>(), deviceK.as<void>(), deviceV.as<void>(),
+                                   deviceOut.as<float>(), lse, entropy, headFlags, request, mass, massBegin,
+                                   massEnd, sums, maxima, blockRows, blockCols);
+            break;
+        case DType::BF16:
+            status =
+                launch<__nv_bfloat16>(d, dims.batch, deviceQ.as<void>(), deviceK.as<void>(),
+                                      deviceV.as<void>(), deviceOut.as<float>(), lse, entropy, headFlags,
+                                      request, mass, massBegin, massEnd, sums, maxima, blockRows, blockCols);
+            break;
+        case DType::F16:
+            status = launch<__half>(d, dims.batch, deviceQ.as<void>(), deviceK.as<void>(), deviceV.as<void>(),
+                                    deviceOut.as<float>(), lse, entropy, headFlags, request, mass, massBegin,
+                                    massEnd, sums, maxima, blockRows, blockCols);
+            break;
+        }
     if (!status.ok())
         return status;
 

@@ -141,6 +141,27 @@ double copyingRatio(demo::DemoTransformer& model, int vocabulary, int spanLength
     return first / std::max(1e-9, second);
 }
 
+/// Token-0 attention (issue 5, acceptance 4a): for each head past layer 0, the mean probability on
+/// token 0 over rows 32.. of `ids`; returns how many heads reach 0.3 and fills `perLayerMax`.
+int sinkHeads(demo::DemoTransformer& model, const std::vector<int32_t>& ids,
+              std::vector<double>& perLayerMax) {
+    torch::NoGradGuard noGrad;
+    const torch::Tensor t = toTensor(ids);
+    const int64_t rows = t.size(1) - 32;
+    int count = 0;
+    perLayerMax.assign(static_cast<std::size_t>(model->config().layers), 0.0);
+    for (int layer = 0; layer < model->config().layers; ++layer) {
+        const torch::Tensor mass = model->attention(t, layer).narrow(1, 32, rows).select(2, 0).mean(1);
+        for (int64_t h = 0; h < mass.size(0); ++h) {
+            const double m = mass[h].item<double>();
+            perLayerMax[static_cast<std::size_t>(layer)] =
+                std::max(perLayerMax[static_cast<std::size_t>(layer)], m);
+            count += layer > 0 && m >= 0.3;
+        }
+    }
+    return count;
+}
+
 void writeText(const std::filesystem::path& path, const std::string& text) {
     std::ofstream(path, std::ios::binary) << text;
 }
@@ -294,6 +315,7 @@ int main(int argc, char** argv) {
     std::vector<demo::Document> evalText;
     for (int i = 0; i < 8; ++i)
         evalText.push_back(heldOut.text(512));
+    const std::vector<int32_t> sinkProbe = heldOut.text(1024).ids; // after the others: they stay as they were
 
     demo::DemoTransformer model(o.model);
     int64_t parameters = 0;
@@ -360,10 +382,15 @@ int main(int argc, char** argv) {
             const double copyRatio = copyingRatio(model, o.model.vocabSize, 40);
             // The acceptance probe's shape: 200 tokens, copies up to 800 positions in.
             const double copyRatio200 = copyingRatio(model, o.model.vocabSize, 200);
+            std::vector<double> sinkMax;
+            const int sinks = sinkHeads(model, sinkProbe, sinkMax);
+            std::string sinkText;
+            for (double m : sinkMax)
+                sinkText += " " + std::to_string(m).substr(0, 5);
             std::printf("step %5d  %6.0f s  len %4d  lr %.2e  train %.3f  held-out %.3f (ppl %.1f)  needles "
-                        "%.2f  copy 1st/2nd %.2f (span 40) %.2f (span 200)\n",
+                        "%.2f  copy 1st/2nd %.2f (span 40) %.2f (span 200)  sink heads %d (max by layer%s)\n",
                         step + 1, elapsed(), length, lr, running, heldLoss, std::exp(heldLoss), accuracy,
-                        copyRatio, copyRatio200);
+                        copyRatio, copyRatio200, sinks, sinkText.c_str());
             std::fflush(stdout);
             saveModel(model, o, *tokenizerJson); // a usable model exists even if training is stopped
             log << step + 1 << "\t" << elapsed() << "\t" << length << "\t" << running << "\t" << heldLoss

@@ -13,6 +13,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdlib>
 #include <string>
 #include <vector>
 
@@ -71,17 +72,34 @@ Storage storage(std::size_t count, uint32_t seed, DType dtype) {
 }
 
 void expectClose(const std::vector<float>& gpu, const std::vector<float>& cpu, const char* what,
-                 const std::string& where) {
+                 const std::string& where, double tolerance = 2e-4) {
     ASSERT_EQ(gpu.size(), cpu.size()) << what << ": " << where;
     for (std::size_t i = 0; i < cpu.size(); ++i) {
         if (std::isinf(cpu[i])) {
             ASSERT_EQ(gpu[i], cpu[i]) << what << "[" << i << "]: " << where;
             continue;
         }
-        ASSERT_NEAR(gpu[i], cpu[i], 2e-4 * std::max(1.0f, std::fabs(cpu[i])))
+        ASSERT_NEAR(gpu[i], cpu[i], tolerance * std::max(1.0f, std::fabs(cpu[i])))
             << what << "[" << i << "]: " << where;
     }
 }
+
+/// Normalized mean squared error Σ(gpu − cpu)² / Σ cpu².
+double nmse(const std::vector<float>& gpu, const std::vector<float>& cpu) {
+    double error = 0, energy = 0;
+    for (std::size_t i = 0; i < cpu.size(); ++i) {
+        error += (double(gpu[i]) - cpu[i]) * (double(gpu[i]) - cpu[i]);
+        energy += double(cpu[i]) * cpu[i];
+    }
+    return energy > 0 ? error / energy : error;
+}
+
+/// Sets ATTNSCOPE_CUDA_TENSOR_CORES for the scope (the backend reads it on every call).
+class TensorCoreSetting {
+public:
+    explicit TensorCoreSetting(const char* value) { setenv("ATTNSCOPE_CUDA_TENSOR_CORES", value, 1); }
+    ~TensorCoreSetting() { unsetenv("ATTNSCOPE_CUDA_TENSOR_CORES"); }
+};
 
 } // namespace
 
@@ -103,52 +121,69 @@ TEST(CudaAttention, MatchesTheCpuBackend) {
         {512, 512, 4, 2, 128, true, 0, 0, DType::BF16, 64},
         {512, 512, 4, 2, 128, false, 0, 0, DType::F16, 64},
         {2048, 2048, 2, 1, 64, true, 0, 0, DType::BF16, 64},
+        // The tensor-core kernels' head dims, partial tiles, decode rows, chunks, windows, odd blocks.
+        {1, 1, 2, 1, 64, true, 0, 0, DType::BF16, 64},
+        {7, 7, 4, 2, 80, true, 0, 0, DType::F16, 64},
+        {1000, 1000, 4, 1, 96, true, 0, 0, DType::BF16, 128},
+        {1000, 1000, 4, 4, 80, false, 0, 0, DType::BF16, 48},
+        {256, 256, 2, 1, 256, true, 0, 0, DType::BF16, 64},
+        {300, 300, 4, 2, 256, false, 0, 0, DType::F16, 32},
+        {1, 2048, 8, 2, 128, true, 2047, 0, DType::BF16, 64},
+        {37, 137, 4, 2, 64, true, 100, 0, DType::F16, 32},
+        {300, 300, 4, 2, 128, true, 0, 50, DType::BF16, 64},
+        {130, 1000, 8, 8, 64, false, 0, 0, DType::F16, 64},
+        {700, 700, 8, 2, 48, true, 0, 0, DType::BF16, 64}, // no tensor-core kernel for d 48
     };
-    for (const Case& c : cases) {
-        const std::string where = describe(c);
-        AttentionDims dims;
-        dims.batch = 2;
-        dims.queryHeads = c.queryHeads;
-        dims.kvHeads = c.kvHeads;
-        dims.queryLength = c.queryLength;
-        dims.keyLength = c.keyLength;
-        dims.headDim = c.headDim;
-        dims.causal = c.causal;
-        dims.queryOffset = c.queryOffset;
-        dims.slidingWindow = c.window;
-        const Storage q = storage(std::size_t(2) * c.queryHeads * c.queryLength * c.headDim, 1, c.dtype);
-        const Storage k = storage(std::size_t(2) * c.kvHeads * c.keyLength * c.headDim, 2, c.dtype);
-        const Storage v = storage(std::size_t(2) * c.kvHeads * c.keyLength * c.headDim, 3, c.dtype);
-        ProbeRequest request;
-        request.rowLogSumExp = true;
-        request.rowEntropy = true;
-        request.columnMass = true;
-        request.columnMassRows = {c.queryLength / 3, -1};
-        request.blockSize = c.blockSize;
-        if (c.queryHeads > 2)
-            request.heads = {0, c.queryHeads - 1}; // the others' statistics stay zero on both backends
-        std::vector<float> cpuOut(std::size_t(2) * c.queryHeads * c.queryLength * c.headDim, -7.0f),
-            gpuOut = cpuOut;
-        OutputView cpuView{cpuOut.data(),
-                           {int64_t(c.queryHeads) * c.queryLength * c.headDim,
-                            int64_t(c.queryLength) * c.headDim, c.headDim, 1}};
-        OutputView gpuView = cpuView;
-        gpuView.data = gpuOut.data();
-        ProbeResult cpu, gpu;
-        const auto qv = q.view(c.dtype, c.queryHeads, c.queryLength, c.headDim);
-        const auto kv = k.view(c.dtype, c.kvHeads, c.keyLength, c.headDim);
-        const auto vv = v.view(c.dtype, c.kvHeads, c.keyLength, c.headDim);
-        KernelStatus status = attention(dims, qv, kv, vv, cpuView, request, cpu, Backend::Cpu);
-        ASSERT_TRUE(status.ok()) << status.message << ": " << where;
-        status = attention(dims, qv, kv, vv, gpuView, request, gpu, Backend::Cuda);
-        ASSERT_TRUE(status.ok()) << status.message << ": " << where;
-        expectClose(gpuOut, cpuOut, "output", where);
-        expectClose(gpu.rowLogSumExp, cpu.rowLogSumExp, "lse", where);
-        expectClose(gpu.rowEntropy, cpu.rowEntropy, "entropy", where);
-        expectClose(gpu.columnMass, cpu.columnMass, "column mass", where);
-        EXPECT_EQ(gpu.blockRows, cpu.blockRows) << where;
-        EXPECT_EQ(gpu.blockCols, cpu.blockCols) << where;
-        expectClose(gpu.blockSum, cpu.blockSum, "block sum", where);
-        expectClose(gpu.blockMax, cpu.blockMax, "block max", where);
-    }
+    for (const char* tensorCores : {"1", "0"})
+        for (const Case& c : cases) {
+            const TensorCoreSetting setting(tensorCores);
+            const std::string where = describe(c) + " tensor cores " + tensorCores;
+            AttentionDims dims;
+            dims.batch = 2;
+            dims.queryHeads = c.queryHeads;
+            dims.kvHeads = c.kvHeads;
+            dims.queryLength = c.queryLength;
+            dims.keyLength = c.keyLength;
+            dims.headDim = c.headDim;
+            dims.causal = c.causal;
+            dims.queryOffset = c.queryOffset;
+            dims.slidingWindow = c.window;
+            const Storage q = storage(std::size_t(2) * c.queryHeads * c.queryLength * c.headDim, 1, c.dtype);
+            const Storage k = storage(std::size_t(2) * c.kvHeads * c.keyLength * c.headDim, 2, c.dtype);
+            const Storage v = storage(std::size_t(2) * c.kvHeads * c.keyLength * c.headDim, 3, c.dtype);
+            ProbeRequest request;
+            request.rowLogSumExp = true;
+            request.rowEntropy = true;
+            request.columnMass = true;
+            request.columnMassRows = {c.queryLength / 3, -1};
+            request.blockSize = c.blockSize;
+            if (c.queryHeads > 2)
+                request.heads = {0, c.queryHeads - 1}; // the others' statistics stay zero on both backends
+            std::vector<float> cpuOut(std::size_t(2) * c.queryHeads * c.queryLength * c.headDim, -7.0f),
+                gpuOut = cpuOut;
+            OutputView cpuView{cpuOut.data(),
+                               {int64_t(c.queryHeads) * c.queryLength * c.headDim,
+                                int64_t(c.queryLength) * c.headDim, c.headDim, 1}};
+            OutputView gpuView = cpuView;
+            gpuView.data = gpuOut.data();
+            ProbeResult cpu, gpu;
+            const auto qv = q.view(c.dtype, c.queryHeads, c.queryLength, c.headDim);
+            const auto kv = k.view(c.dtype, c.kvHeads, c.keyLength, c.headDim);
+            const auto vv = v.view(c.dtype, c.kvHeads, c.keyLength, c.headDim);
+            KernelStatus status = attention(dims, qv, kv, vv, cpuView, request, cpu, Backend::Cpu);
+            ASSERT_TRUE(status.ok()) << status.message << ": " << where;
+            status = attention(dims, qv, kv, vv, gpuView, request, gpu, Backend::Cuda);
+            ASSERT_TRUE(status.ok()) << status.message << ": " << where;
+            // Tensor cores multiply P rounded to the input type: within the 1e-2 bound of 16-bit inputs.
+            const bool sixteenBit = c.dtype != DType::F32;
+            expectClose(gpuOut, cpuOut, "output", where, sixteenBit ? 1e-2 : 2e-4);
+            EXPECT_LE(nmse(gpuOut, cpuOut), sixteenBit ? 1e-4 : 1e-9) << where;
+            expectClose(gpu.rowLogSumExp, cpu.rowLogSumExp, "lse", where);
+            expectClose(gpu.rowEntropy, cpu.rowEntropy, "entropy", where);
+            expectClose(gpu.columnMass, cpu.columnMass, "column mass", where);
+            EXPECT_EQ(gpu.blockRows, cpu.blockRows) << where;
+            EXPECT_EQ(gpu.blockCols, cpu.blockCols) << where;
+            expectClose(gpu.blockSum, cpu.blockSum, "block sum", where);
+            expectClose(gpu.blockMax, cpu.blockMax, "block max", where);
+        }
 }

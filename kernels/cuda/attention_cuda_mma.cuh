@@ -1,0 +1,36 @@
+// SPDX-License-Identifier: Apache-2.0
+// The tensor-core path of the CUDA attention backend (bf16/f16 inputs): FA2-style tiles of 64 query
+// rows and 64 keys, Q·Kᵀ and P·V on tensor cores (WMMA 16×16×16, fp32 accumulation), the online softmax
+// and the statistics in fp32. Same semantics and outputs as the CUDA-core kernels in attention_cuda.cu.
+#pragma once
+
+#include "attention_cuda_common.cuh"
+
+#include "attnscope/kernels/attention.h"
+#include "attnscope/kernels/kernel_status.h"
+
+namespace attnscope::kernels::cuda_detail {
+
+/// True when the tensor-core kernels take this call: 16-bit inputs, head dim 64, 80, 96, 128 or 256,
+/// and the environment variable ATTNSCOPE_CUDA_TENSOR_CORES is not "0" (a switch for comparing the
+/// two implementations and for falling back to the CUDA-core kernels).
+bool tensorCoresHandle(DType dtype, int headDim);
+
+/// Where the statistics of one call go (device pointers; null = not requested).
+struct DeviceStatistics {
+    float* lse = nullptr;     ///< [heads * rows]; needed by the second pass when it runs
+    float* entropy = nullptr; ///< [heads * rows]
+    float* columnMass = nullptr;
+    int massBegin = 0, massEnd = 0;
+    float* blockSum = nullptr; ///< [heads, blockRows, blockCols]; blockMax likewise
+    float* blockMax = nullptr;
+    int blockSize = 0, blockRows = 0, blockCols = 0;
+};
+
+/// Runs the first pass (output, LSE, entropy) and, when column mass or block statistics are requested,
+/// the second, on tensor cores. `statsHead` flags the query heads whose statistics are computed.
+KernelStatus launchTensorCorePasses(DType dtype, const DeviceDims& d, int batch, const void* q, const void* k,
+                                    const void* v, float* out, const unsigned char* statsHead,
+                                    const DeviceStatistics& statistics);
+
+} // namespace attnscope::kernels::cuda_detail
