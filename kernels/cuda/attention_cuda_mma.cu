@@ -62,11 +62,11 @@ __device__ inline void loadRows(T* shared, const T* source, int first, int limit
 template <typename T, int D>
 __device__ inline void warpScores(const T* queries, const T* keys, float* scores) {
     constexpr int LD = D + kPad16;
-    #pragma unroll
+#pragma unroll
     for (int n = 0; n < kKeyTile / 16; ++n) {
         Accumulator s;
         wmma::fill_fragment(s, 0.0f);
-        #pragma unroll
+#pragma unroll
         for (int c = 0; c < D / 16; ++c) {
             wmma::fragment<wmma::matrix_a, 16, 16, 16, T, wmma::row_major> a;
             wmma::fragment<wmma::matrix_b, 16, 16, 16, T, wmma::col_major> b; // Kᵀ: K's rows as columns
@@ -126,7 +126,7 @@ __global__ void __launch_bounds__(kThreads)
     Accumulator rowOf;
     wmma::load_matrix_sync(rowOf, rowNumbers, 16, wmma::mem_row_major);
     Accumulator acc[D / 16];
-    #pragma unroll
+#pragma unroll
     for (int n = 0; n < D / 16; ++n)
         wmma::fill_fragment(acc[n], 0.0f);
 
@@ -183,16 +183,16 @@ __global__ void __launch_bounds__(kThreads)
             factor[localRow] = correction;
         __syncwarp();
 
-        #pragma unroll
+#pragma unroll
         for (int n = 0; n < D / 16; ++n)
-            #pragma unroll
+#pragma unroll
             for (int i = 0; i < acc[n].num_elements; ++i)
                 acc[n].x[i] *= factor[warp * 16 + static_cast<int>(rowOf.x[i])];
-        #pragma unroll
+#pragma unroll
         for (int kk = 0; kk < kKeyTile / 16; ++kk) {
             wmma::fragment<wmma::matrix_a, 16, 16, 16, T, wmma::row_major> a;
             wmma::load_matrix_sync(a, probabilities + warp * 16 * LP + kk * 16, LP);
-            #pragma unroll
+#pragma unroll
             for (int n = 0; n < D / 16; ++n) {
                 wmma::fragment<wmma::matrix_b, 16, 16, 16, T, wmma::row_major> b;
                 wmma::load_matrix_sync(b, values + kk * 16 * LD + n * 16, LD);
@@ -205,9 +205,9 @@ __global__ void __launch_bounds__(kThreads)
     if (half == 0)
         factor[localRow] = lRounded > 0.0f ? 1.0f / lRounded : 0.0f;
     __syncwarp();
-    #pragma unroll
+#pragma unroll
     for (int n = 0; n < D / 16; ++n) {
-        #pragma unroll
+#pragma unroll
         for (int i = 0; i < acc[n].num_elements; ++i)
             acc[n].x[i] *= factor[warp * 16 + static_cast<int>(rowOf.x[i])];
         // Through shared memory: a fragment stored straight to `out` would write past the last row.
