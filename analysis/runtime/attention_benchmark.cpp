@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "attnscope/runtime/attention_benchmark.h"
 
+#include "attnscope/kernels/cuda_backend.h"
 #include "attnscope/kernels/half.h"
 #include "attnscope/runtime/kernel_status.h"
 #include "torch_guard.h"
@@ -163,6 +164,24 @@ Expected<std::vector<AttentionBenchMode>> benchmarkAttention(const AttentionBenc
     const double flops = attentionFlops(c);
     for (std::size_t m = 0; m < c.modes.size(); ++m) {
         const std::string& name = c.modes[m];
+        if (c.backend == kernels::Backend::Cuda && name != "torch") {
+            // The kernels alone, inputs resident on the device (as FlashAttention and SDPA are timed).
+            std::vector<double> seconds;
+            std::size_t deviceBytes = 0;
+            ATTNSCOPE_TRY(statusFromKernel(
+                kernels::cuda::timeAttention(
+                    dims, view(c, in.q, in.qHalf, c.heads), view(c, in.k, in.kHalf, c.kvHeads),
+                    view(c, in.v, in.vHalf, c.kvHeads), requestFor(name), c.repeats, seconds, deviceBytes),
+                "attention (" + name + ", cuda)"));
+            ATTNSCOPE_TRY(progress.update((m + 1.0f) / c.modes.size(), name));
+            AttentionBenchMode mode;
+            mode.name = name;
+            mode.medianSeconds = median(seconds);
+            mode.gflops = flops / mode.medianSeconds / 1e9;
+            mode.peakExtraBytes = deviceBytes;
+            modes.push_back(mode);
+            continue;
+        }
         std::function<Status()> once;
         if (name == "torch") {
             once = [&] {

@@ -296,39 +296,35 @@ KernelStatus unsupportedOnCuda(const char* field) {
                                      " is not computed by the CUDA kernels yet; use the CPU backend");
 }
 
+/// The CUDA-core kernels of one call (no synchronization).
 template <typename T>
-KernelStatus launch(const DeviceDims& d, int batch, const void* q, const void* k, const void* v, float* out,
-                    float* lse, float* entropy, const unsigned char* statsHead, const ProbeRequest& request,
-                    float* columnMass, int massBegin, int massEnd, float* blockSum, float* blockMax,
-                    int blockRows, int blockCols) {
+KernelStatus launchSimt(const DeviceDims& d, int batch, const void* q, const void* k, const void* v,
+                        float* out, const unsigned char* statsHead, const cuda_detail::DeviceStatistics& s) {
     const dim3 grid((d.queryLength + kWarps - 1) / kWarps, d.queryHeads, batch);
     const dim3 block(kWarps * 32);
     const std::size_t firstShared = (2 * kKeys + kWarps) * d.headDim * sizeof(float);
     ATTNSCOPE_CUDA_CHECK(cudaFuncSetAttribute(
         attentionFirstPass<T>, cudaFuncAttributeMaxDynamicSharedMemorySize, static_cast<int>(firstShared)));
     attentionFirstPass<T><<<grid, block, firstShared>>>(d, static_cast<const T*>(q), static_cast<const T*>(k),
-                                                        static_cast<const T*>(v), out, lse, entropy,
+                                                        static_cast<const T*>(v), out, s.lse, s.entropy,
                                                         statsHead);
     ATTNSCOPE_CUDA_CHECK(cudaGetLastError());
-    if (columnMass || blockSum) {
+    if (s.columnMass || s.blockSum) {
         const std::size_t secondShared = ((kKeys + kWarps) * d.headDim + kWarps * kKeys) * sizeof(float);
         ATTNSCOPE_CUDA_CHECK(cudaFuncSetAttribute(attentionSecondPass<T>,
                                                   cudaFuncAttributeMaxDynamicSharedMemorySize,
                                                   static_cast<int>(secondShared)));
         attentionSecondPass<T><<<grid, block, secondShared>>>(
-            d, static_cast<const T*>(q), static_cast<const T*>(k), lse, statsHead, columnMass, massBegin,
-            massEnd, blockSum, blockMax, request.blockSize, blockRows, blockCols);
+            d, static_cast<const T*>(q), static_cast<const T*>(k), s.lse, statsHead, s.columnMass,
+            s.massBegin, s.massEnd, s.blockSum, s.blockMax, s.blockSize, s.blockRows, s.blockCols);
         ATTNSCOPE_CUDA_CHECK(cudaGetLastError());
     }
-    ATTNSCOPE_CUDA_CHECK(cudaDeviceSynchronize());
     return KernelStatus::success();
 }
 
-} // namespace
-
-KernelStatus attentionCuda(const AttentionDims& dims, const TensorView& q, const TensorView& k,
-                           const TensorView& v, const OutputView& out, const ProbeRequest& request,
-                           ProbeResult& result) {
+/// What the kernels do not compute yet, and calls no device can take: refused before any allocation.
+KernelStatus refuseUnsupported(const AttentionDims& dims, const TensorView& q, const TensorView& k,
+                               const TensorView& v, const ProbeRequest& request) {
     if (request.lastRows > 0)
         return unsupportedOnCuda("lastRows (K5)");
     if (request.topK > 0)
@@ -350,107 +346,119 @@ KernelStatus attentionCuda(const AttentionDims& dims, const TensorView& q, const
         return status;
     if (devices == 0)
         return KernelStatus::unsupported("backend cuda: no CUDA device on this machine");
+    return KernelStatus::success();
+}
 
-    const int64_t heads = static_cast<int64_t>(dims.batch) * dims.queryHeads;
-    const int64_t rows = heads * dims.queryLength;
+/// One call's inputs and results on the device: uploaded once, launched once or many times (timing).
+struct DeviceCall {
+    DeviceBuffer q, k, v, out, lse, entropy, headFlags, mass, sum, max;
+    DeviceDims d{};
+    int batch = 1;
+    DType dtype = DType::F32;
+    int64_t rows = 0, heads = 0;
+    std::size_t massBytes = 0, gridBytes = 0;
+    cuda_detail::DeviceStatistics statistics;
+};
+
+KernelStatus prepareCall(const AttentionDims& dims, const TensorView& q, const TensorView& k,
+                         const TensorView& v, const ProbeRequest& request, DeviceCall& call) {
     const int D = dims.headDim;
+    call.batch = dims.batch;
+    call.dtype = q.dtype;
+    call.heads = static_cast<int64_t>(dims.batch) * dims.queryHeads;
+    call.rows = call.heads * dims.queryLength;
     std::vector<unsigned char> statsHead(dims.queryHeads, request.heads.empty() ? 1 : 0);
     for (int h : request.heads)
         statsHead[h] = 1;
     const bool lseNeeded = request.rowLogSumExp || request.columnMass || request.blockSize > 0;
-    result = ProbeResult{};
     int blockRows = 0, blockCols = 0;
     if (request.blockSize > 0) {
         blockRows = (dims.queryLength + request.blockSize - 1) / request.blockSize;
         blockCols = (dims.keyLength + request.blockSize - 1) / request.blockSize;
     }
-    const int massBegin = request.columnMassRows.begin;
-    const int massEnd = request.columnMassRows.end < 0
-                            ? dims.queryLength
-                            : std::min(request.columnMassRows.end, dims.queryLength);
 
     const auto hostQ = pack(q, dims.batch, dims.queryHeads, dims.queryLength, D);
     const auto hostK = pack(k, dims.batch, dims.kvHeads, dims.keyLength, D);
     const auto hostV = pack(v, dims.batch, dims.kvHeads, dims.keyLength, D);
-    DeviceBuffer deviceQ, deviceK, deviceV, deviceOut, deviceLse, deviceEntropy, deviceHeads, deviceMass,
-        deviceSum, deviceMax;
-    const std::size_t outBytes = static_cast<std::size_t>(rows) * D * sizeof(float);
-    const std::size_t rowBytes = static_cast<std::size_t>(rows) * sizeof(float);
-    const std::size_t massBytes = request.columnMass ? heads * dims.keyLength * sizeof(float) : 0;
-    const std::size_t gridBytes = static_cast<std::size_t>(heads) * blockRows * blockCols * sizeof(float);
+    const std::size_t outBytes = static_cast<std::size_t>(call.rows) * D * sizeof(float);
+    const std::size_t rowBytes = static_cast<std::size_t>(call.rows) * sizeof(float);
+    call.massBytes = request.columnMass ? call.heads * dims.keyLength * sizeof(float) : 0;
+    call.gridBytes = static_cast<std::size_t>(call.heads) * blockRows * blockCols * sizeof(float);
     for (auto [buffer, bytes, zero] :
-         {std::tuple{&deviceQ, hostQ.size(), false}, std::tuple{&deviceK, hostK.size(), false},
-          std::tuple{&deviceV, hostV.size(), false}, std::tuple{&deviceOut, outBytes, false},
-          std::tuple{&deviceLse, lseNeeded ? rowBytes : 0, true},
-          std::tuple{&deviceEntropy, request.rowEntropy ? rowBytes : 0, true},
-          std::tuple{&deviceHeads, statsHead.size(), false}, std::tuple{&deviceMass, massBytes, true},
-          std::tuple{&deviceSum, gridBytes, true}, std::tuple{&deviceMax, gridBytes, true}})
+         {std::tuple{&call.q, hostQ.size(), false}, std::tuple{&call.k, hostK.size(), false},
+          std::tuple{&call.v, hostV.size(), false}, std::tuple{&call.out, outBytes, false},
+          std::tuple{&call.lse, lseNeeded ? rowBytes : 0, true},
+          std::tuple{&call.entropy, request.rowEntropy ? rowBytes : 0, true},
+          std::tuple{&call.headFlags, statsHead.size(), false}, std::tuple{&call.mass, call.massBytes, true},
+          std::tuple{&call.sum, call.gridBytes, true}, std::tuple{&call.max, call.gridBytes, true}})
         if (auto status = buffer->allocate(bytes, zero); !status.ok())
             return status;
-    ATTNSCOPE_CUDA_CHECK(cudaMemcpy(deviceQ.as<void>(), hostQ.data(), hostQ.size(), cudaMemcpyHostToDevice));
-    ATTNSCOPE_CUDA_CHECK(cudaMemcpy(deviceK.as<void>(), hostK.data(), hostK.size(), cudaMemcpyHostToDevice));
-    ATTNSCOPE_CUDA_CHECK(cudaMemcpy(deviceV.as<void>(), hostV.data(), hostV.size(), cudaMemcpyHostToDevice));
+    ATTNSCOPE_CUDA_CHECK(cudaMemcpy(call.q.as<void>(), hostQ.data(), hostQ.size(), cudaMemcpyHostToDevice));
+    ATTNSCOPE_CUDA_CHECK(cudaMemcpy(call.k.as<void>(), hostK.data(), hostK.size(), cudaMemcpyHostToDevice));
+    ATTNSCOPE_CUDA_CHECK(cudaMemcpy(call.v.as<void>(), hostV.data(), hostV.size(), cudaMemcpyHostToDevice));
     ATTNSCOPE_CUDA_CHECK(
-        cudaMemcpy(deviceHeads.as<void>(), statsHead.data(), statsHead.size(), cudaMemcpyHostToDevice));
+        cudaMemcpy(call.headFlags.as<void>(), statsHead.data(), statsHead.size(), cudaMemcpyHostToDevice));
 
-    DeviceDims d{dims.queryHeads,
-                 dims.kvHeads,
-                 dims.queryLength,
-                 dims.keyLength,
-                 D,
-                 dims.causal,
-                 dims.queryOffset,
-                 dims.scale > 0 ? dims.scale : 1.0f / std::sqrt(float(D)),
-                 dims.slidingWindow};
-    float* lse = lseNeeded ? deviceLse.as<float>() : nullptr;
-    float* entropy = request.rowEntropy ? deviceEntropy.as<float>() : nullptr;
-    float* mass = request.columnMass ? deviceMass.as<float>() : nullptr;
-    float* sums = request.blockSize > 0 ? deviceSum.as<float>() : nullptr;
-    float* maxima = request.blockSize > 0 ? deviceMax.as<float>() : nullptr;
-    const auto* headFlags = deviceHeads.as<const unsigned char>();
-    KernelStatus status;
-    if (cuda_detail::tensorCoresHandle(q.dtype, D)) {
-        cuda_detail::DeviceStatistics statistics;
-        statistics.lse = lse;
-        statistics.entropy = entropy;
-        statistics.columnMass = mass;
-        statistics.massBegin = massBegin;
-        statistics.massEnd = massEnd;
-        statistics.blockSum = sums;
-        statistics.blockMax = maxima;
-        statistics.blockSize = request.blockSize;
-        statistics.blockRows = blockRows;
-        statistics.blockCols = blockCols;
-        status = cuda_detail::launchTensorCorePasses(q.dtype, d, dims.batch, deviceQ.as<void>(),
-                                                     deviceK.as<void>(), deviceV.as<void>(),
-                                                     deviceOut.as<float>(), headFlags, statistics);
-        if (status.ok())
-            status = cuda::statusFromCuda(cudaDeviceSynchronize(), "cudaDeviceSynchronize()");
-    } else
-        switch (q.dtype) {
-        case DType::F32:
-            status = launch<float>(d, dims.batch, deviceQ.as<void>(), deviceK.as<void>(), deviceV.as<void>(),
-                                   deviceOut.as<float>(), lse, entropy, headFlags, request, mass, massBegin,
-                                   massEnd, sums, maxima, blockRows, blockCols);
-            break;
-        case DType::BF16:
-            status =
-                launch<__nv_bfloat16>(d, dims.batch, deviceQ.as<void>(), deviceK.as<void>(),
-                                      deviceV.as<void>(), deviceOut.as<float>(), lse, entropy, headFlags,
-                                      request, mass, massBegin, massEnd, sums, maxima, blockRows, blockCols);
-            break;
-        case DType::F16:
-            status = launch<__half>(d, dims.batch, deviceQ.as<void>(), deviceK.as<void>(), deviceV.as<void>(),
-                                    deviceOut.as<float>(), lse, entropy, headFlags, request, mass, massBegin,
-                                    massEnd, sums, maxima, blockRows, blockCols);
-            break;
-        }
-    if (!status.ok())
-        return status;
+    call.d = DeviceDims{dims.queryHeads,
+                        dims.kvHeads,
+                        dims.queryLength,
+                        dims.keyLength,
+                        D,
+                        dims.causal,
+                        dims.queryOffset,
+                        dims.scale > 0 ? dims.scale : 1.0f / std::sqrt(float(D)),
+                        dims.slidingWindow};
+    cuda_detail::DeviceStatistics& s = call.statistics;
+    s.lse = lseNeeded ? call.lse.as<float>() : nullptr;
+    s.entropy = request.rowEntropy ? call.entropy.as<float>() : nullptr;
+    s.columnMass = request.columnMass ? call.mass.as<float>() : nullptr;
+    s.massBegin = request.columnMassRows.begin;
+    s.massEnd = request.columnMassRows.end < 0 ? dims.queryLength
+                                               : std::min(request.columnMassRows.end, dims.queryLength);
+    s.blockSum = request.blockSize > 0 ? call.sum.as<float>() : nullptr;
+    s.blockMax = request.blockSize > 0 ? call.max.as<float>() : nullptr;
+    s.blockSize = request.blockSize;
+    s.blockRows = blockRows;
+    s.blockCols = blockCols;
+    return KernelStatus::success();
+}
 
-    std::vector<float> packedOut(static_cast<std::size_t>(rows) * D);
-    ATTNSCOPE_CUDA_CHECK(
-        cudaMemcpy(packedOut.data(), deviceOut.as<void>(), outBytes, cudaMemcpyDeviceToHost));
+/// Launches the call's kernels on the default stream (no synchronization). The atomically accumulated
+/// statistics are cleared first, so a call can be launched again.
+KernelStatus launchCall(const DeviceCall& call) {
+    const cuda_detail::DeviceStatistics& s = call.statistics;
+    if (call.massBytes > 0)
+        ATTNSCOPE_CUDA_CHECK(cudaMemsetAsync(s.columnMass, 0, call.massBytes));
+    if (call.gridBytes > 0) {
+        ATTNSCOPE_CUDA_CHECK(cudaMemsetAsync(s.blockSum, 0, call.gridBytes));
+        ATTNSCOPE_CUDA_CHECK(cudaMemsetAsync(s.blockMax, 0, call.gridBytes));
+    }
+    const auto* headFlags = call.headFlags.as<const unsigned char>();
+    if (cuda_detail::tensorCoresHandle(call.dtype, call.d.headDim))
+        return cuda_detail::launchTensorCorePasses(call.dtype, call.d, call.batch, call.q.as<void>(),
+                                                   call.k.as<void>(), call.v.as<void>(), call.out.as<float>(),
+                                                   headFlags, s);
+    switch (call.dtype) {
+    case DType::F32:
+        return launchSimt<float>(call.d, call.batch, call.q.as<void>(), call.k.as<void>(), call.v.as<void>(),
+                                 call.out.as<float>(), headFlags, s);
+    case DType::BF16:
+        return launchSimt<__nv_bfloat16>(call.d, call.batch, call.q.as<void>(), call.k.as<void>(),
+                                         call.v.as<void>(), call.out.as<float>(), headFlags, s);
+    case DType::F16:
+        return launchSimt<__half>(call.d, call.batch, call.q.as<void>(), call.k.as<void>(), call.v.as<void>(),
+                                  call.out.as<float>(), headFlags, s);
+    }
+    return unsupportedOnCuda("this input dtype");
+}
+
+/// Copies the output into `out` (any strides) and the requested statistics into `result`.
+KernelStatus fetchCall(const DeviceCall& call, const AttentionDims& dims, const ProbeRequest& request,
+                       const OutputView& out, ProbeResult& result) {
+    const int D = dims.headDim;
+    std::vector<float> packedOut(static_cast<std::size_t>(call.rows) * D);
+    ATTNSCOPE_CUDA_CHECK(cudaMemcpy(packedOut.data(), call.out.as<void>(), packedOut.size() * sizeof(float),
+                                    cudaMemcpyDeviceToHost));
     std::size_t at = 0;
     for (int b = 0; b < dims.batch; ++b)
         for (int h = 0; h < dims.queryHeads; ++h)
@@ -465,25 +473,103 @@ KernelStatus attentionCuda(const AttentionDims& dims, const TensorView& q, const
                 cudaMemcpy(into.data(), from.as<void>(), count * sizeof(float), cudaMemcpyDeviceToHost));
         return KernelStatus::success();
     };
+    result = ProbeResult{};
     if (request.rowLogSumExp)
-        if (auto s = fetch(result.rowLogSumExp, deviceLse, rows); !s.ok())
+        if (auto s = fetch(result.rowLogSumExp, call.lse, call.rows); !s.ok())
             return s;
     if (request.rowEntropy)
-        if (auto s = fetch(result.rowEntropy, deviceEntropy, rows); !s.ok())
+        if (auto s = fetch(result.rowEntropy, call.entropy, call.rows); !s.ok())
             return s;
     if (request.columnMass)
-        if (auto s = fetch(result.columnMass, deviceMass, heads * dims.keyLength); !s.ok())
+        if (auto s = fetch(result.columnMass, call.mass, call.heads * dims.keyLength); !s.ok())
             return s;
     if (request.blockSize > 0) {
-        result.blockRows = blockRows;
-        result.blockCols = blockCols;
-        const std::size_t cells = static_cast<std::size_t>(heads) * blockRows * blockCols;
-        if (auto s = fetch(result.blockSum, deviceSum, cells); !s.ok())
+        result.blockRows = call.statistics.blockRows;
+        result.blockCols = call.statistics.blockCols;
+        const std::size_t cells = call.gridBytes / sizeof(float);
+        if (auto s = fetch(result.blockSum, call.sum, cells); !s.ok())
             return s;
-        if (auto s = fetch(result.blockMax, deviceMax, cells); !s.ok())
+        if (auto s = fetch(result.blockMax, call.max, cells); !s.ok())
             return s;
     }
     return KernelStatus::success();
 }
+
+/// CUDA events, destroyed on scope exit.
+class EventPair {
+public:
+    EventPair() = default;
+    ~EventPair() {
+        if (m_start)
+            cudaEventDestroy(m_start);
+        if (m_stop)
+            cudaEventDestroy(m_stop);
+    }
+    EventPair(const EventPair&) = delete;
+    EventPair& operator=(const EventPair&) = delete;
+    KernelStatus create() {
+        ATTNSCOPE_CUDA_CHECK(cudaEventCreate(&m_start));
+        ATTNSCOPE_CUDA_CHECK(cudaEventCreate(&m_stop));
+        return KernelStatus::success();
+    }
+    cudaEvent_t start() const { return m_start; }
+    cudaEvent_t stop() const { return m_stop; }
+
+private:
+    cudaEvent_t m_start = nullptr, m_stop = nullptr;
+};
+
+} // namespace
+
+KernelStatus attentionCuda(const AttentionDims& dims, const TensorView& q, const TensorView& k,
+                           const TensorView& v, const OutputView& out, const ProbeRequest& request,
+                           ProbeResult& result) {
+    if (auto status = refuseUnsupported(dims, q, k, v, request); !status.ok())
+        return status;
+    DeviceCall call;
+    if (auto status = prepareCall(dims, q, k, v, request, call); !status.ok())
+        return status;
+    if (auto status = launchCall(call); !status.ok())
+        return status;
+    ATTNSCOPE_CUDA_CHECK(cudaDeviceSynchronize());
+    return fetchCall(call, dims, request, out, result);
+}
+
+namespace cuda {
+
+KernelStatus timeAttention(const AttentionDims& dims, const TensorView& q, const TensorView& k,
+                           const TensorView& v, const ProbeRequest& request, int repeats,
+                           std::vector<double>& seconds, std::size_t& deviceBytes) {
+    seconds.clear();
+    deviceBytes = 0;
+    if (auto status = refuseUnsupported(dims, q, k, v, request); !status.ok())
+        return status;
+    DeviceCall call;
+    if (auto status = prepareCall(dims, q, k, v, request, call); !status.ok())
+        return status;
+    const std::size_t rowBytes = static_cast<std::size_t>(call.rows) * sizeof(float);
+    deviceBytes = static_cast<std::size_t>(call.rows) * dims.headDim * sizeof(float) +
+                  (call.statistics.lse ? rowBytes : 0) + (call.statistics.entropy ? rowBytes : 0) +
+                  call.massBytes + 2 * call.gridBytes;
+    EventPair events;
+    if (auto status = events.create(); !status.ok())
+        return status;
+    if (auto status = launchCall(call); !status.ok()) // warm-up: module load, caches
+        return status;
+    ATTNSCOPE_CUDA_CHECK(cudaDeviceSynchronize());
+    for (int r = 0; r < repeats; ++r) {
+        ATTNSCOPE_CUDA_CHECK(cudaEventRecord(events.start()));
+        if (auto status = launchCall(call); !status.ok())
+            return status;
+        ATTNSCOPE_CUDA_CHECK(cudaEventRecord(events.stop()));
+        ATTNSCOPE_CUDA_CHECK(cudaEventSynchronize(events.stop()));
+        float milliseconds = 0;
+        ATTNSCOPE_CUDA_CHECK(cudaEventElapsedTime(&milliseconds, events.start(), events.stop()));
+        seconds.push_back(milliseconds / 1e3);
+    }
+    return KernelStatus::success();
+}
+
+} // namespace cuda
 
 } // namespace attnscope::kernels

@@ -33,8 +33,10 @@ struct AttentionBenchConfig {
 struct AttentionBenchMode {
     std::string name;
     double medianSeconds = 0;
-    double gflops = 0;           ///< FlashAttention convention: 4 B H N^2 d, halved when causal
-    uint64_t peakExtraBytes = 0; ///< peak resident memory above the inputs, measured (Linux)
+    double gflops = 0; ///< FlashAttention convention: 4 B H N^2 d, halved when causal
+    /// Peak resident memory above the inputs, measured (Linux); on CUDA, the device bytes the call
+    /// allocates for its output and statistics (CUDA timings are of the kernels alone, inputs resident).
+    uint64_t peakExtraBytes = 0;
 };
 
 /// FLOPs of one call by the FlashAttention convention.

@@ -2,6 +2,7 @@
 // CUDA runtime helpers. Always declared; without CUDA in the build they return Unsupported.
 #pragma once
 
+#include "attnscope/kernels/attention.h"
 #include "attnscope/kernels/kernel_status.h"
 
 #include <cstddef>
@@ -23,5 +24,14 @@ KernelStatus deviceNames(std::vector<std::string>& names);
 /// y <- a * x + y on the first device for host arrays of n floats (copies in and out). The smallest
 /// real kernel: it proves the toolchain, the architectures and the error path end to end.
 KernelStatus axpy(float a, const float* x, float* y, std::size_t n);
+
+/// Times the CUDA attention kernels alone, as FlashAttention's benchmarks do: Q/K/V (host views) are
+/// uploaded once, then the call's kernels run `repeats` times on the device-resident inputs, each timed
+/// with CUDA events (clearing the accumulated statistics included, copies to and from the host not),
+/// after one untimed warm-up. `deviceBytes` is what the call allocates beyond its inputs (output and
+/// statistics). Refuses what attention(..., Backend::Cuda) refuses.
+KernelStatus timeAttention(const AttentionDims& dims, const TensorView& q, const TensorView& k,
+                           const TensorView& v, const ProbeRequest& request, int repeats,
+                           std::vector<double>& seconds, std::size_t& deviceBytes);
 
 } // namespace attnscope::kernels::cuda
