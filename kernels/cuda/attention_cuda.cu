@@ -4,10 +4,11 @@
 // analyses use most, computed inside the kernels:
 //   pass 1 — output, K1 row log-sum-exp and row entropy by the online softmax (one warp per query row,
 //            32 keys per step, one key per lane);
-//   pass 2 — with the final LSE: K3 column mass over a row range and K4 block sum and max.
-// Requests for K5, K6, K7, exact tiles, K8 masks or interventions are refused by name (the CPU backend
-// has them). These are the CUDA-core kernels: f32 inputs, head dims without a tensor-core kernel, and
-// everything when ATTNSCOPE_CUDA_TENSOR_CORES=0; bf16/f16 inputs go to attention_cuda_mma.cu.
+//   pass 2 — with the final LSE: K3 column mass over a row range, K4 block sum and max, K5 last rows,
+//            K7 diagonal sums and exact probability tiles.
+// Requests for K6 top-k, K8 masks or interventions are refused by name (the CPU backend has them). These are
+// the CUDA-core kernels: f32 inputs, head dims without a tensor-core kernel, and everything when
+// ATTNSCOPE_CUDA_TENSOR_CORES=0; bf16/f16 inputs go to attention_cuda_mma.cu.
 //
 // NOT YET RUN ON A GPU: compiled for sm_80 and sm_90 in CI; tests/unit/kernels/cuda_attention_test.cpp
 // (label gpu) compares it with the CPU backend on a machine with a device.
@@ -34,6 +35,7 @@ namespace {
 
 using cuda_detail::DeviceDims;
 using cuda_detail::keysOfRows;
+using cuda_detail::recordRowStatistics;
 using cuda_detail::toFloat;
 using cuda_detail::visibleKeys;
 
@@ -166,14 +168,12 @@ __global__ void attentionFirstPass(DeviceDims d, const T* q, const T* k, const T
     }
 }
 
-/// Pass 2: P_ij = exp(s_ij - LSE_i) again, for K3 column mass over rows [massBegin, massEnd) and K4
-/// block sums and maxima. Sums are accumulated with atomics (their order, and so the last bits, varies
-/// run to run on the GPU).
+/// Pass 2: P_ij = exp(s_ij - LSE_i) again, for K3 column mass over rows [massBegin, massEnd), K4
+/// block sums and maxima, K5 last rows, K7 diagonal sums and exact tiles. Sums are accumulated with atomics
+/// (their order, and so the last bits, varies run to run on the GPU).
 template <typename T>
-__global__ void attentionSecondPass(DeviceDims d, const T* q, const T* k, const float* lse,
-                                    const unsigned char* statsHead, float* columnMass, int massBegin,
-                                    int massEnd, float* blockSum, float* blockMax, int blockSize,
-                                    int blockRows, int blockCols) {
+__global__ void attentionSecondPass(DeviceDims d, const T* q, const T* k, const unsigned char* statsHead,
+                                    cuda_detail::DeviceStatistics s) {
     const int h = blockIdx.y;
     if (!statsHead[h])
         return; // block-uniform: no barrier is skipped by part of the block
@@ -188,8 +188,13 @@ __global__ void attentionSecondPass(DeviceDims d, const T* q, const T* k, const 
     const bool active = r.active;
     const long long head = r.head, rowIndex = r.rowIndex, kvBase = r.kvBase;
     const int begin = r.begin, end = r.end, tileBegin = r.tileBegin, tileEnd = r.tileEnd;
-    const float rowLse = active ? lse[rowIndex] : -INFINITY;
-    const bool inMass = columnMass && active && row >= massBegin && row < massEnd;
+    const float rowLse = active ? s.lse[rowIndex] : -INFINITY;
+    float* columnMass = s.columnMass;
+    float* blockSum = s.blockSum;
+    float* blockMax = s.blockMax;
+    const int blockSize = s.blockSize, blockRows = s.blockRows, blockCols = s.blockCols;
+    const bool rowStatistics = s.lastRowProbabilities || s.diagonalSums || s.tileCount > 0;
+    const bool inMass = columnMass && active && row >= s.massBegin && row < s.massEnd;
     for (int k0 = tileBegin; k0 < tileEnd; k0 += kKeys) {
         __syncthreads();
         for (int index = threadIdx.x; index < kKeys * D; index += blockDim.x) {
@@ -207,6 +212,8 @@ __global__ void attentionSecondPass(DeviceDims d, const T* q, const T* k, const 
                 dot += queryRow[c] * keyRow[c];
             p = expf(dot - rowLse);
         }
+        if (rowStatistics && p > 0.0f)
+            recordRowStatistics(s, d, head, row, key, p);
         if (columnMass) {
             partial[warp * kKeys + lane] = inMass ? p : 0.0f;
             __syncthreads();
@@ -309,14 +316,13 @@ KernelStatus launchSimt(const DeviceDims& d, int batch, const void* q, const voi
                                                         static_cast<const T*>(v), out, s.lse, s.entropy,
                                                         statsHead);
     ATTNSCOPE_CUDA_CHECK(cudaGetLastError());
-    if (s.columnMass || s.blockSum) {
+    if (s.secondPass()) {
         const std::size_t secondShared = ((kKeys + kWarps) * d.headDim + kWarps * kKeys) * sizeof(float);
         ATTNSCOPE_CUDA_CHECK(cudaFuncSetAttribute(attentionSecondPass<T>,
                                                   cudaFuncAttributeMaxDynamicSharedMemorySize,
                                                   static_cast<int>(secondShared)));
-        attentionSecondPass<T><<<grid, block, secondShared>>>(
-            d, static_cast<const T*>(q), static_cast<const T*>(k), s.lse, statsHead, s.columnMass,
-            s.massBegin, s.massEnd, s.blockSum, s.blockMax, s.blockSize, s.blockRows, s.blockCols);
+        attentionSecondPass<T><<<grid, block, secondShared>>>(d, static_cast<const T*>(q),
+                                                              static_cast<const T*>(k), statsHead, s);
         ATTNSCOPE_CUDA_CHECK(cudaGetLastError());
     }
     return KernelStatus::success();
@@ -325,14 +331,8 @@ KernelStatus launchSimt(const DeviceDims& d, int batch, const void* q, const voi
 /// What the kernels do not compute yet, and calls no device can take: refused before any allocation.
 KernelStatus refuseUnsupported(const AttentionDims& dims, const TensorView& q, const TensorView& k,
                                const TensorView& v, const ProbeRequest& request) {
-    if (request.lastRows > 0)
-        return unsupportedOnCuda("lastRows (K5)");
     if (request.topK > 0)
         return unsupportedOnCuda("topK (K6)");
-    if (request.diagonalSums)
-        return unsupportedOnCuda("diagonalSums (K7)");
-    if (!request.tiles.empty())
-        return unsupportedOnCuda("tiles");
     if (request.mask.kind != AttentionMask::Kind::None)
         return unsupportedOnCuda("mask (K8)");
     if (request.intervention.columnLogitBias || request.intervention.columnScale)
@@ -351,12 +351,14 @@ KernelStatus refuseUnsupported(const AttentionDims& dims, const TensorView& q, c
 
 /// One call's inputs and results on the device: uploaded once, launched once or many times (timing).
 struct DeviceCall {
-    DeviceBuffer q, k, v, out, lse, entropy, headFlags, mass, sum, max;
+    DeviceBuffer q, k, v, out, lse, entropy, headFlags, mass, sum, max, lastRows, diagonals, tiles,
+        tileOffsets, tileData;
     DeviceDims d{};
     int batch = 1;
     DType dtype = DType::F32;
     int64_t rows = 0, heads = 0;
-    std::size_t massBytes = 0, gridBytes = 0;
+    std::size_t massBytes = 0, gridBytes = 0, lastRowBytes = 0, diagonalBytes = 0, tileBytes = 0;
+    std::vector<long long> tileStarts; ///< where each exact tile's data starts in tileData (floats)
     cuda_detail::DeviceStatistics statistics;
 };
 
@@ -370,7 +372,9 @@ KernelStatus prepareCall(const AttentionDims& dims, const TensorView& q, const T
     std::vector<unsigned char> statsHead(dims.queryHeads, request.heads.empty() ? 1 : 0);
     for (int h : request.heads)
         statsHead[h] = 1;
-    const bool lseNeeded = request.rowLogSumExp || request.columnMass || request.blockSize > 0;
+    const bool secondPass = request.columnMass || request.blockSize > 0 || request.lastRows > 0 ||
+                            request.diagonalSums || !request.tiles.empty();
+    const bool lseNeeded = request.rowLogSumExp || secondPass;
     int blockRows = 0, blockCols = 0;
     if (request.blockSize > 0) {
         blockRows = (dims.queryLength + request.blockSize - 1) / request.blockSize;
@@ -384,13 +388,31 @@ KernelStatus prepareCall(const AttentionDims& dims, const TensorView& q, const T
     const std::size_t rowBytes = static_cast<std::size_t>(call.rows) * sizeof(float);
     call.massBytes = request.columnMass ? call.heads * dims.keyLength * sizeof(float) : 0;
     call.gridBytes = static_cast<std::size_t>(call.heads) * blockRows * blockCols * sizeof(float);
+    call.lastRowBytes =
+        static_cast<std::size_t>(call.heads) * request.lastRows * dims.keyLength * sizeof(float);
+    const int diagonalCount =
+        request.diagonalSums ? static_cast<int>(dims.queryOffset + dims.queryLength + dims.keyLength - 1) : 0;
+    call.diagonalBytes = static_cast<std::size_t>(call.heads) * diagonalCount * sizeof(float);
+    long long tileFloats = 0;
+    for (const TileRequest& tile : request.tiles) {
+        call.tileStarts.push_back(tileFloats);
+        tileFloats += call.heads * (tile.rowEnd - tile.rowBegin) * (tile.colEnd - tile.colBegin);
+    }
+    call.tileBytes = static_cast<std::size_t>(tileFloats) * sizeof(float);
+    const std::size_t tileRequestBytes = request.tiles.size() * sizeof(TileRequest);
+    const std::size_t tileOffsetBytes = call.tileStarts.size() * sizeof(long long);
     for (auto [buffer, bytes, zero] :
          {std::tuple{&call.q, hostQ.size(), false}, std::tuple{&call.k, hostK.size(), false},
           std::tuple{&call.v, hostV.size(), false}, std::tuple{&call.out, outBytes, false},
           std::tuple{&call.lse, lseNeeded ? rowBytes : 0, true},
           std::tuple{&call.entropy, request.rowEntropy ? rowBytes : 0, true},
           std::tuple{&call.headFlags, statsHead.size(), false}, std::tuple{&call.mass, call.massBytes, true},
-          std::tuple{&call.sum, call.gridBytes, true}, std::tuple{&call.max, call.gridBytes, true}})
+          std::tuple{&call.sum, call.gridBytes, true}, std::tuple{&call.max, call.gridBytes, true},
+          std::tuple{&call.lastRows, call.lastRowBytes, true},
+          std::tuple{&call.diagonals, call.diagonalBytes, true},
+          std::tuple{&call.tiles, tileRequestBytes, false},
+          std::tuple{&call.tileOffsets, tileOffsetBytes, false},
+          std::tuple{&call.tileData, call.tileBytes, true}})
         if (auto status = buffer->allocate(bytes, zero); !status.ok())
             return status;
     ATTNSCOPE_CUDA_CHECK(cudaMemcpy(call.q.as<void>(), hostQ.data(), hostQ.size(), cudaMemcpyHostToDevice));
@@ -398,6 +420,12 @@ KernelStatus prepareCall(const AttentionDims& dims, const TensorView& q, const T
     ATTNSCOPE_CUDA_CHECK(cudaMemcpy(call.v.as<void>(), hostV.data(), hostV.size(), cudaMemcpyHostToDevice));
     ATTNSCOPE_CUDA_CHECK(
         cudaMemcpy(call.headFlags.as<void>(), statsHead.data(), statsHead.size(), cudaMemcpyHostToDevice));
+    if (!request.tiles.empty()) {
+        ATTNSCOPE_CUDA_CHECK(cudaMemcpy(call.tiles.as<void>(), request.tiles.data(), tileRequestBytes,
+                                        cudaMemcpyHostToDevice));
+        ATTNSCOPE_CUDA_CHECK(cudaMemcpy(call.tileOffsets.as<void>(), call.tileStarts.data(), tileOffsetBytes,
+                                        cudaMemcpyHostToDevice));
+    }
 
     call.d = DeviceDims{dims.queryHeads,
                         dims.kvHeads,
@@ -420,6 +448,18 @@ KernelStatus prepareCall(const AttentionDims& dims, const TensorView& q, const T
     s.blockSize = request.blockSize;
     s.blockRows = blockRows;
     s.blockCols = blockCols;
+    s.lastRowProbabilities = request.lastRows > 0 ? call.lastRows.as<float>() : nullptr;
+    s.lastRows = request.lastRows;
+    s.diagonalSums = request.diagonalSums ? call.diagonals.as<float>() : nullptr;
+    s.diagonalCount = diagonalCount;
+    s.diagonalOrigin = dims.keyLength - 1;
+    s.diagonalBegin = request.diagonalRows.begin;
+    s.diagonalEnd = request.diagonalRows.end < 0 ? dims.queryLength
+                                                 : std::min(request.diagonalRows.end, dims.queryLength);
+    s.tiles = call.tiles.as<const TileRequest>();
+    s.tileOffsets = call.tileOffsets.as<const long long>();
+    s.tileData = call.tileData.as<float>();
+    s.tileCount = static_cast<int>(request.tiles.size());
     return KernelStatus::success();
 }
 
@@ -433,6 +473,8 @@ KernelStatus launchCall(const DeviceCall& call) {
         ATTNSCOPE_CUDA_CHECK(cudaMemsetAsync(s.blockSum, 0, call.gridBytes));
         ATTNSCOPE_CUDA_CHECK(cudaMemsetAsync(s.blockMax, 0, call.gridBytes));
     }
+    if (call.diagonalBytes > 0)
+        ATTNSCOPE_CUDA_CHECK(cudaMemsetAsync(s.diagonalSums, 0, call.diagonalBytes));
     const auto* headFlags = call.headFlags.as<const unsigned char>();
     if (cuda_detail::tensorCoresHandle(call.dtype, call.d.headDim))
         return cuda_detail::launchTensorCorePasses(call.dtype, call.d, call.batch, call.q.as<void>(),
@@ -492,6 +534,27 @@ KernelStatus fetchCall(const DeviceCall& call, const AttentionDims& dims, const 
         if (auto s = fetch(result.blockMax, call.max, cells); !s.ok())
             return s;
     }
+    if (request.lastRows > 0) {
+        result.lastRows = request.lastRows;
+        if (auto s = fetch(result.lastRowProbabilities, call.lastRows, call.lastRowBytes / sizeof(float));
+            !s.ok())
+            return s;
+    }
+    if (request.diagonalSums) {
+        result.diagonalCount = call.statistics.diagonalCount;
+        result.diagonalOrigin = call.statistics.diagonalOrigin;
+        if (auto s = fetch(result.diagonalSums, call.diagonals, call.diagonalBytes / sizeof(float)); !s.ok())
+            return s;
+    }
+    std::vector<float> allTiles;
+    if (auto s = fetch(allTiles, call.tileData, call.tileBytes / sizeof(float)); !s.ok())
+        return s;
+    for (std::size_t t = 0; t < request.tiles.size(); ++t) {
+        const auto from = allTiles.begin() + call.tileStarts[t];
+        const auto to =
+            t + 1 < request.tiles.size() ? allTiles.begin() + call.tileStarts[t + 1] : allTiles.end();
+        result.tiles.emplace_back(from, to);
+    }
     return KernelStatus::success();
 }
 
@@ -550,7 +613,8 @@ KernelStatus timeAttention(const AttentionDims& dims, const TensorView& q, const
     const std::size_t rowBytes = static_cast<std::size_t>(call.rows) * sizeof(float);
     deviceBytes = static_cast<std::size_t>(call.rows) * dims.headDim * sizeof(float) +
                   (call.statistics.lse ? rowBytes : 0) + (call.statistics.entropy ? rowBytes : 0) +
-                  call.massBytes + 2 * call.gridBytes;
+                  call.massBytes + 2 * call.gridBytes + call.lastRowBytes + call.diagonalBytes +
+                  call.tileBytes;
     EventPair events;
     if (auto status = events.create(); !status.ok())
         return status;

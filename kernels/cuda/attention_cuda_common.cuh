@@ -3,6 +3,8 @@
 // element conversions and the visibility rule (causal, query offset, sliding window) of the CPU backend.
 #pragma once
 
+#include "attnscope/kernels/attention.h"
+
 #include <cuda_bf16.h>
 #include <cuda_fp16.h>
 
@@ -48,6 +50,51 @@ __device__ inline void keysOfRows(const DeviceDims& d, int firstRow, int lastRow
     visibleKeys(d, d.queryOffset + firstRow, begin, unused);
     visibleKeys(d, d.queryOffset + lastRow, unused, end);
     begin = begin / tile * tile;
+}
+
+/// Where the statistics of one call go (device pointers; null = not requested). Everything but the
+/// output, LSE and entropy comes from the second pass, which recomputes P_ij = exp(s_ij − LSE_i).
+struct DeviceStatistics {
+    float* lse = nullptr;     ///< [heads * rows]; needed by the second pass when it runs
+    float* entropy = nullptr; ///< [heads * rows]
+    float* columnMass = nullptr;
+    int massBegin = 0, massEnd = 0;
+    float* blockSum = nullptr; ///< [heads, blockRows, blockCols]; blockMax likewise
+    float* blockMax = nullptr;
+    int blockSize = 0, blockRows = 0, blockCols = 0;
+    float* lastRowProbabilities = nullptr; ///< K5: [heads, lastRows, keyLength]
+    int lastRows = 0;
+    float* diagonalSums = nullptr; ///< K7: [heads, diagonalCount], offset o at o + diagonalOrigin
+    int diagonalCount = 0, diagonalOrigin = 0, diagonalBegin = 0, diagonalEnd = 0;
+    const TileRequest* tiles = nullptr; ///< exact tiles: requests, and where each tile's data starts
+    const long long* tileOffsets = nullptr;
+    float* tileData = nullptr;
+    int tileCount = 0;
+
+    bool secondPass() const {
+        return columnMass || blockSum || lastRowProbabilities || diagonalSums || tileCount > 0;
+    }
+};
+
+/// K5, K7 and exact tiles from one probability of the second pass (p > 0: a visible key of a row that
+/// sees something). `row` is the row of this call, `key` the key index, `head` = batch * heads + h.
+__device__ inline void recordRowStatistics(const DeviceStatistics& s, const DeviceDims& d, long long head,
+                                           int row, int key, float p) {
+    if (s.lastRowProbabilities && row >= d.queryLength - s.lastRows)
+        s.lastRowProbabilities[(head * s.lastRows + row - (d.queryLength - s.lastRows)) * d.keyLength + key] =
+            p;
+    if (s.diagonalSums && row >= s.diagonalBegin && row < s.diagonalEnd)
+        atomicAdd(s.diagonalSums + head * s.diagonalCount + (d.queryOffset + row - key) + s.diagonalOrigin,
+                  p);
+    for (int t = 0; t < s.tileCount; ++t) {
+        const TileRequest tile = s.tiles[t];
+        if (row >= tile.rowBegin && row < tile.rowEnd && key >= tile.colBegin && key < tile.colEnd) {
+            const int width = tile.colEnd - tile.colBegin;
+            s.tileData[s.tileOffsets[t] +
+                       (head * (tile.rowEnd - tile.rowBegin) + row - tile.rowBegin) * width + key -
+                       tile.colBegin] = p;
+        }
+    }
 }
 
 } // namespace attnscope::kernels::cuda_detail

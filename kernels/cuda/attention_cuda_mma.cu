@@ -4,8 +4,9 @@
 //   pass 1 — S = Q·Kᵀ on tensor cores into shared memory; the online softmax of each row by a pair of
 //            lanes in fp32 (running max, sum, Σ p·s for the entropy); P rounded to the input type;
 //            O += P·V on tensor cores with O held in accumulator fragments;
-//   pass 2 — S again, P = exp(s − LSE) in fp32, K3 column mass (one atomic per column and tile) and K4
-//            block sum and max (one atomic pair per tile when the block size is a multiple of 64).
+//   pass 2 — S again, P = exp(s − LSE) in fp32, K3 column mass (one atomic per column and tile), K4
+//            block sum and max (one atomic pair per tile when the block size is a multiple of 64), K5
+//            last rows, K7 diagonal sums (one atomic per probability) and exact tiles.
 // Rows of an accumulator fragment are found with a fragment loaded from a matrix of row numbers, so the
 // per-row rescaling needs no assumption about WMMA's register layout.
 //
@@ -265,6 +266,8 @@ __global__ void __launch_bounds__(kThreads)
     const int blockSize = statistics.blockSize;
     // One (row block, key block) cell per tile: 64-row tiles and 64-key steps start at multiples of 64.
     const bool tileInOneCell = statistics.blockSum && blockSize % kKeyTile == 0;
+    const bool rowStatistics =
+        statistics.lastRowProbabilities || statistics.diagonalSums || statistics.tileCount > 0;
 
     loadRows<T, D>(queries, q + head * d.queryLength * D, rowBase, d.queryLength);
     int tileBegin, tileEnd;
@@ -290,6 +293,8 @@ __global__ void __launch_bounds__(kThreads)
             const int key = k0 + j;
             pRow[j] =
                 key >= begin && key < end && rowLse != -INFINITY ? expf(pRow[j] * d.scale - rowLse) : 0.0f;
+            if (rowStatistics && pRow[j] > 0.0f)
+                recordRowStatistics(statistics, d, head, row, key, pRow[j]);
         }
         if (statistics.blockSum && !tileInOneCell) {
             // Runs of keys in the same block: one atomic pair per run of this lane's 32 keys.
@@ -373,7 +378,7 @@ KernelStatus launchPasses(const DeviceDims& d, int batch, const void* q, const v
         d, static_cast<const T*>(q), static_cast<const T*>(k), static_cast<const T*>(v), out, statistics.lse,
         statistics.entropy, statsHead);
     ATTNSCOPE_CUDA_CHECK(cudaGetLastError());
-    if (statistics.columnMass || statistics.blockSum) {
+    if (statistics.secondPass()) {
         constexpr std::size_t secondBytes = SecondPassShared<T, D>::bytes;
         ATTNSCOPE_CUDA_CHECK(cudaFuncSetAttribute(tensorCoreSecondPass<T, D>,
                                                   cudaFuncAttributeMaxDynamicSharedMemorySize,

@@ -16,17 +16,6 @@ namespace attnscope::kernels::cuda_detail {
 /// two implementations and for falling back to the CUDA-core kernels).
 bool tensorCoresHandle(DType dtype, int headDim);
 
-/// Where the statistics of one call go (device pointers; null = not requested).
-struct DeviceStatistics {
-    float* lse = nullptr;     ///< [heads * rows]; needed by the second pass when it runs
-    float* entropy = nullptr; ///< [heads * rows]
-    float* columnMass = nullptr;
-    int massBegin = 0, massEnd = 0;
-    float* blockSum = nullptr; ///< [heads, blockRows, blockCols]; blockMax likewise
-    float* blockMax = nullptr;
-    int blockSize = 0, blockRows = 0, blockCols = 0;
-};
-
 /// Runs the first pass (output, LSE, entropy) and, when column mass or block statistics are requested,
 /// the second, on tensor cores. `statsHead` flags the query heads whose statistics are computed.
 KernelStatus launchTensorCorePasses(DType dtype, const DeviceDims& d, int batch, const void* q, const void* k,

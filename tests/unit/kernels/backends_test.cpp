@@ -44,9 +44,10 @@ TEST(Backends, CudaAttentionRefusesCleanlyAndByName) {
     // it every request is refused because the kernels are not built).
     ProbeRequest topK;
     topK.topK = 2;
-    ProbeRequest tiles;
-    tiles.tiles = {{0, 2, 0, 2}};
-    for (const auto& [request, field] : {std::pair{&topK, "topK"}, std::pair{&tiles, "tiles"}}) {
+    ProbeRequest biased;
+    const float bias[4] = {1.0f, 0.0f, 0.0f, 0.0f};
+    biased.intervention.columnLogitBias = bias;
+    for (const auto& [request, field] : {std::pair{&topK, "topK"}, std::pair{&biased, "intervention"}}) {
         const KernelStatus status = attention(dims, view, view, view, out, *request, result, Backend::Cuda);
         EXPECT_EQ(status.code, KernelStatusCode::Unsupported) << field;
         if (cuda::compiledWithCuda()) {

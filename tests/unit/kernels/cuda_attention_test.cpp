@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 // Label "gpu": the CUDA attention backend against the CPU backend (itself checked against the dense
 // double-precision reference by attention_conformance_test) — outputs, K1 LSE, entropy, K3 column mass,
-// K4 block sum and max — over lengths, GQA ratios, causal and not, query offsets, windows, head dims
-// and the three input dtypes. Skipped with a message where no device answers. (What the CUDA backend
-// refuses is checked in every build by backends_test.cpp.)
+// K4 block sum and max, K5 last rows, K7 diagonal sums, exact tiles — over lengths, GQA ratios, causal and
+// not, query offsets, windows, head dims and the three input dtypes. Skipped with a message where no device
+// answers. (What the CUDA backend refuses is checked in every build by backends_test.cpp.)
 #include "attnscope/kernels/attention.h"
 #include "attnscope/kernels/cuda_backend.h"
 
@@ -157,6 +157,11 @@ TEST(CudaAttention, MatchesTheCpuBackend) {
             request.columnMass = true;
             request.columnMassRows = {c.queryLength / 3, -1};
             request.blockSize = c.blockSize;
+            request.lastRows = std::min(c.queryLength, 3);
+            request.diagonalSums = true;
+            request.diagonalRows = {c.queryLength / 2, -1};
+            request.tiles = {{0, std::min(c.queryLength, 20), 0, std::min(c.keyLength, 30)},
+                             {c.queryLength - 1, c.queryLength, c.keyLength / 2, c.keyLength}};
             if (c.queryHeads > 2)
                 request.heads = {0, c.queryHeads - 1}; // the others' statistics stay zero on both backends
             std::vector<float> cpuOut(std::size_t(2) * c.queryHeads * c.queryLength * c.headDim, -7.0f),
@@ -185,5 +190,13 @@ TEST(CudaAttention, MatchesTheCpuBackend) {
             EXPECT_EQ(gpu.blockCols, cpu.blockCols) << where;
             expectClose(gpu.blockSum, cpu.blockSum, "block sum", where);
             expectClose(gpu.blockMax, cpu.blockMax, "block max", where);
+            EXPECT_EQ(gpu.lastRows, cpu.lastRows) << where;
+            expectClose(gpu.lastRowProbabilities, cpu.lastRowProbabilities, "last rows", where);
+            EXPECT_EQ(gpu.diagonalCount, cpu.diagonalCount) << where;
+            EXPECT_EQ(gpu.diagonalOrigin, cpu.diagonalOrigin) << where;
+            expectClose(gpu.diagonalSums, cpu.diagonalSums, "diagonal sums", where);
+            ASSERT_EQ(gpu.tiles.size(), cpu.tiles.size()) << where;
+            for (std::size_t t = 0; t < cpu.tiles.size(); ++t)
+                expectClose(gpu.tiles[t], cpu.tiles[t], "tile", where);
         }
 }
