@@ -47,8 +47,9 @@ struct Geometry {
         end = dims.keyLength;
         if (dims.causal)
             end = std::min<int64_t>(end, position + 1);
-        if (dims.slidingWindow > 0)
-            begin = std::max<int64_t>(0, position - dims.slidingWindow + 1);
+        if (dims.slidingWindow > 0) // a window past the last key sees nothing (begin = end = keyLength)
+            begin =
+                std::min<int64_t>(dims.keyLength, std::max<int64_t>(0, position - dims.slidingWindow + 1));
         end = std::max(end, begin);
     }
 };
@@ -389,7 +390,7 @@ void firstPassTile(const Call& call, int b, int h, int64_t r0, int rows, Scratch
         const float l = st.sum[r];
         if (l <= 0.0f) {
             std::fill(o, o + d, 0.0f);
-            if (!result.rowLogSumExp.empty())
+            if (stats && !result.rowLogSumExp.empty()) // unselected heads' statistics stay zero
                 result.rowLogSumExp[index] = kNegInf;
             continue;
         }

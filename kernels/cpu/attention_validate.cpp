@@ -95,6 +95,12 @@ KernelStatus validateProbe(const AttentionDims& dims, const ProbeRequest& reques
                                          std::to_string(dims.queryHeads) + ")");
     if (auto s = checkRange("columnMassRows", request.columnMassRows, dims.queryLength); !s.ok())
         return s;
+    // Offsets are indexed from -(keyLength - 1) up; without a causal mask a row before the first key
+    // would reach below that.
+    if (request.diagonalSums && !dims.causal && dims.queryOffset < 0)
+        return KernelStatus::invalid(
+            "probe.diagonalSums: needs dims.queryOffset >= 0 without a causal mask, got " +
+            std::to_string(dims.queryOffset));
     if (auto s = checkRange("diagonalRows", request.diagonalRows, dims.queryLength); !s.ok())
         return s;
     if (request.blockSize < 0 || (request.blockSize > 0 && !dividesOrMultipleOf64(request.blockSize)))

@@ -164,7 +164,8 @@ __global__ void attentionFirstPass(DeviceDims d, const T* q, const T* k, const T
         if (lse)
             lse[rowIndex] = logZ;
         if (entropy)
-            entropy[rowIndex] = l > 0.0f ? logZ - weighted / l : 0.0f;
+            entropy[rowIndex] =
+                l > 0.0f ? fmaxf(0.0f, logZ - weighted / l) : 0.0f; // as the CPU: never below 0
     }
 }
 
@@ -466,6 +467,8 @@ KernelStatus prepareCall(const AttentionDims& dims, const TensorView& q, const T
 /// Launches the call's kernels on the default stream (no synchronization). The atomically accumulated
 /// statistics are cleared first, so a call can be launched again.
 KernelStatus launchCall(const DeviceCall& call) {
+    if (call.rows == 0)
+        return KernelStatus::success(); // no query rows: nothing to launch (a zero-sized grid is an error)
     const cuda_detail::DeviceStatistics& s = call.statistics;
     if (call.massBytes > 0)
         ATTNSCOPE_CUDA_CHECK(cudaMemsetAsync(s.columnMass, 0, call.massBytes));
@@ -558,28 +561,26 @@ KernelStatus fetchCall(const DeviceCall& call, const AttentionDims& dims, const 
     return KernelStatus::success();
 }
 
-/// CUDA events, destroyed on scope exit.
-class EventPair {
+/// A CUDA event, destroyed on scope exit (movable, so that a vector can hold them).
+class DeviceEvent {
 public:
-    EventPair() = default;
-    ~EventPair() {
-        if (m_start)
-            cudaEventDestroy(m_start);
-        if (m_stop)
-            cudaEventDestroy(m_stop);
+    DeviceEvent() = default;
+    ~DeviceEvent() {
+        if (m_event)
+            cudaEventDestroy(m_event);
     }
-    EventPair(const EventPair&) = delete;
-    EventPair& operator=(const EventPair&) = delete;
+    DeviceEvent(DeviceEvent&& other) noexcept : m_event(other.m_event) { other.m_event = nullptr; }
+    DeviceEvent& operator=(DeviceEvent&&) = delete;
+    DeviceEvent(const DeviceEvent&) = delete;
+    DeviceEvent& operator=(const DeviceEvent&) = delete;
     KernelStatus create() {
-        ATTNSCOPE_CUDA_CHECK(cudaEventCreate(&m_start));
-        ATTNSCOPE_CUDA_CHECK(cudaEventCreate(&m_stop));
+        ATTNSCOPE_CUDA_CHECK(cudaEventCreate(&m_event));
         return KernelStatus::success();
     }
-    cudaEvent_t start() const { return m_start; }
-    cudaEvent_t stop() const { return m_stop; }
+    cudaEvent_t get() const { return m_event; }
 
 private:
-    cudaEvent_t m_start = nullptr, m_stop = nullptr;
+    cudaEvent_t m_event = nullptr;
 };
 
 } // namespace
@@ -615,20 +616,27 @@ KernelStatus timeAttention(const AttentionDims& dims, const TensorView& q, const
                   (call.statistics.lse ? rowBytes : 0) + (call.statistics.entropy ? rowBytes : 0) +
                   call.massBytes + 2 * call.gridBytes + call.lastRowBytes + call.diagonalBytes +
                   call.tileBytes;
-    EventPair events;
-    if (auto status = events.create(); !status.ok())
-        return status;
+    // Launches are enqueued back to back with an event between each two, so the host's enqueueing
+    // overlaps the device's work and each interval holds one call's kernels (for calls shorter than the
+    // host's launch overhead, that overhead shows).
+    std::vector<DeviceEvent> events(static_cast<std::size_t>(repeats) + 1);
+    for (DeviceEvent& event : events)
+        if (auto status = event.create(); !status.ok())
+            return status;
     if (auto status = launchCall(call); !status.ok()) // warm-up: module load, caches
         return status;
     ATTNSCOPE_CUDA_CHECK(cudaDeviceSynchronize());
+    ATTNSCOPE_CUDA_CHECK(cudaEventRecord(events[0].get()));
     for (int r = 0; r < repeats; ++r) {
-        ATTNSCOPE_CUDA_CHECK(cudaEventRecord(events.start()));
         if (auto status = launchCall(call); !status.ok())
             return status;
-        ATTNSCOPE_CUDA_CHECK(cudaEventRecord(events.stop()));
-        ATTNSCOPE_CUDA_CHECK(cudaEventSynchronize(events.stop()));
+        ATTNSCOPE_CUDA_CHECK(cudaEventRecord(events[static_cast<std::size_t>(r) + 1].get()));
+    }
+    ATTNSCOPE_CUDA_CHECK(cudaEventSynchronize(events.back().get()));
+    for (int r = 0; r < repeats; ++r) {
         float milliseconds = 0;
-        ATTNSCOPE_CUDA_CHECK(cudaEventElapsedTime(&milliseconds, events.start(), events.stop()));
+        ATTNSCOPE_CUDA_CHECK(cudaEventElapsedTime(&milliseconds, events[static_cast<std::size_t>(r)].get(),
+                                                  events[static_cast<std::size_t>(r) + 1].get()));
         seconds.push_back(milliseconds / 1e3);
     }
     return KernelStatus::success();

@@ -34,8 +34,8 @@ __device__ inline void visibleKeys(const DeviceDims& d, long long position, int&
     long long first = 0, last = d.keyLength;
     if (d.causal)
         last = min(last, position + 1);
-    if (d.window > 0)
-        first = max(0LL, position - d.window + 1);
+    if (d.window > 0) // a window past the last key sees nothing (first = last = keyLength)
+        first = min(static_cast<long long>(d.keyLength), max(0LL, position - d.window + 1));
     last = max(last, first);
     begin = static_cast<int>(first);
     end = static_cast<int>(last);

@@ -18,6 +18,7 @@
 
 #include <mma.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <cstring>
 #include <string>
@@ -100,6 +101,9 @@ template <typename T, int D>
 __global__ void __launch_bounds__(kThreads)
     tensorCoreFirstPass(DeviceDims d, const T* q, const T* k, const T* v, float* out, float* lse,
                         float* entropy, const unsigned char* statsHead) {
+#if defined(__CUDA_ARCH__) && __CUDA_ARCH__ < 800
+    __trap(); // never launched there: tensorCoresHandle asks for compute capability 8.0
+#else
     using Layout = FirstPassShared<T, D>;
     constexpr int LD = Layout::LD, LS = Layout::LS, LP = Layout::LP;
     extern __shared__ __align__(128) unsigned char shared[];
@@ -228,8 +232,10 @@ __global__ void __launch_bounds__(kThreads)
         if (lse)
             lse[rowIndex] = logZ;
         if (entropy)
-            entropy[rowIndex] = l > 0.0f ? logZ - weighted / l : 0.0f;
+            entropy[rowIndex] =
+                l > 0.0f ? fmaxf(0.0f, logZ - weighted / l) : 0.0f; // as the CPU: never below 0
     }
+#endif
 }
 
 template <typename T, int D>
@@ -246,6 +252,9 @@ template <typename T, int D>
 __global__ void __launch_bounds__(kThreads)
     tensorCoreSecondPass(DeviceDims d, const T* q, const T* k, const unsigned char* statsHead,
                          DeviceStatistics statistics) {
+#if defined(__CUDA_ARCH__) && __CUDA_ARCH__ < 800
+    __trap(); // never launched there: tensorCoresHandle asks for compute capability 8.0
+#else
     const int h = blockIdx.y;
     if (!statsHead[h])
         return; // block-uniform: no barrier is skipped by part of the block
@@ -364,6 +373,7 @@ __global__ void __launch_bounds__(kThreads)
             }
         }
     }
+#endif
 }
 
 template <typename T, int D>
@@ -416,9 +426,39 @@ bool tensorCoresHandle(DType dtype, int headDim) {
     const char* setting = std::getenv("ATTNSCOPE_CUDA_TENSOR_CORES");
     if (setting && std::strcmp(setting, "0") == 0)
         return false;
-    const bool dimension =
-        headDim == 64 || headDim == 80 || headDim == 96 || headDim == 128 || headDim == 256;
-    return dimension && (dtype == DType::BF16 || dtype == DType::F16);
+    if (dtype != DType::BF16 && dtype != DType::F16)
+        return false;
+    std::size_t bytes = 0; // the larger pass's shared memory (both 16-bit types take the same)
+    switch (headDim) {
+    case 64:
+        bytes = std::max(FirstPassShared<__half, 64>::bytes, SecondPassShared<__half, 64>::bytes);
+        break;
+    case 80:
+        bytes = std::max(FirstPassShared<__half, 80>::bytes, SecondPassShared<__half, 80>::bytes);
+        break;
+    case 96:
+        bytes = std::max(FirstPassShared<__half, 96>::bytes, SecondPassShared<__half, 96>::bytes);
+        break;
+    case 128:
+        bytes = std::max(FirstPassShared<__half, 128>::bytes, SecondPassShared<__half, 128>::bytes);
+        break;
+    case 256:
+        bytes = std::max(FirstPassShared<__half, 256>::bytes, SecondPassShared<__half, 256>::bytes);
+        break;
+    default:
+        return false;
+    }
+    // bf16 WMMA needs sm_80; sm_86/sm_89 parts run the sm_80 code with only 99 KB of shared memory per
+    // block, too little for head dim 256: those calls take the CUDA-core kernels.
+    int device = 0, major = 0, sharedOptIn = 0;
+    if (cudaGetDevice(&device) != cudaSuccess ||
+        cudaDeviceGetAttribute(&major, cudaDevAttrComputeCapabilityMajor, device) != cudaSuccess ||
+        cudaDeviceGetAttribute(&sharedOptIn, cudaDevAttrMaxSharedMemoryPerBlockOptin, device) !=
+            cudaSuccess) {
+        cudaGetLastError(); // clear it: the CUDA-core path reports the device's state itself
+        return false;
+    }
+    return major >= 8 && bytes <= static_cast<std::size_t>(sharedOptIn);
 }
 
 KernelStatus launchTensorCorePasses(DType dtype, const DeviceDims& d, int batch, const void* q, const void* k,

@@ -518,6 +518,23 @@ TEST(AttentionProbeValidation, NamesTheBadField) {
     request = {};
     request.mask.kind = kernels::AttentionMask::Kind::Columns;
     EXPECT_NE(kernels::validateProbe(dims, request).message.find("probe.mask.columns"), std::string::npos);
+    request = {};
+    request.diagonalSums = true;
+    dims.causal = false;
+    dims.queryOffset = -3;
+    EXPECT_NE(kernels::validateProbe(dims, request).message.find("probe.diagonalSums"), std::string::npos);
+}
+
+TEST(AttentionConformanceWindow, WindowPastTheLastKeySeesNothing) {
+    // Row positions beyond keyLength + window - 1 see no key: zeros and LSE = -inf, no read past K/V.
+    AttentionDims dims;
+    dims.queryLength = 3;
+    dims.keyLength = 5;
+    dims.headDim = 64;
+    dims.causal = false;
+    dims.slidingWindow = 2;
+    dims.queryOffset = 6;
+    runAndCompare(dims, DType::F32, 1e-5);
 }
 
 TEST(AttentionValidation, RejectsInconsistentHeadsWithAClearField) {

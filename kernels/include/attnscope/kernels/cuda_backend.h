@@ -26,10 +26,10 @@ KernelStatus deviceNames(std::vector<std::string>& names);
 KernelStatus axpy(float a, const float* x, float* y, std::size_t n);
 
 /// Times the CUDA attention kernels alone, as FlashAttention's benchmarks do: Q/K/V (host views) are
-/// uploaded once, then the call's kernels run `repeats` times on the device-resident inputs, each timed
-/// with CUDA events (clearing the accumulated statistics included, copies to and from the host not),
-/// after one untimed warm-up. `deviceBytes` is what the call allocates beyond its inputs (output and
-/// statistics). Refuses what attention(..., Backend::Cuda) refuses.
+/// uploaded once, then the call's kernels run `repeats` times back to back on the device-resident inputs,
+/// each run timed between two CUDA events (clearing the accumulated statistics included, copies to and
+/// from the host not), after one untimed warm-up. `deviceBytes` is what the call allocates beyond its inputs
+/// (output and statistics). Refuses what attention(..., Backend::Cuda) refuses.
 KernelStatus timeAttention(const AttentionDims& dims, const TensorView& q, const TensorView& k,
                            const TensorView& v, const ProbeRequest& request, int repeats,
                            std::vector<double>& seconds, std::size_t& deviceBytes);
