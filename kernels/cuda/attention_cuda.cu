@@ -5,9 +5,9 @@
 //   pass 1 — output, K1 row log-sum-exp and row entropy by the online softmax (one warp per query row,
 //            32 keys per step, one key per lane);
 //   pass 2 — with the final LSE: K3 column mass over a row range, K4 block sum and max, K5 last rows,
-//            K7 diagonal sums and exact probability tiles.
-// Requests for K6 top-k, K8 masks or interventions are refused by name (the CPU backend has them). These are
-// the CUDA-core kernels: f32 inputs, head dims without a tensor-core kernel, and everything when
+//            K6 top-k keys, K7 diagonal sums and exact probability tiles.
+// Requests for K8 masks, interventions or top-k above 32 are refused by name (the CPU backend has them).
+// These are the CUDA-core kernels: f32 inputs, head dims without a tensor-core kernel, and everything when
 // ATTNSCOPE_CUDA_TENSOR_CORES=0; bf16/f16 inputs go to attention_cuda_mma.cu.
 //
 // NOT YET RUN ON A GPU: compiled for sm_80 and sm_90 in CI; tests/unit/kernels/cuda_attention_test.cpp
@@ -196,6 +196,8 @@ __global__ void attentionSecondPass(DeviceDims d, const T* q, const T* k, const 
     const int blockSize = s.blockSize, blockRows = s.blockRows, blockCols = s.blockCols;
     const bool rowStatistics = s.lastRowProbabilities || s.diagonalSums || s.tileCount > 0;
     const bool inMass = columnMass && active && row >= s.massBegin && row < s.massEnd;
+    cuda_detail::TopKeys top;
+    top.reset(s.topK);
     for (int k0 = tileBegin; k0 < tileEnd; k0 += kKeys) {
         __syncthreads();
         for (int index = threadIdx.x; index < kKeys * D; index += blockDim.x) {
@@ -212,6 +214,8 @@ __global__ void attentionSecondPass(DeviceDims d, const T* q, const T* k, const 
             for (int c = 0; c < D; ++c)
                 dot += queryRow[c] * keyRow[c];
             p = expf(dot - rowLse);
+            if (s.topK > 0)
+                top.insert(s.topK, dot, key);
         }
         if (rowStatistics && p > 0.0f)
             recordRowStatistics(s, d, head, row, key, p);
@@ -244,6 +248,12 @@ __global__ void attentionSecondPass(DeviceDims d, const T* q, const T* k, const 
                 atomicMax(reinterpret_cast<int*>(maxima + key / blockSize), __float_as_int(p));
             }
         }
+    }
+    if (s.topK > 0) {
+        for (int laneMask = 1; laneMask < 32; laneMask <<= 1) // the row's 32 lanes, each with its keys
+            top.mergeWithLane(s.topK, laneMask);
+        if (lane == 0 && active && rowLse != -INFINITY)
+            top.write(s.topK, s, rowIndex, rowLse);
     }
 }
 
@@ -332,8 +342,10 @@ KernelStatus launchSimt(const DeviceDims& d, int batch, const void* q, const voi
 /// What the kernels do not compute yet, and calls no device can take: refused before any allocation.
 KernelStatus refuseUnsupported(const AttentionDims& dims, const TensorView& q, const TensorView& k,
                                const TensorView& v, const ProbeRequest& request) {
-    if (request.topK > 0)
-        return unsupportedOnCuda("topK (K6)");
+    if (request.topK > cuda_detail::kMaxTopK)
+        return KernelStatus::unsupported("backend cuda: topK (K6) above " +
+                                         std::to_string(cuda_detail::kMaxTopK) +
+                                         " is not computed by the CUDA kernels; use the CPU backend");
     if (request.mask.kind != AttentionMask::Kind::None)
         return unsupportedOnCuda("mask (K8)");
     if (request.intervention.columnLogitBias || request.intervention.columnScale)
@@ -353,12 +365,13 @@ KernelStatus refuseUnsupported(const AttentionDims& dims, const TensorView& q, c
 /// One call's inputs and results on the device: uploaded once, launched once or many times (timing).
 struct DeviceCall {
     DeviceBuffer q, k, v, out, lse, entropy, headFlags, mass, sum, max, lastRows, diagonals, tiles,
-        tileOffsets, tileData;
+        tileOffsets, tileData, topKeys, topProbabilities;
     DeviceDims d{};
     int batch = 1;
     DType dtype = DType::F32;
     int64_t rows = 0, heads = 0;
-    std::size_t massBytes = 0, gridBytes = 0, lastRowBytes = 0, diagonalBytes = 0, tileBytes = 0;
+    std::size_t massBytes = 0, gridBytes = 0, lastRowBytes = 0, diagonalBytes = 0, tileBytes = 0,
+                topBytes = 0;
     std::vector<long long> tileStarts; ///< where each exact tile's data starts in tileData (floats)
     cuda_detail::DeviceStatistics statistics;
 };
@@ -374,7 +387,7 @@ KernelStatus prepareCall(const AttentionDims& dims, const TensorView& q, const T
     for (int h : request.heads)
         statsHead[h] = 1;
     const bool secondPass = request.columnMass || request.blockSize > 0 || request.lastRows > 0 ||
-                            request.diagonalSums || !request.tiles.empty();
+                            request.diagonalSums || !request.tiles.empty() || request.topK > 0;
     const bool lseNeeded = request.rowLogSumExp || secondPass;
     int blockRows = 0, blockCols = 0;
     if (request.blockSize > 0) {
@@ -400,6 +413,8 @@ KernelStatus prepareCall(const AttentionDims& dims, const TensorView& q, const T
         tileFloats += call.heads * (tile.rowEnd - tile.rowBegin) * (tile.colEnd - tile.colBegin);
     }
     call.tileBytes = static_cast<std::size_t>(tileFloats) * sizeof(float);
+    call.topBytes =
+        static_cast<std::size_t>(call.rows) * request.topK * sizeof(float); // int32 and float alike
     const std::size_t tileRequestBytes = request.tiles.size() * sizeof(TileRequest);
     const std::size_t tileOffsetBytes = call.tileStarts.size() * sizeof(long long);
     for (auto [buffer, bytes, zero] :
@@ -413,7 +428,8 @@ KernelStatus prepareCall(const AttentionDims& dims, const TensorView& q, const T
           std::tuple{&call.diagonals, call.diagonalBytes, true},
           std::tuple{&call.tiles, tileRequestBytes, false},
           std::tuple{&call.tileOffsets, tileOffsetBytes, false},
-          std::tuple{&call.tileData, call.tileBytes, true}})
+          std::tuple{&call.tileData, call.tileBytes, true}, std::tuple{&call.topKeys, call.topBytes, false},
+          std::tuple{&call.topProbabilities, call.topBytes, true}})
         if (auto status = buffer->allocate(bytes, zero); !status.ok())
             return status;
     ATTNSCOPE_CUDA_CHECK(cudaMemcpy(call.q.as<void>(), hostQ.data(), hostQ.size(), cudaMemcpyHostToDevice));
@@ -421,6 +437,8 @@ KernelStatus prepareCall(const AttentionDims& dims, const TensorView& q, const T
     ATTNSCOPE_CUDA_CHECK(cudaMemcpy(call.v.as<void>(), hostV.data(), hostV.size(), cudaMemcpyHostToDevice));
     ATTNSCOPE_CUDA_CHECK(
         cudaMemcpy(call.headFlags.as<void>(), statsHead.data(), statsHead.size(), cudaMemcpyHostToDevice));
+    if (call.topBytes > 0) // -1: no key (rows that see none keep it)
+        ATTNSCOPE_CUDA_CHECK(cudaMemset(call.topKeys.as<void>(), 0xff, call.topBytes));
     if (!request.tiles.empty()) {
         ATTNSCOPE_CUDA_CHECK(cudaMemcpy(call.tiles.as<void>(), request.tiles.data(), tileRequestBytes,
                                         cudaMemcpyHostToDevice));
@@ -461,6 +479,9 @@ KernelStatus prepareCall(const AttentionDims& dims, const TensorView& q, const T
     s.tileOffsets = call.tileOffsets.as<const long long>();
     s.tileData = call.tileData.as<float>();
     s.tileCount = static_cast<int>(request.tiles.size());
+    s.topK = request.topK;
+    s.topKeys = call.topKeys.as<int>();
+    s.topProbabilities = call.topProbabilities.as<float>();
     return KernelStatus::success();
 }
 
@@ -547,6 +568,15 @@ KernelStatus fetchCall(const DeviceCall& call, const AttentionDims& dims, const 
         result.diagonalCount = call.statistics.diagonalCount;
         result.diagonalOrigin = call.statistics.diagonalOrigin;
         if (auto s = fetch(result.diagonalSums, call.diagonals, call.diagonalBytes / sizeof(float)); !s.ok())
+            return s;
+    }
+    if (request.topK > 0) {
+        result.topK = request.topK;
+        result.topKeys.resize(call.topBytes / sizeof(int32_t));
+        ATTNSCOPE_CUDA_CHECK(cudaMemcpy(result.topKeys.data(), call.topKeys.as<void>(), call.topBytes,
+                                        cudaMemcpyDeviceToHost));
+        if (auto s = fetch(result.topProbabilities, call.topProbabilities, call.topBytes / sizeof(float));
+            !s.ok())
             return s;
     }
     std::vector<float> allTiles;

@@ -66,13 +66,16 @@ struct DeviceStatistics {
     int lastRows = 0;
     float* diagonalSums = nullptr; ///< K7: [heads, diagonalCount], offset o at o + diagonalOrigin
     int diagonalCount = 0, diagonalOrigin = 0, diagonalBegin = 0, diagonalEnd = 0;
+    int topK = 0;           ///< K6: keys per row (at most kMaxTopK)
+    int* topKeys = nullptr; ///< [heads * rows * topK], -1 where fewer keys are visible
+    float* topProbabilities = nullptr;
     const TileRequest* tiles = nullptr; ///< exact tiles: requests, and where each tile's data starts
     const long long* tileOffsets = nullptr;
     float* tileData = nullptr;
     int tileCount = 0;
 
     bool secondPass() const {
-        return columnMass || blockSum || lastRowProbabilities || diagonalSums || tileCount > 0;
+        return columnMass || blockSum || lastRowProbabilities || diagonalSums || tileCount > 0 || topK > 0;
     }
 };
 
@@ -96,5 +99,67 @@ __device__ inline void recordRowStatistics(const DeviceStatistics& s, const Devi
         }
     }
 }
+
+constexpr int kMaxTopK = 32; ///< the largest K6 request the CUDA kernels take
+
+/// A thread's running K6 top-k of (logit, key), best first: descending logit, ties to the lower key —
+/// the CPU backend's order (it scans keys in ascending order and only a larger logit moves ahead).
+struct TopKeys {
+    float logit[kMaxTopK];
+    int key[kMaxTopK];
+
+    __device__ void reset(int k) {
+        for (int t = 0; t < k; ++t) {
+            logit[t] = -INFINITY;
+            key[t] = -1;
+        }
+    }
+    /// Keys must arrive in ascending order per thread.
+    __device__ void insert(int k, float value, int index) {
+        if (!(value > logit[k - 1]))
+            return;
+        int at = k - 1;
+        while (at > 0 && logit[at - 1] < value) {
+            logit[at] = logit[at - 1];
+            key[at] = key[at - 1];
+            --at;
+        }
+        logit[at] = value;
+        key[at] = index;
+    }
+    /// Merges with the list of lane (this lane ^ laneMask); every lane of the warp must call it. Both
+    /// partners end with the same list.
+    __device__ void mergeWithLane(int k, int laneMask) {
+        float otherLogit[kMaxTopK];
+        int otherKey[kMaxTopK];
+        for (int t = 0; t < k; ++t) {
+            otherLogit[t] = __shfl_xor_sync(0xffffffffu, logit[t], laneMask);
+            otherKey[t] = __shfl_xor_sync(0xffffffffu, key[t], laneMask);
+        }
+        float mergedLogit[kMaxTopK];
+        int mergedKey[kMaxTopK];
+        int a = 0, b = 0;
+        for (int t = 0; t < k; ++t) {
+            const bool takeOwn =
+                otherKey[b] < 0 || (key[a] >= 0 && (logit[a] > otherLogit[b] ||
+                                                    (logit[a] == otherLogit[b] && key[a] < otherKey[b])));
+            mergedLogit[t] = takeOwn ? logit[a] : otherLogit[b];
+            mergedKey[t] = takeOwn ? key[a] : otherKey[b];
+            a += takeOwn;
+            b += !takeOwn;
+        }
+        for (int t = 0; t < k; ++t) {
+            logit[t] = mergedLogit[t];
+            key[t] = mergedKey[t];
+        }
+    }
+    /// Writes the row's keys and their probabilities exp(logit − LSE).
+    __device__ void write(int k, const DeviceStatistics& s, long long rowIndex, float lse) const {
+        for (int t = 0; t < k; ++t) {
+            s.topKeys[rowIndex * k + t] = key[t];
+            s.topProbabilities[rowIndex * k + t] = key[t] < 0 ? 0.0f : expf(logit[t] - lse);
+        }
+    }
+};
 
 } // namespace attnscope::kernels::cuda_detail

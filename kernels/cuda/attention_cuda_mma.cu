@@ -291,6 +291,9 @@ __global__ void __launch_bounds__(kThreads)
         rowLse = statistics.lse[head * d.queryLength + row];
     }
     float* pRow = p + localRow * LS;
+    const int topK = statistics.topK;
+    TopKeys top;
+    top.reset(topK);
 
     for (int k0 = tileBegin; k0 < tileEnd; k0 += kKeyTile) {
         __syncthreads(); // the previous step's K and P are no longer read
@@ -300,8 +303,10 @@ __global__ void __launch_bounds__(kThreads)
         __syncwarp();
         for (int j = half * 32; j < half * 32 + 32; ++j) {
             const int key = k0 + j;
-            pRow[j] =
-                key >= begin && key < end && rowLse != -INFINITY ? expf(pRow[j] * d.scale - rowLse) : 0.0f;
+            const bool visible = key >= begin && key < end && rowLse != -INFINITY;
+            if (topK > 0 && visible)
+                top.insert(topK, pRow[j] * d.scale, key);
+            pRow[j] = visible ? expf(pRow[j] * d.scale - rowLse) : 0.0f;
             if (rowStatistics && pRow[j] > 0.0f)
                 recordRowStatistics(statistics, d, head, row, key, pRow[j]);
         }
@@ -372,6 +377,11 @@ __global__ void __launch_bounds__(kThreads)
                 }
             }
         }
+    }
+    if (topK > 0) {
+        top.mergeWithLane(topK, 1); // the two lanes of the row
+        if (half == 0 && row < d.queryLength && rowLse != -INFINITY)
+            top.write(topK, statistics, head * d.queryLength + row, rowLse);
     }
 #endif
 }

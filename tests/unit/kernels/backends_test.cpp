@@ -43,7 +43,7 @@ TEST(Backends, CudaAttentionRefusesCleanlyAndByName) {
     // Statistics the CUDA kernels do not compute yet are refused by name (in builds with CUDA; without
     // it every request is refused because the kernels are not built).
     ProbeRequest topK;
-    topK.topK = 2;
+    topK.topK = 33; // above the CUDA kernels' 32
     ProbeRequest biased;
     const float bias[4] = {1.0f, 0.0f, 0.0f, 0.0f};
     biased.intervention.columnLogitBias = bias;

@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 // Label "gpu": the CUDA attention backend against the CPU backend (itself checked against the dense
 // double-precision reference by attention_conformance_test) — outputs, K1 LSE, entropy, K3 column mass,
-// K4 block sum and max, K5 last rows, K7 diagonal sums, exact tiles — over lengths, GQA ratios, causal and
-// not, query offsets, windows, head dims and the three input dtypes. Skipped with a message where no device
-// answers. (What the CUDA backend refuses is checked in every build by backends_test.cpp.)
+// K4 block sum and max, K5 last rows, K6 top-k, K7 diagonal sums, exact tiles — over lengths, GQA ratios,
+// causal and not, query offsets, windows, head dims and the three input dtypes. Skipped with a message where
+// no device answers. (What the CUDA backend refuses is checked in every build by backends_test.cpp.)
 #include "attnscope/kernels/attention.h"
 #include "attnscope/kernels/cuda_backend.h"
 
@@ -94,6 +94,27 @@ double nmse(const std::vector<float>& gpu, const std::vector<float>& cpu) {
     return energy > 0 ? error / energy : error;
 }
 
+/// K6 keys must agree wherever the CPU's probabilities separate them: within a run of (nearly) equal
+/// probabilities the two backends' last-bit differences may order keys differently.
+void expectSameTopKeys(const ProbeResult& gpu, const ProbeResult& cpu, const std::string& where) {
+    ASSERT_EQ(gpu.topKeys.size(), cpu.topKeys.size()) << where;
+    const int k = cpu.topK;
+    for (std::size_t i = 0; i < cpu.topKeys.size(); ++i) {
+        const std::size_t t = i % k;
+        const float p = cpu.topProbabilities[i];
+        const bool tiedBefore = t > 0 && std::fabs(cpu.topProbabilities[i - 1] - p) <= 1e-4f * p;
+        const bool tiedAfter =
+            t + 1 < std::size_t(k) && std::fabs(cpu.topProbabilities[i + 1] - p) <= 1e-4f * p;
+        const bool lastTied = t + 1 == std::size_t(k); // the key past the list may tie with it
+        if (!tiedBefore && !tiedAfter && !lastTied) {
+            ASSERT_EQ(gpu.topKeys[i], cpu.topKeys[i]) << "top-k key [" << i << "]: " << where;
+        }
+        if (cpu.topKeys[i] < 0) {
+            ASSERT_EQ(gpu.topKeys[i], -1) << "top-k key [" << i << "]: " << where;
+        }
+    }
+}
+
 /// Sets ATTNSCOPE_CUDA_TENSOR_CORES for the scope (the backend reads it on every call).
 class TensorCoreSetting {
 public:
@@ -159,6 +180,7 @@ TEST(CudaAttention, MatchesTheCpuBackend) {
             request.blockSize = c.blockSize;
             request.lastRows = std::min(c.queryLength, 3);
             request.diagonalSums = true;
+            request.topK = 5;
             request.diagonalRows = {c.queryLength / 2, -1};
             request.tiles = {{0, std::min(c.queryLength, 20), 0, std::min(c.keyLength, 30)},
                              {c.queryLength - 1, c.queryLength, c.keyLength / 2, c.keyLength}};
@@ -195,6 +217,9 @@ TEST(CudaAttention, MatchesTheCpuBackend) {
             EXPECT_EQ(gpu.diagonalCount, cpu.diagonalCount) << where;
             EXPECT_EQ(gpu.diagonalOrigin, cpu.diagonalOrigin) << where;
             expectClose(gpu.diagonalSums, cpu.diagonalSums, "diagonal sums", where);
+            ASSERT_EQ(gpu.topK, cpu.topK) << where;
+            expectClose(gpu.topProbabilities, cpu.topProbabilities, "top-k probabilities", where);
+            expectSameTopKeys(gpu, cpu, where);
             ASSERT_EQ(gpu.tiles.size(), cpu.tiles.size()) << where;
             for (std::size_t t = 0; t < cpu.tiles.size(); ++t)
                 expectClose(gpu.tiles[t], cpu.tiles[t], "tile", where);
