@@ -97,6 +97,9 @@ KernelStatus validateProbe(const AttentionDims& dims, const ProbeRequest& reques
         return s;
     // Offsets are indexed from -(keyLength - 1) up; without a causal mask a row before the first key
     // would reach below that.
+    if (request.diagonalSums && dims.queryOffset + dims.queryLength + dims.keyLength - 1 < 1)
+        return KernelStatus::invalid("probe.diagonalSums: no offset to count (dims.queryOffset " +
+                                     std::to_string(dims.queryOffset) + " lies before every key)");
     if (request.diagonalSums && !dims.causal && dims.queryOffset < 0)
         return KernelStatus::invalid(
             "probe.diagonalSums: needs dims.queryOffset >= 0 without a causal mask, got " +

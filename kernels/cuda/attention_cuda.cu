@@ -170,8 +170,8 @@ __global__ void attentionFirstPass(DeviceDims d, const T* q, const T* k, const T
 }
 
 /// Pass 2: P_ij = exp(s_ij - LSE_i) again, for K3 column mass over rows [massBegin, massEnd), K4
-/// block sums and maxima, K5 last rows, K7 diagonal sums and exact tiles. Sums are accumulated with atomics
-/// (their order, and so the last bits, varies run to run on the GPU).
+/// block sums and maxima, K5 last rows, K6 top-k, K7 diagonal sums and exact tiles. Sums are accumulated with
+/// atomics (their order, and so the last bits, varies run to run on the GPU).
 template <typename T>
 __global__ void attentionSecondPass(DeviceDims d, const T* q, const T* k, const unsigned char* statsHead,
                                     cuda_detail::DeviceStatistics s) {
@@ -573,8 +573,9 @@ KernelStatus fetchCall(const DeviceCall& call, const AttentionDims& dims, const 
     if (request.topK > 0) {
         result.topK = request.topK;
         result.topKeys.resize(call.topBytes / sizeof(int32_t));
-        ATTNSCOPE_CUDA_CHECK(cudaMemcpy(result.topKeys.data(), call.topKeys.as<void>(), call.topBytes,
-                                        cudaMemcpyDeviceToHost));
+        if (call.topBytes > 0)
+            ATTNSCOPE_CUDA_CHECK(cudaMemcpy(result.topKeys.data(), call.topKeys.as<void>(), call.topBytes,
+                                            cudaMemcpyDeviceToHost));
         if (auto s = fetch(result.topProbabilities, call.topProbabilities, call.topBytes / sizeof(float));
             !s.ok())
             return s;
@@ -636,6 +637,15 @@ KernelStatus timeAttention(const AttentionDims& dims, const TensorView& q, const
                            std::vector<double>& seconds, std::size_t& deviceBytes) {
     seconds.clear();
     deviceBytes = 0;
+    // The checks attention() makes; the output is never copied back, so a packed view stands for it.
+    float unusedOutput = 0.0f;
+    const OutputView packedOutput{&unusedOutput,
+                                  {int64_t(dims.queryHeads) * dims.queryLength * dims.headDim,
+                                   int64_t(dims.queryLength) * dims.headDim, dims.headDim, 1}};
+    if (auto status = validateAttention(dims, q, k, v, packedOutput); !status.ok())
+        return status;
+    if (auto status = validateProbe(dims, request); !status.ok())
+        return status;
     if (auto status = refuseUnsupported(dims, q, k, v, request); !status.ok())
         return status;
     DeviceCall call;
@@ -645,7 +655,7 @@ KernelStatus timeAttention(const AttentionDims& dims, const TensorView& q, const
     deviceBytes = static_cast<std::size_t>(call.rows) * dims.headDim * sizeof(float) +
                   (call.statistics.lse ? rowBytes : 0) + (call.statistics.entropy ? rowBytes : 0) +
                   call.massBytes + 2 * call.gridBytes + call.lastRowBytes + call.diagonalBytes +
-                  call.tileBytes;
+                  call.tileBytes + 2 * call.topBytes;
     // Launches are enqueued back to back with an event between each two, so the host's enqueueing
     // overlaps the device's work and each interval holds one call's kernels (for calls shorter than the
     // host's launch overhead, that overhead shows).

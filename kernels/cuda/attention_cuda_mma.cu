@@ -6,7 +6,7 @@
 //            O += P·V on tensor cores with O held in accumulator fragments;
 //   pass 2 — S again, P = exp(s − LSE) in fp32, K3 column mass (one atomic per column and tile), K4
 //            block sum and max (one atomic pair per tile when the block size is a multiple of 64), K5
-//            last rows, K7 diagonal sums (one atomic per probability) and exact tiles.
+//            last rows, K6 top-k, K7 diagonal sums (one atomic per probability) and exact tiles.
 // Rows of an accumulator fragment are found with a fragment loaded from a matrix of row numbers, so the
 // per-row rescaling needs no assumption about WMMA's register layout.
 //
@@ -246,8 +246,9 @@ struct SecondPassShared {
                                          + 2 * (kThreads / 32) * sizeof(float); // block reductions
 };
 
-/// Pass 2: P = exp(s − LSE) again, for K3 column mass over rows [massBegin, massEnd) and K4 block sums
-/// and maxima. Sums are accumulated with atomics (their order, so the last bits, varies run to run).
+/// Pass 2: P = exp(s − LSE) again, for K3 column mass over rows [massBegin, massEnd), K4 block sums
+/// and maxima, K5 last rows, K6 top-k, K7 diagonal sums and exact tiles. Sums are accumulated with atomics
+/// (their order, so the last bits, varies run to run).
 template <typename T, int D>
 __global__ void __launch_bounds__(kThreads)
     tensorCoreSecondPass(DeviceDims d, const T* q, const T* k, const unsigned char* statsHead,
@@ -348,32 +349,32 @@ __global__ void __launch_bounds__(kThreads)
                 atomicAdd(statistics.columnMass + head * d.keyLength + k0 + j, sum);
         }
         if (tileInOneCell) {
-            float sum = 0.0f, top = 0.0f;
+            float sum = 0.0f, largest = 0.0f;
             for (int i = threadIdx.x; i < kRows * kKeyTile; i += kThreads) {
                 const float x = p[(i / kKeyTile) * LS + i % kKeyTile];
                 sum += x;
-                top = fmaxf(top, x);
+                largest = fmaxf(largest, x);
             }
             for (int offset = 16; offset > 0; offset >>= 1) {
                 sum += __shfl_xor_sync(kFullMask, sum, offset);
-                top = fmaxf(top, __shfl_xor_sync(kFullMask, top, offset));
+                largest = fmaxf(largest, __shfl_xor_sync(kFullMask, largest, offset));
             }
             if (lane == 0) {
                 reduction[warp] = sum;
-                reduction[kThreads / 32 + warp] = top;
+                reduction[kThreads / 32 + warp] = largest;
             }
             __syncthreads();
             if (threadIdx.x == 0) {
                 for (int w = 1; w < kThreads / 32; ++w) {
                     sum += reduction[w];
-                    top = fmaxf(top, reduction[kThreads / 32 + w]);
+                    largest = fmaxf(largest, reduction[kThreads / 32 + w]);
                 }
-                if (top > 0.0f) {
+                if (largest > 0.0f) {
                     const long long cell =
                         (head * statistics.blockRows + rowBase / blockSize) * statistics.blockCols +
                         k0 / blockSize;
                     atomicAdd(statistics.blockSum + cell, sum);
-                    atomicMax(reinterpret_cast<int*>(statistics.blockMax + cell), __float_as_int(top));
+                    atomicMax(reinterpret_cast<int*>(statistics.blockMax + cell), __float_as_int(largest));
                 }
             }
         }

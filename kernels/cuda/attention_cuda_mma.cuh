@@ -16,8 +16,9 @@ namespace attnscope::kernels::cuda_detail {
 /// two implementations and for falling back to the CUDA-core kernels).
 bool tensorCoresHandle(DType dtype, int headDim);
 
-/// Runs the first pass (output, LSE, entropy) and, when column mass or block statistics are requested,
-/// the second, on tensor cores. `statsHead` flags the query heads whose statistics are computed.
+/// Runs the first pass (output, LSE, entropy) and, when any statistic that needs the final LSE is
+/// requested (DeviceStatistics::secondPass), the second, on tensor cores. `statsHead` flags the query heads
+/// whose statistics are computed.
 KernelStatus launchTensorCorePasses(DType dtype, const DeviceDims& d, int batch, const void* q, const void* k,
                                     const void* v, float* out, const unsigned char* statsHead,
                                     const DeviceStatistics& statistics);
