@@ -3,6 +3,7 @@
 #include "commands/commands.h"
 
 #include "attnscope/core/log.h"
+#include "attnscope/runtime/attention_device.h"
 #include "attnscope/version.h"
 
 #include <CLI/CLI.hpp>
@@ -21,6 +22,12 @@ int main(int argc, char** argv) {
         ->capture_default_str();
     bool quiet = false;
     app.add_flag("-q,--quiet", quiet, "Print no log messages");
+    std::string attentionDevice = "cpu";
+    app.add_option("--attention-device", attentionDevice,
+                   "Where models' attention kernels run: cpu, or cuda (the rest of the forward pass stays on "
+                   "the CPU; requests CUDA does not compute yet fall back per call)")
+        ->check(CLI::IsMember({"cpu", "cuda"}))
+        ->capture_default_str();
 
     int exitCode = 0;
     attnscope::cli::registerInfoCommand(app, exitCode);
@@ -45,6 +52,11 @@ int main(int argc, char** argv) {
                                        "expected debug, info, warning or error, got '" + logLevel + "'");
         attnscope::log::setMinimumLevel(level);
         attnscope::log::setStderrEnabled(!quiet);
+        const auto device = attnscope::runtime::parseAttentionDevice(attentionDevice);
+        const attnscope::Status set =
+            device ? attnscope::runtime::setAttentionDevice(*device) : device.status();
+        if (!set.isOk())
+            throw CLI::ValidationError("--attention-device", set.message());
     });
 
     try {

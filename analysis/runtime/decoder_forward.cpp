@@ -4,6 +4,7 @@
 #include "attnscope/runtime/forward.h"
 
 #include "attnscope/kernels/attention.h"
+#include "attnscope/runtime/attention_device.h"
 #include "attnscope/runtime/kernel_status.h"
 #include "model_weights.h"
 #include "torch_guard.h"
@@ -268,8 +269,8 @@ Status runDecoder(const Model& model, const std::vector<int32_t>& tokens, KvCach
             kernels::ProbeResult probe;
             static const kernels::ProbeRequest kNoStatistics;
             kernelStatus =
-                statusFromKernel(kernels::attention(dims, viewOf(q), viewOf(k), viewOf(v), outView,
-                                                    options.probe ? *options.probe : kNoStatistics, probe),
+                statusFromKernel(runAttention(dims, viewOf(q), viewOf(k), viewOf(v), outView,
+                                              options.probe ? *options.probe : kNoStatistics, probe),
                                  "layer " + std::to_string(l) + " attention");
             if (options.probe)
                 result.probes.push_back(std::move(probe));

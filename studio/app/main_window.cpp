@@ -19,6 +19,7 @@
 #include "attnscope/analyses/suite.h"
 #include "attnscope/core/log.h"
 #include "attnscope/model/model_format.h"
+#include "attnscope/runtime/attention_device.h"
 #include "attnscope/runtime/kernel_self_check.h"
 #include "attnscope/store/project.h"
 #include "attnscope/store/suite_run.h"
@@ -286,6 +287,7 @@ void MainWindow::createMenus() {
            "and its statistics stay fp32."));
     bf16->setStatusTip(bf16->toolTip());
     connect(bf16, &QAction::toggled, this, [this](bool on) { m_settings.setBf16Weights(on); });
+    addCudaAttentionAction(tools);
     tools->addSeparator();
     m_cancelAction = tools->addAction(tr("&Cancel Job"), m_jobs, &JobTracker::cancel);
     m_cancelAction->setObjectName(QStringLiteral("cancelJobAction"));
@@ -480,6 +482,38 @@ void MainWindow::setTheme(Theme theme) {
         action->setChecked(action->objectName().startsWith(themeKey(theme)));
 }
 
+void MainWindow::addCudaAttentionAction(QMenu* tools) {
+    QAction* cuda = tools->addAction(tr("Attention on the &GPU (CUDA)"));
+    cuda->setObjectName(QStringLiteral("cudaAttentionAction"));
+    cuda->setCheckable(true);
+    // Probing the device also tells whether the action can be offered at all.
+    const Status available = runtime::setAttentionDevice(runtime::AttentionDevice::Cuda);
+    (void)runtime::setAttentionDevice(runtime::AttentionDevice::Cpu);
+    if (!available.isOk()) {
+        cuda->setEnabled(false);
+        cuda->setToolTip(tr("Unavailable: %1").arg(QString::fromStdString(available.message())));
+    } else {
+        cuda->setToolTip(tr("Run the attention kernels and their statistics on the GPU in later runs; the "
+                            "rest of the model stays on the CPU. Statistics the CUDA kernels do not compute "
+                            "yet run on the CPU."));
+        cuda->setChecked(m_settings.cudaAttention());
+        if (cuda->isChecked())
+            (void)runtime::setAttentionDevice(runtime::AttentionDevice::Cuda);
+    }
+    cuda->setStatusTip(cuda->toolTip());
+    connect(cuda, &QAction::toggled, this, [this, cuda](bool on) {
+        const Status status =
+            runtime::setAttentionDevice(on ? runtime::AttentionDevice::Cuda : runtime::AttentionDevice::Cpu);
+        if (!status.isOk()) {
+            const QSignalBlocker block(cuda);
+            cuda->setChecked(false);
+            statusBar()->showMessage(QString::fromStdString(status.message()), 8000);
+            return;
+        }
+        m_settings.setCudaAttention(on);
+    });
+}
+
 runtime::LoadOptions MainWindow::loadOptions() const {
     runtime::LoadOptions options;
     if (m_settings.bf16Weights())
@@ -625,7 +659,8 @@ quint64 MainWindow::startAnalysis(const QString& analyses) {
             info.settingsJson = "{\"analyses\": \"" + job->analyses +
                                 "\", \"block_size\": " + std::to_string(result.blockSize) +
                                 ", \"weights\": \"" + runtime::weightPrecisionName(job->load.matrices) +
-                                "\"}";
+                                "\", \"attention_device\": \"" +
+                                runtime::attentionDeviceName(runtime::attentionDevice()) + "\"}";
             info.text = job->text;
             info.tokens = encoding.ids;
             info.offsets = encoding.offsets;

@@ -106,6 +106,8 @@ private:
     void createStatusBar();
     /// Opens the project and lists its runs without loading one.
     bool listProject(const QString& path);
+    /// Tools ▸ Attention on the GPU: offered only where a CUDA device answers (the tooltip says why not).
+    void addCudaAttentionAction(QMenu* tools);
     /// How new runs load the model's weights (Tools > bf16 Weights).
     runtime::LoadOptions loadOptions() const;
     /// Hands a prepared run to every view (GUI thread; costs milliseconds).

@@ -14,6 +14,7 @@ const QString kRecentModels = QStringLiteral("files/recentModels");
 const QString kRecentProjects = QStringLiteral("files/recentProjects");
 const QString kLastDirectory = QStringLiteral("files/lastDirectory");
 const QString kWeights = QStringLiteral("runtime/weights");
+const QString kAttentionDevice = QStringLiteral("runtime/attentionDevice");
 } // namespace
 
 Theme StudioSettings::theme() const {
@@ -28,6 +29,13 @@ bool StudioSettings::bf16Weights() const {
 }
 void StudioSettings::setBf16Weights(bool on) {
     QSettings().setValue(kWeights, on ? QStringLiteral("bf16") : QStringLiteral("f32"));
+}
+
+bool StudioSettings::cudaAttention() const {
+    return QSettings().value(kAttentionDevice).toString() == QLatin1String("cuda");
+}
+void StudioSettings::setCudaAttention(bool on) {
+    QSettings().setValue(kAttentionDevice, on ? QStringLiteral("cuda") : QStringLiteral("cpu"));
 }
 
 QByteArray StudioSettings::windowGeometry() const {

@@ -32,6 +32,9 @@ public:
     /// Tools > bf16 Weights: runs keep the weight matrices as bf16 (runtime::WeightPrecision::BF16).
     bool bf16Weights() const;
     void setBf16Weights(bool on);
+    /// Attention kernels on the GPU (applied at start when a CUDA device answers).
+    bool cudaAttention() const;
+    void setCudaAttention(bool on);
 
     /// The folder the last file dialog was in.
     QString lastDirectory() const;

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 // The main window as a user meets it: docks, menus, shortcuts, theme, opening files, exports, jobs.
 #include "app/main_window.h"
+#include "attnscope/kernels/cuda_backend.h"
+#include "attnscope/runtime/attention_device.h"
 #include "gui_test_main.h"
 #include "jobs/job_progress_widget.h"
 #include "jobs/job_tracker.h"
@@ -77,6 +79,21 @@ private Q_SLOTS:
         }
         bf16->setChecked(false);
         QVERIFY(!StudioSettings().bf16Weights());
+        // Tools > Attention on the GPU: offered where a CUDA device answers, else disabled with the reason.
+        QAction* cuda = findAction(&window, "cudaAttentionAction");
+        QVERIFY(cuda && cuda->isCheckable());
+        int devices = 0;
+        if (!(attnscope::kernels::cuda::deviceCount(devices).ok() && devices > 0)) {
+            QVERIFY(!cuda->isEnabled());
+            QVERIFY2(cuda->toolTip().contains(QStringLiteral("CUDA")), qPrintable(cuda->toolTip()));
+            QCOMPARE(attnscope::runtime::attentionDevice(), attnscope::runtime::AttentionDevice::Cpu);
+        } else {
+            QVERIFY(cuda->isEnabled());
+            cuda->setChecked(true);
+            QCOMPARE(attnscope::runtime::attentionDevice(), attnscope::runtime::AttentionDevice::Cuda);
+            cuda->setChecked(false);
+            QCOMPARE(attnscope::runtime::attentionDevice(), attnscope::runtime::AttentionDevice::Cpu);
+        }
         // The View menu toggles every dock.
         auto* viewMenu = window.findChild<QMenu*>(QStringLiteral("viewMenu"));
         auto* logDock = window.findChild<QDockWidget*>(QStringLiteral("logDock"));

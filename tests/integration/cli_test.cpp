@@ -93,6 +93,24 @@ TEST(Cli, PluginsListsLoadedAndFailedLibraries) {
     EXPECT_EQ(document["failures"][0]["code"].get<std::string>().empty(), false);
 }
 
+TEST(Cli, AttentionOnCudaNeedsADevice) {
+    // Where no CUDA device answers, --attention-device cuda is refused up front with the reason; where
+    // one does, the same command runs.
+    auto info = runProcess(kCli + " info --json");
+    ASSERT_EQ(info.exitCode, 0) << info.output;
+    const auto document = nlohmann::json::parse(info.output);
+    const bool cudaAvailable = document["backends"][1]["available"].get<bool>();
+    auto result = runProcess(kCli + " --attention-device cuda info", true);
+    if (cudaAvailable) {
+        EXPECT_EQ(result.exitCode, 0) << result.output;
+    } else {
+        EXPECT_NE(result.exitCode, 0);
+        EXPECT_NE(result.output.find("--attention-device"), std::string::npos) << result.output;
+        EXPECT_NE(result.output.find("CUDA"), std::string::npos) << result.output;
+    }
+    EXPECT_NE(runProcess(kCli + " --attention-device tpu info", true).exitCode, 0);
+}
+
 TEST(Cli, BadLogLevelIsRejected) {
     auto result = runProcess(kCli + " --log-level loud info", true);
     EXPECT_NE(result.exitCode, 0);
