@@ -159,14 +159,8 @@ __global__ void attentionFirstPass(DeviceDims d, const T* q, const T* k, const T
         if (c < D)
             out[rowIndex * D + c] = l > 0.0f ? acc[t] / l : 0.0f;
     }
-    if (lane == 0 && statsHead[h]) {
-        const float logZ = l > 0.0f ? m + logf(l) : -INFINITY;
-        if (lse)
-            lse[rowIndex] = logZ;
-        if (entropy)
-            entropy[rowIndex] =
-                l > 0.0f ? fmaxf(0.0f, logZ - weighted / l) : 0.0f; // as the CPU: never below 0
-    }
+    if (lane == 0 && statsHead[h])
+        cuda_detail::writeRowStatistics(lse, entropy, rowIndex, m, l, weighted);
 }
 
 /// Pass 2: P_ij = exp(s_ij - LSE_i) again, for K3 column mass over rows [massBegin, massEnd), K4

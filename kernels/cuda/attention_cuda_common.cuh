@@ -52,6 +52,18 @@ __device__ inline void keysOfRows(const DeviceDims& d, int firstRow, int lastRow
     begin = begin / tile * tile;
 }
 
+/// K1 LSE and the entropy of a row from its online-softmax state: running max m, sum of exp l and sum
+/// of exp · logit `weighted`. A row that sees no key has LSE −inf and entropy 0; the entropy is clamped
+/// at 0 as on the CPU (rounding can leave a one-hot row a hair below).
+__device__ inline void writeRowStatistics(float* lse, float* entropy, long long rowIndex, float m, float l,
+                                          float weighted) {
+    const float logZ = l > 0.0f ? m + logf(l) : -INFINITY;
+    if (lse)
+        lse[rowIndex] = logZ;
+    if (entropy)
+        entropy[rowIndex] = l > 0.0f ? fmaxf(0.0f, logZ - weighted / l) : 0.0f;
+}
+
 /// Where the statistics of one call go (device pointers; null = not requested). Everything but the
 /// output, LSE and entropy comes from the second pass, which recomputes P_ij = exp(s_ij − LSE_i).
 struct DeviceStatistics {

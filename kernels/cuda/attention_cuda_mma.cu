@@ -226,15 +226,8 @@ __global__ void __launch_bounds__(kThreads)
         }
         __syncwarp();
     }
-    if (half == 0 && row < d.queryLength && statsHead[h]) {
-        const long long rowIndex = head * d.queryLength + row;
-        const float logZ = l > 0.0f ? m + logf(l) : -INFINITY;
-        if (lse)
-            lse[rowIndex] = logZ;
-        if (entropy)
-            entropy[rowIndex] =
-                l > 0.0f ? fmaxf(0.0f, logZ - weighted / l) : 0.0f; // as the CPU: never below 0
-    }
+    if (half == 0 && row < d.queryLength && statsHead[h])
+        writeRowStatistics(lse, entropy, head * d.queryLength + row, m, l, weighted);
 #endif
 }
 
