@@ -13,12 +13,6 @@ namespace {
 std::atomic<AttentionDevice> g_device{AttentionDevice::Cpu};
 std::atomic<uint64_t> g_fallbacks{0};
 
-/// The CUDA refusals that mean "not computed on CUDA yet", as opposed to a missing or failing device.
-bool notOnCudaYet(const kernels::KernelStatus& status) {
-    return status.code == kernels::KernelStatusCode::Unsupported &&
-           status.message.find("use the CPU backend") != std::string::npos;
-}
-
 } // namespace
 
 const char* attentionDeviceName(AttentionDevice device) {
@@ -62,7 +56,7 @@ kernels::KernelStatus runAttention(const kernels::AttentionDims& dims, const ker
         return kernels::attention(dims, q, k, v, out, request, result, kernels::Backend::Cpu);
     kernels::KernelStatus status =
         kernels::attention(dims, q, k, v, out, request, result, kernels::Backend::Cuda);
-    if (!notOnCudaYet(status))
+    if (!kernels::cuda::notComputedOnCudaYet(status))
         return status;
     if (g_fallbacks.fetch_add(1) == 0)
         log::info("runtime", "attention on CUDA: " + status.message + "; such calls run on the CPU");

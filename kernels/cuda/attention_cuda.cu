@@ -26,6 +26,7 @@
 #include <cmath>
 #include <cstring>
 #include <string>
+#include <string_view>
 #include <tuple>
 #include <vector>
 
@@ -303,9 +304,12 @@ std::vector<unsigned char> pack(const TensorView& view, int batch, int heads, in
     return packed;
 }
 
+/// Ends every refusal of a request the CUDA kernels do not compute yet (cuda::notComputedOnCudaYet).
+constexpr const char* kUseTheCpu = "; use the CPU backend";
+
 KernelStatus unsupportedOnCuda(const char* field) {
     return KernelStatus::unsupported(std::string("backend cuda: ") + field +
-                                     " is not computed by the CUDA kernels yet; use the CPU backend");
+                                     " is not computed by the CUDA kernels yet" + kUseTheCpu);
 }
 
 /// The CUDA-core kernels of one call (no synchronization).
@@ -339,7 +343,7 @@ KernelStatus refuseUnsupported(const AttentionDims& dims, const TensorView& q, c
     if (request.topK > cuda_detail::kMaxTopK)
         return KernelStatus::unsupported("backend cuda: topK (K6) above " +
                                          std::to_string(cuda_detail::kMaxTopK) +
-                                         " is not computed by the CUDA kernels; use the CPU backend");
+                                         " is not computed by the CUDA kernels" + kUseTheCpu);
     if (request.mask.kind != AttentionMask::Kind::None)
         return unsupportedOnCuda("mask (K8)");
     if (request.intervention.columnLogitBias || request.intervention.columnScale)
@@ -625,6 +629,12 @@ KernelStatus attentionCuda(const AttentionDims& dims, const TensorView& q, const
 }
 
 namespace cuda {
+
+bool notComputedOnCudaYet(const KernelStatus& status) {
+    const std::string_view message = status.message, suffix = kUseTheCpu;
+    return status.code == KernelStatusCode::Unsupported && message.size() >= suffix.size() &&
+           message.substr(message.size() - suffix.size()) == suffix;
+}
 
 KernelStatus timeAttention(const AttentionDims& dims, const TensorView& q, const TensorView& k,
                            const TensorView& v, const ProbeRequest& request, int repeats,

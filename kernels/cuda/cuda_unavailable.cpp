@@ -26,6 +26,9 @@ KernelStatus deviceNames(std::vector<std::string>& names) {
 KernelStatus axpy(float, const float*, float*, std::size_t) {
     return notBuilt();
 }
+bool notComputedOnCudaYet(const KernelStatus&) {
+    return false;
+}
 KernelStatus timeAttention(const AttentionDims&, const TensorView&, const TensorView&, const TensorView&,
                            const ProbeRequest&, int, std::vector<double>& seconds, std::size_t& deviceBytes) {
     seconds.clear();

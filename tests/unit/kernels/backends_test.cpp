@@ -52,6 +52,7 @@ TEST(Backends, CudaAttentionRefusesCleanlyAndByName) {
         EXPECT_EQ(status.code, KernelStatusCode::Unsupported) << field;
         if (cuda::compiledWithCuda()) {
             EXPECT_NE(status.message.find(field), std::string::npos) << status.message;
+            EXPECT_TRUE(cuda::notComputedOnCudaYet(status)) << status.message; // the runtime falls back
         }
     }
     // A supported request runs where a device answers and says why not everywhere else.
@@ -62,5 +63,6 @@ TEST(Backends, CudaAttentionRefusesCleanlyAndByName) {
     } else {
         EXPECT_EQ(status.code, KernelStatusCode::Unsupported);
         EXPECT_FALSE(status.message.empty());
+        EXPECT_FALSE(cuda::notComputedOnCudaYet(status)) << "a missing device is not a CPU-only request";
     }
 }
