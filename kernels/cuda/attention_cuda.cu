@@ -430,9 +430,11 @@ KernelStatus prepareCall(const AttentionDims& dims, const TensorView& q, const T
           std::tuple{&call.topProbabilities, call.topBytes, true}})
         if (auto status = buffer->allocate(bytes, zero); !status.ok())
             return status;
-    ATTNSCOPE_CUDA_CHECK(cudaMemcpy(call.q.as<void>(), hostQ.data(), hostQ.size(), cudaMemcpyHostToDevice));
-    ATTNSCOPE_CUDA_CHECK(cudaMemcpy(call.k.as<void>(), hostK.data(), hostK.size(), cudaMemcpyHostToDevice));
-    ATTNSCOPE_CUDA_CHECK(cudaMemcpy(call.v.as<void>(), hostV.data(), hostV.size(), cudaMemcpyHostToDevice));
+    for (auto [buffer, host] :
+         {std::pair{&call.q, &hostQ}, std::pair{&call.k, &hostK}, std::pair{&call.v, &hostV}})
+        if (!host->empty()) // zero query rows or keys: nothing to copy (and no allocation to copy to)
+            ATTNSCOPE_CUDA_CHECK(
+                cudaMemcpy(buffer->as<void>(), host->data(), host->size(), cudaMemcpyHostToDevice));
     ATTNSCOPE_CUDA_CHECK(
         cudaMemcpy(call.headFlags.as<void>(), statsHead.data(), statsHead.size(), cudaMemcpyHostToDevice));
     if (call.topBytes > 0) // -1: no key (rows that see none keep it)
@@ -521,8 +523,9 @@ KernelStatus fetchCall(const DeviceCall& call, const AttentionDims& dims, const 
                        const OutputView& out, ProbeResult& result) {
     const int D = dims.headDim;
     std::vector<float> packedOut(static_cast<std::size_t>(call.rows) * D);
-    ATTNSCOPE_CUDA_CHECK(cudaMemcpy(packedOut.data(), call.out.as<void>(), packedOut.size() * sizeof(float),
-                                    cudaMemcpyDeviceToHost));
+    if (!packedOut.empty())
+        ATTNSCOPE_CUDA_CHECK(cudaMemcpy(packedOut.data(), call.out.as<void>(),
+                                        packedOut.size() * sizeof(float), cudaMemcpyDeviceToHost));
     std::size_t at = 0;
     for (int b = 0; b < dims.batch; ++b)
         for (int h = 0; h < dims.queryHeads; ++h)
