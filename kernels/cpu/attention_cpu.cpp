@@ -10,6 +10,7 @@
 // against the running maximum), K6 (top-k) and K8 (masked output, recall, error). Pass 2 runs only when
 // K3, K5, K7 or tiles are requested: with the LSE known it recomputes the logits of the needed tiles
 // and reads probabilities exactly.
+#include "../common/top_k_insert.h"
 #include "element_load.h"
 #include "thread_pool.h"
 #include "tile_math.h"
@@ -233,19 +234,6 @@ void keySpan(const Geometry& g, int64_t r0, int rows, int64_t& begin, int64_t& e
     end = std::max(e0, e1);
 }
 
-void insertTop(float logit, int32_t key, float* logits, int32_t* keys, int k) {
-    if (!(logit > logits[k - 1]))
-        return;
-    int at = k - 1;
-    while (at > 0 && logits[at - 1] < logit) {
-        logits[at] = logits[at - 1];
-        keys[at] = keys[at - 1];
-        --at;
-    }
-    logits[at] = logit;
-    keys[at] = key;
-}
-
 struct Call {
     Geometry g;
     const TensorView *q, *k, *v;
@@ -364,8 +352,8 @@ void firstPassTile(const Call& call, int b, int h, int64_t r0, int rows, Scratch
                 if (tileMax > topLogits[topK - 1]) // most tiles cannot change the top-k
                     for (int j = 0; j < count; ++j)
                         if (logits[j] > topLogits[topK - 1])
-                            insertTop(logits[j], static_cast<int32_t>(k0 + j), topLogits,
-                                      st.topKey.data() + static_cast<std::size_t>(r) * topK, topK);
+                            insertTopK(logits[j], static_cast<int32_t>(k0 + j), topLogits,
+                                       st.topKey.data() + static_cast<std::size_t>(r) * topK, topK);
             }
         }
         cpu::accumulateTile(s.p.data(), s.values.data(), rows, count, d, s.correction.data(), st.out.data());

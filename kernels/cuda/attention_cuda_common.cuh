@@ -3,6 +3,7 @@
 // element conversions and the visibility rule (causal, query offset, sliding window) of the CPU backend.
 #pragma once
 
+#include "../common/top_k_insert.h"
 #include "attnscope/kernels/attention.h"
 
 #include <cuda_bf16.h>
@@ -118,7 +119,7 @@ constexpr int kMaxTopK = 32; ///< the largest K6 request the CUDA kernels take
 /// the CPU backend's order (it scans keys in ascending order and only a larger logit moves ahead).
 struct TopKeys {
     float logit[kMaxTopK];
-    int key[kMaxTopK];
+    int32_t key[kMaxTopK];
 
     __device__ void reset(int k) {
         for (int t = 0; t < k; ++t) {
@@ -127,29 +128,18 @@ struct TopKeys {
         }
     }
     /// Keys must arrive in ascending order per thread.
-    __device__ void insert(int k, float value, int index) {
-        if (!(value > logit[k - 1]))
-            return;
-        int at = k - 1;
-        while (at > 0 && logit[at - 1] < value) {
-            logit[at] = logit[at - 1];
-            key[at] = key[at - 1];
-            --at;
-        }
-        logit[at] = value;
-        key[at] = index;
-    }
+    __device__ void insert(int k, float value, int index) { insertTopK(value, index, logit, key, k); }
     /// Merges with the list of lane (this lane ^ laneMask); every lane of the warp must call it. Both
     /// partners end with the same list.
     __device__ void mergeWithLane(int k, int laneMask) {
         float otherLogit[kMaxTopK];
-        int otherKey[kMaxTopK];
+        int32_t otherKey[kMaxTopK];
         for (int t = 0; t < k; ++t) {
             otherLogit[t] = __shfl_xor_sync(0xffffffffu, logit[t], laneMask);
             otherKey[t] = __shfl_xor_sync(0xffffffffu, key[t], laneMask);
         }
         float mergedLogit[kMaxTopK];
-        int mergedKey[kMaxTopK];
+        int32_t mergedKey[kMaxTopK];
         int a = 0, b = 0;
         for (int t = 0; t < k; ++t) {
             const bool takeOwn =

@@ -87,13 +87,24 @@ __device__ inline void fillRowNumbers(float* rowNumbers) {
         rowNumbers[i] = static_cast<float>(i / 16);
 }
 
+/// Shared memory of pass 1 for head dim d (16-bit inputs): Q, K, V, S (fp32), P, row numbers and factors.
+/// A function of d, so the host can check it against a device's limit.
+constexpr std::size_t firstPassBytes(int d) {
+    return (2 * kRows + kKeyTile) * (d + kPad16) * 2 + kRows * (kKeyTile + kPad32) * sizeof(float) +
+           kRows * (kKeyTile + kPad16) * 2 + (256 + 2 * kRows) * sizeof(float);
+}
+
+/// Shared memory of pass 2: Q, K, P (fp32) and the block reductions.
+constexpr std::size_t secondPassBytes(int d) {
+    return (kRows + kKeyTile) * (d + kPad16) * 2 + kRows * (kKeyTile + kPad32) * sizeof(float) +
+           2 * (kThreads / 32) * sizeof(float);
+}
+
 template <typename T, int D>
 struct FirstPassShared {
+    static_assert(sizeof(T) == 2, "the tensor-core kernels take 16-bit inputs");
     static constexpr int LD = D + kPad16, LS = kKeyTile + kPad32, LP = kKeyTile + kPad16;
-    static constexpr std::size_t bytes = (2 * kRows + kKeyTile) * LD * sizeof(T) // Q, K, V
-                                         + kRows * LS * sizeof(float)            // S
-                                         + kRows * LP * sizeof(T)                // P
-                                         + (256 + 2 * kRows) * sizeof(float);    // row numbers, factors
+    static constexpr std::size_t bytes = firstPassBytes(D);
 };
 
 /// Pass 1: output, K1 LSE and entropy. Grid (ceil(rows / 64), query heads, batch), 128 threads.
@@ -233,10 +244,9 @@ __global__ void __launch_bounds__(kThreads)
 
 template <typename T, int D>
 struct SecondPassShared {
+    static_assert(sizeof(T) == 2, "the tensor-core kernels take 16-bit inputs");
     static constexpr int LD = D + kPad16, LS = kKeyTile + kPad32;
-    static constexpr std::size_t bytes = (kRows + kKeyTile) * LD * sizeof(T)    // Q, K
-                                         + kRows * LS * sizeof(float)           // P
-                                         + 2 * (kThreads / 32) * sizeof(float); // block reductions
+    static constexpr std::size_t bytes = secondPassBytes(D);
 };
 
 /// Pass 2: P = exp(s − LSE) again, for K3 column mass over rows [massBegin, massEnd), K4 block sums
@@ -432,26 +442,9 @@ bool tensorCoresHandle(DType dtype, int headDim) {
         return false;
     if (dtype != DType::BF16 && dtype != DType::F16)
         return false;
-    std::size_t bytes = 0; // the larger pass's shared memory (both 16-bit types take the same)
-    switch (headDim) {
-    case 64:
-        bytes = std::max(FirstPassShared<__half, 64>::bytes, SecondPassShared<__half, 64>::bytes);
-        break;
-    case 80:
-        bytes = std::max(FirstPassShared<__half, 80>::bytes, SecondPassShared<__half, 80>::bytes);
-        break;
-    case 96:
-        bytes = std::max(FirstPassShared<__half, 96>::bytes, SecondPassShared<__half, 96>::bytes);
-        break;
-    case 128:
-        bytes = std::max(FirstPassShared<__half, 128>::bytes, SecondPassShared<__half, 128>::bytes);
-        break;
-    case 256:
-        bytes = std::max(FirstPassShared<__half, 256>::bytes, SecondPassShared<__half, 256>::bytes);
-        break;
-    default:
-        return false;
-    }
+    if (headDim != 64 && headDim != 80 && headDim != 96 && headDim != 128 && headDim != 256)
+        return false; // the head dims launchForDim instantiates
+    const std::size_t bytes = std::max(firstPassBytes(headDim), secondPassBytes(headDim));
     // bf16 WMMA needs sm_80; sm_86/sm_89 parts run the sm_80 code with only 99 KB of shared memory per
     // block, too little for head dim 256: those calls take the CUDA-core kernels.
     int device = 0, major = 0, sharedOptIn = 0;
