@@ -6,14 +6,18 @@
 //            32 keys per step, one key per lane);
 //   pass 2 — with the final LSE: K3 column mass over a row range, K4 block sum and max, K5 last rows,
 //            K6 top-k keys, K7 diagonal sums and exact probability tiles.
-// Requests for K8 masks, interventions or top-k above 32 are refused by name (the CPU backend has them).
-// These are the CUDA-core kernels: f32 inputs, head dims without a tensor-core kernel, and everything when
-// ATTNSCOPE_CUDA_TENSOR_CORES=0; bf16/f16 inputs go to attention_cuda_mma.cu.
+// K8 masks and the interventions (column logit bias, ACT's column scale) run here too, in a variant of
+// pass 1 with the extra accumulators (attention_cuda_modifiers.cuh); top-k above 32 is refused by name
+// (the CPU backend has it). These are the CUDA-core kernels: f32 inputs, head dims without a tensor-core
+// kernel, masked or intervened calls, and everything when ATTNSCOPE_CUDA_TENSOR_CORES=0; other bf16/f16
+// calls go to attention_cuda_mma.cu.
 //
 // NOT YET RUN ON A GPU: compiled for sm_80 and sm_90 in CI; tests/unit/kernels/cuda_attention_test.cpp
 // (label gpu) compares it with the CPU backend on a machine with a device.
 #include "attention_cuda_common.cuh"
 #include "attention_cuda_mma.cuh"
+#include "attention_cuda_modifiers.cuh"
+#include "cuda_buffer.cuh"
 #include "cuda_check.cuh"
 
 #include "attnscope/kernels/attention.h"
@@ -34,7 +38,9 @@ namespace attnscope::kernels {
 
 namespace {
 
+using cuda_detail::DeviceBuffer;
 using cuda_detail::DeviceDims;
+using cuda_detail::DeviceModifiers;
 using cuda_detail::keysOfRows;
 using cuda_detail::recordRowStatistics;
 using cuda_detail::toFloat;
@@ -45,7 +51,8 @@ constexpr int kKeys = 32; ///< keys per step, one per lane
 constexpr int kMaxDim = 256;
 constexpr int kDimsPerLane = kMaxDim / 32;
 
-__device__ inline float warpSum(float x) {
+template <typename F>
+__device__ inline F warpSum(F x) {
     for (int offset = 16; offset > 0; offset >>= 1)
         x += __shfl_xor_sync(0xffffffffu, x, offset);
     return x;
@@ -89,10 +96,11 @@ __device__ inline RowSetup setUpRow(const DeviceDims& d, const T* q, float* quer
 }
 
 /// Pass 1. Q, K, V packed as [batch, heads, tokens, headDim]; out, lse, entropy likewise (fp32).
-/// Grid: (ceil(queryLength / kWarps), queryHeads, batch); block: kWarps * 32 threads.
-template <typename T>
+/// Grid: (ceil(queryLength / kWarps), queryHeads, batch); block: kWarps * 32 threads. `Modified`
+/// compiles in the K8 mask and the interventions of `mod` (the plain variant keeps its registers).
+template <typename T, bool Modified>
 __global__ void attentionFirstPass(DeviceDims d, const T* q, const T* k, const T* v, float* out, float* lse,
-                                   float* entropy, const unsigned char* statsHead) {
+                                   float* entropy, const unsigned char* statsHead, DeviceModifiers mod) {
     extern __shared__ float shared[];
     const int D = d.headDim;
     float* keys = shared;                // [kKeys][D]
@@ -107,8 +115,15 @@ __global__ void attentionFirstPass(DeviceDims d, const T* q, const T* k, const T
 
     float m = -INFINITY, l = 0.0f, weighted = 0.0f; // running max, sum of exp, sum of exp * logit
     float acc[kDimsPerLane];
-    for (int t = 0; t < kDimsPerLane; ++t)
+    // Modified: the masked softmax's sum and output (K8); for calibration, the sums over scaled keys
+    // of exp and of c * exp, and their outputs (as the CPU backend's RowState).
+    const bool masked = Modified && mod.masked(), calibrated = Modified && mod.columnScale != nullptr;
+    float maskSum = 0.0f, scaledRaw = 0.0f, scaledSum = 0.0f;
+    float maskAcc[kDimsPerLane], rawAcc[kDimsPerLane], scaledAcc[kDimsPerLane];
+    for (int t = 0; t < kDimsPerLane; ++t) {
         acc[t] = 0.0f;
+        maskAcc[t] = rawAcc[t] = scaledAcc[t] = 0.0f;
+    }
     for (int k0 = tileBegin; k0 < tileEnd; k0 += kKeys) {
         __syncthreads(); // the previous step's tiles are no longer read
         for (int index = threadIdx.x; index < kKeys * D; index += blockDim.x) {
@@ -128,7 +143,7 @@ __global__ void attentionFirstPass(DeviceDims d, const T* q, const T* k, const T
             float dot = 0.0f;
             for (int c = 0; c < D; ++c)
                 dot += queryRow[c] * keyRow[c];
-            s = dot;
+            s = Modified ? dot + cuda_detail::logitBiasOf(mod, d, h, key) : dot;
         }
         const float stepMax = warpMax(s);
         if (stepMax == -INFINITY)
@@ -138,29 +153,94 @@ __global__ void attentionFirstPass(DeviceDims d, const T* q, const T* k, const T
         const float p = s == -INFINITY ? 0.0f : expf(s - mNew);
         l = l * correction + warpSum(p);
         weighted = weighted * correction + warpSum(p > 0.0f ? p * s : 0.0f);
-        for (int t = 0; t < kDimsPerLane; ++t)
+        float pMasked = 0.0f, pRaw = 0.0f, pScaled = 0.0f;
+        if (masked) {
+            pMasked = p * cuda_detail::maskKeeps(mod, d, h, r.row, k0, lane);
+            maskSum = maskSum * correction + warpSum(pMasked);
+        }
+        if (calibrated) {
+            const float c = cuda_detail::columnScaleOf(mod, d, h, key);
+            pRaw = c != 1.0f ? p : 0.0f;
+            pScaled = c != 1.0f ? p * c : 0.0f;
+            scaledRaw = scaledRaw * correction + warpSum(pRaw);
+            scaledSum = scaledSum * correction + warpSum(pScaled);
+        }
+        for (int t = 0; t < kDimsPerLane; ++t) {
             acc[t] *= correction;
+            if (Modified) {
+                maskAcc[t] *= correction;
+                rawAcc[t] *= correction;
+                scaledAcc[t] *= correction;
+            }
+        }
         for (int j = 0; j < kKeys; ++j) {
             const float pj = __shfl_sync(0xffffffffu, p, j);
+            float mj = 0.0f, rj = 0.0f, sj = 0.0f;
+            if (Modified) {
+                mj = __shfl_sync(0xffffffffu, pMasked, j);
+                rj = __shfl_sync(0xffffffffu, pRaw, j);
+                sj = __shfl_sync(0xffffffffu, pScaled, j);
+            }
             if (pj == 0.0f)
-                continue;
+                continue; // the others are 0 too (warp-uniform)
             const float* valueRow = values + j * D;
             for (int t = 0; t < kDimsPerLane; ++t) {
                 const int c = lane + 32 * t;
-                if (c < D)
+                if (c < D) {
                     acc[t] += pj * valueRow[c];
+                    if (Modified) {
+                        maskAcc[t] += mj * valueRow[c];
+                        rawAcc[t] += rj * valueRow[c];
+                        scaledAcc[t] += sj * valueRow[c];
+                    }
+                }
             }
         }
         m = mNew;
     }
     if (!active)
         return;
+    const bool stats = statsHead[h] != 0;
+    const float inverse = l > 0.0f ? 1.0f / l : 0.0f;
+    float o[kDimsPerLane];
+    for (int t = 0; t < kDimsPerLane; ++t)
+        o[t] = acc[t] * inverse;
+    if (calibrated && l > 0.0f) {
+        // ACT: scaled keys keep c * P; the others share 1 - sum(c P) in proportion to P. A row that sees
+        // only scaled keys has nothing to redistribute to and stays as it was.
+        const float rawMass = scaledRaw * inverse, keptMass = scaledSum * inverse;
+        if (rawMass < 1.0f - 1e-6f) {
+            const float rest = (1.0f - keptMass) / (1.0f - rawMass);
+            for (int t = 0; t < kDimsPerLane; ++t)
+                o[t] = (scaledAcc[t] + rest * (acc[t] - rawAcc[t])) * inverse;
+        }
+    }
+    if (masked && l > 0.0f) {
+        double difference = 0.0, norm = 0.0;
+        for (int t = 0; t < kDimsPerLane; ++t) {
+            if (lane + 32 * t >= D)
+                continue;
+            const float dense = acc[t] * inverse;
+            const float maskedValue = maskSum > 0.0f ? maskAcc[t] / maskSum : 0.0f;
+            difference += static_cast<double>(maskedValue - dense) * (maskedValue - dense);
+            norm += static_cast<double>(dense) * dense;
+            if (!mod.measureOnly)
+                o[t] = maskedValue;
+        }
+        difference = warpSum(difference);
+        norm = warpSum(norm);
+        if (lane == 0 && stats) {
+            mod.maskRecall[rowIndex] = maskSum * inverse;
+            mod.maskOutputError[rowIndex] =
+                norm > 0.0 ? static_cast<float>(sqrt(difference / norm)) : (difference > 0.0 ? 1.0f : 0.0f);
+        }
+    }
     for (int t = 0; t < kDimsPerLane; ++t) {
         const int c = lane + 32 * t;
         if (c < D)
-            out[rowIndex * D + c] = l > 0.0f ? acc[t] / l : 0.0f;
+            out[rowIndex * D + c] = o[t];
     }
-    if (lane == 0 && statsHead[h])
+    if (lane == 0 && stats)
         cuda_detail::writeRowStatistics(lse, entropy, rowIndex, m, l, weighted);
 }
 
@@ -169,7 +249,7 @@ __global__ void attentionFirstPass(DeviceDims d, const T* q, const T* k, const T
 /// atomics (their order, and so the last bits, varies run to run on the GPU).
 template <typename T>
 __global__ void attentionSecondPass(DeviceDims d, const T* q, const T* k, const unsigned char* statsHead,
-                                    cuda_detail::DeviceStatistics s) {
+                                    cuda_detail::DeviceStatistics s, DeviceModifiers mod) {
     const int h = blockIdx.y;
     if (!statsHead[h])
         return; // block-uniform: no barrier is skipped by part of the block
@@ -208,6 +288,7 @@ __global__ void attentionSecondPass(DeviceDims d, const T* q, const T* k, const 
             float dot = 0.0f;
             for (int c = 0; c < D; ++c)
                 dot += queryRow[c] * keyRow[c];
+            dot += cuda_detail::logitBiasOf(mod, d, h, key); // statistics describe the biased softmax
             p = expf(dot - rowLse);
             if (s.topK > 0)
                 top.insert(s.topK, dot, key);
@@ -252,33 +333,6 @@ __global__ void attentionSecondPass(DeviceDims d, const T* q, const T* k, const 
     }
 }
 
-/// A device allocation freed on scope exit.
-class DeviceBuffer {
-public:
-    DeviceBuffer() = default;
-    ~DeviceBuffer() {
-        if (m_data)
-            cudaFree(m_data);
-    }
-    DeviceBuffer(const DeviceBuffer&) = delete;
-    DeviceBuffer& operator=(const DeviceBuffer&) = delete;
-    KernelStatus allocate(std::size_t bytes, bool zero) {
-        if (bytes == 0)
-            return KernelStatus::success();
-        ATTNSCOPE_CUDA_CHECK(cudaMalloc(&m_data, bytes));
-        if (zero)
-            ATTNSCOPE_CUDA_CHECK(cudaMemset(m_data, 0, bytes));
-        return KernelStatus::success();
-    }
-    template <typename T>
-    T* as() const {
-        return static_cast<T*>(m_data);
-    }
-
-private:
-    void* m_data = nullptr;
-};
-
 std::size_t elementSize(DType dtype) {
     return dtype == DType::F32 ? 4 : 2;
 }
@@ -313,25 +367,39 @@ KernelStatus unsupportedOnCuda(const char* field) {
 }
 
 /// The CUDA-core kernels of one call (no synchronization).
+template <typename T, bool Modified>
+KernelStatus launchFirstPass(const DeviceDims& d, dim3 grid, dim3 block, const void* q, const void* k,
+                             const void* v, float* out, const unsigned char* statsHead,
+                             const cuda_detail::DeviceStatistics& s, const DeviceModifiers& mod) {
+    const std::size_t shared = (2 * kKeys + kWarps) * d.headDim * sizeof(float);
+    ATTNSCOPE_CUDA_CHECK(cudaFuncSetAttribute(attentionFirstPass<T, Modified>,
+                                              cudaFuncAttributeMaxDynamicSharedMemorySize,
+                                              static_cast<int>(shared)));
+    attentionFirstPass<T, Modified>
+        <<<grid, block, shared>>>(d, static_cast<const T*>(q), static_cast<const T*>(k),
+                                  static_cast<const T*>(v), out, s.lse, s.entropy, statsHead, mod);
+    ATTNSCOPE_CUDA_CHECK(cudaGetLastError());
+    return KernelStatus::success();
+}
+
 template <typename T>
 KernelStatus launchSimt(const DeviceDims& d, int batch, const void* q, const void* k, const void* v,
-                        float* out, const unsigned char* statsHead, const cuda_detail::DeviceStatistics& s) {
+                        float* out, const unsigned char* statsHead, const cuda_detail::DeviceStatistics& s,
+                        const DeviceModifiers& mod) {
     const dim3 grid((d.queryLength + kWarps - 1) / kWarps, d.queryHeads, batch);
     const dim3 block(kWarps * 32);
-    const std::size_t firstShared = (2 * kKeys + kWarps) * d.headDim * sizeof(float);
-    ATTNSCOPE_CUDA_CHECK(cudaFuncSetAttribute(
-        attentionFirstPass<T>, cudaFuncAttributeMaxDynamicSharedMemorySize, static_cast<int>(firstShared)));
-    attentionFirstPass<T><<<grid, block, firstShared>>>(d, static_cast<const T*>(q), static_cast<const T*>(k),
-                                                        static_cast<const T*>(v), out, s.lse, s.entropy,
-                                                        statsHead);
-    ATTNSCOPE_CUDA_CHECK(cudaGetLastError());
+    const KernelStatus first =
+        mod.any() ? launchFirstPass<T, true>(d, grid, block, q, k, v, out, statsHead, s, mod)
+                  : launchFirstPass<T, false>(d, grid, block, q, k, v, out, statsHead, s, mod);
+    if (!first.ok())
+        return first;
     if (s.secondPass()) {
         const std::size_t secondShared = ((kKeys + kWarps) * d.headDim + kWarps * kKeys) * sizeof(float);
         ATTNSCOPE_CUDA_CHECK(cudaFuncSetAttribute(attentionSecondPass<T>,
                                                   cudaFuncAttributeMaxDynamicSharedMemorySize,
                                                   static_cast<int>(secondShared)));
         attentionSecondPass<T><<<grid, block, secondShared>>>(d, static_cast<const T*>(q),
-                                                              static_cast<const T*>(k), statsHead, s);
+                                                              static_cast<const T*>(k), statsHead, s, mod);
         ATTNSCOPE_CUDA_CHECK(cudaGetLastError());
     }
     return KernelStatus::success();
@@ -344,10 +412,6 @@ KernelStatus refuseUnsupported(const AttentionDims& dims, const TensorView& q, c
         return KernelStatus::unsupported("backend cuda: topK (K6) above " +
                                          std::to_string(cuda_detail::kMaxTopK) +
                                          " is not computed by the CUDA kernels" + kUseTheCpu);
-    if (request.mask.kind != AttentionMask::Kind::None)
-        return unsupportedOnCuda("mask (K8)");
-    if (request.intervention.columnLogitBias || request.intervention.columnScale)
-        return unsupportedOnCuda("intervention");
     if (q.dtype != k.dtype || k.dtype != v.dtype)
         return unsupportedOnCuda("mixed input dtypes");
     if (dims.headDim > kMaxDim)
@@ -372,6 +436,8 @@ struct DeviceCall {
                 topBytes = 0;
     std::vector<long long> tileStarts; ///< where each exact tile's data starts in tileData (floats)
     cuda_detail::DeviceStatistics statistics;
+    cuda_detail::ModifierBuffers modifierBuffers;
+    DeviceModifiers modifiers;
 };
 
 KernelStatus prepareCall(const AttentionDims& dims, const TensorView& q, const TensorView& k,
@@ -482,7 +548,7 @@ KernelStatus prepareCall(const AttentionDims& dims, const TensorView& q, const T
     s.topK = request.topK;
     s.topKeys = call.topKeys.as<int>();
     s.topProbabilities = call.topProbabilities.as<float>();
-    return KernelStatus::success();
+    return cuda_detail::prepareModifiers(dims, request, call.modifierBuffers, call.modifiers);
 }
 
 /// Launches the call's kernels on the default stream (no synchronization). The atomically accumulated
@@ -499,21 +565,26 @@ KernelStatus launchCall(const DeviceCall& call) {
     }
     if (call.diagonalBytes > 0)
         ATTNSCOPE_CUDA_CHECK(cudaMemsetAsync(s.diagonalSums, 0, call.diagonalBytes));
+    if (call.modifierBuffers.resultBytes > 0) // rows of unselected heads keep 0
+        for (float* result : {call.modifiers.maskRecall, call.modifiers.maskOutputError})
+            ATTNSCOPE_CUDA_CHECK(cudaMemsetAsync(result, 0, call.modifierBuffers.resultBytes));
     const auto* headFlags = call.headFlags.as<const unsigned char>();
-    if (cuda_detail::tensorCoresHandle(call.dtype, call.d.headDim))
+    // Masks and interventions run on the CUDA-core kernels only.
+    if (!call.modifiers.any() && cuda_detail::tensorCoresHandle(call.dtype, call.d.headDim))
         return cuda_detail::launchTensorCorePasses(call.dtype, call.d, call.batch, call.q.as<void>(),
                                                    call.k.as<void>(), call.v.as<void>(), call.out.as<float>(),
                                                    headFlags, s);
     switch (call.dtype) {
     case DType::F32:
         return launchSimt<float>(call.d, call.batch, call.q.as<void>(), call.k.as<void>(), call.v.as<void>(),
-                                 call.out.as<float>(), headFlags, s);
+                                 call.out.as<float>(), headFlags, s, call.modifiers);
     case DType::BF16:
         return launchSimt<__nv_bfloat16>(call.d, call.batch, call.q.as<void>(), call.k.as<void>(),
-                                         call.v.as<void>(), call.out.as<float>(), headFlags, s);
+                                         call.v.as<void>(), call.out.as<float>(), headFlags, s,
+                                         call.modifiers);
     case DType::F16:
         return launchSimt<__half>(call.d, call.batch, call.q.as<void>(), call.k.as<void>(), call.v.as<void>(),
-                                  call.out.as<float>(), headFlags, s);
+                                  call.out.as<float>(), headFlags, s, call.modifiers);
     }
     return unsupportedOnCuda("this input dtype");
 }
@@ -579,6 +650,13 @@ KernelStatus fetchCall(const DeviceCall& call, const AttentionDims& dims, const 
                                             cudaMemcpyDeviceToHost));
         if (auto s = fetch(result.topProbabilities, call.topProbabilities, call.topBytes / sizeof(float));
             !s.ok())
+            return s;
+    }
+    if (request.mask.kind != AttentionMask::Kind::None) {
+        const std::size_t rows = call.modifierBuffers.resultBytes / sizeof(float);
+        if (auto s = fetch(result.maskRecall, call.modifierBuffers.maskRecall, rows); !s.ok())
+            return s;
+        if (auto s = fetch(result.maskOutputError, call.modifierBuffers.maskOutputError, rows); !s.ok())
             return s;
     }
     std::vector<float> allTiles;

@@ -227,3 +227,154 @@ TEST(CudaAttention, MatchesTheCpuBackend) {
                 expectClose(gpu.tiles[t], cpu.tiles[t], "tile", where);
         }
 }
+
+namespace {
+
+/// One masked or intervened configuration: which mask, which interventions, on which shapes.
+struct ModifiedCase {
+    int length, queryHeads, kvHeads, headDim;
+    bool causal;
+    DType dtype;
+    AttentionMask::Kind mask;
+    bool perHead, measureOnly, bias, biasPerHead, scale, scalePerHead;
+};
+
+/// Fills the arrays a mask of `kind` points at: deterministic, roughly half the keys kept, key 0 always.
+struct MaskStorage {
+    std::vector<uint8_t> cells;
+    std::vector<int64_t> offsets;
+    std::vector<int32_t> keys;
+
+    AttentionMask build(const ModifiedCase& c) {
+        AttentionMask mask;
+        mask.kind = c.mask;
+        mask.perHead = c.perHead;
+        mask.measureOnly = c.measureOnly;
+        const int heads = c.perHead ? c.queryHeads : 1;
+        switch (c.mask) {
+        case AttentionMask::Kind::Block: {
+            mask.blockSize = 16;
+            const int blocks = (c.length + 15) / 16;
+            for (int h = 0; h < heads; ++h)
+                for (int i = 0; i < blocks; ++i)
+                    for (int j = 0; j < blocks; ++j)
+                        cells.push_back(j == 0 || j == i || (i * 7 + j * 3 + h) % 5 < 2);
+            mask.blocks = cells.data();
+            break;
+        }
+        case AttentionMask::Kind::Columns:
+            for (int h = 0; h < heads; ++h)
+                for (int j = 0; j < c.length; ++j)
+                    cells.push_back(j == 0 || (j * 13 + h) % 3 == 0);
+            mask.columns = cells.data();
+            break;
+        case AttentionMask::Kind::RowKeys:
+            offsets.push_back(5); // lists need not start at 0: the CUDA host side rebases them
+            keys.assign(5, -1);
+            for (int h = 0; h < heads; ++h)
+                for (int i = 0; i < c.length; ++i) {
+                    for (int j = 0; j < c.length; j += 1 + (i + j + h) % 4)
+                        keys.push_back(j);
+                    offsets.push_back(static_cast<int64_t>(keys.size()));
+                }
+            mask.rowOffsets = offsets.data();
+            mask.rowKeys = keys.data();
+            break;
+        case AttentionMask::Kind::None:
+            break;
+        }
+        return mask;
+    }
+};
+
+} // namespace
+
+TEST(CudaAttention, MasksAndInterventionsMatchTheCpuBackend) {
+    std::string why;
+    if (!haveDevice(why))
+        GTEST_SKIP() << "no CUDA device on this machine (" << why << "); GPU test skipped";
+    using Kind = AttentionMask::Kind;
+    const std::vector<ModifiedCase> cases = {
+        {200, 4, 2, 64, true, DType::F32, Kind::Block, false, false, false, false, false, false},
+        {200, 4, 2, 64, true, DType::F32, Kind::Block, true, true, false, false, false, false},
+        {300, 4, 1, 128, false, DType::F32, Kind::Columns, true, false, false, false, false, false},
+        {150, 8, 2, 64, true, DType::BF16, Kind::RowKeys, false, false, false, false, false, false},
+        {150, 4, 4, 80, true, DType::F16, Kind::RowKeys, true, true, false, false, false, false},
+        {257, 4, 2, 64, true, DType::F32, Kind::None, false, false, true, false, false, false},
+        {257, 4, 2, 64, false, DType::BF16, Kind::None, false, false, true, true, false, false},
+        {257, 4, 2, 128, true, DType::F32, Kind::None, false, false, false, false, true, false},
+        {257, 4, 2, 64, true, DType::BF16, Kind::None, false, false, false, false, true, true},
+        {190, 4, 2, 64, true, DType::F32, Kind::Columns, false, false, true, true, true,
+         false}, // all at once
+    };
+    for (const char* tensorCores : {"1", "0"}) // masked or intervened calls never take the tensor cores
+        for (const ModifiedCase& c : cases) {
+            const TensorCoreSetting setting(tensorCores);
+            const std::string where =
+                "case " + std::to_string(&c - cases.data()) + " tensor cores " + tensorCores;
+            AttentionDims dims;
+            dims.batch = 2;
+            dims.queryHeads = c.queryHeads;
+            dims.kvHeads = c.kvHeads;
+            dims.queryLength = c.length;
+            dims.keyLength = c.length;
+            dims.headDim = c.headDim;
+            dims.causal = c.causal;
+            const Storage q = storage(std::size_t(2) * c.queryHeads * c.length * c.headDim, 4, c.dtype);
+            const Storage k = storage(std::size_t(2) * c.kvHeads * c.length * c.headDim, 5, c.dtype);
+            const Storage v = storage(std::size_t(2) * c.kvHeads * c.length * c.headDim, 6, c.dtype);
+            ProbeRequest request;
+            request.rowLogSumExp = true;
+            request.rowEntropy = true;
+            request.columnMass = true;
+            request.topK = 4;
+            request.heads = {0, c.queryHeads - 1};
+            MaskStorage maskStorage;
+            request.mask = maskStorage.build(c);
+            std::vector<float> bias(std::size_t(c.biasPerHead ? c.queryHeads : 1) * c.length),
+                scale(std::size_t(c.scalePerHead ? c.queryHeads : 1) * c.length, 1.0f);
+            for (std::size_t j = 0; j < bias.size(); ++j)
+                bias[j] = j % 7 == 0 ? 1.5f : (j % 11 == 0 ? -2.0f : 0.0f);
+            for (std::size_t j = 0; j < scale.size(); j += 9) // ACT-like: damp some keys, keep the rest
+                scale[j] = 0.25f + 0.5f * float(j % 2);
+            if (c.bias) {
+                request.intervention.columnLogitBias = bias.data();
+                request.intervention.biasPerHead = c.biasPerHead;
+            }
+            if (c.scale) {
+                request.intervention.columnScale = scale.data();
+                request.intervention.scalePerHead = c.scalePerHead;
+            }
+            std::vector<float> cpuOut(std::size_t(2) * c.queryHeads * c.length * c.headDim, -7.0f),
+                gpuOut = cpuOut;
+            OutputView cpuView{
+                cpuOut.data(),
+                {int64_t(c.queryHeads) * c.length * c.headDim, int64_t(c.length) * c.headDim, c.headDim, 1}};
+            OutputView gpuView = cpuView;
+            gpuView.data = gpuOut.data();
+            const auto qv = q.view(c.dtype, c.queryHeads, c.length, c.headDim);
+            const auto kv = k.view(c.dtype, c.kvHeads, c.length, c.headDim);
+            const auto vv = v.view(c.dtype, c.kvHeads, c.length, c.headDim);
+            ProbeResult cpu, gpu;
+            KernelStatus status = attention(dims, qv, kv, vv, cpuView, request, cpu, Backend::Cpu);
+            ASSERT_TRUE(status.ok()) << status.message << ": " << where;
+            status = attention(dims, qv, kv, vv, gpuView, request, gpu, Backend::Cuda);
+            ASSERT_TRUE(status.ok()) << status.message << ": " << where;
+            // Both backends accumulate in fp32 from the same inputs here (no tensor cores).
+            expectClose(gpuOut, cpuOut, "output", where);
+            EXPECT_LE(nmse(gpuOut, cpuOut), 1e-9) << where;
+            expectClose(gpu.rowLogSumExp, cpu.rowLogSumExp, "lse", where);
+            expectClose(gpu.rowEntropy, cpu.rowEntropy, "entropy", where);
+            expectClose(gpu.columnMass, cpu.columnMass, "column mass", where);
+            expectClose(gpu.topProbabilities, cpu.topProbabilities, "top-k probabilities", where);
+            expectSameTopKeys(gpu, cpu, where);
+            expectClose(gpu.maskRecall, cpu.maskRecall, "mask recall", where);
+            expectClose(gpu.maskOutputError, cpu.maskOutputError, "mask output error", where, 1e-3);
+            if (c.mask != Kind::None) { // the masks above really drop attention mass
+                double recall = 0;
+                for (float r : cpu.maskRecall)
+                    recall += r;
+                EXPECT_LT(recall / cpu.maskRecall.size(), 0.99) << where;
+            }
+        }
+}

@@ -98,13 +98,21 @@ TEST(AttentionDevice, OnCudaResultsMatchTheCpuAndUnsupportedRequestsFallBack) {
     for (std::size_t i = 0; i < cpu.columnMass.size(); ++i)
         ASSERT_NEAR(gpu.columnMass[i], cpu.columnMass[i], 2e-4 * std::max(1.0f, cpu.columnMass[i])) << i;
 
-    // A K8 mask is not computed on CUDA: the call runs on the CPU and is counted.
+    // Top-k above 32 is not computed on CUDA: the call runs on the CPU and is counted.
+    kernels::ProbeRequest wideTopK;
+    wideTopK.topK = 40;
+    const uint64_t before = runtime::attentionCallsOnCpuFallback();
+    kernels::ProbeResult topResult;
+    ASSERT_TRUE(call.run(wideTopK, gpuOut, topResult).ok());
+    EXPECT_EQ(runtime::attentionCallsOnCpuFallback(), before + 1);
+    EXPECT_EQ(topResult.topK, 40);
+
+    // A K8 mask runs on CUDA (not counted as a fallback) and reports its recall.
     std::vector<uint8_t> columns(static_cast<std::size_t>(call.dims.keyLength), 1);
     columns[3] = 0;
     kernels::ProbeRequest masked;
     masked.mask.kind = kernels::AttentionMask::Kind::Columns;
     masked.mask.columns = columns.data();
-    const uint64_t before = runtime::attentionCallsOnCpuFallback();
     kernels::ProbeResult maskedResult;
     ASSERT_TRUE(call.run(masked, gpuOut, maskedResult).ok());
     EXPECT_EQ(runtime::attentionCallsOnCpuFallback(), before + 1);

@@ -25,8 +25,8 @@ KernelStatus deviceNames(std::vector<std::string>& names);
 /// real kernel: it proves the toolchain, the architectures and the error path end to end.
 KernelStatus axpy(float a, const float* x, float* y, std::size_t n);
 
-/// True for the CUDA backend's refusal of a request its kernels do not compute yet (K8 masks,
-/// interventions, top-k above 32: the CPU backend computes them), as opposed to a missing or failing
+/// True for the CUDA backend's refusal of a request its kernels do not compute yet (top-k above 32:
+/// the CPU backend computes it), as opposed to a missing or failing
 /// device or an invalid call. Always false in builds without CUDA.
 bool notComputedOnCudaYet(const KernelStatus& status);
 
