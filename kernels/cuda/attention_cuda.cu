@@ -167,8 +167,9 @@ __global__ void attentionFirstPass(DeviceDims d, const T* q, const T* k, const T
         }
         for (int t = 0; t < kDimsPerLane; ++t) {
             acc[t] *= correction;
-            if (Modified) {
+            if (masked)
                 maskAcc[t] *= correction;
+            if (calibrated) {
                 rawAcc[t] *= correction;
                 scaledAcc[t] *= correction;
             }
@@ -188,8 +189,9 @@ __global__ void attentionFirstPass(DeviceDims d, const T* q, const T* k, const T
                 const int c = lane + 32 * t;
                 if (c < D) {
                     acc[t] += pj * valueRow[c];
-                    if (Modified) {
+                    if (masked)
                         maskAcc[t] += mj * valueRow[c];
+                    if (calibrated) {
                         rawAcc[t] += rj * valueRow[c];
                         scaledAcc[t] += sj * valueRow[c];
                     }
@@ -740,7 +742,7 @@ KernelStatus timeAttention(const AttentionDims& dims, const TensorView& q, const
     deviceBytes = static_cast<std::size_t>(call.rows) * dims.headDim * sizeof(float) +
                   (call.statistics.lse ? rowBytes : 0) + (call.statistics.entropy ? rowBytes : 0) +
                   call.massBytes + 2 * call.gridBytes + call.lastRowBytes + call.diagonalBytes +
-                  call.tileBytes + 2 * call.topBytes;
+                  call.tileBytes + 2 * call.topBytes + call.modifierBuffers.bytes();
     // Launches are enqueued back to back with an event between each two, so the host's enqueueing
     // overlaps the device's work and each interval holds one call's kernels (for calls shorter than the
     // host's launch overhead, that overhead shows).

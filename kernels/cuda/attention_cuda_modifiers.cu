@@ -17,6 +17,7 @@ KernelStatus prepareModifiers(const AttentionDims& dims, const ProbeRequest& req
         if (auto status = buffers.logitBias.upload(intervention.columnLogitBias, count * sizeof(float));
             !status.ok())
             return status;
+        buffers.inputBytes += count * sizeof(float);
         modifiers.logitBias = buffers.logitBias.as<const float>();
         modifiers.biasPerHead = intervention.biasPerHead;
     }
@@ -25,6 +26,7 @@ KernelStatus prepareModifiers(const AttentionDims& dims, const ProbeRequest& req
         if (auto status = buffers.columnScale.upload(intervention.columnScale, count * sizeof(float));
             !status.ok())
             return status;
+        buffers.inputBytes += count * sizeof(float);
         modifiers.columnScale = buffers.columnScale.as<const float>();
         modifiers.scalePerHead = intervention.scalePerHead;
     }
@@ -45,12 +47,14 @@ KernelStatus prepareModifiers(const AttentionDims& dims, const ProbeRequest& req
             maskHeads * static_cast<std::size_t>(modifiers.maskBlockRows) * modifiers.maskBlockCols;
         if (auto status = buffers.blocks.upload(mask.blocks, cells); !status.ok())
             return status;
+        buffers.inputBytes += cells;
         modifiers.blocks = buffers.blocks.as<const unsigned char>();
         break;
     }
     case AttentionMask::Kind::Columns:
         if (auto status = buffers.columns.upload(mask.columns, maskHeads * keys); !status.ok())
             return status;
+        buffers.inputBytes += maskHeads * keys;
         modifiers.columns = buffers.columns.as<const unsigned char>();
         break;
     case AttentionMask::Kind::RowKeys: {
@@ -68,6 +72,7 @@ KernelStatus prepareModifiers(const AttentionDims& dims, const ProbeRequest& req
         if (auto status = buffers.rowKeys.upload(mask.rowKeys + first, entries * sizeof(int32_t));
             !status.ok())
             return status;
+        buffers.inputBytes += offsets.size() * sizeof(long long) + entries * sizeof(int32_t);
         modifiers.rowOffsets = buffers.rowOffsets.as<const long long>();
         modifiers.rowKeys = buffers.rowKeys.as<const int>();
         break;

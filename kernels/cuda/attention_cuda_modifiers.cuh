@@ -55,7 +55,8 @@ __device__ inline unsigned warpOr(unsigned bits) {
 }
 
 /// Whether the mask keeps key k0 + lane for `row` of query head `h` (1 or 0). Every lane of the warp
-/// calls it together (per-row key lists are scanned by the whole warp, 32 entries at a time).
+/// calls it together (per-row key lists are scanned by the whole warp, 32 entries at a time, at every
+/// step — as the CPU backend scans them at every tile: lists are meant to be sparse).
 __device__ inline float maskKeeps(const DeviceModifiers& m, const DeviceDims& d, int h, int row, int k0,
                                   int lane) {
     const int key = k0 + lane;
@@ -90,6 +91,9 @@ __device__ inline float maskKeeps(const DeviceModifiers& m, const DeviceDims& d,
 struct ModifierBuffers {
     DeviceBuffer logitBias, columnScale, blocks, columns, rowOffsets, rowKeys, maskRecall, maskOutputError;
     std::size_t resultBytes = 0; ///< bytes of maskRecall (and of maskOutputError)
+    std::size_t inputBytes = 0;  ///< bytes of the uploaded mask and intervention arrays
+
+    std::size_t bytes() const { return inputBytes + 2 * resultBytes; }
 };
 
 KernelStatus prepareModifiers(const AttentionDims& dims, const ProbeRequest& request,

@@ -232,14 +232,17 @@ namespace {
 
 /// One masked or intervened configuration: which mask, which interventions, on which shapes.
 struct ModifiedCase {
-    int length, queryHeads, kvHeads, headDim;
+    int queryLength, keyLength, queryHeads, kvHeads, headDim;
     bool causal;
+    int64_t queryOffset;
+    int window;
     DType dtype;
     AttentionMask::Kind mask;
+    int maskBlockSize;
     bool perHead, measureOnly, bias, biasPerHead, scale, scalePerHead;
 };
 
-/// Fills the arrays a mask of `kind` points at: deterministic, roughly half the keys kept, key 0 always.
+/// Fills the arrays a mask of `kind` points at: deterministic, a fraction of the keys kept, key 0 always.
 struct MaskStorage {
     std::vector<uint8_t> cells;
     std::vector<int64_t> offsets;
@@ -253,18 +256,18 @@ struct MaskStorage {
         const int heads = c.perHead ? c.queryHeads : 1;
         switch (c.mask) {
         case AttentionMask::Kind::Block: {
-            mask.blockSize = 16;
-            const int blocks = (c.length + 15) / 16;
+            const int B = mask.blockSize = c.maskBlockSize;
+            const int rows = (c.queryLength + B - 1) / B, cols = (c.keyLength + B - 1) / B;
             for (int h = 0; h < heads; ++h)
-                for (int i = 0; i < blocks; ++i)
-                    for (int j = 0; j < blocks; ++j)
+                for (int i = 0; i < rows; ++i)
+                    for (int j = 0; j < cols; ++j)
                         cells.push_back(j == 0 || j == i || (i * 7 + j * 3 + h) % 5 < 2);
             mask.blocks = cells.data();
             break;
         }
         case AttentionMask::Kind::Columns:
             for (int h = 0; h < heads; ++h)
-                for (int j = 0; j < c.length; ++j)
+                for (int j = 0; j < c.keyLength; ++j)
                     cells.push_back(j == 0 || (j * 13 + h) % 3 == 0);
             mask.columns = cells.data();
             break;
@@ -272,9 +275,13 @@ struct MaskStorage {
             offsets.push_back(5); // lists need not start at 0: the CUDA host side rebases them
             keys.assign(5, -1);
             for (int h = 0; h < heads; ++h)
-                for (int i = 0; i < c.length; ++i) {
-                    for (int j = 0; j < c.length; j += 1 + (i + j + h) % 4)
+                for (int i = 0; i < c.queryLength; ++i) {
+                    for (int j = c.keyLength - 1; j > 0; j -= 1 + (i + j + h) % 4) { // descending
                         keys.push_back(j);
+                        if (j % 10 == 0)
+                            keys.push_back(j); // listed twice: still one key
+                    }
+                    keys.push_back(0);
                     offsets.push_back(static_cast<int64_t>(keys.size()));
                 }
             mask.rowOffsets = offsets.data();
@@ -294,19 +301,28 @@ TEST(CudaAttention, MasksAndInterventionsMatchTheCpuBackend) {
     if (!haveDevice(why))
         GTEST_SKIP() << "no CUDA device on this machine (" << why << "); GPU test skipped";
     using Kind = AttentionMask::Kind;
+    // Columns: Tq, Tk, Hq, Hkv, d, causal, offset, window, dtype, mask, mask block, per-head mask,
+    // measure only, bias, per-head bias, scale, per-head scale.
+    // clang-format off
     const std::vector<ModifiedCase> cases = {
-        {200, 4, 2, 64, true, DType::F32, Kind::Block, false, false, false, false, false, false},
-        {200, 4, 2, 64, true, DType::F32, Kind::Block, true, true, false, false, false, false},
-        {300, 4, 1, 128, false, DType::F32, Kind::Columns, true, false, false, false, false, false},
-        {150, 8, 2, 64, true, DType::BF16, Kind::RowKeys, false, false, false, false, false, false},
-        {150, 4, 4, 80, true, DType::F16, Kind::RowKeys, true, true, false, false, false, false},
-        {257, 4, 2, 64, true, DType::F32, Kind::None, false, false, true, false, false, false},
-        {257, 4, 2, 64, false, DType::BF16, Kind::None, false, false, true, true, false, false},
-        {257, 4, 2, 128, true, DType::F32, Kind::None, false, false, false, false, true, false},
-        {257, 4, 2, 64, true, DType::BF16, Kind::None, false, false, false, false, true, true},
-        {190, 4, 2, 64, true, DType::F32, Kind::Columns, false, false, true, true, true,
-         false}, // all at once
+        {200, 200, 4, 2, 64, true, 0, 0, DType::F32, Kind::Block, 16, false, false, false, false, false, false},
+        {200, 200, 4, 2, 64, true, 0, 0, DType::F32, Kind::Block, 24, true, true, false, false, false, false},
+        {300, 300, 4, 1, 128, false, 0, 0, DType::F32, Kind::Columns, 0, true, false, false, false, false, false},
+        {150, 150, 8, 2, 64, true, 0, 0, DType::BF16, Kind::RowKeys, 0, false, false, false, false, false, false},
+        {150, 150, 4, 4, 80, true, 0, 0, DType::F16, Kind::RowKeys, 0, true, true, false, false, false, false},
+        {120, 200, 4, 2, 64, false, 0, 0, DType::F32, Kind::RowKeys, 0, true, false, false, false, false, false},
+        {257, 257, 4, 2, 64, true, 0, 0, DType::F32, Kind::None, 0, false, false, true, false, false, false},
+        {257, 257, 4, 2, 64, false, 0, 0, DType::BF16, Kind::None, 0, false, false, true, true, false, false},
+        {257, 257, 4, 2, 128, true, 0, 0, DType::F32, Kind::None, 0, false, false, false, false, true, false},
+        {257, 257, 4, 2, 64, true, 0, 0, DType::BF16, Kind::None, 0, false, false, false, false, true, true},
+        // All at once; a prefill chunk; a window; rows whose window lies past the last key.
+        {190, 190, 4, 2, 64, true, 0, 0, DType::F32, Kind::Columns, 0, false, false, true, true, true, false},
+        {37, 137, 4, 2, 64, true, 100, 0, DType::F32, Kind::Block, 48, false, false, true, false, true, false},
+        {37, 137, 4, 2, 64, true, 100, 0, DType::BF16, Kind::RowKeys, 0, true, false, false, false, true, true},
+        {300, 300, 4, 2, 64, true, 0, 50, DType::F32, Kind::Columns, 0, false, true, false, false, true, false},
+        {70, 100, 4, 2, 64, false, 60, 30, DType::F32, Kind::Block, 16, false, false, true, true, true, true},
     };
+    // clang-format on
     for (const char* tensorCores : {"1", "0"}) // masked or intervened calls never take the tensor cores
         for (const ModifiedCase& c : cases) {
             const TensorCoreSetting setting(tensorCores);
@@ -316,13 +332,15 @@ TEST(CudaAttention, MasksAndInterventionsMatchTheCpuBackend) {
             dims.batch = 2;
             dims.queryHeads = c.queryHeads;
             dims.kvHeads = c.kvHeads;
-            dims.queryLength = c.length;
-            dims.keyLength = c.length;
+            dims.queryLength = c.queryLength;
+            dims.keyLength = c.keyLength;
             dims.headDim = c.headDim;
             dims.causal = c.causal;
-            const Storage q = storage(std::size_t(2) * c.queryHeads * c.length * c.headDim, 4, c.dtype);
-            const Storage k = storage(std::size_t(2) * c.kvHeads * c.length * c.headDim, 5, c.dtype);
-            const Storage v = storage(std::size_t(2) * c.kvHeads * c.length * c.headDim, 6, c.dtype);
+            dims.queryOffset = c.queryOffset;
+            dims.slidingWindow = c.window;
+            const Storage q = storage(std::size_t(2) * c.queryHeads * c.queryLength * c.headDim, 4, c.dtype);
+            const Storage k = storage(std::size_t(2) * c.kvHeads * c.keyLength * c.headDim, 5, c.dtype);
+            const Storage v = storage(std::size_t(2) * c.kvHeads * c.keyLength * c.headDim, 6, c.dtype);
             ProbeRequest request;
             request.rowLogSumExp = true;
             request.rowEntropy = true;
@@ -331,8 +349,8 @@ TEST(CudaAttention, MasksAndInterventionsMatchTheCpuBackend) {
             request.heads = {0, c.queryHeads - 1};
             MaskStorage maskStorage;
             request.mask = maskStorage.build(c);
-            std::vector<float> bias(std::size_t(c.biasPerHead ? c.queryHeads : 1) * c.length),
-                scale(std::size_t(c.scalePerHead ? c.queryHeads : 1) * c.length, 1.0f);
+            std::vector<float> bias(std::size_t(c.biasPerHead ? c.queryHeads : 1) * c.keyLength),
+                scale(std::size_t(c.scalePerHead ? c.queryHeads : 1) * c.keyLength, 1.0f);
             for (std::size_t j = 0; j < bias.size(); ++j)
                 bias[j] = j % 7 == 0 ? 1.5f : (j % 11 == 0 ? -2.0f : 0.0f);
             for (std::size_t j = 0; j < scale.size(); j += 9) // ACT-like: damp some keys, keep the rest
@@ -345,16 +363,16 @@ TEST(CudaAttention, MasksAndInterventionsMatchTheCpuBackend) {
                 request.intervention.columnScale = scale.data();
                 request.intervention.scalePerHead = c.scalePerHead;
             }
-            std::vector<float> cpuOut(std::size_t(2) * c.queryHeads * c.length * c.headDim, -7.0f),
+            std::vector<float> cpuOut(std::size_t(2) * c.queryHeads * c.queryLength * c.headDim, -7.0f),
                 gpuOut = cpuOut;
-            OutputView cpuView{
-                cpuOut.data(),
-                {int64_t(c.queryHeads) * c.length * c.headDim, int64_t(c.length) * c.headDim, c.headDim, 1}};
+            OutputView cpuView{cpuOut.data(),
+                               {int64_t(c.queryHeads) * c.queryLength * c.headDim,
+                                int64_t(c.queryLength) * c.headDim, c.headDim, 1}};
             OutputView gpuView = cpuView;
             gpuView.data = gpuOut.data();
-            const auto qv = q.view(c.dtype, c.queryHeads, c.length, c.headDim);
-            const auto kv = k.view(c.dtype, c.kvHeads, c.length, c.headDim);
-            const auto vv = v.view(c.dtype, c.kvHeads, c.length, c.headDim);
+            const auto qv = q.view(c.dtype, c.queryHeads, c.queryLength, c.headDim);
+            const auto kv = k.view(c.dtype, c.kvHeads, c.keyLength, c.headDim);
+            const auto vv = v.view(c.dtype, c.kvHeads, c.keyLength, c.headDim);
             ProbeResult cpu, gpu;
             KernelStatus status = attention(dims, qv, kv, vv, cpuView, request, cpu, Backend::Cpu);
             ASSERT_TRUE(status.ok()) << status.message << ": " << where;
@@ -370,11 +388,14 @@ TEST(CudaAttention, MasksAndInterventionsMatchTheCpuBackend) {
             expectSameTopKeys(gpu, cpu, where);
             expectClose(gpu.maskRecall, cpu.maskRecall, "mask recall", where);
             expectClose(gpu.maskOutputError, cpu.maskOutputError, "mask output error", where, 1e-3);
-            if (c.mask != Kind::None) { // the masks above really drop attention mass
+            if (c.mask != Kind::None) { // the masks above really drop attention mass (selected heads)
                 double recall = 0;
-                for (float r : cpu.maskRecall)
-                    recall += r;
-                EXPECT_LT(recall / cpu.maskRecall.size(), 0.99) << where;
+                int rows = 0;
+                for (int b = 0; b < 2; ++b)
+                    for (int h : request.heads)
+                        for (int i = 0; i < c.queryLength; ++i, ++rows)
+                            recall += cpu.maskRecall[(std::size_t(b) * c.queryHeads + h) * c.queryLength + i];
+                EXPECT_LT(recall / rows, 0.99) << where;
             }
         }
 }

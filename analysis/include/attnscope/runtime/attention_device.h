@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 // Where the model's attention runs. The rest of a forward pass (LibTorch) stays on the CPU; with CUDA,
 // each layer's Q/K/V go to the device and the output and statistics come back. A call whose request the
-// CUDA kernels do not compute yet (K8 masks, interventions, top-k above 32) runs on the CPU instead, and
-// is counted, so that results never depend on what the device supports.
+// CUDA kernels do not compute yet (top-k above 32) runs on the CPU instead, and is counted, so that results
+// never depend on what the device supports.
 #pragma once
 
 #include "attnscope/core/expected.h"
