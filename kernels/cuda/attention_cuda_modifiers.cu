@@ -12,21 +12,25 @@ KernelStatus prepareModifiers(const AttentionDims& dims, const ProbeRequest& req
     modifiers = DeviceModifiers{};
     const Intervention& intervention = request.intervention;
     const std::size_t keys = static_cast<std::size_t>(dims.keyLength);
+    // A per-key float array ([keyLength], or [queryHeads][keyLength] per head) on the device.
+    auto uploadPerKey = [&](const float* values, bool perHead, DeviceBuffer& buffer) {
+        const std::size_t bytes = keys * (perHead ? dims.queryHeads : 1) * sizeof(float);
+        buffers.inputBytes += bytes;
+        return buffer.upload(values, bytes);
+    };
     if (intervention.columnLogitBias) {
-        const std::size_t count = keys * (intervention.biasPerHead ? dims.queryHeads : 1);
-        if (auto status = buffers.logitBias.upload(intervention.columnLogitBias, count * sizeof(float));
+        if (auto status =
+                uploadPerKey(intervention.columnLogitBias, intervention.biasPerHead, buffers.logitBias);
             !status.ok())
             return status;
-        buffers.inputBytes += count * sizeof(float);
         modifiers.logitBias = buffers.logitBias.as<const float>();
         modifiers.biasPerHead = intervention.biasPerHead;
     }
     if (intervention.columnScale) {
-        const std::size_t count = keys * (intervention.scalePerHead ? dims.queryHeads : 1);
-        if (auto status = buffers.columnScale.upload(intervention.columnScale, count * sizeof(float));
+        if (auto status =
+                uploadPerKey(intervention.columnScale, intervention.scalePerHead, buffers.columnScale);
             !status.ok())
             return status;
-        buffers.inputBytes += count * sizeof(float);
         modifiers.columnScale = buffers.columnScale.as<const float>();
         modifiers.scalePerHead = intervention.scalePerHead;
     }

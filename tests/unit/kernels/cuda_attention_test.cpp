@@ -15,6 +15,7 @@
 #include <cmath>
 #include <cstdlib>
 #include <string>
+#include <tuple>
 #include <vector>
 
 using namespace attnscope;
@@ -122,6 +123,50 @@ public:
     ~TensorCoreSetting() { unsetenv("ATTNSCOPE_CUDA_TENSOR_CORES"); }
 };
 
+/// One call's inputs (batch 2, values exact in its dtype) and both backends' outputs and results.
+struct ComparedCall {
+    AttentionDims dims;
+    DType dtype;
+    Storage q, k, v;
+    std::vector<float> cpuOut, gpuOut;
+    ProbeResult cpu, gpu;
+
+    ComparedCall(int queryLength, int keyLength, int queryHeads, int kvHeads, int headDim, bool causal,
+                 int64_t queryOffset, int window, DType type, uint32_t seed)
+        : dtype(type) {
+        dims.batch = 2;
+        dims.queryHeads = queryHeads;
+        dims.kvHeads = kvHeads;
+        dims.queryLength = queryLength;
+        dims.keyLength = keyLength;
+        dims.headDim = headDim;
+        dims.causal = causal;
+        dims.queryOffset = queryOffset;
+        dims.slidingWindow = window;
+        q = storage(std::size_t(2) * queryHeads * queryLength * headDim, seed, dtype);
+        k = storage(std::size_t(2) * kvHeads * keyLength * headDim, seed + 1, dtype);
+        v = storage(std::size_t(2) * kvHeads * keyLength * headDim, seed + 2, dtype);
+    }
+
+    /// Runs `request` on both backends (outputs pre-filled with a value neither writes by accident).
+    ::testing::AssertionResult run(const ProbeRequest& request) {
+        const int Hq = dims.queryHeads, Tq = dims.queryLength, d = dims.headDim;
+        const auto qv = q.view(dtype, Hq, Tq, d);
+        const auto kv = k.view(dtype, dims.kvHeads, dims.keyLength, d);
+        const auto vv = v.view(dtype, dims.kvHeads, dims.keyLength, d);
+        for (auto [out, result, backend] :
+             {std::tuple{&cpuOut, &cpu, Backend::Cpu}, std::tuple{&gpuOut, &gpu, Backend::Cuda}}) {
+            out->assign(std::size_t(2) * Hq * Tq * d, -7.0f);
+            const OutputView view{out->data(), {int64_t(Hq) * Tq * d, int64_t(Tq) * d, d, 1}};
+            const KernelStatus status = attention(dims, qv, kv, vv, view, request, *result, backend);
+            if (!status.ok())
+                return ::testing::AssertionFailure()
+                       << (backend == Backend::Cpu ? "cpu: " : "cuda: ") << status.message;
+        }
+        return ::testing::AssertionSuccess();
+    }
+};
+
 } // namespace
 
 TEST(CudaAttention, MatchesTheCpuBackend) {
@@ -160,19 +205,8 @@ TEST(CudaAttention, MatchesTheCpuBackend) {
         for (const Case& c : cases) {
             const TensorCoreSetting setting(tensorCores);
             const std::string where = describe(c) + " tensor cores " + tensorCores;
-            AttentionDims dims;
-            dims.batch = 2;
-            dims.queryHeads = c.queryHeads;
-            dims.kvHeads = c.kvHeads;
-            dims.queryLength = c.queryLength;
-            dims.keyLength = c.keyLength;
-            dims.headDim = c.headDim;
-            dims.causal = c.causal;
-            dims.queryOffset = c.queryOffset;
-            dims.slidingWindow = c.window;
-            const Storage q = storage(std::size_t(2) * c.queryHeads * c.queryLength * c.headDim, 1, c.dtype);
-            const Storage k = storage(std::size_t(2) * c.kvHeads * c.keyLength * c.headDim, 2, c.dtype);
-            const Storage v = storage(std::size_t(2) * c.kvHeads * c.keyLength * c.headDim, 3, c.dtype);
+            ComparedCall call(c.queryLength, c.keyLength, c.queryHeads, c.kvHeads, c.headDim, c.causal,
+                              c.queryOffset, c.window, c.dtype, 1);
             ProbeRequest request;
             request.rowLogSumExp = true;
             request.rowEntropy = true;
@@ -188,21 +222,9 @@ TEST(CudaAttention, MatchesTheCpuBackend) {
                              {c.queryLength - 1, c.queryLength, c.keyLength / 2, c.keyLength}};
             if (c.queryHeads > 2)
                 request.heads = {0, c.queryHeads - 1}; // the others' statistics stay zero on both backends
-            std::vector<float> cpuOut(std::size_t(2) * c.queryHeads * c.queryLength * c.headDim, -7.0f),
-                gpuOut = cpuOut;
-            OutputView cpuView{cpuOut.data(),
-                               {int64_t(c.queryHeads) * c.queryLength * c.headDim,
-                                int64_t(c.queryLength) * c.headDim, c.headDim, 1}};
-            OutputView gpuView = cpuView;
-            gpuView.data = gpuOut.data();
-            ProbeResult cpu, gpu;
-            const auto qv = q.view(c.dtype, c.queryHeads, c.queryLength, c.headDim);
-            const auto kv = k.view(c.dtype, c.kvHeads, c.keyLength, c.headDim);
-            const auto vv = v.view(c.dtype, c.kvHeads, c.keyLength, c.headDim);
-            KernelStatus status = attention(dims, qv, kv, vv, cpuView, request, cpu, Backend::Cpu);
-            ASSERT_TRUE(status.ok()) << status.message << ": " << where;
-            status = attention(dims, qv, kv, vv, gpuView, request, gpu, Backend::Cuda);
-            ASSERT_TRUE(status.ok()) << status.message << ": " << where;
+            ASSERT_TRUE(call.run(request)) << where;
+            const std::vector<float>&gpuOut = call.gpuOut, &cpuOut = call.cpuOut;
+            const ProbeResult &gpu = call.gpu, &cpu = call.cpu;
             // Tensor cores multiply P rounded to the input type: within the 1e-2 bound of 16-bit inputs.
             const bool sixteenBit = c.dtype != DType::F32;
             expectClose(gpuOut, cpuOut, "output", where, sixteenBit ? 1e-2 : 2e-4);
@@ -328,19 +350,8 @@ TEST(CudaAttention, MasksAndInterventionsMatchTheCpuBackend) {
             const TensorCoreSetting setting(tensorCores);
             const std::string where =
                 "case " + std::to_string(&c - cases.data()) + " tensor cores " + tensorCores;
-            AttentionDims dims;
-            dims.batch = 2;
-            dims.queryHeads = c.queryHeads;
-            dims.kvHeads = c.kvHeads;
-            dims.queryLength = c.queryLength;
-            dims.keyLength = c.keyLength;
-            dims.headDim = c.headDim;
-            dims.causal = c.causal;
-            dims.queryOffset = c.queryOffset;
-            dims.slidingWindow = c.window;
-            const Storage q = storage(std::size_t(2) * c.queryHeads * c.queryLength * c.headDim, 4, c.dtype);
-            const Storage k = storage(std::size_t(2) * c.kvHeads * c.keyLength * c.headDim, 5, c.dtype);
-            const Storage v = storage(std::size_t(2) * c.kvHeads * c.keyLength * c.headDim, 6, c.dtype);
+            ComparedCall call(c.queryLength, c.keyLength, c.queryHeads, c.kvHeads, c.headDim, c.causal,
+                              c.queryOffset, c.window, c.dtype, 4);
             ProbeRequest request;
             request.rowLogSumExp = true;
             request.rowEntropy = true;
@@ -363,21 +374,9 @@ TEST(CudaAttention, MasksAndInterventionsMatchTheCpuBackend) {
                 request.intervention.columnScale = scale.data();
                 request.intervention.scalePerHead = c.scalePerHead;
             }
-            std::vector<float> cpuOut(std::size_t(2) * c.queryHeads * c.queryLength * c.headDim, -7.0f),
-                gpuOut = cpuOut;
-            OutputView cpuView{cpuOut.data(),
-                               {int64_t(c.queryHeads) * c.queryLength * c.headDim,
-                                int64_t(c.queryLength) * c.headDim, c.headDim, 1}};
-            OutputView gpuView = cpuView;
-            gpuView.data = gpuOut.data();
-            const auto qv = q.view(c.dtype, c.queryHeads, c.queryLength, c.headDim);
-            const auto kv = k.view(c.dtype, c.kvHeads, c.keyLength, c.headDim);
-            const auto vv = v.view(c.dtype, c.kvHeads, c.keyLength, c.headDim);
-            ProbeResult cpu, gpu;
-            KernelStatus status = attention(dims, qv, kv, vv, cpuView, request, cpu, Backend::Cpu);
-            ASSERT_TRUE(status.ok()) << status.message << ": " << where;
-            status = attention(dims, qv, kv, vv, gpuView, request, gpu, Backend::Cuda);
-            ASSERT_TRUE(status.ok()) << status.message << ": " << where;
+            ASSERT_TRUE(call.run(request)) << where;
+            const std::vector<float>&gpuOut = call.gpuOut, &cpuOut = call.cpuOut;
+            const ProbeResult &gpu = call.gpu, &cpu = call.cpu;
             // Both backends accumulate in fp32 from the same inputs here (no tensor cores).
             expectClose(gpuOut, cpuOut, "output", where);
             EXPECT_LE(nmse(gpuOut, cpuOut), 1e-9) << where;
