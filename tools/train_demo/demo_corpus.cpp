@@ -44,6 +44,10 @@ std::string needleQuestion(const std::string& key) {
            " is ";
 }
 
+std::string aliasSentence(const std::string& alias, const std::string& key) {
+    return alias + " has the same secret number as " + key + ".";
+}
+
 Expected<FortuneCorpus> readFortunes(const std::string& directory) {
     std::error_code error;
     if (!std::filesystem::is_directory(directory, error))
@@ -153,9 +157,18 @@ Document DocumentFactory::needle(int length) {
     for (int i = 0; i < needles; ++i)
         values.push_back(randomDigits(5));
     const int questions = 1 + static_cast<int>(m_random() % needles);
+    // Two-hop: ALIAS shares the number of one needle; its question comes first.
+    std::string alias;
+    int aliasOf = -1;
+    if (m_twoHopShare > 0.0 && std::uniform_real_distribution<double>(0.0, 1.0)(m_random) < m_twoHopShare) {
+        while (alias.empty() || used.count(alias) > 0)
+            alias = randomName();
+        aliasOf = static_cast<int>(m_random() % static_cast<uint64_t>(needles));
+    }
+    const bool twoHop = aliasOf >= 0;
     // Roughly 17 tokens per needle and 30 per question and answer; the haystack takes the rest, and
     // a random share of it is left out so that questions come at varying positions.
-    const int overhead = 20 * needles + 34 * questions + 8;
+    const int overhead = 20 * (needles + twoHop) + 34 * (questions + twoHop) + 8;
     std::uniform_real_distribution<double> share(0.3, 1.0);
     const int haystackTokens = std::max(16, static_cast<int>((length - overhead) * share(m_random)));
     std::vector<std::string> pieces = haystack(haystackTokens);
@@ -163,6 +176,14 @@ Document DocumentFactory::needle(int length) {
         const std::size_t at = m_random() % (pieces.size() + 1);
         pieces.insert(pieces.begin() + static_cast<std::ptrdiff_t>(at), needleSentence(keys[i], values[i]));
     }
+    if (twoHop) {
+        const std::size_t at = m_random() % (pieces.size() + 1);
+        pieces.insert(pieces.begin() + static_cast<std::ptrdiff_t>(at), aliasSentence(alias, keys[aliasOf]));
+    }
+    // Needle and alias sentences are the pieces that say "secret number"; fortunes are the haystack.
+    auto isHaystack = [](const std::string& piece) {
+        return piece.find("secret number") == std::string::npos;
+    };
     std::vector<int> order(needles);
     for (int i = 0; i < needles; ++i)
         order[i] = i;
@@ -177,20 +198,21 @@ Document DocumentFactory::needle(int length) {
         std::vector<int32_t> bodyIds = encode(body);
         ids.insert(ids.end(), bodyIds.begin(), bodyIds.end());
         weights.resize(ids.size(), 1.0f);
-        for (int q = 0; q < questions; ++q) {
-            const int n = order[q];
-            std::vector<int32_t> question = encode("\n\n" + needleQuestion(keys[n]));
-            std::vector<int32_t> answer = encode(values[n] + ".");
+        for (int q = twoHop ? -1 : 0; q < questions; ++q) {
+            const std::string& key = q < 0 ? alias : keys[order[q]];
+            const std::string& value = q < 0 ? values[aliasOf] : values[order[q]];
+            std::vector<int32_t> question = encode("\n\n" + needleQuestion(key));
+            std::vector<int32_t> answer = encode(value + ".");
             ids.insert(ids.end(), question.begin(), question.end());
             weights.resize(ids.size(), 1.0f);
             ids.insert(ids.end(), answer.begin(), answer.end());
             weights.resize(ids.size(), 2.0f); // the answers are what this document teaches
         }
-        if (static_cast<int>(ids.size()) <= length || pieces.size() <= static_cast<std::size_t>(needles))
+        if (static_cast<int>(ids.size()) <= length || std::none_of(pieces.begin(), pieces.end(), isHaystack))
             return finish(std::move(ids), std::move(weights), length);
-        // Too long: drop one haystack fortune (never a needle) and rebuild.
+        // Too long: drop one haystack fortune (never a needle or alias) and rebuild.
         for (std::size_t i = 0; i < pieces.size(); ++i)
-            if (pieces[i].rfind("The secret number of ", 0) != 0) {
+            if (isHaystack(pieces[i])) {
                 pieces.erase(pieces.begin() + static_cast<std::ptrdiff_t>(i));
                 break;
             }

@@ -47,7 +47,9 @@ public:
 
     /// Fortunes joined by blank lines.
     Document text(int length);
-    /// Haystack of fortunes with 1-4 "secret number" needles and questions answered at the end.
+    /// Haystack of fortunes with 1-4 "secret number" needles and questions answered at the end. With
+    /// setTwoHopShare(s), a share s of them also says that another name has the same number as one
+    /// of the needles, and asks for that name first (two retrievals, one on top of the other).
     Document needle(int length);
     /// A random token span repeated until the document is full, after a short text prefix; the first
     /// copy is not scored (it cannot be predicted).
@@ -64,6 +66,8 @@ public:
     std::mt19937_64& random() { return m_random; }
     /// Random spans draw from the first `count` regular tokens only (0 = all).
     void setCopyVocabulary(int count) { m_copyVocabulary = count; }
+    /// Share of needle documents with a two-hop question (0 = none, and no random draw for it).
+    void setTwoHopShare(double share) { m_twoHopShare = share; }
 
 private:
     std::vector<int32_t> encode(const std::string& text) const;
@@ -80,11 +84,14 @@ private:
     std::vector<int> m_fortuneTokens; ///< token count of each fortune
     int32_t m_bos;
     int m_copyVocabulary = 0;
+    double m_twoHopShare = 0.0;
     std::mt19937_64 m_random;
 };
 
 /// The needle sentence and the question, shared by training data and samples.
 std::string needleSentence(const std::string& key, const std::string& value);
 std::string needleQuestion(const std::string& key);
+/// "ALIAS has the same secret number as KEY." (two-hop needles).
+std::string aliasSentence(const std::string& alias, const std::string& key);
 
 } // namespace attnscope::demo

@@ -44,6 +44,7 @@ struct TrainOptions {
     int longSampleTokens = 4096; ///< at most this many tokens in resources/samples/long.txt
     int copyLength = 128;        ///< sequence length of the copy-only steps (0 = --length)
     int copyVocabulary = 0;
+    double twoHopShare = 0.0; ///< share of needle documents with a two-hop question
     int benchmarkSteps = 0;
     demo::DemoConfig model;
     std::string dtype = "F32";
@@ -259,6 +260,8 @@ int main(int argc, char** argv) {
     app.add_option("--simple-copy", o.simpleCopySteps, "first steps on one short span repeated from BOS");
     app.add_option("--copy-length", o.copyLength, "sequence length of the copy-only steps (0 = --length)");
     app.add_option("--copy-vocab", o.copyVocabulary, "random spans use only this many token ids (0 = all)");
+    app.add_option("--two-hop-share", o.twoHopShare,
+                   "share of needle documents that also ask for a name with the same number as a needle's");
     app.add_option("--long-sample-tokens", o.longSampleTokens, "token budget of the long sample");
     app.add_option("--benchmark", o.benchmarkSteps, "only time this many steps, then exit");
     app.add_option("--hidden", o.model.hidden);
@@ -308,6 +311,7 @@ int main(int argc, char** argv) {
 
     demo::DocumentFactory factory(**tokenizer, corpus->training, o.model.bosId, o.seed);
     factory.setCopyVocabulary(o.copyVocabulary);
+    factory.setTwoHopShare(o.twoHopShare);
     demo::DocumentFactory heldOut(**tokenizer, corpus->heldOut, o.model.bosId, o.seed + 1);
     std::vector<demo::NeedlePrompt> evalNeedles;
     for (int i = 0; i < 24; ++i)
