@@ -63,28 +63,30 @@ Status readBool(const Json& root, const char* key, bool& out) {
     return Status::ok();
 }
 
-Status readRopeScaling(const Json& root, RopeScaling& scaling) {
-    auto it = root.find("rope_scaling");
+/// RoPE scaling from `key`: "rope_scaling" (transformers 4) or "rope_parameters" (transformers 5, which
+/// also holds rope_theta there and writes neither top-level key).
+Status readRopeScaling(const Json& root, const char* key, RopeScaling& scaling) {
+    auto it = root.find(key);
     if (it == root.end() || it->is_null())
         return Status::ok();
     if (!it->is_object())
-        return Status::parseError("expected an object or null").atField("rope_scaling");
+        return Status::parseError("expected an object or null").atField(key);
     const Json& object = *it;
     for (const char* key : {"rope_type", "type"}) // HF renamed "type" to "rope_type"
         if (auto type = object.find(key); type != object.end() && type->is_string()) {
             scaling.type = type->get<std::string>();
             break;
         }
-    ATTNSCOPE_TRY(readDouble(object, "factor", scaling.factor).atField("rope_scaling"));
-    ATTNSCOPE_TRY(readDouble(object, "low_freq_factor", scaling.lowFreqFactor).atField("rope_scaling"));
-    ATTNSCOPE_TRY(readDouble(object, "high_freq_factor", scaling.highFreqFactor).atField("rope_scaling"));
+    ATTNSCOPE_TRY(readDouble(object, "factor", scaling.factor).atField(key));
+    ATTNSCOPE_TRY(readDouble(object, "low_freq_factor", scaling.lowFreqFactor).atField(key));
+    ATTNSCOPE_TRY(readDouble(object, "high_freq_factor", scaling.highFreqFactor).atField(key));
     ATTNSCOPE_TRY(readInt(object, "original_max_position_embeddings", false, scaling.originalContextLength)
-                      .atField("rope_scaling"));
+                      .atField(key));
     if (scaling.type == "default")
         scaling.type.clear();
     if (!scaling.type.empty() && scaling.type != "llama3" && scaling.type != "linear")
         return Status::unsupported("rope scaling type '" + scaling.type + "' (supported: llama3, linear)")
-            .atField("rope_scaling.rope_type");
+            .atField(std::string(key) + ".rope_type");
     return Status::ok();
 }
 
@@ -110,7 +112,12 @@ Status readDecoderConfig(const Json& root, ModelConfig& c) {
     ATTNSCOPE_TRY(readDouble(root, "rope_theta", c.ropeTheta));
     ATTNSCOPE_TRY(readBool(root, "tie_word_embeddings", c.tieEmbeddings));
     ATTNSCOPE_TRY(readBool(root, "attention_bias", c.attentionBias));
-    ATTNSCOPE_TRY(readRopeScaling(root, c.ropeScaling));
+    ATTNSCOPE_TRY(readRopeScaling(root, "rope_scaling", c.ropeScaling));
+    if (auto parameters = root.find("rope_parameters"); parameters != root.end() && parameters->is_object()) {
+        ATTNSCOPE_TRY(readDouble(*parameters, "rope_theta", c.ropeTheta).atField("rope_parameters"));
+        if (c.ropeScaling.type.empty())
+            ATTNSCOPE_TRY(readRopeScaling(root, "rope_parameters", c.ropeScaling));
+    }
     ATTNSCOPE_TRY(readInt(root, "original_max_position_embeddings", false, c.trainedContextLength));
     if (c.trainedContextLength == 0)
         c.trainedContextLength = c.ropeScaling.originalContextLength;

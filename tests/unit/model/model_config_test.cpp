@@ -42,6 +42,37 @@ TEST(HfConfig, Llama32WithLlama3RopeScaling) {
     EXPECT_TRUE(config->causal);
 }
 
+TEST(HfConfig, Transformers5KeepsRopeThetaAndScalingInRopeParameters) {
+    // transformers 5 writes neither rope_theta nor rope_scaling at the top level.
+    const char* llama = R"({"model_type": "llama", "num_hidden_layers": 2, "num_attention_heads": 4,
+        "num_key_value_heads": 2, "hidden_size": 32, "intermediate_size": 64, "vocab_size": 128,
+        "rope_parameters": {"rope_theta": 500000.0, "rope_type": "llama3", "factor": 8.0,
+                            "low_freq_factor": 1.0, "high_freq_factor": 4.0,
+                            "original_max_position_embeddings": 8192}})";
+    auto config = model::parseHfConfig(llama, "config.json");
+    ASSERT_TRUE(config) << config.status().toString();
+    EXPECT_EQ(config->ropeTheta, 500000.0);
+    EXPECT_EQ(config->ropeScaling.type, "llama3");
+    EXPECT_EQ(config->ropeScaling.factor, 8.0);
+    EXPECT_EQ(config->trainedContextLength, 8192);
+
+    const char* qwen = R"({"model_type": "qwen3", "num_hidden_layers": 2, "num_attention_heads": 4,
+        "hidden_size": 32, "intermediate_size": 64, "vocab_size": 128,
+        "rope_parameters": {"rope_theta": 1000000.0, "rope_type": "default"}})";
+    config = model::parseHfConfig(qwen, "config.json");
+    ASSERT_TRUE(config) << config.status().toString();
+    EXPECT_EQ(config->ropeTheta, 1000000.0);
+    EXPECT_TRUE(config->ropeScaling.type.empty());
+
+    const char* yarn = R"({"model_type": "qwen2", "num_hidden_layers": 2, "num_attention_heads": 4,
+        "hidden_size": 32, "intermediate_size": 64, "vocab_size": 128,
+        "rope_parameters": {"rope_theta": 1000000.0, "rope_type": "yarn", "factor": 4.0}})";
+    config = model::parseHfConfig(yarn, "config.json");
+    ASSERT_FALSE(config);
+    EXPECT_NE(config.status().toString().find("rope_parameters.rope_type"), std::string::npos)
+        << config.status().toString();
+}
+
 TEST(HfConfig, FamilySpecificDefaults) {
     auto mistral =
         model::parseHfConfig(R"({"model_type": "mistral", "num_hidden_layers": 2, "num_attention_heads": 4,

@@ -59,6 +59,11 @@ TEST(HfGolden, LogitsAndAttentionMatchTransformers) {
             golden.at("attentions").get<std::vector<std::vector<std::vector<std::vector<float>>>>>();
         auto model = runtime::Model::load(directory.string());
         ASSERT_TRUE(model) << where << ": " << model.status().toString();
+        // Every layer's every head is compared: a golden file without them must not pass by comparing
+        // nothing.
+        ASSERT_EQ(attentions.size(), static_cast<std::size_t>((*model)->config().layers)) << where;
+        for (const auto& layer : attentions)
+            ASSERT_EQ(layer.size(), static_cast<std::size_t>((*model)->config().heads)) << where;
 
         runtime::ForwardOptions options;
         for (std::size_t layer = 0; layer < attentions.size(); ++layer)
