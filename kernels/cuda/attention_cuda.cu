@@ -117,7 +117,7 @@ __global__ void attentionFirstPass(DeviceDims d, const T* q, const T* k, const T
     float acc[kDimsPerLane];
     // Modified: the masked softmax's sum and output (K8); for calibration, the sums over scaled keys
     // of exp and of c * exp, and their outputs (as the CPU backend's RowState).
-    const bool masked = Modified && mod.masked(), calibrated = Modified && mod.columnScale != nullptr;
+    const bool masked = Modified && mod.masked(), calibrated = Modified && bool(mod.columnScale);
     float maskSum = 0.0f, scaledRaw = 0.0f, scaledSum = 0.0f;
     float maskAcc[kDimsPerLane], rawAcc[kDimsPerLane], scaledAcc[kDimsPerLane];
     for (int t = 0; t < kDimsPerLane; ++t) {
@@ -143,7 +143,7 @@ __global__ void attentionFirstPass(DeviceDims d, const T* q, const T* k, const T
             float dot = 0.0f;
             for (int c = 0; c < D; ++c)
                 dot += queryRow[c] * keyRow[c];
-            s = Modified ? dot + cuda_detail::logitBiasOf(mod, d, h, key) : dot;
+            s = Modified ? dot + mod.logitBias.at(d, h, key, 0.0f) : dot;
         }
         const float stepMax = warpMax(s);
         if (stepMax == -INFINITY)
@@ -159,7 +159,7 @@ __global__ void attentionFirstPass(DeviceDims d, const T* q, const T* k, const T
             maskSum = maskSum * correction + warpSum(pMasked);
         }
         if (calibrated) {
-            const float c = cuda_detail::columnScaleOf(mod, d, h, key);
+            const float c = mod.columnScale.at(d, h, key, 1.0f);
             pRaw = c != 1.0f ? p : 0.0f;
             pScaled = c != 1.0f ? p * c : 0.0f;
             scaledRaw = scaledRaw * correction + warpSum(pRaw);
@@ -290,7 +290,7 @@ __global__ void attentionSecondPass(DeviceDims d, const T* q, const T* k, const 
             float dot = 0.0f;
             for (int c = 0; c < D; ++c)
                 dot += queryRow[c] * keyRow[c];
-            dot += cuda_detail::logitBiasOf(mod, d, h, key); // statistics describe the biased softmax
+            dot += mod.logitBias.at(d, h, key, 0.0f); // statistics describe the biased softmax
             p = expf(dot - rowLse);
             if (s.topK > 0)
                 top.insert(s.topK, dot, key);

@@ -13,27 +13,25 @@ KernelStatus prepareModifiers(const AttentionDims& dims, const ProbeRequest& req
     const Intervention& intervention = request.intervention;
     const std::size_t keys = static_cast<std::size_t>(dims.keyLength);
     // A per-key float array ([keyLength], or [queryHeads][keyLength] per head) on the device.
-    auto uploadPerKey = [&](const float* values, bool perHead, DeviceBuffer& buffer) {
+    auto uploadPerKey = [&](const float* values, bool perHead, DeviceBuffer& buffer,
+                            DevicePerKey& onDevice) -> KernelStatus {
+        if (!values)
+            return KernelStatus::success();
         const std::size_t bytes = keys * (perHead ? dims.queryHeads : 1) * sizeof(float);
+        if (auto status = buffer.upload(values, bytes); !status.ok())
+            return status;
         buffers.inputBytes += bytes;
-        return buffer.upload(values, bytes);
+        onDevice = DevicePerKey{buffer.as<const float>(), perHead};
+        return KernelStatus::success();
     };
-    if (intervention.columnLogitBias) {
-        if (auto status =
-                uploadPerKey(intervention.columnLogitBias, intervention.biasPerHead, buffers.logitBias);
-            !status.ok())
-            return status;
-        modifiers.logitBias = buffers.logitBias.as<const float>();
-        modifiers.biasPerHead = intervention.biasPerHead;
-    }
-    if (intervention.columnScale) {
-        if (auto status =
-                uploadPerKey(intervention.columnScale, intervention.scalePerHead, buffers.columnScale);
-            !status.ok())
-            return status;
-        modifiers.columnScale = buffers.columnScale.as<const float>();
-        modifiers.scalePerHead = intervention.scalePerHead;
-    }
+    if (auto status = uploadPerKey(intervention.columnLogitBias, intervention.biasPerHead, buffers.logitBias,
+                                   modifiers.logitBias);
+        !status.ok())
+        return status;
+    if (auto status = uploadPerKey(intervention.columnScale, intervention.scalePerHead, buffers.columnScale,
+                                   modifiers.columnScale);
+        !status.ok())
+        return status;
 
     const AttentionMask& mask = request.mask;
     modifiers.maskKind = static_cast<int>(mask.kind);

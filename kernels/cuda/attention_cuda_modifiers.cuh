@@ -12,13 +12,25 @@
 
 namespace attnscope::kernels::cuda_detail {
 
+/// One value per key, shared by all query heads ([keyLength]) or per head ([queryHeads][keyLength]).
+struct DevicePerKey {
+    const float* values = nullptr; ///< null = not requested
+    int perHead = 0;
+
+    __host__ __device__ explicit operator bool() const { return values != nullptr; }
+    /// The value of `key` for query head `h`; `absent` without values or past the last key.
+    __device__ float at(const DeviceDims& d, int h, int key, float absent) const {
+        if (!values || key >= d.keyLength)
+            return absent;
+        return values[(perHead ? static_cast<long long>(h) * d.keyLength : 0LL) + key];
+    }
+};
+
 /// What a call changes in the attention it computes (device pointers; null = not requested).
 struct DeviceModifiers {
-    const float* logitBias = nullptr; ///< [keyLength], or [queryHeads][keyLength] when biasPerHead
-    int biasPerHead = 0;
-    const float* columnScale = nullptr; ///< [keyLength], or [queryHeads][keyLength] when scalePerHead
-    int scalePerHead = 0;
-    int maskKind = 0; ///< AttentionMask::Kind
+    DevicePerKey logitBias;   ///< added to the logits
+    DevicePerKey columnScale; ///< ACT's post-softmax scale (1 = unscaled)
+    int maskKind = 0;         ///< AttentionMask::Kind
     int maskPerHead = 0, measureOnly = 0;
     int maskBlockSize = 0, maskBlockRows = 0, maskBlockCols = 0;
     const unsigned char* blocks = nullptr;  ///< [maskHeads][maskBlockRows][maskBlockCols]
@@ -31,22 +43,8 @@ struct DeviceModifiers {
     __host__ __device__ bool masked() const {
         return maskKind != static_cast<int>(AttentionMask::Kind::None);
     }
-    __host__ __device__ bool any() const { return logitBias || columnScale || masked(); }
+    __host__ __device__ bool any() const { return bool(logitBias) || bool(columnScale) || masked(); }
 };
-
-/// The logit bias of key `key` for query head `h` (0 without a bias).
-__device__ inline float logitBiasOf(const DeviceModifiers& m, const DeviceDims& d, int h, int key) {
-    if (!m.logitBias)
-        return 0.0f;
-    return m.logitBias[(m.biasPerHead ? static_cast<long long>(h) * d.keyLength : 0LL) + key];
-}
-
-/// The calibration scale of key `key` for query head `h` (1 = unscaled; keys past the last are unscaled).
-__device__ inline float columnScaleOf(const DeviceModifiers& m, const DeviceDims& d, int h, int key) {
-    if (!m.columnScale || key >= d.keyLength)
-        return 1.0f;
-    return m.columnScale[(m.scalePerHead ? static_cast<long long>(h) * d.keyLength : 0LL) + key];
-}
 
 __device__ inline unsigned warpOr(unsigned bits) {
     for (int offset = 16; offset > 0; offset >>= 1)
