@@ -320,9 +320,19 @@ void MainWindow::createStatusBar() {
     m_progress = new JobProgressWidget(m_jobs, this);
     m_progress->setObjectName(QStringLiteral("jobProgress"));
     statusBar()->addPermanentWidget(m_progress);
-    connect(m_jobs, &JobTracker::finished, this, [this](quint64, JobState state, const QString& message) {
-        showStatus(m_jobs->title() + QStringLiteral(": ") + jobStateName(state).toLower() +
+    connect(m_jobs, &JobTracker::started, this,
+            [this](quint64 id, const QString& title) { m_jobTitles.insert(id, title); });
+    connect(m_jobs, &JobTracker::superseded, this,
+            [this](quint64 id, const QString& title, const QString& by) {
+                m_jobTitles.remove(id);
+                if (id != m_tilesJob) // the automatic tiles job is restarted later: not worth a message
+                    showStatus(tr("%1: cancelled (superseded by %2)").arg(title, by));
+            });
+    connect(m_jobs, &JobTracker::finished, this, [this](quint64 id, JobState state, const QString& message) {
+        showStatus(m_jobTitles.take(id) + QStringLiteral(": ") + jobStateName(state).toLower() +
                    (message.isEmpty() ? QString() : QStringLiteral(" — ") + message));
+        if (id != m_tilesJob)
+            startExactTiles(); // deferred (or superseded) while the user's job ran
     });
 }
 
@@ -522,6 +532,8 @@ runtime::LoadOptions MainWindow::loadOptions() const {
 }
 
 void MainWindow::startKernelSelfCheck() {
+    if (refuseWhileBusy())
+        return;
     auto rows = std::make_shared<std::vector<runtime::SelfCheckRow>>();
     m_jobs->start(
         tr("Kernel self-check"),
@@ -604,6 +616,8 @@ bool MainWindow::newProject(const QString& path) {
 }
 
 quint64 MainWindow::startAnalysis(const QString& analyses) {
+    if (refuseWhileBusy())
+        return 0;
     if (m_modelPath.isEmpty()) {
         showStatus(tr("Open a model first (File ▸ Open Model…)"));
         return 0;
@@ -811,6 +825,53 @@ bool MainWindow::loadRun(qint64 id) {
     return true;
 }
 
+bool MainWindow::userJobRunning() const {
+    return m_jobs->isBusy() && m_jobs->currentId() != m_tilesJob;
+}
+
+bool MainWindow::refuseWhileBusy() {
+    if (!userJobRunning())
+        return false;
+    showStatus(tr("Busy: %1. Wait for it, or cancel it first (Esc).").arg(m_jobs->title()));
+    return true;
+}
+
+void MainWindow::startExactTiles() {
+    if (!m_shownRun || m_shownRun->input.tokens.empty() || m_tilesRun == m_runId || userJobRunning())
+        return; // nothing to do, done already, or restarted when the user's job ends
+    const store::RunRecord& run = *m_shownRun;
+    // One forward pass keeping every layer's queries and keys, with the weights the run was computed
+    // with. It supersedes a tiles job still running for a run shown before.
+    runtime::LoadOptions load;
+    const auto settings = nlohmann::json::parse(run.settingsJson, nullptr, false);
+    if (settings.is_object() && settings.value("weights", "f32") == "bf16")
+        load.matrices = runtime::WeightPrecision::BF16;
+    auto tiles = std::make_shared<std::shared_ptr<ExactTiles>>();
+    const std::string modelPath = run.model.path;
+    const std::vector<int32_t> tokens = run.input.tokens;
+    const qint64 runId = run.id;
+    const QString project = m_projectPath;
+    m_tilesJob = m_jobs->start(
+        tr("Preparing exact tiles for deep zoom"),
+        [tiles, modelPath, tokens, load](const Progress& progress) -> Status {
+            ATTNSCOPE_ASSIGN_OR_RETURN(*tiles, ExactTiles::capture(modelPath, tokens, progress, load));
+            return Status::ok();
+        },
+        [this, tiles, runId, project](const Status& status) {
+            if (!status.isOk()) {
+                if (!status.isCancelled())
+                    log::warning("studio", "exact tiles unavailable: " + status.toString());
+                return;
+            }
+            // Tiles of another run (or project) must never be shown as this run's exact attention.
+            if (runId != m_runId || project != m_projectPath)
+                return;
+            m_heatmap->setExactTiles(*tiles);
+            m_tokens->setExactTiles(*tiles);
+            m_tilesRun = runId;
+        });
+}
+
 void MainWindow::showRun(const PreparedRun& prepared) {
     const store::RunRecord& run = *prepared.record;
     const qint64 id = run.id;
@@ -819,33 +880,11 @@ void MainWindow::showRun(const PreparedRun& prepared) {
     m_tokens->setRun(prepared);
     m_details->setRun(prepared);
     m_figures->setRun(prepared);
+    m_tilesRun = 0; // the views dropped their tiles with setRun
     m_runId = id;
-    // Exact tiles for the heatmap's deep zoom: one forward pass keeping every layer's queries and keys.
-    if (!m_jobs->isBusy() && !run.input.tokens.empty()) {
-        auto tiles = std::make_shared<std::shared_ptr<ExactTiles>>();
-        const std::string modelPath = run.model.path;
-        const std::vector<int32_t> tokens = run.input.tokens;
-        // The tiles recompute the run's attention: with the weights the run was computed with.
-        runtime::LoadOptions load;
-        const auto settings = nlohmann::json::parse(run.settingsJson, nullptr, false);
-        if (settings.is_object() && settings.value("weights", "f32") == "bf16")
-            load.matrices = runtime::WeightPrecision::BF16;
-        m_jobs->start(
-            tr("Preparing exact tiles for deep zoom"),
-            [tiles, modelPath, tokens, load](const Progress& progress) -> Status {
-                ATTNSCOPE_ASSIGN_OR_RETURN(*tiles, ExactTiles::capture(modelPath, tokens, progress, load));
-                return Status::ok();
-            },
-            [this, tiles](const Status& status) {
-                if (status.isOk()) {
-                    m_heatmap->setExactTiles(*tiles);
-                    m_tokens->setExactTiles(*tiles);
-                } else if (!status.isCancelled())
-                    log::warning("studio", "exact tiles unavailable: " + status.toString());
-            });
-    }
     // The report tab draws some thirty figures: built when the tab is shown, not on every selection.
     m_shownRun = prepared.record;
+    startExactTiles();
     m_reportStale = true;
     if (m_views->currentWidget() == m_report)
         refreshReport();

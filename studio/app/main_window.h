@@ -7,6 +7,7 @@
 #include "attnscope/runtime/model.h"
 #include "attnscope/store/project.h"
 
+#include <QHash>
 #include <QMainWindow>
 
 #include <memory>
@@ -112,6 +113,14 @@ private:
     runtime::LoadOptions loadOptions() const;
     /// Hands a prepared run to every view (GUI thread; costs milliseconds).
     void showRun(const PreparedRun& run);
+    /// Starts the background job that recomputes the shown run's exact tiles for deep zoom, unless a
+    /// job the user started is running (then it starts when that job ends).
+    void startExactTiles();
+    /// True while a job the user started (analysis, self-check) runs; the automatic tiles job does not
+    /// count: a user job supersedes it, and it is restarted afterwards.
+    bool userJobRunning() const;
+    /// Refuses to start a user job over a running one (the status bar says which and how to cancel it).
+    bool refuseWhileBusy();
     /// The Open Recent menus of models and projects, from the settings.
     void rebuildRecentMenus();
     QDockWidget* addDock(const QString& title, const QString& objectName, QWidget* content,
@@ -145,7 +154,10 @@ private:
     HeadDetailsView* m_details = nullptr;
     RunFigureView* m_figures = nullptr;
     qint64 m_runId = 0;
-    quint64 m_loadGeneration = 0; ///< the latest loadRun request; older results are dropped
+    quint64 m_tilesJob = 0;              ///< id of the latest exact-tiles job (0: none started)
+    qint64 m_tilesRun = 0;               ///< the run whose exact tiles the views hold (0: none)
+    QHash<quint64, QString> m_jobTitles; ///< titles by job id, for the status line when a job ends
+    quint64 m_loadGeneration = 0;        ///< the latest loadRun request; older results are dropped
     std::shared_ptr<const store::RunRecord> m_shownRun; ///< the run in the views (the report tab reads it)
     bool m_reportStale = true;
     LogPanel* m_log = nullptr;

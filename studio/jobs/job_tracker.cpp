@@ -50,6 +50,8 @@ void JobTracker::setState(JobState state) {
 }
 
 quint64 JobTracker::start(const QString& title, JobWork work, std::function<void(const Status&)> onDone) {
+    if (isBusy())
+        Q_EMIT superseded(m_currentId, m_title, title);
     m_cancel.requestCancel(); // supersede whatever is running
     m_cancel = CancelToken{};
     const quint64 id = ++m_currentId;

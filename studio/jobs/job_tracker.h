@@ -26,10 +26,10 @@ using JobWork = std::function<Status(const Progress& progress)>;
 
 /// Runs one job at a time off the GUI thread (Hotspot's JobTracker, RenderDoc's tag coalescing).
 ///
-/// Each start() gets a new id; starting a job cancels the running one, and anything a superseded job
-/// posts back is dropped, so the GUI only ever sees the newest job. Progress and completion reach the
-/// GUI thread through queued calls. The GUI thread never waits on a job, except in the destructor,
-/// which cancels and joins the worker. GUI thread only.
+/// Each start() gets a new id; starting a job cancels the running one (announced by superseded()), and
+/// anything a superseded job posts back is dropped, so the GUI only ever sees the newest job. Progress and
+/// completion reach the GUI thread through queued calls. The GUI thread never waits on a job, except in the
+/// destructor, which cancels and joins the worker. GUI thread only.
 class JobTracker : public QObject {
     Q_OBJECT
 public:
@@ -55,6 +55,9 @@ Q_SIGNALS:
     void progressChanged(quint64 id, float fraction, const QString& stage);
     void stateChanged(JobState state);
     void finished(quint64 id, JobState state, const QString& message);
+    /// Job `id` (`title`) was still running when start() began `byTitle`: it is cancelled and will
+    /// emit nothing more (finished() is only for the newest job).
+    void superseded(quint64 id, const QString& title, const QString& byTitle);
 
 private:
     void setState(JobState state);

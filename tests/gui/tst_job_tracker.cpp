@@ -67,11 +67,17 @@ private Q_SLOTS:
         JobTracker tracker;
         bool firstDone = false, secondDone = false;
         QSignalSpy finished(&tracker, &JobTracker::finished);
+        QSignalSpy superseded(&tracker, &JobTracker::superseded);
         const quint64 first = tracker.start(QStringLiteral("first"), loopUntilCancelled(100000),
                                             [&](const Status&) { firstDone = true; });
+        QCOMPARE(superseded.count(), 0);
         const quint64 second = tracker.start(QStringLiteral("second"), loopUntilCancelled(3),
                                              [&](const Status&) { secondDone = true; });
         QVERIFY(second > first);
+        QCOMPARE(superseded.count(), 1); // the user hears that the first job was dropped
+        QCOMPARE(superseded.first().at(0).toULongLong(), first);
+        QCOMPARE(superseded.first().at(1).toString(), QStringLiteral("first"));
+        QCOMPARE(superseded.first().at(2).toString(), QStringLiteral("second"));
         QVERIFY(finished.wait(10000));
         tracker.waitForIdle();
         QCoreApplication::processEvents(); // deliver anything the first job still posted
@@ -79,6 +85,10 @@ private Q_SLOTS:
         QVERIFY2(!firstDone, "a superseded job's result reached the GUI");
         QCOMPARE(finished.count(), 1);
         QCOMPARE(finished.first().at(0).toULongLong(), second);
+        tracker.start(QStringLiteral("third"), loopUntilCancelled(1));
+        tracker.waitForIdle();
+        QTRY_COMPARE(tracker.state(), JobState::Completed);
+        QCOMPARE(superseded.count(), 1); // an idle tracker supersedes nothing
     }
 
     void failureAndExceptionsBecomeFailed() {

@@ -438,6 +438,71 @@ private Q_SLOTS:
         QVERIFY(window.saveScreenshot(shots + QStringLiteral("/similarity_3d.png")));
     }
 
+    void exactTilesBelongToTheShownRun() {
+        // Two runs of the demo model on different tokens of the same length: the deep-zoom tiles the
+        // heatmap shows must be recomputed for the run shown, even when it is chosen while the tiles of
+        // the other run are still being prepared (they are dropped, not shown as this run's attention).
+        QTemporaryDir dir;
+        const QString path = dir.filePath(QStringLiteral("tiles.attnscope"));
+        for (int stride : {7, 13}) {
+            QStringList ids;
+            for (int i = 0; i < 128; ++i)
+                ids << QString::number(2 + (i * stride) % 2000);
+            QProcess cli;
+            cli.start(QStringLiteral(ATTNSCOPE_CLI_PATH),
+                      {QStringLiteral("analyze"),
+                       QStringLiteral(ATTNSCOPE_RESOURCES_DIR "/models/attnscope-demo"),
+                       QStringLiteral("--tokens"), ids.join(QLatin1Char(',')), QStringLiteral("--analyses"),
+                       QStringLiteral("sparsity"), QStringLiteral("--project"), path}); // K4 block sums
+            QVERIFY(cli.waitForFinished(120000));
+            QCOMPARE(cli.exitCode(), 0);
+        }
+        auto project = store::Project::open(path.toStdString(), store::OpenMode::ReadOnly);
+        QVERIFY(project);
+        auto grid = [&](qint64 id) {
+            auto run = project->run(id);
+            for (const auto& a : run->arrays)
+                if (a.name == "attention.block_sum")
+                    return a;
+            return store::ArrayRecord{};
+        };
+        const store::ArrayRecord first = grid(1), second = grid(2);
+        QCOMPARE(first.shape, (std::vector<int64_t>{4, 4, 2, 2}));
+
+        MainWindow window;
+        window.resize(1200, 800);
+        window.show();
+        QSignalSpy shown(&window, &MainWindow::runShown);
+        QVERIFY(window.openProject(path));
+        QVERIFY(shown.wait(30000));
+        QCOMPARE(shown.takeFirst().at(0).toLongLong(), qint64(2)); // its tiles are being prepared now
+        QVERIFY(window.loadRun(1));
+        QVERIFY(shown.wait(30000));
+        QCOMPARE(window.shownRunId(), qint64(1));
+        AttentionHeatmapView* heatmap = window.heatmap();
+        QTRY_VERIFY_WITH_TIMEOUT(heatmap->hasExactTiles(), 60000);
+        QTRY_VERIFY_WITH_TIMEOUT(!window.jobs()->isBusy(), 60000);
+        QCOMPARE(heatmap->head(), std::make_pair(0, 0));
+        QImage frame(heatmap->size(), QImage::Format_ARGB32_Premultiplied);
+        heatmap->render(&frame);
+        QVERIFY(heatmap->showingExact());
+        QCOMPARE(heatmap->exactTokens(), QRect(0, 0, 128, 128));
+        const render::Matrix& exact = heatmap->exactMatrix();
+        double fromOwn = 0, fromOther = 0;
+        for (int I = 0; I < 2; ++I)
+            for (int J = 0; J <= I; ++J) {
+                double sum = 0;
+                for (int r = I * 64; r < (I + 1) * 64; ++r)
+                    for (int c = J * 64; c < (J + 1) * 64; ++c)
+                        sum += std::isfinite(exact.at(r, c)) ? exact.at(r, c) : 0.0;
+                fromOwn = std::max(fromOwn, std::fabs(sum - first.f32[static_cast<std::size_t>(I * 2 + J)]));
+                fromOther =
+                    std::max(fromOther, std::fabs(sum - second.f32[static_cast<std::size_t>(I * 2 + J)]));
+            }
+        QVERIFY2(fromOwn <= 1e-3, qPrintable(QString::number(fromOwn)));
+        QVERIFY2(fromOther > 1e-2, qPrintable(QString::number(fromOther))); // the runs do differ
+    }
+
     void analyzeFromTheStudioAndCancel() {
         QTemporaryDir dir;
         MainWindow window;
@@ -457,6 +522,13 @@ private Q_SLOTS:
         // Cancel: the job stops, nothing is stored.
         QVERIFY(window.startAnalysis(QStringLiteral("sinks,similarity,sparsity,taxonomy,razor")) != 0);
         QTRY_VERIFY_WITH_TIMEOUT(window.jobs()->isBusy(), 5000);
+        // A second job the user asks for meanwhile does not silently cancel the first: it is refused.
+        const quint64 running = window.jobs()->currentId();
+        QCOMPARE(window.startAnalysis(), quint64(0));
+        window.startKernelSelfCheck();
+        QCOMPARE(window.jobs()->currentId(), running);
+        auto* statusLabel = window.findChild<QLabel*>(QStringLiteral("statusLabel"));
+        QVERIFY(statusLabel && statusLabel->text().startsWith(QStringLiteral("Busy: Analysing the input")));
         QTest::qWait(300);
         auto* cancel = window.findChild<QAction*>(QStringLiteral("cancelJobAction"));
         QVERIFY(cancel && cancel->isEnabled());
