@@ -5,10 +5,28 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <vector>
 
 namespace attnscope::cli {
 
+namespace {
+/// Every JsonOutput of the command line (one per subcommand, alive for the whole run).
+std::vector<const JsonOutput*>& registered() {
+    static std::vector<const JsonOutput*> outputs;
+    return outputs;
+}
+} // namespace
+
+int JsonOutput::failWhereverAsked(const Status& status) {
+    for (const JsonOutput* output : registered())
+        if (output->enabled())
+            return output->fail(status);
+    std::cerr << "error: " << status.toString() << "\n";
+    return 1;
+}
+
 void JsonOutput::addOption(CLI::App& command) {
+    registered().push_back(this);
     // The folder is checked before the command runs: a long benchmark must not fail at its very end.
     m_option = command.add_option("--json", m_path, "Write machine-readable JSON to stdout, or to FILE")
                    ->expected(0, 1)

@@ -36,6 +36,10 @@ public:
     int finish(const Expected<nlohmann::json>& document,
                const std::function<void(const nlohmann::json&)>& printText) const;
 
+    /// Reports a failure that escaped every command (an exception caught in main) the way the command
+    /// that ran would have: through its --json document when it asked for one. Returns the exit code (1).
+    static int failWhereverAsked(const Status& status);
+
 private:
     CLI::Option* m_option = nullptr;
     std::string m_path;

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // attnscope-cli: everything the studio does, in batch. Subcommands live in commands/.
 #include "commands/commands.h"
+#include "json_output.h"
 
 #include "attnscope/core/log.h"
 #include "attnscope/runtime/attention_device.h"
@@ -9,6 +10,8 @@
 #include <CLI/CLI.hpp>
 
 #include <iostream>
+#include <new>
+#include <stdexcept>
 
 int main(int argc, char** argv) {
     CLI::App app{"AttnScope command line: inspect attention of transformer models in batch.\n"
@@ -63,6 +66,14 @@ int main(int argc, char** argv) {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& error) {
         return app.exit(error);
+    } catch (const std::bad_alloc&) {
+        // Commands refuse sizes they can estimate; this is what got past them: never an abort.
+        return attnscope::cli::JsonOutput::failWhereverAsked(
+            attnscope::Status::outOfMemory("out of memory: the request needs more memory than this "
+                                           "machine could give"));
+    } catch (const std::exception& error) {
+        return attnscope::cli::JsonOutput::failWhereverAsked(
+            attnscope::Status::internal(std::string("unexpected failure: ") + error.what()));
     }
     return exitCode;
 }

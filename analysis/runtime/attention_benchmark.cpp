@@ -4,6 +4,7 @@
 #include "attnscope/kernels/cuda_backend.h"
 #include "attnscope/kernels/half.h"
 #include "attnscope/runtime/kernel_status.h"
+#include "attnscope/runtime/model.h"
 #include "torch_guard.h"
 
 #include <ATen/ATen.h>
@@ -126,6 +127,20 @@ Expected<std::vector<AttentionBenchMode>> benchmarkAttention(const AttentionBenc
         return Status::invalidArgument("must be at least 1").atField("repeats");
     if (c.length < 1 || c.heads < 1 || c.kvHeads < 1 || c.headDim < 1 || c.batch < 1)
         return Status::invalidArgument("sizes must be positive").atField("config");
+    // Refused before anything is allocated: Q, O (heads) and K, V (KV heads) in fp32 plus their 16-bit
+    // copies, and LibTorch's materialized scores and probabilities (heads x N x N) for the torch mode.
+    const double elements =
+        static_cast<double>(c.batch) * c.length * c.headDim * (2.0 * c.heads + 2.0 * c.kvHeads);
+    double bytes = elements * (c.dtype == kernels::DType::F32 ? 4.0 : 6.0);
+    if (std::find(c.modes.begin(), c.modes.end(), "torch") != c.modes.end() &&
+        c.backend != kernels::Backend::Cuda)
+        bytes += 3.0 * 4.0 * c.batch * c.heads * static_cast<double>(c.length) * c.length;
+    const uint64_t available = availableMemoryBytes();
+    if (available > 0 && bytes > static_cast<double>(available))
+        return Status::outOfMemory("needs about " + std::to_string(static_cast<uint64_t>(bytes / (1 << 20))) +
+                                   " MiB, " + std::to_string(available >> 20) +
+                                   " MiB available (the torch mode materializes heads x len x len)")
+            .atField("len");
     if (c.threads > 0)
         kernels::setCpuThreads(c.threads);
 

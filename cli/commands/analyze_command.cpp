@@ -9,8 +9,10 @@
 
 #include "../json_output.h"
 #include "../model_input.h"
+#include "../option_checks.h"
 #include "../terminal_progress.h"
 #include "attnscope/analyses/suite.h"
+#include "attnscope/runtime/attention_device.h"
 #include "attnscope/runtime/model.h"
 #ifdef ATTNSCOPE_HAS_STORE
 #include "attnscope/store/suite_run.h"
@@ -54,13 +56,17 @@ Expected<nlohmann::json> storeRun(const AnalyzeOptions& options, const ResolvedI
     store::SuiteRunInfo info;
     info.modelPath = options.input.model;
     info.label = options.label;
-    info.settingsJson = nlohmann::json{
-        {"analyses", options.suite.analyses},
-        {"sample", options.sample},
-        {"text_file", options.input.textFile},
-        {"max_tokens", options.input.maxTokens},
-        {"block_size",
-         result.blockSize}}.dump();
+    info.settingsJson =
+        nlohmann::json{
+            {"analyses", options.suite.analyses},
+            {"sample", options.sample},
+            {"text_file", options.input.textFile},
+            {"max_tokens", options.input.maxTokens},
+            {"block_size", result.blockSize},
+            // How the numbers were computed: the studio recomputes deep-zoom tiles with the same weights.
+            {"weights", options.input.weights},
+            {"attention_device", runtime::attentionDeviceName(runtime::attentionDevice())}}
+            .dump();
     info.text = input.text;
     info.tokens = input.tokens;
     info.offsets = input.offsets;
@@ -71,6 +77,21 @@ Expected<nlohmann::json> storeRun(const AnalyzeOptions& options, const ResolvedI
                                store::Project::open(options.project, store::OpenMode::CreateIfMissing));
     ATTNSCOPE_ASSIGN_OR_RETURN(int64_t id, project.addRun(run));
     return nlohmann::json{{"path", options.project}, {"run", id}};
+#else
+    return Status::unsupported("this build has no project support (SQLite and zlib were not found)")
+        .atField("--project");
+#endif
+}
+
+/// Opens (creating when missing) the project the run will be stored in, so that a wrong path or a file
+/// that is not a project is refused before the analysis runs.
+Status checkProject(const std::string& path) {
+#ifdef ATTNSCOPE_HAS_STORE
+    auto project = store::Project::open(path, store::OpenMode::CreateIfMissing);
+    if (project)
+        return Status::ok();
+    Status status = project.status();
+    return std::move(status).atField("--project");
 #else
     return Status::unsupported("this build has no project support (SQLite and zlib were not found)")
         .atField("--project");
@@ -92,6 +113,8 @@ Expected<nlohmann::json> execute(AnalyzeOptions options, const Progress& progres
     }
     analyses::SuiteOptions& suite = options.suite;
     ATTNSCOPE_ASSIGN_OR_RETURN(std::set<std::string> wanted, analyses::suiteAnalyses(suite.analyses));
+    if (!options.project.empty())
+        ATTNSCOPE_TRY(checkProject(options.project)); // before minutes of work, not after
     ATTNSCOPE_ASSIGN_OR_RETURN(ResolvedInput input, resolveModelInput(options.input, true));
     if (options.actAlpha > 0) {
         suite.sinks.actThreshold = analyses::ActThreshold::RelativeAlpha;
@@ -144,6 +167,20 @@ void printText(const nlohmann::json& d) {
             std::printf("  %5d %7d %9.3f %6.3f %s\n", h["layer"].get<int>(), h["kv_head"].get<int>(),
                         h["induction"].get<double>(), h["echo"].get<double>(),
                         h["retained"].get<bool>() ? "yes" : "");
+    }
+    if (d.contains("retrieval") && d["retrieval"].contains("duo")) {
+        const auto& duo = d["retrieval"]["duo"];
+        std::cout << "DuoAttention proxy (" << duo["parameters"]["sink_tokens"].get<int>() << " sink + "
+                  << duo["parameters"]["recent_tokens"].get<int>()
+                  << " recent tokens): layer head  streaming recall  output error"
+                  << (duo["heads"].empty() || !duo["heads"][0].contains("gate") ? "" : "  gate") << "\n";
+        for (const auto& h : duo["heads"]) {
+            std::printf("  %5d %4d  %16.3f  %12.3g", h["layer"].get<int>(), h["head"].get<int>(),
+                        h["streaming_recall"].get<double>(), h["output_error"].get<double>());
+            if (h.contains("gate"))
+                std::printf("  %.3f", h["gate"].get<double>());
+            std::cout << "\n";
+        }
     }
     if (d.contains("similarity")) {
         std::cout << "Layer similarity (cosine of head-averaged maps):\n";
@@ -202,7 +239,10 @@ void registerAnalyzeCommand(CLI::App& app, int& exitCode) {
     auto options = std::make_shared<AnalyzeOptions>();
     auto output = std::make_shared<JsonOutput>();
     addModelInputOptions(*command, options->input, "--text");
-    command->add_option("--sample", options->sample, "A bundled sample input: short, long");
+    command->add_option("--sample", options->sample, "A bundled sample input: short, long")
+        ->excludes(options->input.tokensOption)
+        ->excludes(options->input.textOption)
+        ->excludes(options->input.textFileOption);
     options->suite.analyses = "all";
     command
         ->add_option(
@@ -213,25 +253,32 @@ void registerAnalyzeCommand(CLI::App& app, int& exitCode) {
     command
         ->add_option("--layers-per-block", options->suite.similarity.layersPerBlock,
                      "EchoAtt: consecutive layers per proposed shared block (k)")
+        ->check(CLI::Range(1, 1024))
         ->capture_default_str();
     command
         ->add_option("--flex-gamma", options->suite.sparsity.flexGamma,
                      "FlexPrefill: cumulative-attention gamma")
+        ->check(CLI::Range(0.0, 1.0))
         ->capture_default_str();
     command->add_option("--flex-tau", options->suite.sparsity.flexTau, "FlexPrefill: pattern threshold tau")
+        ->check(atLeast(0))
         ->capture_default_str();
     command
         ->add_option("--flex-min-budget", options->suite.sparsity.flexMinBudget,
                      "FlexPrefill: min_budget (tokens)")
+        ->check(atLeast(0))
         ->capture_default_str();
     command->add_option("--anchor-theta", options->suite.sparsity.anchorTheta, "AnchorAttention: theta")
+        ->check(atLeast(0))
         ->capture_default_str();
     command
         ->add_option("--decode-rows", options->suite.sparsity.decodeRows,
                      "SnapKV/TokenSelect: the last tokens scored as teacher-forced decode steps")
+        ->check(positive())
         ->capture_default_str();
     command->add_option("--snap-capacities", options->suite.sparsity.snapCapacities, "SnapKV: cache sizes C")
         ->delimiter(',')
+        ->check(positive())
         ->capture_default_str();
     command->add_flag("--snap-max-pool", options->suite.sparsity.snapMaxPool,
                       "SnapKV: max pooling (LongBench configs) instead of average (code default)");
@@ -239,19 +286,24 @@ void registerAnalyzeCommand(CLI::App& app, int& exitCode) {
         ->add_option("--tokenselect-budgets", options->suite.sparsity.tokenSelectBudgets,
                      "TokenSelect: budgets K")
         ->delimiter(',')
+        ->check(positive())
         ->capture_default_str();
     command->add_flag("--tokenselect-modulo-kv", options->suite.sparsity.tokenSelectModuloKvHead,
                       "TokenSelect: pair query head h with KV head h % kv_heads, as the reference kernel");
-    command->add_option(
-        "--razor-span", options->suite.razorProbe.span,
-        "RazorAttention: random tokens per copy (default min(2500, what the context allows))");
+    command
+        ->add_option("--razor-span", options->suite.razorProbe.span,
+                     "RazorAttention: random tokens per copy (default min(2500, what the context allows))")
+        ->check(positive());
     command->add_option("--razor-repeats", options->suite.razorProbe.repeats, "RazorAttention: copies")
+        ->check(CLI::Range(2, 64)) // induction needs a copy to look back at
         ->capture_default_str();
     command
         ->add_option("--induction-ratio", options->suite.razor.inductionRatio,
                      "Top share kept by induction score")
+        ->check(CLI::Range(0.0, 1.0))
         ->capture_default_str();
     command->add_option("--echo-ratio", options->suite.razor.echoRatio, "Top share kept by echo score")
+        ->check(CLI::Range(0.0, 1.0))
         ->capture_default_str();
     command->add_option("--seed", options->suite.seed, "Seed of the random probe tokens")
         ->capture_default_str();
@@ -266,13 +318,17 @@ void registerAnalyzeCommand(CLI::App& app, int& exitCode) {
                         "Generated prompts: the answer of each needle, which occurs in it");
     command->add_option("--lengths", options->suite.lengths, "Generated prompts: context lengths in tokens")
         ->delimiter(',')
+        ->check(positive())
         ->capture_default_str();
     command->add_option("--depths", options->suite.depths, "Generated prompts: needle depths in [0, 1]")
         ->delimiter(',')
+        ->check(CLI::Range(0.0, 1.0))
         ->capture_default_str();
     command->add_option("--duo-sink", options->suite.duo.sinkTokens, "DuoAttention proxy: sink tokens")
+        ->check(atLeast(0))
         ->capture_default_str();
     command->add_option("--duo-recent", options->suite.duo.recentTokens, "DuoAttention proxy: recent tokens")
+        ->check(atLeast(0))
         ->capture_default_str();
     command->add_option("--duo-gates", options->suite.duoGates,
                         "DuoAttention's trained gates (TSV, layers x KV heads) to report beside the proxy");
@@ -281,15 +337,19 @@ void registerAnalyzeCommand(CLI::App& app, int& exitCode) {
         "Retrieval score: JSON lines {\"prompt\", \"value_span\": [begin, end]} (bytes), e.g. "
         "resources/samples/needles.jsonl");
     command->add_option("--sink-tokens", options->suite.sinks.sinkTokens, "StreamingLLM sink tokens S")
+        ->check(atLeast(0))
         ->capture_default_str();
     command->add_option("--window", options->suite.sinks.window, "StreamingLLM recent window W")
+        ->check(atLeast(0))
         ->capture_default_str();
     command
         ->add_option("--act-threshold", options->suite.sinks.actAbsolute,
                      "ACT's absolute threshold (code: 0.1)")
+        ->check(CLI::Range(0.0, 1.0))
         ->capture_default_str();
-    command->add_option("--act-alpha", options->actAlpha,
-                        "Use the relative threshold alpha/N instead (paper)");
+    command
+        ->add_option("--act-alpha", options->actAlpha, "Use the relative threshold alpha/N instead (paper)")
+        ->check(positive());
     command
         ->add_option("--act-first-sink", options->firstSink,
                      "drop-first (reference code), exclude-token0, keep-all")

@@ -119,6 +119,7 @@ void registerBenchCommand(CLI::App& app, int& exitCode) {
     command->add_option("--repeats", c.repeats, "Timed runs per mode (median reported)")
         ->capture_default_str();
     command->add_option("--threads", c.threads, "CPU worker threads (0 = one per core)")
+        ->check(CLI::Range(0, 1024))
         ->capture_default_str();
     output->addOption(*command);
     command->callback(

@@ -5,6 +5,7 @@
 
 #include "../json_output.h"
 #include "../model_input.h"
+#include "../option_checks.h"
 #include "attnscope/runtime/forward.h"
 #include "attnscope/runtime/model.h"
 #include "attnscope/tokenizers/tokenizer.h"
@@ -64,12 +65,15 @@ void registerGenerateCommand(CLI::App& app, int& exitCode) {
     auto output = std::make_shared<JsonOutput>();
     addModelInputOptions(*command, options->input, "--prompt");
     command->add_option("--max-new-tokens", options->maxNewTokens, "Tokens to generate")
+        ->check(CLI::Range(0, 1 << 20))
         ->capture_default_str();
     auto* greedy =
         command->add_flag("--greedy", options->greedy, "Always take the most likely token (default)");
     command->add_option("--temperature", options->temperature, "Sample with this temperature (> 0)")
+        ->check(positive())
         ->excludes(greedy);
-    command->add_option("--top-k", options->topK, "Sample among the k most likely tokens");
+    command->add_option("--top-k", options->topK, "Sample among the k most likely tokens (0: all)")
+        ->check(atLeast(0));
     command->add_option("--seed", options->seed, "Random seed for sampling")->capture_default_str();
     output->addOption(*command);
     command->callback([options, output, &exitCode] {

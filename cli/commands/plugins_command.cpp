@@ -33,7 +33,8 @@ void registerPluginsCommand(CLI::App& app, int& exitCode) {
     CLI::App* command = app.add_subcommand("plugins", "List plugins and check that they load");
     auto output = std::make_shared<JsonOutput>();
     auto dirs = std::make_shared<std::vector<std::string>>();
-    command->add_option("--dir", *dirs, "A directory of plugin libraries (repeatable)");
+    command->add_option("--dir", *dirs, "A directory of plugin libraries (repeatable)")
+        ->check(CLI::ExistingDirectory);
     output->addOption(*command);
     command->callback([output, dirs, &exitCode] {
         nlohmann::json plugins = nlohmann::json::array();

@@ -380,7 +380,7 @@ bool MainWindow::openModel(const QString& path) {
     const QString summary = QString::fromStdString(probe->summary);
     m_modelPath = path;
     m_modelPanel->showModel(path, summary);
-    m_settings.addRecent(StudioSettings::Recent::Models, path);
+    m_settings.addRecent(StudioSettings::Recent::Models, QFileInfo(path).absoluteFilePath()); // survives a cd
     rebuildRecentMenus();
     setWindowTitle(QStringLiteral("AttnScope — %1").arg(QFileInfo(path).fileName()));
     showStatus(tr("Recognised %1").arg(summary));
@@ -632,15 +632,28 @@ quint64 MainWindow::startAnalysis(const QString& analyses) {
         if (m_projectPath.isEmpty())
             return 0;
     }
+    // The tokenizer: the model's own (HF directory, GGUF); a llama2.c checkpoint has none, and llama2.c
+    // keeps it as tokenizer.bin beside the checkpoint.
+    QString tokenizerPath = m_modelPath;
+    if (QFileInfo(m_modelPath).suffix().toLower() == QLatin1String("bin")) {
+        tokenizerPath = QFileInfo(m_modelPath).dir().filePath(QStringLiteral("tokenizer.bin"));
+        if (QFileInfo(tokenizerPath) == QFileInfo(m_modelPath) || !QFileInfo::exists(tokenizerPath)) {
+            showStatus(tr("%1 is a llama2.c checkpoint, which carries no tokenizer: put its tokenizer.bin "
+                          "next to it")
+                           .arg(QFileInfo(m_modelPath).fileName()));
+            return 0;
+        }
+    }
     struct Job {
-        std::string modelPath, projectPath, text, analyses, needles;
+        std::string modelPath, tokenizerPath, projectPath, text, analyses, needles;
         int64_t runId = 0;
         PreparedRun prepared; ///< the stored run read back, ready for the views
         runtime::LoadOptions load;
     };
-    auto job = std::make_shared<Job>(Job{
-        m_modelPath.toStdString(), m_projectPath.toStdString(), text.toStdString(), analyses.toStdString(),
-        bundledSample(QStringLiteral("needles.jsonl")).toStdString(), 0, PreparedRun{}, loadOptions()});
+    auto job = std::make_shared<Job>(
+        Job{m_modelPath.toStdString(), tokenizerPath.toStdString(), m_projectPath.toStdString(),
+            text.toStdString(), analyses.toStdString(),
+            bundledSample(QStringLiteral("needles.jsonl")).toStdString(), 0, PreparedRun{}, loadOptions()});
     if (analyses.contains(QStringLiteral("retrieval")) && job->needles.empty()) {
         showStatus(tr("The needle test needs the bundled needle prompts (samples/needles.jsonl), not found"));
         return 0;
@@ -654,7 +667,7 @@ quint64 MainWindow::startAnalysis(const QString& analyses) {
             ATTNSCOPE_ASSIGN_OR_RETURN(std::shared_ptr<runtime::Model> model,
                                        runtime::Model::load(job->modelPath, job->load));
             ATTNSCOPE_ASSIGN_OR_RETURN(std::unique_ptr<tokenizers::Tokenizer> tokenizer,
-                                       tokenizers::loadTokenizer(job->modelPath));
+                                       tokenizers::loadTokenizer(job->tokenizerPath));
             ATTNSCOPE_ASSIGN_OR_RETURN(tokenizers::Encoding encoding, tokenizer->encode(job->text, true));
             analyses::SuiteInput input;
             input.modelPath = job->modelPath;
@@ -735,11 +748,16 @@ bool MainWindow::exportReport(const QString& path) {
         return false;
     }
     auto project = store::Project::open(m_projectPath.toStdString(), store::OpenMode::ReadOnly);
-    if (!project)
+    if (!project) {
+        showStatus(
+            tr("Cannot export the report: %1").arg(QString::fromStdString(project.status().toString())));
         return false;
+    }
     auto run = project->run(m_runId);
-    if (!run)
+    if (!run) {
+        showStatus(tr("Cannot export the report: %1").arg(QString::fromStdString(run.status().toString())));
         return false;
+    }
     const Status status = render::writeReport(*run, m_projectPath.toStdString(), path.toStdString());
     showStatus(status.isOk() ? tr("Wrote %1").arg(path) : QString::fromStdString(status.toString()));
     return status.isOk();

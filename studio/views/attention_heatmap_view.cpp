@@ -21,6 +21,10 @@ AttentionHeatmapView::AttentionHeatmapView(QWidget* parent) : QWidget(parent) {
     setObjectName(QStringLiteral("heatmapView"));
     setFocusPolicy(Qt::StrongFocus);
     setMinimumSize(300, 300);
+    // The keys are not in a menu (they act on this view only): the tooltip lists them.
+    setToolTip(tr("Wheel or +/− to zoom, drag or arrow keys to pan, 0 to reset the view, L to switch "
+                  "between logarithmic and linear colours. At four blocks or fewer across, the kernel "
+                  "recomputes the visible attention exactly."));
 }
 
 bool AttentionHeatmapView::setRun(const PreparedRun& run) {

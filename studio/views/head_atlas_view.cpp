@@ -105,7 +105,7 @@ HeadAtlasView::HeadAtlasView(QWidget* parent) : QWidget(parent) {
     layout->addWidget(label);
     auto* row = new QHBoxLayout;
     row->addWidget(m_metrics, 1);
-    m_showThumbnails = new QCheckBox(tr("&Thumbnails"), this);
+    m_showThumbnails = new QCheckBox(tr("Thumb&nails"), this);
     m_showThumbnails->setObjectName(QStringLiteral("atlasThumbnails"));
     m_showThumbnails->setToolTip(tr("Show each head's block-level attention map inside its cell"));
     row->addWidget(m_showThumbnails);

@@ -110,7 +110,7 @@ private:
 RunFigureView::RunFigureView(QWidget* parent) : QWidget(parent), m_data(std::make_shared<Data>()) {
     setObjectName(QStringLiteral("runFigureView"));
     auto* layout = new QVBoxLayout(this);
-    auto* label = new QLabel(tr("&Figure:"), this);
+    auto* label = new QLabel(tr("Fi&gure:"), this);
     m_choice = new QComboBox(this);
     m_choice->setObjectName(QStringLiteral("runFigureChoice"));
     label->setBuddy(m_choice);

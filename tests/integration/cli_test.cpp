@@ -473,6 +473,9 @@ TEST(Cli, ProjectRunsCompareAndExport) {
     const auto exported = nlohmann::json::parse(jsonFile, nullptr, false);
     EXPECT_EQ(exported["document"]["tokens"], 16);
     EXPECT_EQ(exported["run"]["label"], "L3");
+    // How the numbers were computed, as the studio records it (its deep zoom recomputes with the same).
+    EXPECT_EQ(exported["settings"]["weights"], "f32");
+    EXPECT_EQ(exported["settings"]["attention_device"], "cpu");
     const auto npy = dir / "npy";
     ASSERT_EQ(runProcess(kCli + " export " + project + " 1 --format npy --out " + npy.string()).exitCode, 0);
     const std::string check =
@@ -505,4 +508,50 @@ TEST(Cli, ProjectRunsCompareAndExport) {
     std::getline(again, contents);
     EXPECT_EQ(contents, "my notes");
     std::filesystem::remove_all(dir);
+}
+
+TEST(Cli, RefusesBadOptionValuesByName) {
+    const std::string demo = std::string(ATTNSCOPE_RESOURCES_DIR) + "/models/attnscope-demo";
+    struct Case {
+        std::string arguments, expected;
+    };
+    const std::vector<Case> cases{
+        {"analyze " + demo + " --sample short --window -5", "--window: must be at least 0, got -5"},
+        {"analyze " + demo + " --sample short --razor-repeats 0",
+         "--razor-repeats: Value 0 not in range 2 to 64"},
+        {"analyze " + demo + " --sample short --flex-gamma 2", "--flex-gamma"},
+        {"analyze " + demo + " --sample short --snap-capacities 256,-3",
+         "--snap-capacities: must be greater than 0, got -3"},
+        {"analyze " + demo + " --sample short --induction-ratio 7", "--induction-ratio"},
+        {"analyze " + demo + " --sample short --act-alpha -1", "--act-alpha: must be greater than 0, got -1"},
+        {"analyze " + demo + " --sample short --text hello", "--text excludes --sample"},
+        {"generate " + demo + " --prompt hi --temperature -1 --seed 1",
+         "--temperature: must be greater than 0"},
+        {"generate " + demo + " --prompt hi --temperature 0.5 --top-k -4",
+         "--top-k: must be at least 0, got -4"},
+        {"bench attention --len 64 --threads -1", "--threads: Value -1 not in range 0 to 1024"},
+        {"plugins --dir /nonexistent_attnscope_dir", "--dir: Directory does not exist"},
+    };
+    for (const Case& c : cases) {
+        auto result = runProcess(kCli + " " + c.arguments, true);
+        EXPECT_NE(result.exitCode, 0) << c.arguments;
+        EXPECT_NE(result.output.find(c.expected), std::string::npos) << c.arguments << "\n" << result.output;
+    }
+
+    // A project that cannot be written is refused before the model is even read.
+    auto project = runProcess(kCli + " analyze /nonexistent_attnscope_model --tokens 1,2,3 --project "
+                                     "/nonexistent_attnscope_dir/p.attnscope --json",
+                              false);
+    EXPECT_EQ(project.exitCode, 1);
+    const auto error = nlohmann::json::parse(project.output, nullptr, false);
+    ASSERT_TRUE(error.is_object()) << project.output;
+    EXPECT_EQ(error["error"]["field"], "--project") << project.output;
+
+    // A benchmark larger than the machine: a JSON error naming the field, not an abort.
+    auto huge = runProcess(kCli + " bench attention --len 100000000 --json", false);
+    EXPECT_EQ(huge.exitCode, 1);
+    const auto refusal = nlohmann::json::parse(huge.output, nullptr, false);
+    ASSERT_TRUE(refusal.is_object()) << huge.output;
+    EXPECT_EQ(refusal["error"]["code"], "out_of_memory");
+    EXPECT_EQ(refusal["error"]["field"], "len");
 }
