@@ -94,11 +94,28 @@ Expected<nlohmann::json> compareRuns(const std::string& path, int64_t a, int64_t
              {"delta", (sumB - sumA) / count},
              {"largest_head_delta", {{"layer", at.first}, {"head", at.second}, {"delta", atDelta}}}});
     }
+    // Settings that differ (weights precision, attention device, analyses, ...): the same model on the
+    // same input computed differently is not the same run. Absent keys read as null.
+    nlohmann::json settingsA = nlohmann::json::parse(runA.settingsJson, nullptr, false);
+    nlohmann::json settingsB = nlohmann::json::parse(runB.settingsJson, nullptr, false);
+    if (!settingsA.is_object())
+        settingsA = nlohmann::json::object();
+    if (!settingsB.is_object())
+        settingsB = nlohmann::json::object();
+    nlohmann::json differing = nlohmann::json::object();
+    for (const auto* side : {&settingsA, &settingsB})
+        for (const auto& [key, value] : side->items()) {
+            const nlohmann::json va = settingsA.value(key, nlohmann::json()),
+                                 vb = settingsB.value(key, nlohmann::json());
+            if (va != vb)
+                differing[key] = {{"a", va}, {"b", vb}};
+        }
     return nlohmann::json{{"project", path},
                           {"run_a", {{"id", a}, {"label", runA.label}, {"model", runA.model.path}}},
                           {"run_b", {{"id", b}, {"label", runB.label}, {"model", runB.model.path}}},
                           {"same_model", runA.model == runB.model},
                           {"same_input", runA.input == runB.input},
+                          {"settings_differ", differing},
                           {"metrics", metrics}};
 }
 
@@ -107,6 +124,9 @@ void printComparison(const nlohmann::json& d) {
                 static_cast<long long>(d["run_b"]["id"].get<int64_t>()),
                 d["same_model"].get<bool>() ? "" : " (different models)",
                 d["same_input"].get<bool>() ? "" : " (different inputs)");
+    for (const auto& [key, values] : d["settings_differ"].items())
+        std::printf("  setting %s: %s (A) vs %s (B)\n", key.c_str(), values["a"].dump().c_str(),
+                    values["b"].dump().c_str());
     std::printf("%-16s %-40s %10s %10s %10s   largest head change\n", "analysis", "metric", "mean A",
                 "mean B", "delta");
     for (const auto& m : d["metrics"]) {

@@ -446,6 +446,7 @@ TEST(Cli, ProjectRunsCompareAndExport) {
     const auto deltas = nlohmann::json::parse(compare.output);
     EXPECT_FALSE(deltas["same_input"].get<bool>());
     EXPECT_TRUE(deltas["same_model"].get<bool>());
+    EXPECT_TRUE(deltas["settings_differ"].empty()) << deltas["settings_differ"].dump();
     bool sawToken0 = false;
     for (const auto& m : deltas["metrics"])
         if (m["analysis"] == "sinks" && m["metric"] == "token0_mass") {
@@ -455,6 +456,20 @@ TEST(Cli, ProjectRunsCompareAndExport) {
             EXPECT_EQ(m["heads"], 8);
         }
     EXPECT_TRUE(sawToken0);
+    // The same input with bf16 weights: same model, same input, but not the same computation.
+    auto bf16 =
+        runProcess(kCli + " analyze " + gguf + " --tokens 3,1,4,1,5,9,2,6,5,3,5,8,9,7,9,3" +
+                       " --analyses sinks,similarity,sparsity,taxonomy --decode-rows 4 --weights bf16" +
+                       " --project " + project + " --json",
+                   true);
+    ASSERT_EQ(bf16.exitCode, 0) << bf16.output;
+    auto against = runProcess(kCli + " compare " + project + " 1 3 --json");
+    ASSERT_EQ(against.exitCode, 0) << against.output;
+    const auto differ = nlohmann::json::parse(against.output);
+    EXPECT_TRUE(differ["same_input"].get<bool>());
+    EXPECT_EQ(differ["settings_differ"].size(), 1u) << differ["settings_differ"].dump();
+    EXPECT_EQ(differ["settings_differ"]["weights"]["a"], "f32");
+    EXPECT_EQ(differ["settings_differ"]["weights"]["b"], "bf16");
     auto missing = runProcess(kCli + " compare " + project + " 1 7 --json");
     EXPECT_EQ(missing.exitCode, 1);
     EXPECT_NE(missing.output.find("no run 7"), std::string::npos) << missing.output;
