@@ -743,23 +743,19 @@ void MainWindow::chooseReportPath() {
 }
 
 bool MainWindow::exportReport(const QString& path) {
-    if (m_projectPath.isEmpty() || m_runId == 0) {
+    if (m_projectPath.isEmpty() || !m_shownRun) {
         showStatus(tr("Open a project run first"));
         return false;
     }
-    auto project = store::Project::open(m_projectPath.toStdString(), store::OpenMode::ReadOnly);
-    if (!project) {
-        showStatus(
-            tr("Cannot export the report: %1").arg(QString::fromStdString(project.status().toString())));
-        return false;
-    }
-    auto run = project->run(m_runId);
-    if (!run) {
-        showStatus(tr("Cannot export the report: %1").arg(QString::fromStdString(run.status().toString())));
-        return false;
-    }
-    const Status status = render::writeReport(*run, m_projectPath.toStdString(), path.toStdString());
-    showStatus(status.isOk() ? tr("Wrote %1").arg(path) : QString::fromStdString(status.toString()));
+    // The shown run is in memory already (read and decompressed when it was loaded); rendering the
+    // figures takes a moment for a large run, so the cursor says so.
+    showStatus(tr("Writing %1…").arg(QFileInfo(path).fileName()));
+    QApplication::setOverrideCursor(Qt::WaitCursor);
+    const Status status = render::writeReport(*m_shownRun, m_projectPath.toStdString(), path.toStdString());
+    QApplication::restoreOverrideCursor();
+    showStatus(status.isOk()
+                   ? tr("Wrote %1").arg(path)
+                   : tr("Cannot export the report: %1").arg(QString::fromStdString(status.toString())));
     return status.isOk();
 }
 
