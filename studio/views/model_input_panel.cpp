@@ -40,12 +40,14 @@ ModelInputPanel::ModelInputPanel(QWidget* parent)
 
     connect(openModel, &QPushButton::clicked, this, &ModelInputPanel::openModelRequested);
     connect(openText, &QPushButton::clicked, this, &ModelInputPanel::openTextRequested);
-    connect(m_input, &QPlainTextEdit::textChanged, this, [this] {
-        const QString text = m_input->toPlainText();
-        m_inputStats->setText(
-            tr("%n character(s)", nullptr, static_cast<int>(text.size())) +
-            tr(", %n line(s)", nullptr, text.isEmpty() ? 0 : static_cast<int>(text.count(u'\n') + 1)));
-    });
+    connect(m_input, &QPlainTextEdit::textChanged, this, &ModelInputPanel::updateStatistics);
+}
+
+void ModelInputPanel::updateStatistics() {
+    const QString text = inputText();
+    m_inputStats->setText(
+        tr("%n character(s)", nullptr, static_cast<int>(text.size())) +
+        tr(", %n line(s)", nullptr, text.isEmpty() ? 0 : static_cast<int>(text.count(u'\n') + 1)));
 }
 
 void ModelInputPanel::showModel(const QString& path, const QString& summary) {
@@ -61,10 +63,20 @@ void ModelInputPanel::showModelError(const QString& message) {
 }
 
 QString ModelInputPanel::inputText() const {
-    return m_input->toPlainText();
+    if (!m_input->document()->isModified())
+        return m_loadedText;
+    // Typed or edited: the document's own characters, blocks joined by newlines (toRawText keeps
+    // no-break spaces and U+2028; it separates blocks with U+2029).
+    QString text = m_input->document()->toRawText();
+    text.replace(QChar::ParagraphSeparator, u'\n');
+    return text;
 }
+
 void ModelInputPanel::setInputText(const QString& text) {
+    m_loadedText = text;
     m_input->setPlainText(text);
+    m_input->document()->setModified(false);
+    updateStatistics();
 }
 
 } // namespace attnscope::studio

@@ -20,6 +20,9 @@ public:
     /// Shows why a model could not be opened (in the panel, not a modal box).
     void showModelError(const QString& message);
 
+    /// The text to tokenize, character for character: a loaded file exactly as read while it is not
+    /// edited (QPlainTextEdit::toPlainText would turn no-break spaces and line separators into plain
+    /// spaces and newlines, so the studio would tokenize other text than the CLI's --text-file).
     QString inputText() const;
     void setInputText(const QString& text);
 
@@ -31,10 +34,13 @@ Q_SIGNALS:
     void openTextRequested();
 
 private:
+    void updateStatistics();
+
     QLabel* m_path;
     QLabel* m_summary;
     QPlainTextEdit* m_input;
     QLabel* m_inputStats;
+    QString m_loadedText; ///< the text setInputText gave, while the editor is unmodified
 };
 
 } // namespace attnscope::studio

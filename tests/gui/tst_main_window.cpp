@@ -22,6 +22,7 @@
 #include <QSignalSpy>
 #include <QTabWidget>
 #include <QTemporaryDir>
+#include <QTextCursor>
 #include <QToolButton>
 #include <QTreeWidget>
 
@@ -188,6 +189,27 @@ private Q_SLOTS:
         QCOMPARE(window.modelPanel()->inputText(),
                  QStringLiteral("The quick brown fox\njumps over the lazy dog."));
         QVERIFY(!window.loadInputText(dir.filePath(QStringLiteral("missing.txt"))));
+
+        // Characters a plain-text editor normalizes reach the tokenizer unchanged: no-break space,
+        // line separator, CRLF (the CLI's --text-file reads the same bytes).
+        const QByteArray tricky = "a\xC2\xA0"
+                                  "b\xE2\x80\xA8"
+                                  "c\r\nd";
+        const QString special = dir.filePath(QStringLiteral("special.txt"));
+        QFile specialFile(special);
+        QVERIFY(specialFile.open(QIODevice::WriteOnly));
+        specialFile.write(tricky);
+        specialFile.close();
+        QVERIFY(window.loadInputText(special));
+        QCOMPARE(window.modelPanel()->inputText().toUtf8(), tricky);
+        // Edited: the editor's own characters, the no-break space and line separator still there.
+        QPlainTextEdit* editor = window.modelPanel()->inputEditor();
+        editor->moveCursor(QTextCursor::End);
+        editor->insertPlainText(QStringLiteral("!"));
+        const QString edited = window.modelPanel()->inputText();
+        QVERIFY(edited.contains(QChar(0x00A0)));
+        QVERIFY(edited.contains(QChar(0x2028)));
+        QVERIFY(edited.endsWith(QStringLiteral("d!")));
     }
 
     void exportsViewsInThreeFormats() {
