@@ -2,6 +2,7 @@
 #include "main_window.h"
 
 #include "../dialogs/about_dialog.h"
+#include "../dialogs/compare_runs_dialog.h"
 #include "../jobs/job_progress_widget.h"
 #include "../jobs/job_tracker.h"
 #include "../views/attention_heatmap_view.h"
@@ -22,6 +23,7 @@
 #include "attnscope/runtime/attention_device.h"
 #include "attnscope/runtime/kernel_self_check.h"
 #include "attnscope/store/project.h"
+#include "attnscope/store/run_exchange.h"
 #include "attnscope/store/suite_run.h"
 #include "attnscope/tokenizers/tokenizer.h"
 #include "render/report.h"
@@ -235,6 +237,12 @@ void MainWindow::createMenus() {
     QAction* exportView = file->addAction(tr("&Export View…"), this, &MainWindow::chooseExportPath);
     exportView->setObjectName(QStringLiteral("exportViewAction"));
     exportView->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_E));
+    QAction* exportData = file->addAction(tr("Export Run &Data…"), this, &MainWindow::chooseRunDataPath);
+    exportData->setObjectName(QStringLiteral("exportRunDataAction"));
+    exportData->setShortcut(QKeySequence(Qt::CTRL | Qt::ALT | Qt::Key_E));
+    exportData->setToolTip(tr("The shown run's results: head metrics as CSV, the whole document as JSON, "
+                              "or every metric and array as NumPy .npy files in a folder (as the CLI's "
+                              "export command)"));
     file->addSeparator();
     QAction* quit = file->addAction(tr("&Quit"), this, &QWidget::close);
     quit->setObjectName(QStringLiteral("quitAction"));
@@ -273,6 +281,9 @@ void MainWindow::createMenus() {
         tr("Run &Needle Test"), this, [this] { startAnalysis(QStringLiteral("retrieval,sinks,taxonomy")); });
     needles->setObjectName(QStringLiteral("needleTestAction"));
     needles->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_R));
+    QAction* compare = tools->addAction(tr("&Compare Runs…"), this, [this] { compareRuns(); });
+    compare->setObjectName(QStringLiteral("compareRunsAction"));
+    compare->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_C));
     QAction* selfCheck = tools->addAction(tr("Kernel &Self-Check"), this, &MainWindow::startKernelSelfCheck);
     selfCheck->setObjectName(QStringLiteral("selfCheckAction"));
     selfCheck->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_K));
@@ -757,6 +768,54 @@ bool MainWindow::exportReport(const QString& path) {
                    ? tr("Wrote %1").arg(path)
                    : tr("Cannot export the report: %1").arg(QString::fromStdString(status.toString())));
     return status.isOk();
+}
+
+CompareRunsDialog* MainWindow::compareRuns(qint64 a, qint64 b) {
+    if (m_projectPath.isEmpty()) {
+        showStatus(tr("Open a project first (File ▸ Open Project…)"));
+        return nullptr;
+    }
+    // Non-modal: the runs stay browsable beside it. A = the shown run's predecessor by default.
+    auto* dialog = new CompareRunsDialog(m_projectPath, a, b, this);
+    dialog->setAttribute(Qt::WA_DeleteOnClose);
+    dialog->show();
+    return dialog;
+}
+
+void MainWindow::chooseRunDataPath() {
+    if (!m_shownRun) {
+        showStatus(tr("Open a project run first"));
+        return;
+    }
+    const QString csv = tr("Head metrics, CSV (*.csv)"), json = tr("Run document, JSON (*.json)"),
+                  npy = tr("NumPy arrays, a folder (*)");
+    QString filter;
+    const QString path =
+        QFileDialog::getSaveFileName(this, tr("Export Run Data"), QStringLiteral("run%1.csv").arg(m_runId),
+                                     csv + QStringLiteral(";;") + json + QStringLiteral(";;") + npy, &filter);
+    if (path.isEmpty())
+        return;
+    exportRunData(path, filter == npy    ? QStringLiteral("npy")
+                        : filter == json ? QStringLiteral("json")
+                                         : QStringLiteral("csv"));
+}
+
+bool MainWindow::exportRunData(const QString& path, const QString& format) {
+    if (!m_shownRun) {
+        showStatus(tr("Open a project run first"));
+        return false;
+    }
+    auto written = store::exportRun(*m_shownRun, format.toStdString(), path.toStdString());
+    if (!written) {
+        showStatus(tr("Cannot export the run: %1").arg(QString::fromStdString(written.status().toString())));
+        return false;
+    }
+    showStatus(tr("Exported run %1 as %2: %3 file(s) in %4")
+                   .arg(m_runId)
+                   .arg(format)
+                   .arg((*written)["written"].size())
+                   .arg(path));
+    return true;
 }
 
 void MainWindow::chooseProject() {

@@ -24,6 +24,7 @@ class QTextBrowser;
 namespace attnscope::studio {
 
 class AttentionHeatmapView;
+class CompareRunsDialog;
 class HeadAtlasView;
 class HeadDetailsView;
 class RunFigureView;
@@ -70,6 +71,12 @@ public:
     QString projectPath() const { return m_projectPath; }
     /// Writes the shown run's report (HTML or PDF by suffix). False (status bar says why) on failure.
     bool exportReport(const QString& path);
+    /// Writes the shown run's data as "csv", "json" or "npy" (a folder), as the CLI's export command.
+    /// False (the status bar says why) on failure.
+    bool exportRunData(const QString& path, const QString& format);
+    /// Tools > Compare Runs: a non-modal dialog comparing run `a` with run `b` of the open project (0:
+    /// the two newest). Null when no project is open.
+    CompareRunsDialog* compareRuns(qint64 a = 0, qint64 b = 0);
     /// The report tab: every figure of the run (sinks, retrieval heads, similarity, sparsity, heatmaps).
     QTextBrowser* reportView() const { return m_report; }
     /// Loads a run of the open project on a worker thread and shows it in every view when ready
@@ -131,6 +138,7 @@ private:
     void chooseProject();
     void chooseNewProject();
     void chooseReportPath();
+    void chooseRunDataPath();
     void refreshReport();
     /// Shows one head in the heatmap, token and head views (from the atlas or a ranking).
     void openHead(int layer, int head);

@@ -4,6 +4,7 @@
 // constructed run with known values, then on a real run of the demo model written by attnscope-cli.
 #include "app/main_window.h"
 #include "app/studio_settings.h"
+#include "dialogs/compare_runs_dialog.h"
 #include "gui_test_main.h"
 #include "jobs/job_tracker.h"
 #include "views/attention_heatmap_view.h"
@@ -29,11 +30,14 @@
 #include <QProcess>
 #include <QSignalSpy>
 #include <QTabWidget>
+#include <QTableWidget>
 #include <QTemporaryDir>
 #include <QTextBrowser>
 #include <QToolBar>
 
 #include <cmath>
+
+#include <nlohmann/json.hpp>
 
 using namespace attnscope;
 using namespace attnscope::studio;
@@ -82,6 +86,24 @@ store::RunRecord constructedRun() {
 }
 
 } // namespace
+
+/// Two runs of the demo model (sparsity, so K4 block sums are stored) on different 128-token inputs.
+bool twoDemoRuns(const QString& path) {
+    for (int stride : {7, 13}) {
+        QStringList ids;
+        for (int i = 0; i < 128; ++i)
+            ids << QString::number(2 + (i * stride) % 2000);
+        QProcess cli;
+        cli.start(QStringLiteral(ATTNSCOPE_CLI_PATH),
+                  {QStringLiteral("analyze"),
+                   QStringLiteral(ATTNSCOPE_RESOURCES_DIR "/models/attnscope-demo"),
+                   QStringLiteral("--tokens"), ids.join(QLatin1Char(',')), QStringLiteral("--analyses"),
+                   QStringLiteral("sparsity"), QStringLiteral("--project"), path});
+        if (!cli.waitForFinished(120000) || cli.exitCode() != 0)
+            return false;
+    }
+    return true;
+}
 
 class TestProjectViews : public QObject {
     Q_OBJECT
@@ -444,19 +466,7 @@ private Q_SLOTS:
         // the other run are still being prepared (they are dropped, not shown as this run's attention).
         QTemporaryDir dir;
         const QString path = dir.filePath(QStringLiteral("tiles.attnscope"));
-        for (int stride : {7, 13}) {
-            QStringList ids;
-            for (int i = 0; i < 128; ++i)
-                ids << QString::number(2 + (i * stride) % 2000);
-            QProcess cli;
-            cli.start(QStringLiteral(ATTNSCOPE_CLI_PATH),
-                      {QStringLiteral("analyze"),
-                       QStringLiteral(ATTNSCOPE_RESOURCES_DIR "/models/attnscope-demo"),
-                       QStringLiteral("--tokens"), ids.join(QLatin1Char(',')), QStringLiteral("--analyses"),
-                       QStringLiteral("sparsity"), QStringLiteral("--project"), path}); // K4 block sums
-            QVERIFY(cli.waitForFinished(120000));
-            QCOMPARE(cli.exitCode(), 0);
-        }
+        QVERIFY(twoDemoRuns(path));
         auto project = store::Project::open(path.toStdString(), store::OpenMode::ReadOnly);
         QVERIFY(project);
         auto grid = [&](qint64 id) {
@@ -501,6 +511,68 @@ private Q_SLOTS:
             }
         QVERIFY2(fromOwn <= 1e-3, qPrintable(QString::number(fromOwn)));
         QVERIFY2(fromOther > 1e-2, qPrintable(QString::number(fromOther))); // the runs do differ
+    }
+
+    void compareRunsAndExportRunData() {
+        QTemporaryDir dir;
+        const QString path = dir.filePath(QStringLiteral("compare.attnscope"));
+        QVERIFY(twoDemoRuns(path));
+        MainWindow window;
+        QCOMPARE(window.compareRuns(), nullptr); // no project yet
+        QSignalSpy shown(&window, &MainWindow::runShown);
+        QVERIFY(window.openProject(path));
+        QVERIFY(shown.wait(30000));
+
+        // Tools > Compare Runs: the two newest runs, the older as the baseline; the table holds every
+        // metric both have, and agrees with the CLI's compare.
+        auto* action = window.findChild<QAction*>(QStringLiteral("compareRunsAction"));
+        QVERIFY(action);
+        QCOMPARE(action->shortcut(), QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_C));
+        CompareRunsDialog* dialog = window.compareRuns();
+        QVERIFY(dialog);
+        const nlohmann::json& d = dialog->comparison();
+        QVERIFY(d.is_object());
+        QCOMPARE(d["run_a"]["id"].get<qint64>(), qint64(1));
+        QCOMPARE(d["run_b"]["id"].get<qint64>(), qint64(2));
+        QVERIFY(d["same_model"].get<bool>());
+        QVERIFY(!d["same_input"].get<bool>());
+        QVERIFY(d["metrics"].size() > 10);
+        QCOMPARE(dialog->table()->rowCount(), static_cast<int>(d["metrics"].size()));
+        QVERIFY2(dialog->summary()->text().contains(QStringLiteral("different inputs")),
+                 qPrintable(dialog->summary()->text()));
+        QProcess cli;
+        cli.start(QStringLiteral(ATTNSCOPE_CLI_PATH), {QStringLiteral("compare"), path, QStringLiteral("1"),
+                                                       QStringLiteral("2"), QStringLiteral("--json")});
+        QVERIFY(cli.waitForFinished(60000));
+        const nlohmann::json fromCli = nlohmann::json::parse(cli.readAllStandardOutput().toStdString());
+        QVERIFY(fromCli["metrics"] == d["metrics"]);
+        // Sorting by B − A orders the rows by value.
+        dialog->table()->sortItems(4, Qt::DescendingOrder);
+        QVERIFY(dialog->table()->item(0, 4)->data(Qt::UserRole).toDouble() >=
+                dialog->table()->item(dialog->table()->rowCount() - 1, 4)->data(Qt::UserRole).toDouble());
+        const QString csv = dir.filePath(QStringLiteral("comparison.csv"));
+        QVERIFY(dialog->exportCsv(csv));
+        QFile csvFile(csv);
+        QVERIFY(csvFile.open(QIODevice::ReadOnly));
+        QCOMPARE(csvFile.readLine().trimmed(),
+                 QByteArray("analysis,metric,mean_a,mean_b,delta,largest_layer,largest_head,largest_delta"));
+        QVERIFY(!dialog->compare(1, 9)); // a run that is not there: said in the summary
+        QVERIFY(dialog->summary()->text().contains(QStringLiteral("9")));
+
+        // File > Export Run Data: the shown run (2) as CSV, JSON and a folder of .npy files.
+        QVERIFY(window.exportRunData(dir.filePath(QStringLiteral("run.csv")), QStringLiteral("csv")));
+        QFile metrics(dir.filePath(QStringLiteral("run.csv")));
+        QVERIFY(metrics.open(QIODevice::ReadOnly));
+        QCOMPARE(metrics.readLine().trimmed(), QByteArray("analysis,metric,layer,head,value"));
+        QVERIFY(window.exportRunData(dir.filePath(QStringLiteral("run.json")), QStringLiteral("json")));
+        QFile json(dir.filePath(QStringLiteral("run.json")));
+        QVERIFY(json.open(QIODevice::ReadOnly));
+        QCOMPARE(nlohmann::json::parse(json.readAll().toStdString())["run"]["id"].get<qint64>(), qint64(2));
+        QVERIFY(window.exportRunData(dir.filePath(QStringLiteral("npy")), QStringLiteral("npy")));
+        QVERIFY(QFile::exists(dir.filePath(QStringLiteral("npy/attention.block_sum.npy"))));
+        QVERIFY(!window.exportRunData(dir.filePath(QStringLiteral("run.xml")), QStringLiteral("xml")));
+        auto* status = window.findChild<QLabel*>(QStringLiteral("statusLabel"));
+        QVERIFY2(status->text().contains(QStringLiteral("unknown format")), qPrintable(status->text()));
     }
 
     void analyzeFromTheStudioAndCancel() {
