@@ -733,16 +733,33 @@ void MainWindow::refreshReport() {
     if (!m_reportStale || !m_shownRun)
         return;
     m_reportStale = false;
-    auto report = render::buildReport(*m_shownRun, m_projectPath);
-    if (!report) {
-        m_report->setPlainText(QString::fromStdString(report.status().toString()));
-        return;
-    }
-    QTextDocument* document = m_report->document();
-    document->clear();
-    for (const auto& [name, image] : report->figures)
-        document->addResource(QTextDocument::ImageResource, QUrl(name), image);
-    m_report->setHtml(QStringLiteral("<h1>%1</h1>").arg(report->title) + report->body);
+    // Some thirty figures for a large run: drawn on a worker thread (figures paint QImages in the light
+    // ink there); the tab shows the newest request's report only.
+    const quint64 generation = ++m_reportGeneration;
+    std::shared_ptr<const store::RunRecord> run = m_shownRun;
+    const QString project = m_projectPath;
+    m_report->setPlainText(tr("Drawing the report of run %1…").arg(run->id));
+    using Result = std::shared_ptr<Expected<render::Report>>;
+    auto* watcher = new QFutureWatcher<Result>(this);
+    connect(watcher, &QFutureWatcherBase::finished, this, [this, watcher, generation, id = run->id] {
+        watcher->deleteLater();
+        if (generation != m_reportGeneration)
+            return;
+        const Result report = watcher->result();
+        if (!*report) {
+            m_report->setPlainText(QString::fromStdString(report->status().toString()));
+            return;
+        }
+        QTextDocument* document = m_report->document();
+        document->clear();
+        for (const auto& [name, image] : (*report)->figures)
+            document->addResource(QTextDocument::ImageResource, QUrl(name), image);
+        m_report->setHtml(QStringLiteral("<h1>%1</h1>").arg((*report)->title) + (*report)->body);
+        Q_EMIT reportShown(id);
+    });
+    watcher->setFuture(QtConcurrent::run([run, project] {
+        return std::make_shared<Expected<render::Report>>(render::buildReport(*run, project));
+    }));
 }
 
 void MainWindow::chooseReportPath() {

@@ -101,6 +101,8 @@ public:
 Q_SIGNALS:
     /// Every view shows run `id` (after loadRun, openProject or a finished analysis).
     void runShown(qint64 id);
+    /// The Report tab holds run `id`'s report (drawn in the background when the tab is first shown).
+    void reportShown(qint64 id);
 
 protected:
     void closeEvent(QCloseEvent* event) override;
@@ -168,6 +170,7 @@ private:
     quint64 m_loadGeneration = 0;        ///< the latest loadRun request; older results are dropped
     std::shared_ptr<const store::RunRecord> m_shownRun; ///< the run in the views (the report tab reads it)
     bool m_reportStale = true;
+    quint64 m_reportGeneration = 0; ///< the latest report request; older results are dropped
     LogPanel* m_log = nullptr;
     QList<QDockWidget*> m_docks;
     QByteArray m_defaultState;

@@ -444,7 +444,10 @@ private Q_SLOTS:
         QCOMPARE(window.heatmap(), window.views()->currentWidget());
 
         // The report tab holds every figure of the run; the report exports as HTML and PDF.
-        QVERIFY(window.showView(QStringLiteral("reportView"))); // built when first shown
+        QSignalSpy reportShown(&window, &MainWindow::reportShown);
+        QVERIFY(window.showView(QStringLiteral("reportView"))); // drawn in the background when first shown
+        QVERIFY(reportShown.wait(60000));
+        QCOMPARE(reportShown.first().at(0).toLongLong(), window.shownRunId());
         const QString reportHtml = window.reportView()->toHtml();
         for (const char* section : {"Head atlas", "Attention sinks", "Layer similarity", "Sparsity masks"})
             QVERIFY2(reportHtml.contains(QString::fromLatin1(section)), section);
@@ -658,7 +661,8 @@ private Q_SLOTS:
         bf16->trigger();
         QVERIFY(!StudioSettings().bf16Weights());
         QVERIFY(window.showView(QStringLiteral("reportView")));
-        QVERIFY(window.reportView()->toHtml().contains(QStringLiteral("Retrieval-head ranking")));
+        QTRY_VERIFY_WITH_TIMEOUT(
+            window.reportView()->toHtml().contains(QStringLiteral("Retrieval-head ranking")), 60000);
     }
 };
 
