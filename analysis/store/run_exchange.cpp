@@ -10,6 +10,7 @@
 #include <fstream>
 #include <limits>
 #include <map>
+#include <set>
 
 namespace attnscope::store {
 
@@ -77,12 +78,21 @@ Expected<nlohmann::json> compareRuns(const Project& project, const std::string& 
         settingsA = nlohmann::json::object();
     if (!settingsB.is_object())
         settingsB = nlohmann::json::object();
+    // Keys that say how the input was given (same_input compares the input itself), and the defaults of
+    // keys older runs did not record.
+    const std::set<std::string> inputKeys{"sample", "text_file", "max_tokens"};
+    const std::map<std::string, nlohmann::json> defaults{{"weights", "f32"}, {"attention_device", "cpu"}};
+    auto valueOf = [&](const nlohmann::json& settings, const std::string& key) {
+        if (settings.contains(key))
+            return settings[key];
+        const auto fallback = defaults.find(key);
+        return fallback != defaults.end() ? fallback->second : nlohmann::json();
+    };
     nlohmann::json differing = nlohmann::json::object();
     for (const auto* side : {&settingsA, &settingsB})
         for (const auto& [key, value] : side->items()) {
-            const nlohmann::json va = settingsA.value(key, nlohmann::json()),
-                                 vb = settingsB.value(key, nlohmann::json());
-            if (va != vb)
+            const nlohmann::json va = valueOf(settingsA, key), vb = valueOf(settingsB, key);
+            if (!inputKeys.count(key) && va != vb)
                 differing[key] = {{"a", va}, {"b", vb}};
         }
     return nlohmann::json{{"project", path},

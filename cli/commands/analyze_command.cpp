@@ -83,15 +83,25 @@ Expected<nlohmann::json> storeRun(const AnalyzeOptions& options, const ResolvedI
 #endif
 }
 
-/// Opens (creating when missing) the project the run will be stored in, so that a wrong path or a file
-/// that is not a project is refused before the analysis runs.
+/// Refuses, before the analysis runs, a project the run could not be stored in: an existing file that
+/// is not a readable project, or a new one in a folder that does not exist. Nothing is created or
+/// migrated here (storeRun does that once there is a run to store).
 Status checkProject(const std::string& path) {
 #ifdef ATTNSCOPE_HAS_STORE
-    auto project = store::Project::open(path, store::OpenMode::CreateIfMissing);
-    if (project)
-        return Status::ok();
-    Status status = project.status();
-    return std::move(status).atField("--project");
+    std::error_code error;
+    if (std::filesystem::exists(path, error)) {
+        auto project = store::Project::open(path, store::OpenMode::ReadOnly);
+        if (project)
+            return Status::ok();
+        Status status = project.status();
+        return std::move(status).atField("--project");
+    }
+    const std::filesystem::path parent = std::filesystem::absolute(path, error).parent_path();
+    if (!std::filesystem::is_directory(parent, error))
+        return Status::notFound("the folder " + parent.string() + " does not exist")
+            .inFile(path)
+            .atField("--project");
+    return Status::ok();
 #else
     return Status::unsupported("this build has no project support (SQLite and zlib were not found)")
         .atField("--project");
@@ -258,7 +268,7 @@ void registerAnalyzeCommand(CLI::App& app, int& exitCode) {
     command
         ->add_option("--flex-gamma", options->suite.sparsity.flexGamma,
                      "FlexPrefill: cumulative-attention gamma")
-        ->check(CLI::Range(0.0, 1.0))
+        ->check(between(0.0, 1.0))
         ->capture_default_str();
     command->add_option("--flex-tau", options->suite.sparsity.flexTau, "FlexPrefill: pattern threshold tau")
         ->check(atLeast(0))
@@ -272,9 +282,10 @@ void registerAnalyzeCommand(CLI::App& app, int& exitCode) {
         ->check(atLeast(0))
         ->capture_default_str();
     command
-        ->add_option("--decode-rows", options->suite.sparsity.decodeRows,
-                     "SnapKV/TokenSelect: the last tokens scored as teacher-forced decode steps")
-        ->check(positive())
+        ->add_option(
+            "--decode-rows", options->suite.sparsity.decodeRows,
+            "SnapKV/TokenSelect: the last tokens scored as teacher-forced decode steps (0: skip both)")
+        ->check(atLeast(0))
         ->capture_default_str();
     command->add_option("--snap-capacities", options->suite.sparsity.snapCapacities, "SnapKV: cache sizes C")
         ->delimiter(',')
@@ -300,10 +311,10 @@ void registerAnalyzeCommand(CLI::App& app, int& exitCode) {
     command
         ->add_option("--induction-ratio", options->suite.razor.inductionRatio,
                      "Top share kept by induction score")
-        ->check(CLI::Range(0.0, 1.0))
+        ->check(between(0.0, 1.0))
         ->capture_default_str();
     command->add_option("--echo-ratio", options->suite.razor.echoRatio, "Top share kept by echo score")
-        ->check(CLI::Range(0.0, 1.0))
+        ->check(between(0.0, 1.0))
         ->capture_default_str();
     command->add_option("--seed", options->suite.seed, "Seed of the random probe tokens")
         ->capture_default_str();
@@ -322,7 +333,7 @@ void registerAnalyzeCommand(CLI::App& app, int& exitCode) {
         ->capture_default_str();
     command->add_option("--depths", options->suite.depths, "Generated prompts: needle depths in [0, 1]")
         ->delimiter(',')
-        ->check(CLI::Range(0.0, 1.0))
+        ->check(between(0.0, 1.0))
         ->capture_default_str();
     command->add_option("--duo-sink", options->suite.duo.sinkTokens, "DuoAttention proxy: sink tokens")
         ->check(atLeast(0))
@@ -345,7 +356,7 @@ void registerAnalyzeCommand(CLI::App& app, int& exitCode) {
     command
         ->add_option("--act-threshold", options->suite.sinks.actAbsolute,
                      "ACT's absolute threshold (code: 0.1)")
-        ->check(CLI::Range(0.0, 1.0))
+        ->check(between(0.0, 1.0))
         ->capture_default_str();
     command
         ->add_option("--act-alpha", options->actAlpha, "Use the relative threshold alpha/N instead (paper)")

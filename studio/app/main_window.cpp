@@ -342,8 +342,8 @@ void MainWindow::createStatusBar() {
     connect(m_jobs, &JobTracker::finished, this, [this](quint64 id, JobState state, const QString& message) {
         showStatus(m_jobTitles.take(id) + QStringLiteral(": ") + jobStateName(state).toLower() +
                    (message.isEmpty() ? QString() : QStringLiteral(" — ") + message));
-        if (id != m_tilesJob)
-            startExactTiles(); // deferred (or superseded) while the user's job ran
+        if (id != m_tilesJob && !m_jobs->isBusy())
+            startExactTiles(); // deferred (or superseded) while the user's job ran; not if onDone started it
     });
 }
 
@@ -792,7 +792,7 @@ CompareRunsDialog* MainWindow::compareRuns(qint64 a, qint64 b) {
         showStatus(tr("Open a project first (File ▸ Open Project…)"));
         return nullptr;
     }
-    // Non-modal: the runs stay browsable beside it. A = the shown run's predecessor by default.
+    // Non-modal: the runs stay browsable beside it. Without ids: the two newest runs, the older as A.
     auto* dialog = new CompareRunsDialog(m_projectPath, a, b, this);
     dialog->setAttribute(Qt::WA_DeleteOnClose);
     dialog->show();
@@ -929,6 +929,8 @@ bool MainWindow::refuseWhileBusy() {
 void MainWindow::startExactTiles() {
     if (!m_shownRun || m_shownRun->input.tokens.empty() || m_tilesRun == m_runId || userJobRunning())
         return; // nothing to do, done already, or restarted when the user's job ends
+    if (m_jobs->isBusy() && m_jobs->currentId() == m_tilesJob && m_tilesJobRun == m_runId)
+        return; // being prepared for this very run (a model load cannot be cancelled halfway)
     const store::RunRecord& run = *m_shownRun;
     // One forward pass keeping every layer's queries and keys, with the weights the run was computed
     // with. It supersedes a tiles job still running for a run shown before.
@@ -941,6 +943,7 @@ void MainWindow::startExactTiles() {
     const std::vector<int32_t> tokens = run.input.tokens;
     const qint64 runId = run.id;
     const QString project = m_projectPath;
+    m_tilesJobRun = runId;
     m_tilesJob = m_jobs->start(
         tr("Preparing exact tiles for deep zoom"),
         [tiles, modelPath, tokens, load](const Progress& progress) -> Status {
@@ -976,6 +979,7 @@ void MainWindow::showRun(const PreparedRun& prepared) {
     m_shownRun = prepared.record;
     startExactTiles();
     m_reportStale = true;
+    ++m_reportGeneration; // a report still being drawn for the run shown before is dropped
     if (m_views->currentWidget() == m_report)
         refreshReport();
     // The 3D view shows the run's layer similarity (head-averaged maps) as a surface.

@@ -165,6 +165,7 @@ private:
     RunFigureView* m_figures = nullptr;
     qint64 m_runId = 0;
     quint64 m_tilesJob = 0;              ///< id of the latest exact-tiles job (0: none started)
+    qint64 m_tilesJobRun = 0;            ///< the run that job prepares tiles for
     qint64 m_tilesRun = 0;               ///< the run whose exact tiles the views hold (0: none)
     QHash<quint64, QString> m_jobTitles; ///< titles by job id, for the status line when a job ends
     quint64 m_loadGeneration = 0;        ///< the latest loadRun request; older results are dropped

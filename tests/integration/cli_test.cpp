@@ -534,7 +534,9 @@ TEST(Cli, RefusesBadOptionValuesByName) {
         {"analyze " + demo + " --sample short --window -5", "--window: must be at least 0, got -5"},
         {"analyze " + demo + " --sample short --razor-repeats 0",
          "--razor-repeats: Value 0 not in range 2 to 64"},
-        {"analyze " + demo + " --sample short --flex-gamma 2", "--flex-gamma"},
+        {"analyze " + demo + " --sample short --flex-gamma 2",
+         "--flex-gamma: must be between 0 and 1, got 2"},
+        {"analyze " + demo + " --sample short --flex-tau nan", "--flex-tau: not a finite number: nan"},
         {"analyze " + demo + " --sample short --snap-capacities 256,-3",
          "--snap-capacities: must be greater than 0, got -3"},
         {"analyze " + demo + " --sample short --induction-ratio 7", "--induction-ratio"},
@@ -552,6 +554,19 @@ TEST(Cli, RefusesBadOptionValuesByName) {
         EXPECT_NE(result.exitCode, 0) << c.arguments;
         EXPECT_NE(result.output.find(c.expected), std::string::npos) << c.arguments << "\n" << result.output;
     }
+
+    // --decode-rows 0 is allowed: it skips SnapKV and TokenSelect.
+    auto noDecode =
+        runProcess(kCli + " analyze " + demo + " --sample short --analyses sparsity --decode-rows 0 --json");
+    EXPECT_EQ(noDecode.exitCode, 0) << noDecode.output;
+
+    // A failed analysis leaves no project behind: the early check creates nothing.
+    const auto fresh = std::filesystem::temp_directory_path() / "attnscope_cli_never_created.attnscope";
+    std::filesystem::remove(fresh);
+    auto failed = runProcess(
+        kCli + " analyze /nonexistent_attnscope_model --tokens 1,2,3 --project " + fresh.string(), true);
+    EXPECT_EQ(failed.exitCode, 1) << failed.output;
+    EXPECT_FALSE(std::filesystem::exists(fresh));
 
     // A project that cannot be written is refused before the model is even read.
     auto project = runProcess(kCli + " analyze /nonexistent_attnscope_model --tokens 1,2,3 --project "

@@ -8,6 +8,11 @@
 // length is the one after which the next length and string make sense); lost floats need candidate
 // values from elsewhere. The restoration is accepted only if converting the restored file the same way
 // gives back the damaged file byte for byte, so every byte that survived is honoured.
+//
+// Limits: in lengths, counts and other integers each U+FFFD is taken for one lost byte (0x80-0xFF);
+// a conversion that folded two or three bytes into one U+FFFD there (a truncated multi-byte sequence)
+// makes the restoration fail, never succeed wrongly. Candidate floats are converted one element at a
+// time, which is exact while no element ends inside a multi-byte sequence the next one completes.
 #pragma once
 
 #include <cstddef>

@@ -18,6 +18,8 @@
 #include <map>
 #include <sstream>
 
+#include <unistd.h>
+
 using namespace attnscope;
 namespace fs = std::filesystem;
 
@@ -71,9 +73,17 @@ TEST(GgufVocabVectors, EmbeddedTokenizersReproduceLlamaCppsTestVectors) {
     const std::map<std::string, test::FloatCandidates> candidates{
         {"tokenizer.ggml.scores",
          sentencePieceScores(llama2cScores(data / "tokenizers" / "llama2c-tokenizer.bin"))}};
-    const fs::path scratch = fs::temp_directory_path() / "attnscope_gguf_vocab_vectors";
-    fs::remove_all(scratch);
+    // A folder of this process's own (two build trees may run the tests at once), removed on any exit.
+    const fs::path scratch =
+        fs::temp_directory_path() / ("attnscope_gguf_vocab_vectors_" + std::to_string(::getpid()));
     fs::create_directories(scratch);
+    struct RemoveAtExit {
+        fs::path path;
+        ~RemoveAtExit() {
+            std::error_code ignored;
+            fs::remove_all(path, ignored);
+        }
+    } removeAtExit{scratch};
     std::string unsupported;
     int compared = 0, files = 0;
     for (const auto& entry : fs::directory_iterator(dir)) {
@@ -93,6 +103,15 @@ TEST(GgufVocabVectors, EmbeddedTokenizersReproduceLlamaCppsTestVectors) {
         }
         auto gguf = model::readGguf(path);
         ASSERT_TRUE(gguf) << gguf.status().toString();
+        // Special-token ids are not exercised by the vectors (no special tokens): a restored BOS must
+        // still name the vocabulary's own end-of-text token where it has one (GPT-2: <|endoftext|>).
+        if (const model::GgufValue* bos = gguf->find("tokenizer.ggml.bos_token_id");
+            bos && entry.path().filename() == "ggml-vocab-gpt-2.gguf") {
+            const model::GgufValue* tokens = gguf->find("tokenizer.ggml.tokens");
+            ASSERT_TRUE(tokens && bos->toInt());
+            ASSERT_LT(*bos->toInt(), static_cast<int64_t>(tokens->array.size()));
+            EXPECT_EQ(*tokens->array[static_cast<std::size_t>(*bos->toInt())].toString(), "<|endoftext|>");
+        }
         auto tokenizer = tokenizers::tokenizerFromGguf(*gguf, path);
         if (!tokenizer) {
             // Documented gap, not a pass: a tokenizer kind AttnScope does not read.
@@ -111,7 +130,6 @@ TEST(GgufVocabVectors, EmbeddedTokenizersReproduceLlamaCppsTestVectors) {
         }
         ++files;
     }
-    fs::remove_all(scratch);
     EXPECT_TRUE(unsupported.empty()) << "tokenizer kinds not implemented:" << unsupported;
     EXPECT_GE(files, 4);
     std::cout << compared << " strings compared over " << files << " files\n";
