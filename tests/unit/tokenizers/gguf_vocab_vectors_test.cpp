@@ -4,8 +4,7 @@
 #include "attnscope/model/gguf.h"
 #include "attnscope/tokenizers/tokenizer.h"
 
-#include "../../support/damaged_data.h"
-#include "../../support/gguf_restore.h"
+#include "../../support/shared_gguf.h"
 #include "../../support/vocab_vectors.h"
 
 #include <gtest/gtest.h>
@@ -23,56 +22,13 @@
 using namespace attnscope;
 namespace fs = std::filesystem;
 
-namespace {
-
-std::string readBytes(const fs::path& path) {
-    std::ifstream in(path, std::ios::binary);
-    return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-}
-
-/// The piece scores of a llama2.c tokenizer.bin (int32 max length, then per piece: float score, int32
-/// length, bytes).
-std::vector<float> llama2cScores(const fs::path& path) {
-    const std::string bytes = readBytes(path);
-    std::vector<float> scores;
-    for (std::size_t at = 4; at + 8 <= bytes.size();) {
-        float score = 0;
-        int32_t length = 0;
-        std::memcpy(&score, bytes.data() + at, 4);
-        std::memcpy(&length, bytes.data() + at + 4, 4);
-        if (length < 0)
-            break;
-        scores.push_back(score);
-        at += 8 + static_cast<std::size_t>(length);
-    }
-    return scores;
-}
-
-/// Candidate SentencePiece scores for the restoration: the Llama 2 vocabulary's own (llama-spm and
-/// phi-3 share its 32000 pieces; the intact llama2.c copy in shared/data holds them), then the scores
-/// llama.cpp's converter gives control and added tokens (-1000) and unused slots (-10000).
-test::FloatCandidates sentencePieceScores(std::vector<float> llama2) {
-    return [llama2 = std::move(llama2)](std::size_t index) {
-        std::vector<float> values;
-        if (index < llama2.size())
-            values.push_back(llama2[index]);
-        values.insert(values.end(), {-1000.0f, -10000.0f});
-        return values;
-    };
-}
-
-} // namespace
-
 TEST(GgufVocabVectors, EmbeddedTokenizersReproduceLlamaCppsTestVectors) {
     const fs::path data = fs::path(ATTNSCOPE_SHARED_DATA_DIR);
     const fs::path dir = data / "gguf-vocab";
     if (!fs::is_directory(dir))
         GTEST_SKIP() << "shared data not found at " << dir;
     // The shared copies went through a text conversion (bytes replaced by U+FFFD): each is restored
-    // first (tests/support/gguf_restore.h) and must convert back to the shared copy byte for byte.
-    const std::map<std::string, test::FloatCandidates> candidates{
-        {"tokenizer.ggml.scores",
-         sentencePieceScores(llama2cScores(data / "tokenizers" / "llama2c-tokenizer.bin"))}};
+    // first (tests/support/shared_gguf.h) and must convert back to the shared copy byte for byte.
     // A folder of this process's own (two build trees may run the tests at once), removed on any exit.
     const fs::path scratch =
         fs::temp_directory_path() / ("attnscope_gguf_vocab_vectors_" + std::to_string(::getpid()));
@@ -90,16 +46,15 @@ TEST(GgufVocabVectors, EmbeddedTokenizersReproduceLlamaCppsTestVectors) {
         if (entry.path().extension() != ".gguf")
             continue;
         std::string path = entry.path().string();
-        if (test::looksTextMangled(path)) {
-            const test::GgufRestoration restoration =
-                test::restoreTextMangledGguf(readBytes(path), candidates);
-            ASSERT_TRUE(restoration.error.empty()) << path << ": " << restoration.error;
+        const test::SharedGguf shared = test::readSharedGguf(path, data.string());
+        ASSERT_TRUE(shared.error.empty()) << shared.error;
+        if (shared.restored) {
             std::cout << entry.path().filename().string() << " restored:\n";
-            for (const std::string& line : restoration.restored)
+            for (const std::string& line : shared.restoredFields)
                 std::cout << "  " << line << "\n";
             path = (scratch / entry.path().filename()).string();
             std::ofstream(path, std::ios::binary)
-                .write(restoration.bytes.data(), static_cast<std::streamsize>(restoration.bytes.size()));
+                .write(shared.bytes.data(), static_cast<std::streamsize>(shared.bytes.size()));
         }
         auto gguf = model::readGguf(path);
         ASSERT_TRUE(gguf) << gguf.status().toString();
