@@ -559,6 +559,9 @@ private Q_SLOTS:
         QVERIFY(csvFile.open(QIODevice::ReadOnly));
         QCOMPARE(csvFile.readLine().trimmed(),
                  QByteArray("analysis,metric,mean_a,mean_b,delta,largest_layer,largest_head,largest_delta"));
+        const QString shots = QStringLiteral(ATTNSCOPE_SCREENSHOT_DIR);
+        QDir().mkpath(shots);
+        QVERIFY(dialog->grab().save(shots + QStringLiteral("/compare_runs.png")));
         QVERIFY(!dialog->compare(1, 9)); // a run that is not there: said in the summary
         QVERIFY(dialog->summary()->text().contains(QStringLiteral("9")));
 
