@@ -807,14 +807,17 @@ void MainWindow::chooseRunDataPath() {
     const QString csv = tr("Head metrics, CSV (*.csv)"), json = tr("Run document, JSON (*.json)"),
                   npy = tr("NumPy arrays, a folder (*)");
     QString filter;
-    const QString path =
-        QFileDialog::getSaveFileName(this, tr("Export Run Data"), QStringLiteral("run%1.csv").arg(m_runId),
+    QString path =
+        QFileDialog::getSaveFileName(this, tr("Export Run Data"), QStringLiteral("run%1").arg(m_runId),
                                      csv + QStringLiteral(";;") + json + QStringLiteral(";;") + npy, &filter);
     if (path.isEmpty())
         return;
-    exportRunData(path, filter == npy    ? QStringLiteral("npy")
-                        : filter == json ? QStringLiteral("json")
-                                         : QStringLiteral("csv"));
+    const QString format = filter == npy    ? QStringLiteral("npy")
+                           : filter == json ? QStringLiteral("json")
+                                            : QStringLiteral("csv");
+    if (format != QLatin1String("npy") && QFileInfo(path).suffix().isEmpty())
+        path += QLatin1Char('.') + format; // the name follows the chosen format (a folder for npy)
+    exportRunData(path, format);
 }
 
 bool MainWindow::exportRunData(const QString& path, const QString& format) {
