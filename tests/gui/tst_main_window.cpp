@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 // The main window as a user meets it: docks, menus, shortcuts, theme, opening files, exports, jobs.
+#include "../support/tiny_models.h"
 #include "app/main_window.h"
 #include "attnscope/kernels/cuda_backend.h"
 #include "attnscope/runtime/attention_device.h"
@@ -210,6 +211,44 @@ private Q_SLOTS:
         QVERIFY(edited.contains(QChar(0x00A0)));
         QVERIFY(edited.contains(QChar(0x2028)));
         QVERIFY(edited.endsWith(QStringLiteral("d!")));
+    }
+
+    void llama2cCheckpointsNeedTheirTokenizerBeside() {
+        // A llama2.c checkpoint carries no tokenizer: without a tokenizer.bin beside it the analysis is
+        // refused with that hint (before, the checkpoint itself was read as a tokenizer).
+        QTemporaryDir dir;
+        const QString model = dir.filePath(QStringLiteral("stories.bin"));
+        const attnscope::test::Bytes bytes =
+            attnscope::test::writeLlama2c(attnscope::test::makeTinyModel(attnscope::test::TinyConfig{}));
+        QFile file(model);
+        QVERIFY(file.open(QIODevice::WriteOnly));
+        file.write(reinterpret_cast<const char*>(bytes.data()), static_cast<qint64>(bytes.size()));
+        file.close();
+        MainWindow window;
+        QVERIFY(window.openModel(model));
+        window.modelPanel()->setInputText(QStringLiteral("Once upon a time"));
+        QVERIFY(window.newProject(dir.filePath(QStringLiteral("p.attnscope"))));
+        QCOMPARE(window.startAnalysis(), quint64(0));
+        auto* status = window.findChild<QLabel*>(QStringLiteral("statusLabel"));
+        QVERIFY2(
+            status->text().contains(QStringLiteral("stories.bin is a llama2.c checkpoint, which carries no "
+                                                   "tokenizer")),
+            qPrintable(status->text()));
+        QVERIFY(!window.jobs()->isBusy());
+
+        // With one beside it, that tokenizer is used: here the shared Llama 2 vocabulary, whose ids do not
+        // fit the tiny model's 11 — the job starts and fails with a message saying so.
+        const QString llama2 = QStringLiteral(ATTNSCOPE_SHARED_DATA_DIR "/tokenizers/llama2c-tokenizer.bin");
+        if (!QFile::exists(llama2))
+            QSKIP("shared data not present");
+        QVERIFY(QFile::copy(llama2, dir.filePath(QStringLiteral("tokenizer.bin"))));
+        QSignalSpy finished(window.jobs(), &JobTracker::finished);
+        QVERIFY(window.startAnalysis() != 0);
+        QVERIFY(finished.wait(60000));
+        QCOMPARE(window.jobs()->state(), JobState::Failed);
+        const QString message = finished.first().at(2).toString();
+        QVERIFY2(message.contains(QStringLiteral("token")), qPrintable(message));
+        QVERIFY2(status->text().contains(QStringLiteral("failed")), qPrintable(status->text()));
     }
 
     void exportsViewsInThreeFormats() {
