@@ -2,32 +2,21 @@
 #include "main_window.h"
 
 #include "../dialogs/about_dialog.h"
-#include "../dialogs/compare_runs_dialog.h"
 #include "../jobs/job_progress_widget.h"
 #include "../jobs/job_tracker.h"
 #include "../views/attention_heatmap_view.h"
-#include "../views/exact_tiles.h"
 #include "../views/head_atlas_view.h"
 #include "../views/head_details_view.h"
 #include "../views/log_panel.h"
 #include "../views/matrix_surface.h"
 #include "../views/model_input_panel.h"
-#include "../views/prepared_run.h"
 #include "../views/properties_panel.h"
 #include "../views/run_figure_view.h"
 #include "../views/surface_view.h"
 #include "../views/token_view.h"
-#include "attnscope/analyses/suite.h"
 #include "attnscope/core/log.h"
 #include "attnscope/model/model_format.h"
 #include "attnscope/runtime/attention_device.h"
-#include "attnscope/runtime/kernel_self_check.h"
-#include "attnscope/store/project.h"
-#include "attnscope/store/run_exchange.h"
-#include "attnscope/store/suite_run.h"
-#include "attnscope/tokenizers/tokenizer.h"
-#include "render/report.h"
-#include "render/report_writer.h"
 
 #include <QAction>
 #include <QActionGroup>
@@ -35,45 +24,24 @@
 #include <QCloseEvent>
 #include <QDockWidget>
 #include <QDragEnterEvent>
-#include <QElapsedTimer>
 #include <QFile>
 #include <QFileDialog>
 #include <QFileInfo>
-#include <QFutureWatcher>
 #include <QLabel>
 #include <QListWidget>
 #include <QMenuBar>
 #include <QMimeData>
-#include <QPainter>
-#include <QPdfWriter>
 #include <QStatusBar>
-#include <QSvgGenerator>
 #include <QTabWidget>
 #include <QTextBrowser>
-#include <QTextDocument>
 #include <QToolBar>
 #include <QUrl>
-#include <QtConcurrent/QtConcurrentRun>
-
-#include <nlohmann/json.hpp>
 
 #include <memory>
 
 namespace attnscope::studio {
 
 namespace {
-
-/// A bundled sample input (installed beside the application, in /usr/share, or in the source tree).
-QString bundledSample(const QString& name) {
-    const QStringList folders = {QCoreApplication::applicationDirPath() +
-                                     QStringLiteral("/../share/attnscope/samples"),
-                                 QStringLiteral("/usr/share/attnscope/samples"),
-                                 QStringLiteral(ATTNSCOPE_SOURCE_RESOURCES "/samples")};
-    for (const QString& folder : folders)
-        if (QFileInfo::exists(folder + QLatin1Char('/') + name))
-            return QFileInfo(folder + QLatin1Char('/') + name).absoluteFilePath();
-    return {};
-}
 
 const char* kWelcomeHtml = R"(<h2>Welcome to AttnScope</h2>
 <p>AttnScope runs transformer models through instrumented attention kernels and shows what their heads do:
@@ -437,51 +405,6 @@ void MainWindow::chooseInputText() {
         loadInputText(path);
 }
 
-void MainWindow::chooseExportPath() {
-    const QString path =
-        QFileDialog::getSaveFileName(this, tr("Export View"), m_settings.lastDirectory(),
-                                     tr("PNG image (*.png);;SVG drawing (*.svg);;PDF document (*.pdf)"));
-    if (!path.isEmpty())
-        exportCurrentView(path);
-}
-
-bool MainWindow::exportCurrentView(const QString& path) {
-    QWidget* view = m_views->currentWidget();
-    const QString suffix = QFileInfo(path).suffix().toLower();
-    bool ok = false;
-    if (suffix == QLatin1String("png")) {
-        ok = view->grab().save(path, "PNG");
-    } else if (suffix == QLatin1String("svg")) {
-        QSvgGenerator generator;
-        generator.setFileName(path);
-        generator.setSize(view->size());
-        generator.setViewBox(view->rect());
-        generator.setTitle(m_views->tabText(m_views->currentIndex()));
-        QPainter painter;
-        if (painter.begin(&generator)) {
-            view->render(&painter);
-            ok = painter.end();
-        }
-    } else if (suffix == QLatin1String("pdf")) {
-        QPdfWriter writer(path);
-        writer.setTitle(m_views->tabText(m_views->currentIndex()));
-        writer.setCreator(QStringLiteral("AttnScope"));
-        const QPixmap pixmap = view->grab();
-        QPainter painter;
-        if (painter.begin(&writer)) {
-            const QRect page = painter.viewport();
-            const QSize scaled = pixmap.size().scaled(page.size(), Qt::KeepAspectRatio);
-            painter.drawPixmap(QRect(page.topLeft(), scaled), pixmap);
-            ok = painter.end();
-        }
-    } else {
-        showStatus(tr("%1: unknown format '%2' (use .png, .svg or .pdf)").arg(path, suffix));
-        return false;
-    }
-    showStatus(ok ? tr("Exported %1").arg(path) : tr("%1: export failed").arg(path));
-    return ok;
-}
-
 bool MainWindow::saveScreenshot(const QString& path) {
     return grab().save(path, "PNG");
 }
@@ -542,37 +465,6 @@ runtime::LoadOptions MainWindow::loadOptions() const {
     return options;
 }
 
-void MainWindow::startKernelSelfCheck() {
-    if (refuseWhileBusy())
-        return;
-    auto rows = std::make_shared<std::vector<runtime::SelfCheckRow>>();
-    m_jobs->start(
-        tr("Kernel self-check"),
-        [rows](const Progress& progress) {
-            auto result = runtime::runKernelSelfCheck(runtime::SelfCheckOptions{}, progress);
-            if (!result)
-                return result.status();
-            *rows = std::move(result).value();
-            return Status::ok();
-        },
-        [this, rows](const Status& status) {
-            if (!status.isOk())
-                return;
-            QList<QPair<QString, QString>> table;
-            for (const auto& row : *rows) {
-                const QString text = tr("%1 GFLOP/s, %2 ms, max LSE error %3")
-                                         .arg(row.gflops, 0, 'f', 2)
-                                         .arg(row.seconds * 1000.0, 0, 'f', 1)
-                                         .arg(row.maxLseError, 0, 'g', 2);
-                table.append({QStringLiteral("N = %1").arg(row.length), text});
-                log::info("kernels",
-                          "self-check N=" + std::to_string(row.length) + ": " + text.toStdString());
-            }
-            m_properties->showGroup(tr("Kernel self-check (CPU, 8 query / 2 KV heads, d = 64, causal)"),
-                                    table);
-        });
-}
-
 void MainWindow::resetLayout() {
     restoreState(m_defaultState);
     for (QDockWidget* dock : m_docks)
@@ -604,405 +496,6 @@ void MainWindow::dropEvent(QDropEvent* event) {
             openModel(path);
     }
     event->acceptProposedAction();
-}
-
-void MainWindow::chooseNewProject() {
-    QString path = QFileDialog::getSaveFileName(this, tr("New Project"), QStringLiteral("analysis.attnscope"),
-                                                tr("AttnScope projects (*.attnscope)"));
-    if (path.isEmpty())
-        return;
-    if (!path.endsWith(QStringLiteral(".attnscope")))
-        path += QStringLiteral(".attnscope");
-    newProject(path);
-}
-
-bool MainWindow::newProject(const QString& path) {
-    auto project = store::Project::open(path.toStdString(), store::OpenMode::CreateIfMissing);
-    if (!project) {
-        showStatus(
-            tr("Cannot create the project: %1").arg(QString::fromStdString(project.status().toString())));
-        return false;
-    }
-    return openProject(path);
-}
-
-quint64 MainWindow::startAnalysis(const QString& analyses) {
-    if (refuseWhileBusy())
-        return 0;
-    if (m_modelPath.isEmpty()) {
-        showStatus(tr("Open a model first (File ▸ Open Model…)"));
-        return 0;
-    }
-    const QString text = m_modelPanel->inputText();
-    if (text.trimmed().isEmpty()) {
-        showStatus(tr("Type or load an input text first"));
-        return 0;
-    }
-    if (m_projectPath.isEmpty()) {
-        chooseNewProject();
-        if (m_projectPath.isEmpty())
-            return 0;
-    }
-    // The tokenizer: the model's own (HF directory, GGUF); a llama2.c checkpoint has none, and llama2.c
-    // keeps it as tokenizer.bin beside the checkpoint.
-    QString tokenizerPath = m_modelPath;
-    if (QFileInfo(m_modelPath).suffix().toLower() == QLatin1String("bin")) {
-        tokenizerPath = QFileInfo(m_modelPath).dir().filePath(QStringLiteral("tokenizer.bin"));
-        if (QFileInfo(tokenizerPath) == QFileInfo(m_modelPath) || !QFileInfo::exists(tokenizerPath)) {
-            showStatus(tr("%1 is a llama2.c checkpoint, which carries no tokenizer: put its tokenizer.bin "
-                          "next to it")
-                           .arg(QFileInfo(m_modelPath).fileName()));
-            return 0;
-        }
-    }
-    struct Job {
-        std::string modelPath, tokenizerPath, projectPath, text, analyses, needles;
-        int64_t runId = 0;
-        PreparedRun prepared; ///< the stored run read back, ready for the views
-        runtime::LoadOptions load;
-    };
-    auto job = std::make_shared<Job>(
-        Job{m_modelPath.toStdString(), tokenizerPath.toStdString(), m_projectPath.toStdString(),
-            text.toStdString(), analyses.toStdString(),
-            bundledSample(QStringLiteral("needles.jsonl")).toStdString(), 0, PreparedRun{}, loadOptions()});
-    if (analyses.contains(QStringLiteral("retrieval")) && job->needles.empty()) {
-        showStatus(tr("The needle test needs the bundled needle prompts (samples/needles.jsonl), not found"));
-        return 0;
-    }
-    return m_jobs->start(
-        tr("Analysing the input (%1 characters)").arg(text.size()),
-        [job](const Progress& progress) -> Status {
-            const std::string started = store::utcNow();
-            QElapsedTimer clock;
-            clock.start();
-            ATTNSCOPE_ASSIGN_OR_RETURN(std::shared_ptr<runtime::Model> model,
-                                       runtime::Model::load(job->modelPath, job->load));
-            ATTNSCOPE_ASSIGN_OR_RETURN(std::unique_ptr<tokenizers::Tokenizer> tokenizer,
-                                       tokenizers::loadTokenizer(job->tokenizerPath));
-            ATTNSCOPE_ASSIGN_OR_RETURN(tokenizers::Encoding encoding, tokenizer->encode(job->text, true));
-            analyses::SuiteInput input;
-            input.modelPath = job->modelPath;
-            input.tokens = encoding.ids;
-            input.tokenizer = tokenizer.get();
-            input.razorBos = encoding.ids.empty() ? 0 : encoding.ids.front();
-            analyses::SuiteOptions options;
-            options.analyses = job->analyses;
-            options.needles = job->needles;
-            ATTNSCOPE_ASSIGN_OR_RETURN(
-                analyses::SuiteResult result,
-                analyses::runSuite(model, input, options, progress.subRange(0.0f, 0.95f)));
-            store::SuiteRunInfo info;
-            info.modelPath = job->modelPath;
-            info.label = "studio";
-            info.settingsJson = "{\"analyses\": \"" + job->analyses +
-                                "\", \"block_size\": " + std::to_string(result.blockSize) +
-                                ", \"weights\": \"" + runtime::weightPrecisionName(job->load.matrices) +
-                                "\", \"attention_device\": \"" +
-                                runtime::attentionDeviceName(runtime::attentionDevice()) + "\"}";
-            info.text = job->text;
-            info.tokens = encoding.ids;
-            info.offsets = encoding.offsets;
-            info.started = started;
-            info.seconds = static_cast<double>(clock.elapsed()) / 1000.0;
-            ATTNSCOPE_ASSIGN_OR_RETURN(store::RunRecord run, store::suiteRunRecord(std::move(result), info));
-            ATTNSCOPE_TRY(progress.update(0.97f, "storing the run"));
-            ATTNSCOPE_ASSIGN_OR_RETURN(store::Project project, store::Project::open(job->projectPath));
-            ATTNSCOPE_ASSIGN_OR_RETURN(job->runId, project.addRun(run));
-            ATTNSCOPE_ASSIGN_OR_RETURN(job->prepared, loadPreparedRun(job->projectPath, job->runId));
-            return Status::ok();
-        },
-        [this, job](const Status& status) {
-            if (!status.isOk()) {
-                showStatus(status.isCancelled()
-                               ? tr("Analysis cancelled")
-                               : tr("Analysis failed: %1").arg(QString::fromStdString(status.toString())));
-                return;
-            }
-            // The job read the stored run back and prepared it: the GUI thread only lists and shows it.
-            if (listProject(QString::fromStdString(job->projectPath))) {
-                const QSignalBlocker block(m_runs);
-                m_runs->setCurrentRow(m_runs->count() - 1);
-                ++m_loadGeneration; // a load still running for an older selection is dropped
-                showRun(job->prepared);
-            }
-            showStatus(tr("Run %1 stored in %2").arg(job->runId).arg(QFileInfo(m_projectPath).fileName()));
-        });
-}
-
-void MainWindow::refreshReport() {
-    if (!m_reportStale || !m_shownRun)
-        return;
-    m_reportStale = false;
-    // Some thirty figures for a large run: drawn on a worker thread (figures paint QImages in the light
-    // ink there); the tab shows the newest request's report only.
-    const quint64 generation = ++m_reportGeneration;
-    std::shared_ptr<const store::RunRecord> run = m_shownRun;
-    const QString project = m_projectPath;
-    m_report->setPlainText(tr("Drawing the report of run %1…").arg(run->id));
-    using Result = std::shared_ptr<Expected<render::Report>>;
-    auto* watcher = new QFutureWatcher<Result>(this);
-    connect(watcher, &QFutureWatcherBase::finished, this, [this, watcher, generation, id = run->id] {
-        watcher->deleteLater();
-        if (generation != m_reportGeneration)
-            return;
-        const Result report = watcher->result();
-        if (!*report) {
-            m_report->setPlainText(QString::fromStdString(report->status().toString()));
-            return;
-        }
-        QTextDocument* document = m_report->document();
-        document->clear();
-        for (const auto& [name, image] : (*report)->figures)
-            document->addResource(QTextDocument::ImageResource, QUrl(name), image);
-        m_report->setHtml(QStringLiteral("<h1>%1</h1>").arg((*report)->title) + (*report)->body);
-        Q_EMIT reportShown(id);
-    });
-    watcher->setFuture(QtConcurrent::run([run, project] {
-        return std::make_shared<Expected<render::Report>>(render::buildReport(*run, project));
-    }));
-}
-
-void MainWindow::chooseReportPath() {
-    const QString path =
-        QFileDialog::getSaveFileName(this, tr("Export Report"), QStringLiteral("report.html"),
-                                     tr("HTML report (*.html);;PDF report (*.pdf)"));
-    if (!path.isEmpty())
-        exportReport(path);
-}
-
-bool MainWindow::exportReport(const QString& path) {
-    if (m_projectPath.isEmpty() || !m_shownRun) {
-        showStatus(tr("Open a project run first"));
-        return false;
-    }
-    // The shown run is in memory already (read and decompressed when it was loaded); rendering the
-    // figures takes a moment for a large run, so the cursor says so.
-    showStatus(tr("Writing %1…").arg(QFileInfo(path).fileName()));
-    QApplication::setOverrideCursor(Qt::WaitCursor);
-    const Status status = render::writeReport(*m_shownRun, m_projectPath.toStdString(), path.toStdString());
-    QApplication::restoreOverrideCursor();
-    showStatus(status.isOk()
-                   ? tr("Wrote %1").arg(path)
-                   : tr("Cannot export the report: %1").arg(QString::fromStdString(status.toString())));
-    return status.isOk();
-}
-
-CompareRunsDialog* MainWindow::compareRuns(qint64 a, qint64 b) {
-    if (m_projectPath.isEmpty()) {
-        showStatus(tr("Open a project first (File ▸ Open Project…)"));
-        return nullptr;
-    }
-    // Non-modal: the runs stay browsable beside it. Without ids: the two newest runs, the older as A.
-    auto* dialog = new CompareRunsDialog(m_projectPath, a, b, this);
-    dialog->setAttribute(Qt::WA_DeleteOnClose);
-    dialog->show();
-    return dialog;
-}
-
-void MainWindow::chooseRunDataPath() {
-    if (!m_shownRun) {
-        showStatus(tr("Open a project run first"));
-        return;
-    }
-    const QString csv = tr("Head metrics, CSV (*.csv)"), json = tr("Run document, JSON (*.json)"),
-                  npy = tr("NumPy arrays, a folder (*)");
-    QString filter;
-    QString path =
-        QFileDialog::getSaveFileName(this, tr("Export Run Data"), QStringLiteral("run%1").arg(m_runId),
-                                     csv + QStringLiteral(";;") + json + QStringLiteral(";;") + npy, &filter);
-    if (path.isEmpty())
-        return;
-    const QString format = filter == npy    ? QStringLiteral("npy")
-                           : filter == json ? QStringLiteral("json")
-                                            : QStringLiteral("csv");
-    if (format != QLatin1String("npy") && QFileInfo(path).suffix().isEmpty())
-        path += QLatin1Char('.') + format; // the name follows the chosen format (a folder for npy)
-    exportRunData(path, format);
-}
-
-bool MainWindow::exportRunData(const QString& path, const QString& format) {
-    if (!m_shownRun) {
-        showStatus(tr("Open a project run first"));
-        return false;
-    }
-    auto written = store::exportRun(*m_shownRun, format.toStdString(), path.toStdString());
-    if (!written) {
-        showStatus(tr("Cannot export the run: %1").arg(QString::fromStdString(written.status().toString())));
-        return false;
-    }
-    showStatus(tr("Exported run %1 as %2: %3 file(s) in %4")
-                   .arg(m_runId)
-                   .arg(format)
-                   .arg((*written)["written"].size())
-                   .arg(path));
-    return true;
-}
-
-void MainWindow::chooseProject() {
-    const QString path = QFileDialog::getOpenFileName(this, tr("Open Project"), QString(),
-                                                      tr("AttnScope projects (*.attnscope);;All files (*)"));
-    if (!path.isEmpty())
-        openProject(path);
-}
-
-bool MainWindow::openProject(const QString& path) {
-    if (!listProject(path))
-        return false;
-    if (m_runs->count() == 0 || !m_runs->item(m_runs->count() - 1)->data(Qt::UserRole).isValid())
-        return true;
-    const QSignalBlocker block(m_runs); // the newest run is loaded below, once
-    m_runs->setCurrentRow(m_runs->count() - 1);
-    return loadRun(m_runs->item(m_runs->count() - 1)->data(Qt::UserRole).toLongLong());
-}
-
-bool MainWindow::listProject(const QString& path) {
-    auto project = store::Project::open(path.toStdString(), store::OpenMode::ReadOnly);
-    if (!project) {
-        showStatus(
-            tr("Cannot open the project: %1").arg(QString::fromStdString(project.status().toString())));
-        log::error("studio", project.status().toString());
-        return false;
-    }
-    auto runs = project->runs();
-    if (!runs) {
-        showStatus(QString::fromStdString(runs.status().toString()));
-        return false;
-    }
-    m_projectPath = path;
-    m_settings.addRecent(StudioSettings::Recent::Projects, QFileInfo(path).absoluteFilePath());
-    rebuildRecentMenus();
-    const QSignalBlocker block(m_runs);
-    m_runs->clear();
-    for (const store::RunSummary& r : *runs) {
-        auto* item =
-            new QListWidgetItem(tr("Run %1 — %2 (%3 tokens, %4)")
-                                    .arg(r.id)
-                                    .arg(QString::fromStdString(r.label.empty() ? r.started : r.label))
-                                    .arg(r.tokens)
-                                    .arg(QString::fromStdString(r.status)),
-                                m_runs);
-        item->setData(Qt::UserRole, QVariant::fromValue<qint64>(r.id));
-        item->setToolTip(QString::fromStdString(r.modelPath));
-    }
-    showStatus(tr("Opened %1: %2 runs").arg(QFileInfo(path).fileName()).arg(runs->size()));
-    return true;
-}
-
-bool MainWindow::loadRun(qint64 id) {
-    if (m_projectPath.isEmpty())
-        return false;
-    // Reading, decompressing and preparing a run (thumbnails, the token text) takes a 32k-token run
-    // hundreds of milliseconds: done on a worker thread, the views take the result. A newer request
-    // supersedes one still loading (clicking through the runs list shows the last one clicked).
-    const quint64 generation = ++m_loadGeneration;
-    const std::string path = m_projectPath.toStdString();
-    using Result = std::shared_ptr<Expected<PreparedRun>>;
-    auto* watcher = new QFutureWatcher<Result>(this);
-    connect(watcher, &QFutureWatcherBase::finished, this, [this, watcher, generation, id] {
-        watcher->deleteLater();
-        if (generation != m_loadGeneration)
-            return;
-        Result result = watcher->result();
-        if (!*result) {
-            showStatus(tr("Cannot load run %1: %2")
-                           .arg(id)
-                           .arg(QString::fromStdString(result->status().toString())));
-            log::error("studio", result->status().toString());
-            return;
-        }
-        showRun(std::move(**result));
-    });
-    watcher->setFuture(QtConcurrent::run(
-        [path, id] { return std::make_shared<Expected<PreparedRun>>(loadPreparedRun(path, id)); }));
-    showStatus(tr("Loading run %1…").arg(id));
-    return true;
-}
-
-bool MainWindow::userJobRunning() const {
-    return m_jobs->isBusy() && m_jobs->currentId() != m_tilesJob;
-}
-
-bool MainWindow::refuseWhileBusy() {
-    if (!userJobRunning())
-        return false;
-    showStatus(tr("Busy: %1. Wait for it, or cancel it first (Esc).").arg(m_jobs->title()));
-    return true;
-}
-
-void MainWindow::startExactTiles() {
-    if (!m_shownRun || m_shownRun->input.tokens.empty() || m_tilesRun == m_runId || userJobRunning())
-        return; // nothing to do, done already, or restarted when the user's job ends
-    if (m_jobs->isBusy() && m_jobs->currentId() == m_tilesJob && m_tilesJobRun == m_runId)
-        return; // being prepared for this very run (a model load cannot be cancelled halfway)
-    const store::RunRecord& run = *m_shownRun;
-    // One forward pass keeping every layer's queries and keys, with the weights the run was computed
-    // with. It supersedes a tiles job still running for a run shown before.
-    runtime::LoadOptions load;
-    const auto settings = nlohmann::json::parse(run.settingsJson, nullptr, false);
-    if (settings.is_object() && settings.value("weights", "f32") == "bf16")
-        load.matrices = runtime::WeightPrecision::BF16;
-    auto tiles = std::make_shared<std::shared_ptr<ExactTiles>>();
-    const std::string modelPath = run.model.path;
-    const std::vector<int32_t> tokens = run.input.tokens;
-    const qint64 runId = run.id;
-    const QString project = m_projectPath;
-    m_tilesJobRun = runId;
-    m_tilesJob = m_jobs->start(
-        tr("Preparing exact tiles for deep zoom"),
-        [tiles, modelPath, tokens, load](const Progress& progress) -> Status {
-            ATTNSCOPE_ASSIGN_OR_RETURN(*tiles, ExactTiles::capture(modelPath, tokens, progress, load));
-            return Status::ok();
-        },
-        [this, tiles, runId, project](const Status& status) {
-            if (!status.isOk()) {
-                if (!status.isCancelled())
-                    log::warning("studio", "exact tiles unavailable: " + status.toString());
-                return;
-            }
-            // Tiles of another run (or project) must never be shown as this run's exact attention.
-            if (runId != m_runId || project != m_projectPath)
-                return;
-            m_heatmap->setExactTiles(*tiles);
-            m_tokens->setExactTiles(*tiles);
-            m_tilesRun = runId;
-        });
-}
-
-void MainWindow::showRun(const PreparedRun& prepared) {
-    const store::RunRecord& run = *prepared.record;
-    const qint64 id = run.id;
-    m_atlas->setRun(prepared);
-    m_heatmap->setRun(prepared);
-    m_tokens->setRun(prepared);
-    m_details->setRun(prepared);
-    m_figures->setRun(prepared);
-    m_tilesRun = 0; // the views dropped their tiles with setRun
-    m_runId = id;
-    // The report tab draws some thirty figures: built when the tab is shown, not on every selection.
-    m_shownRun = prepared.record;
-    startExactTiles();
-    m_reportStale = true;
-    ++m_reportGeneration; // a report still being drawn for the run shown before is dropped
-    if (m_views->currentWidget() == m_report)
-        refreshReport();
-    // The 3D view shows the run's layer similarity (head-averaged maps) as a surface.
-    if (const store::ArrayRecord* a = prepared.array("similarity.layer_head_averaged");
-        a && a->shape.size() == 2) {
-        Matrix similarity{static_cast<int>(a->shape[0]), static_cast<int>(a->shape[1]),
-                          std::vector<double>(a->f32.begin(), a->f32.end())};
-        m_surfaceView->showMatrix(
-            similarity,
-            tr("Run %1: layer similarity (cosine of head-averaged attention maps), layers "
-               "front to back and left to right. Drag to rotate, wheel to zoom.")
-                .arg(id),
-            "cos");
-    }
-    // The first run shown replaces the welcome page with the atlas; later ones keep the view the user is
-    // looking at.
-    if (m_views->currentWidget() == m_views->widget(0))
-        m_views->setCurrentWidget(m_atlas);
-    showStatus(tr("Run %1: %2 head metrics").arg(id).arg(run.metrics.size()));
-    Q_EMIT runShown(id);
 }
 
 } // namespace attnscope::studio

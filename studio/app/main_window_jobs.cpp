@@ -1,0 +1,234 @@
+// SPDX-License-Identifier: Apache-2.0
+// MainWindow's background work: the analysis and self-check jobs the user starts, and the automatic job
+// that prepares the shown run's exact tiles for deep zoom (one job at a time, JobTracker).
+#include "main_window.h"
+
+#include "../jobs/job_tracker.h"
+#include "../views/attention_heatmap_view.h"
+#include "../views/exact_tiles.h"
+#include "../views/model_input_panel.h"
+#include "../views/prepared_run.h"
+#include "../views/properties_panel.h"
+#include "../views/token_view.h"
+#include "attnscope/analyses/suite.h"
+#include "attnscope/core/log.h"
+#include "attnscope/runtime/attention_device.h"
+#include "attnscope/runtime/kernel_self_check.h"
+#include "attnscope/store/project.h"
+#include "attnscope/store/suite_run.h"
+#include "attnscope/tokenizers/tokenizer.h"
+
+#include <QCoreApplication>
+#include <QDir>
+#include <QElapsedTimer>
+#include <QFileInfo>
+#include <QListWidget>
+#include <QSignalBlocker>
+
+#include <nlohmann/json.hpp>
+
+#include <memory>
+
+namespace attnscope::studio {
+
+namespace {
+
+/// A bundled sample input (installed beside the application, in /usr/share, or in the source tree).
+QString bundledSample(const QString& name) {
+    const QStringList folders = {QCoreApplication::applicationDirPath() +
+                                     QStringLiteral("/../share/attnscope/samples"),
+                                 QStringLiteral("/usr/share/attnscope/samples"),
+                                 QStringLiteral(ATTNSCOPE_SOURCE_RESOURCES "/samples")};
+    for (const QString& folder : folders)
+        if (QFileInfo::exists(folder + QLatin1Char('/') + name))
+            return QFileInfo(folder + QLatin1Char('/') + name).absoluteFilePath();
+    return {};
+}
+
+} // namespace
+
+void MainWindow::startKernelSelfCheck() {
+    if (refuseWhileBusy())
+        return;
+    auto rows = std::make_shared<std::vector<runtime::SelfCheckRow>>();
+    m_jobs->start(
+        tr("Kernel self-check"),
+        [rows](const Progress& progress) {
+            auto result = runtime::runKernelSelfCheck(runtime::SelfCheckOptions{}, progress);
+            if (!result)
+                return result.status();
+            *rows = std::move(result).value();
+            return Status::ok();
+        },
+        [this, rows](const Status& status) {
+            if (!status.isOk())
+                return;
+            QList<QPair<QString, QString>> table;
+            for (const auto& row : *rows) {
+                const QString text = tr("%1 GFLOP/s, %2 ms, max LSE error %3")
+                                         .arg(row.gflops, 0, 'f', 2)
+                                         .arg(row.seconds * 1000.0, 0, 'f', 1)
+                                         .arg(row.maxLseError, 0, 'g', 2);
+                table.append({QStringLiteral("N = %1").arg(row.length), text});
+                log::info("kernels",
+                          "self-check N=" + std::to_string(row.length) + ": " + text.toStdString());
+            }
+            m_properties->showGroup(tr("Kernel self-check (CPU, 8 query / 2 KV heads, d = 64, causal)"),
+                                    table);
+        });
+}
+
+quint64 MainWindow::startAnalysis(const QString& analyses) {
+    if (refuseWhileBusy())
+        return 0;
+    if (m_modelPath.isEmpty()) {
+        showStatus(tr("Open a model first (File ▸ Open Model…)"));
+        return 0;
+    }
+    const QString text = m_modelPanel->inputText();
+    if (text.trimmed().isEmpty()) {
+        showStatus(tr("Type or load an input text first"));
+        return 0;
+    }
+    if (m_projectPath.isEmpty()) {
+        chooseNewProject();
+        if (m_projectPath.isEmpty())
+            return 0;
+    }
+    // The tokenizer: the model's own (HF directory, GGUF); a llama2.c checkpoint has none, and llama2.c
+    // keeps it as tokenizer.bin beside the checkpoint.
+    QString tokenizerPath = m_modelPath;
+    if (QFileInfo(m_modelPath).suffix().toLower() == QLatin1String("bin")) {
+        tokenizerPath = QFileInfo(m_modelPath).dir().filePath(QStringLiteral("tokenizer.bin"));
+        if (QFileInfo(tokenizerPath) == QFileInfo(m_modelPath) || !QFileInfo::exists(tokenizerPath)) {
+            showStatus(tr("%1 is a llama2.c checkpoint, which carries no tokenizer: put its tokenizer.bin "
+                          "next to it")
+                           .arg(QFileInfo(m_modelPath).fileName()));
+            return 0;
+        }
+    }
+    struct Job {
+        std::string modelPath, tokenizerPath, projectPath, text, analyses, needles;
+        int64_t runId = 0;
+        PreparedRun prepared; ///< the stored run read back, ready for the views
+        runtime::LoadOptions load;
+    };
+    auto job = std::make_shared<Job>(
+        Job{m_modelPath.toStdString(), tokenizerPath.toStdString(), m_projectPath.toStdString(),
+            text.toStdString(), analyses.toStdString(),
+            bundledSample(QStringLiteral("needles.jsonl")).toStdString(), 0, PreparedRun{}, loadOptions()});
+    if (analyses.contains(QStringLiteral("retrieval")) && job->needles.empty()) {
+        showStatus(tr("The needle test needs the bundled needle prompts (samples/needles.jsonl), not found"));
+        return 0;
+    }
+    return m_jobs->start(
+        tr("Analysing the input (%1 characters)").arg(text.size()),
+        [job](const Progress& progress) -> Status {
+            const std::string started = store::utcNow();
+            QElapsedTimer clock;
+            clock.start();
+            ATTNSCOPE_ASSIGN_OR_RETURN(std::shared_ptr<runtime::Model> model,
+                                       runtime::Model::load(job->modelPath, job->load));
+            ATTNSCOPE_ASSIGN_OR_RETURN(std::unique_ptr<tokenizers::Tokenizer> tokenizer,
+                                       tokenizers::loadTokenizer(job->tokenizerPath));
+            ATTNSCOPE_ASSIGN_OR_RETURN(tokenizers::Encoding encoding, tokenizer->encode(job->text, true));
+            analyses::SuiteInput input;
+            input.modelPath = job->modelPath;
+            input.tokens = encoding.ids;
+            input.tokenizer = tokenizer.get();
+            input.razorBos = encoding.ids.empty() ? 0 : encoding.ids.front();
+            analyses::SuiteOptions options;
+            options.analyses = job->analyses;
+            options.needles = job->needles;
+            ATTNSCOPE_ASSIGN_OR_RETURN(
+                analyses::SuiteResult result,
+                analyses::runSuite(model, input, options, progress.subRange(0.0f, 0.95f)));
+            store::SuiteRunInfo info;
+            info.modelPath = job->modelPath;
+            info.label = "studio";
+            info.settingsJson = "{\"analyses\": \"" + job->analyses +
+                                "\", \"block_size\": " + std::to_string(result.blockSize) +
+                                ", \"weights\": \"" + runtime::weightPrecisionName(job->load.matrices) +
+                                "\", \"attention_device\": \"" +
+                                runtime::attentionDeviceName(runtime::attentionDevice()) + "\"}";
+            info.text = job->text;
+            info.tokens = encoding.ids;
+            info.offsets = encoding.offsets;
+            info.started = started;
+            info.seconds = static_cast<double>(clock.elapsed()) / 1000.0;
+            ATTNSCOPE_ASSIGN_OR_RETURN(store::RunRecord run, store::suiteRunRecord(std::move(result), info));
+            ATTNSCOPE_TRY(progress.update(0.97f, "storing the run"));
+            ATTNSCOPE_ASSIGN_OR_RETURN(store::Project project, store::Project::open(job->projectPath));
+            ATTNSCOPE_ASSIGN_OR_RETURN(job->runId, project.addRun(run));
+            ATTNSCOPE_ASSIGN_OR_RETURN(job->prepared, loadPreparedRun(job->projectPath, job->runId));
+            return Status::ok();
+        },
+        [this, job](const Status& status) {
+            if (!status.isOk()) {
+                showStatus(status.isCancelled()
+                               ? tr("Analysis cancelled")
+                               : tr("Analysis failed: %1").arg(QString::fromStdString(status.toString())));
+                return;
+            }
+            // The job read the stored run back and prepared it: the GUI thread only lists and shows it.
+            if (listProject(QString::fromStdString(job->projectPath))) {
+                const QSignalBlocker block(m_runs);
+                m_runs->setCurrentRow(m_runs->count() - 1);
+                ++m_loadGeneration; // a load still running for an older selection is dropped
+                showRun(job->prepared);
+            }
+            showStatus(tr("Run %1 stored in %2").arg(job->runId).arg(QFileInfo(m_projectPath).fileName()));
+        });
+}
+
+bool MainWindow::userJobRunning() const {
+    return m_jobs->isBusy() && m_jobs->currentId() != m_tilesJob;
+}
+
+bool MainWindow::refuseWhileBusy() {
+    if (!userJobRunning())
+        return false;
+    showStatus(tr("Busy: %1. Wait for it, or cancel it first (Esc).").arg(m_jobs->title()));
+    return true;
+}
+
+void MainWindow::startExactTiles() {
+    if (!m_shownRun || m_shownRun->input.tokens.empty() || m_tilesRun == m_runId || userJobRunning())
+        return; // nothing to do, done already, or restarted when the user's job ends
+    if (m_jobs->isBusy() && m_jobs->currentId() == m_tilesJob && m_tilesJobRun == m_runId)
+        return; // being prepared for this very run (a model load cannot be cancelled halfway)
+    const store::RunRecord& run = *m_shownRun;
+    // One forward pass keeping every layer's queries and keys, with the weights the run was computed
+    // with. It supersedes a tiles job still running for a run shown before.
+    runtime::LoadOptions load;
+    const auto settings = nlohmann::json::parse(run.settingsJson, nullptr, false);
+    if (settings.is_object() && settings.value("weights", "f32") == "bf16")
+        load.matrices = runtime::WeightPrecision::BF16;
+    auto tiles = std::make_shared<std::shared_ptr<ExactTiles>>();
+    const std::string modelPath = run.model.path;
+    const std::vector<int32_t> tokens = run.input.tokens;
+    const qint64 runId = run.id;
+    const QString project = m_projectPath;
+    m_tilesJobRun = runId;
+    m_tilesJob = m_jobs->start(
+        tr("Preparing exact tiles for deep zoom"),
+        [tiles, modelPath, tokens, load](const Progress& progress) -> Status {
+            ATTNSCOPE_ASSIGN_OR_RETURN(*tiles, ExactTiles::capture(modelPath, tokens, progress, load));
+            return Status::ok();
+        },
+        [this, tiles, runId, project](const Status& status) {
+            if (!status.isOk()) {
+                if (!status.isCancelled())
+                    log::warning("studio", "exact tiles unavailable: " + status.toString());
+                return;
+            }
+            // Tiles of another run (or project) must never be shown as this run's exact attention.
+            if (runId != m_runId || project != m_projectPath)
+                return;
+            m_heatmap->setExactTiles(*tiles);
+            m_tokens->setExactTiles(*tiles);
+            m_tilesRun = runId;
+        });
+}
+
+} // namespace attnscope::studio

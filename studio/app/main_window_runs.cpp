@@ -1,0 +1,166 @@
+// SPDX-License-Identifier: Apache-2.0
+// MainWindow's projects and runs: creating and opening a project, listing its runs, loading one in the
+// background and handing it to every view.
+#include "main_window.h"
+
+#include "../views/attention_heatmap_view.h"
+#include "../views/head_atlas_view.h"
+#include "../views/head_details_view.h"
+#include "../views/matrix_surface.h"
+#include "../views/prepared_run.h"
+#include "../views/run_figure_view.h"
+#include "../views/surface_view.h"
+#include "../views/token_view.h"
+#include "attnscope/core/log.h"
+#include "attnscope/store/project.h"
+
+#include <QFileDialog>
+#include <QFileInfo>
+#include <QFutureWatcher>
+#include <QListWidget>
+#include <QTabWidget>
+#include <QTextBrowser>
+#include <QtConcurrent/QtConcurrentRun>
+
+#include <memory>
+
+namespace attnscope::studio {
+
+void MainWindow::chooseNewProject() {
+    QString path = QFileDialog::getSaveFileName(this, tr("New Project"), QStringLiteral("analysis.attnscope"),
+                                                tr("AttnScope projects (*.attnscope)"));
+    if (path.isEmpty())
+        return;
+    if (!path.endsWith(QStringLiteral(".attnscope")))
+        path += QStringLiteral(".attnscope");
+    newProject(path);
+}
+
+bool MainWindow::newProject(const QString& path) {
+    auto project = store::Project::open(path.toStdString(), store::OpenMode::CreateIfMissing);
+    if (!project) {
+        showStatus(
+            tr("Cannot create the project: %1").arg(QString::fromStdString(project.status().toString())));
+        return false;
+    }
+    return openProject(path);
+}
+
+void MainWindow::chooseProject() {
+    const QString path = QFileDialog::getOpenFileName(this, tr("Open Project"), QString(),
+                                                      tr("AttnScope projects (*.attnscope);;All files (*)"));
+    if (!path.isEmpty())
+        openProject(path);
+}
+
+bool MainWindow::openProject(const QString& path) {
+    if (!listProject(path))
+        return false;
+    if (m_runs->count() == 0 || !m_runs->item(m_runs->count() - 1)->data(Qt::UserRole).isValid())
+        return true;
+    const QSignalBlocker block(m_runs); // the newest run is loaded below, once
+    m_runs->setCurrentRow(m_runs->count() - 1);
+    return loadRun(m_runs->item(m_runs->count() - 1)->data(Qt::UserRole).toLongLong());
+}
+
+bool MainWindow::listProject(const QString& path) {
+    auto project = store::Project::open(path.toStdString(), store::OpenMode::ReadOnly);
+    if (!project) {
+        showStatus(
+            tr("Cannot open the project: %1").arg(QString::fromStdString(project.status().toString())));
+        log::error("studio", project.status().toString());
+        return false;
+    }
+    auto runs = project->runs();
+    if (!runs) {
+        showStatus(QString::fromStdString(runs.status().toString()));
+        return false;
+    }
+    m_projectPath = path;
+    m_settings.addRecent(StudioSettings::Recent::Projects, QFileInfo(path).absoluteFilePath());
+    rebuildRecentMenus();
+    const QSignalBlocker block(m_runs);
+    m_runs->clear();
+    for (const store::RunSummary& r : *runs) {
+        auto* item =
+            new QListWidgetItem(tr("Run %1 — %2 (%3 tokens, %4)")
+                                    .arg(r.id)
+                                    .arg(QString::fromStdString(r.label.empty() ? r.started : r.label))
+                                    .arg(r.tokens)
+                                    .arg(QString::fromStdString(r.status)),
+                                m_runs);
+        item->setData(Qt::UserRole, QVariant::fromValue<qint64>(r.id));
+        item->setToolTip(QString::fromStdString(r.modelPath));
+    }
+    showStatus(tr("Opened %1: %2 runs").arg(QFileInfo(path).fileName()).arg(runs->size()));
+    return true;
+}
+
+bool MainWindow::loadRun(qint64 id) {
+    if (m_projectPath.isEmpty())
+        return false;
+    // Reading, decompressing and preparing a run (thumbnails, the token text) takes a 32k-token run
+    // hundreds of milliseconds: done on a worker thread, the views take the result. A newer request
+    // supersedes one still loading (clicking through the runs list shows the last one clicked).
+    const quint64 generation = ++m_loadGeneration;
+    const std::string path = m_projectPath.toStdString();
+    using Result = std::shared_ptr<Expected<PreparedRun>>;
+    auto* watcher = new QFutureWatcher<Result>(this);
+    connect(watcher, &QFutureWatcherBase::finished, this, [this, watcher, generation, id] {
+        watcher->deleteLater();
+        if (generation != m_loadGeneration)
+            return;
+        Result result = watcher->result();
+        if (!*result) {
+            showStatus(tr("Cannot load run %1: %2")
+                           .arg(id)
+                           .arg(QString::fromStdString(result->status().toString())));
+            log::error("studio", result->status().toString());
+            return;
+        }
+        showRun(std::move(**result));
+    });
+    watcher->setFuture(QtConcurrent::run(
+        [path, id] { return std::make_shared<Expected<PreparedRun>>(loadPreparedRun(path, id)); }));
+    showStatus(tr("Loading run %1…").arg(id));
+    return true;
+}
+
+void MainWindow::showRun(const PreparedRun& prepared) {
+    const store::RunRecord& run = *prepared.record;
+    const qint64 id = run.id;
+    m_atlas->setRun(prepared);
+    m_heatmap->setRun(prepared);
+    m_tokens->setRun(prepared);
+    m_details->setRun(prepared);
+    m_figures->setRun(prepared);
+    m_tilesRun = 0; // the views dropped their tiles with setRun
+    m_runId = id;
+    // The report tab draws some thirty figures: built when the tab is shown, not on every selection.
+    m_shownRun = prepared.record;
+    startExactTiles();
+    m_reportStale = true;
+    ++m_reportGeneration; // a report still being drawn for the run shown before is dropped
+    if (m_views->currentWidget() == m_report)
+        refreshReport();
+    // The 3D view shows the run's layer similarity (head-averaged maps) as a surface.
+    if (const store::ArrayRecord* a = prepared.array("similarity.layer_head_averaged");
+        a && a->shape.size() == 2) {
+        Matrix similarity{static_cast<int>(a->shape[0]), static_cast<int>(a->shape[1]),
+                          std::vector<double>(a->f32.begin(), a->f32.end())};
+        m_surfaceView->showMatrix(
+            similarity,
+            tr("Run %1: layer similarity (cosine of head-averaged attention maps), layers "
+               "front to back and left to right. Drag to rotate, wheel to zoom.")
+                .arg(id),
+            "cos");
+    }
+    // The first run shown replaces the welcome page with the atlas; later ones keep the view the user is
+    // looking at.
+    if (m_views->currentWidget() == m_views->widget(0))
+        m_views->setCurrentWidget(m_atlas);
+    showStatus(tr("Run %1: %2 head metrics").arg(id).arg(run.metrics.size()));
+    Q_EMIT runShown(id);
+}
+
+} // namespace attnscope::studio
