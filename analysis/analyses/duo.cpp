@@ -55,8 +55,12 @@ Expected<std::vector<DuoProxyHead>> duoProxy(const std::vector<kernels::ProbeRes
 
 Expected<std::vector<std::vector<double>>> readDuoGates(const std::string& path) {
     ATTNSCOPE_ASSIGN_OR_RETURN(std::string text, readWholeFile(path));
+    return parseDuoGates(text, path);
+}
+
+Expected<std::vector<std::vector<double>>> parseDuoGates(std::string_view text, const std::string& path) {
     std::vector<std::vector<double>> gates;
-    std::stringstream lines(text);
+    std::stringstream lines{std::string(text)};
     std::string line;
     for (int number = 1; std::getline(lines, line); ++number) {
         if (line.find_first_not_of(" \t\r") == std::string::npos)

@@ -82,6 +82,8 @@ Expected<std::vector<NeedlePromptSpan>> readNeedlePrompts(const std::string& pat
         prompts.push_back({item["prompt"].get<std::string>(), item["value_span"][0].get<int64_t>(),
                            item["value_span"][1].get<int64_t>()});
     }
+    if (prompts.empty())
+        return Status::parseError("no needle prompts").inFile(path);
     return prompts;
 }
 

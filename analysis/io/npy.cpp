@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "attnscope/io/npy.h"
 
+#include "attnscope/core/read_file.h"
+
 #include <cstdio>
 #include <cstring>
 #include <fstream>
@@ -52,53 +54,67 @@ Status writeNpyFloat32(const std::string& path, const std::vector<int64_t>& shap
     return Status::ok();
 }
 
-Expected<NpyArray> readNpyFloat32(const std::string& path) {
-    std::ifstream file(path, std::ios::binary);
-    if (!file)
-        return Status::notFound("cannot open").inFile(path);
-    unsigned char preamble[8];
-    if (!file.read(reinterpret_cast<char*>(preamble), 8) || std::memcmp(preamble, "\x93NUMPY", 6) != 0)
-        return Status::parseError("not a .npy file").inFile(path).atField("magic");
+Expected<NpyArray> parseNpyFloat32(std::string_view bytes, const std::string& path) {
+    auto fail = [&](Status status, const char* field) {
+        return status.inFile(path).atField(field);
+    };
+    if (bytes.size() < 8 || bytes.substr(0, 6) != std::string_view("\x93NUMPY", 6))
+        return fail(Status::parseError("not a .npy file"), "magic");
+    const auto version = static_cast<unsigned char>(bytes[6]);
+    if (version != 1 && version != 2 && version != 3)
+        return fail(Status::unsupported("format version " + std::to_string(version)), "version");
+    // Version 1 stores the header length in 2 bytes, versions 2 and 3 (3: UTF-8 header) in 4.
+    const std::size_t lengthBytes = version == 1 ? 2 : 4;
+    if (bytes.size() < 8 + lengthBytes)
+        return fail(Status::parseError("truncated header length"), "header");
     uint32_t headerLength = 0;
-    if (preamble[6] == 1) {
-        uint16_t length16 = 0;
-        file.read(reinterpret_cast<char*>(&length16), 2);
-        headerLength = length16;
-    } else if (preamble[6] == 2) {
-        file.read(reinterpret_cast<char*>(&headerLength), 4);
-    } else {
-        return Status::unsupported("format version " + std::to_string(preamble[6]))
-            .inFile(path)
-            .atField("version");
-    }
-    if (!file || headerLength > (1u << 20))
-        return Status::parseError("bad header length").inFile(path).atField("header");
-    std::string header(headerLength, '\0');
-    if (!file.read(header.data(), headerLength))
-        return Status::parseError("truncated header").inFile(path).atField("header");
+    for (std::size_t i = 0; i < lengthBytes; ++i)
+        headerLength |= static_cast<uint32_t>(static_cast<unsigned char>(bytes[8 + i])) << (8 * i);
+    const std::size_t dataStart = 8 + lengthBytes + static_cast<std::size_t>(headerLength);
+    if (headerLength > (1u << 20))
+        return fail(Status::parseError("header length " + std::to_string(headerLength) + " is implausible"),
+                    "header");
+    if (dataStart > bytes.size())
+        return fail(Status::parseError("truncated header"), "header");
+    const std::string header(bytes.substr(8 + lengthBytes, headerLength));
     if (header.find("'descr': '<f4'") == std::string::npos)
-        return Status::unsupported("only little-endian float32 ('<f4') arrays are read")
-            .inFile(path)
-            .atField("descr");
+        return fail(Status::unsupported("only little-endian float32 ('<f4') arrays are read"), "descr");
     if (header.find("'fortran_order': False") == std::string::npos)
-        return Status::unsupported("Fortran-order arrays are not read").inFile(path).atField("fortran_order");
+        return fail(Status::unsupported("Fortran-order arrays are not read"), "fortran_order");
     std::smatch match;
     if (!std::regex_search(header, match, std::regex("'shape': \\(([0-9, ]*)\\)")))
-        return Status::parseError("no shape").inFile(path).atField("shape");
+        return fail(Status::parseError("no shape"), "shape");
+    // Every dimension is checked against the bytes present before it is multiplied in, so a header
+    // claiming a huge (or overflowing) shape is refused instead of allocated.
+    const std::size_t available = (bytes.size() - dataStart) / 4;
     NpyArray array;
-    int64_t count = 1;
+    std::size_t count = 1;
     const std::string dims = match[1].str();
     const std::regex number("[0-9]+");
     for (std::sregex_iterator it(dims.begin(), dims.end(), number), end; it != end; ++it) {
-        array.shape.push_back(std::stoll(it->str()));
-        count *= array.shape.back();
+        const std::string digits = it->str();
+        if (digits.size() > 18) // past 10^18 - 1 a dimension no longer fits an int64 shape entry
+            return fail(Status::parseError("dimension " + digits + " is too large"), "shape");
+        const auto dim = static_cast<std::size_t>(std::stoull(digits));
+        if (dim != 0 && count > available / dim)
+            return fail(Status::parseError("shape (" + dims + ") needs more values than the file's " +
+                                           std::to_string(available) +
+                                           ": the data is shorter than the shape"),
+                        "shape");
+        count *= dim;
+        array.shape.push_back(static_cast<int64_t>(dim));
     }
-    if (count < 0 || count > (int64_t(1) << 34))
-        return Status::parseError("absurd shape").inFile(path).atField("shape");
-    array.values.resize(static_cast<std::size_t>(count));
-    if (!file.read(reinterpret_cast<char*>(array.values.data()), static_cast<std::streamsize>(count * 4)))
-        return Status::parseError("the data is shorter than the shape says").inFile(path).atField("data");
+    if (count > available) // a scalar (shape ()) multiplies no dimension in, so it is checked here
+        return fail(Status::parseError("the data is shorter than the shape says"), "data");
+    array.values.resize(count);
+    if (count > 0)
+        std::memcpy(array.values.data(), bytes.data() + dataStart, count * 4);
     return array;
+}
+
+Expected<NpyArray> readNpyFloat32(const std::string& path) {
+    ATTNSCOPE_ASSIGN_OR_RETURN(std::string bytes, readWholeFile(path));
+    return parseNpyFloat32(bytes, path);
 }
 
 } // namespace attnscope::io

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "attnscope/runtime/evaluation.h"
 
+#include "attnscope/core/read_file.h"
 #include "attnscope/runtime/forward.h"
 
 #include <nlohmann/json.hpp>
@@ -8,7 +9,7 @@
 #include <algorithm>
 #include <cctype>
 #include <cmath>
-#include <fstream>
+#include <sstream>
 
 namespace attnscope::runtime {
 
@@ -122,9 +123,12 @@ Expected<NeedleResult> needleExactMatch(const std::shared_ptr<const Model>& mode
 }
 
 Expected<std::vector<NeedleCase>> readNeedleCases(const std::string& path) {
-    std::ifstream stream(path);
-    if (!stream)
-        return Status::notFound("cannot open").inFile(path);
+    ATTNSCOPE_ASSIGN_OR_RETURN(std::string text, readWholeFile(path));
+    return parseNeedleCases(text, path);
+}
+
+Expected<std::vector<NeedleCase>> parseNeedleCases(std::string_view text, const std::string& path) {
+    std::stringstream stream{std::string(text)};
     std::vector<NeedleCase> cases;
     std::string line;
     for (int number = 1; std::getline(stream, line); ++number) {

@@ -3,11 +3,12 @@
 // dummy prefix space. Loaded from llama2.c's tokenizer.bin, where "▁" is stored as a plain space.
 #include "spm_bpe.h"
 
+#include "attnscope/core/read_file.h"
 #include "attnscope/model/gguf.h"
 
+#include <cmath>
 #include <cstring>
 #include <filesystem>
-#include <fstream>
 #include <unordered_map>
 
 namespace attnscope::tokenizers {
@@ -357,33 +358,48 @@ Expected<std::unique_ptr<Tokenizer>> byteFallbackBpeFromJson(const nlohmann::jso
 }
 
 Expected<std::unique_ptr<Tokenizer>> loadLlama2cTokenizer(const std::string& path) {
-    std::ifstream file(path, std::ios::binary);
-    if (!file)
-        return Status::notFound("cannot open").inFile(path);
+    ATTNSCOPE_ASSIGN_OR_RETURN(std::string bytes, readWholeFile(path));
+    return parseLlama2cTokenizer(bytes, path);
+}
+
+Expected<std::unique_ptr<Tokenizer>> parseLlama2cTokenizer(std::string_view bytes, const std::string& path) {
+    std::size_t at = 0;
+    // Little-endian 4-byte fields, as llama2.c's export writes them.
+    auto take = [&](void* out) {
+        if (bytes.size() - at < 4)
+            return false;
+        std::memcpy(out, bytes.data() + at, 4);
+        at += 4;
+        return true;
+    };
     int32_t maxLength = 0;
-    if (!file.read(reinterpret_cast<char*>(&maxLength), 4) || maxLength <= 0 || maxLength > 1024)
+    if (!take(&maxLength) || maxLength <= 0 || maxLength > 1024)
         return Status::parseError("implausible max_token_length " + std::to_string(maxLength))
             .inFile(path)
             .atField("max_token_length");
     SpmBpeVocabulary vocabulary;
-    while (file.peek() != EOF) {
+    while (at < bytes.size()) {
         const std::string where = "tokens[" + std::to_string(vocabulary.pieces.size()) + "]";
         float score = 0;
         int32_t length = 0;
-        if (!file.read(reinterpret_cast<char*>(&score), 4) || !file.read(reinterpret_cast<char*>(&length), 4))
+        if (!take(&score) || !take(&length))
             return Status::parseError("truncated entry").inFile(path).atField(where);
         if (length < 0 || length > maxLength)
             return Status::parseError("length " + std::to_string(length) + " exceeds max_token_length")
                 .inFile(path)
                 .atField(where);
-        std::string piece(static_cast<std::size_t>(length), '\0');
-        if (!file.read(piece.data(), length))
+        if (bytes.size() - at < static_cast<std::size_t>(length))
             return Status::parseError("truncated entry").inFile(path).atField(where);
-        vocabulary.pieces.push_back(std::move(piece));
+        if (!std::isfinite(score))
+            return Status::parseError("score is not a finite number").inFile(path).atField(where + ".score");
+        vocabulary.pieces.emplace_back(bytes.substr(at, static_cast<std::size_t>(length)));
         vocabulary.scores.push_back(score);
+        at += static_cast<std::size_t>(length);
         if (vocabulary.pieces.size() > (1u << 20))
             return Status::parseError("more than 2^20 tokens").inFile(path).atField("tokens");
     }
+    if (vocabulary.pieces.empty())
+        return Status::parseError("no tokens").inFile(path).atField("tokens");
     // llama2.c keeps SentencePiece's layout: <unk>, <s>, </s> first (stored as "<unk>", "\n<s>\n", ...).
     vocabulary.control.assign(vocabulary.pieces.size(), false);
     for (int32_t id : {0, 1, 2})

@@ -50,3 +50,72 @@ TEST(Npy, ErrorsLeaveNoFileBehind) {
     EXPECT_FALSE(std::filesystem::exists("/nonexistent-dir/x.npy.partial"));
     EXPECT_EQ(io::readNpyFloat32("/nonexistent.npy").status().code(), StatusCode::NotFound);
 }
+
+namespace {
+/// A format-1.0 .npy image with `header`'s dictionary and `dataBytes` bytes of zeros after it.
+std::string npyImage(const std::string& dictionary, std::size_t dataBytes) {
+    std::string header = dictionary;
+    header.append((64 - (10 + header.size() + 1) % 64) % 64, ' ');
+    header += '\n';
+    std::string image("\x93NUMPY\x01\x00", 8);
+    image += static_cast<char>(header.size() & 0xff);
+    image += static_cast<char>(header.size() >> 8);
+    return image + header + std::string(dataBytes, '\0');
+}
+} // namespace
+
+TEST(Npy, AShapeLargerThanTheDataIsRefusedByName) {
+    // A 100-byte file claiming 10^11 values (400 GB) must not be allocated: refused at "shape".
+    const std::string huge =
+        npyImage("{'descr': '<f4', 'fortran_order': False, 'shape': (100000000000,), }", 100);
+    auto array = io::parseNpyFloat32(huge, "huge.npy");
+    ASSERT_FALSE(array);
+    EXPECT_EQ(array.status().file(), "huge.npy");
+    EXPECT_EQ(array.status().field(), "shape");
+    // Dimensions whose product overflows 64 bits, and dimensions of more than 18 digits (after a zero one
+    // they multiply to nothing, yet do not fit the int64 shape: found by fuzz_npy).
+    for (const char* shape :
+         {"(4294967296, 4294967296, 16)", "(99999999999999999999999,)", "(0, 88888888888888888888883)"}) {
+        auto overflowing = io::parseNpyFloat32(
+            npyImage(std::string("{'descr': '<f4', 'fortran_order': False, 'shape': ") + shape + ", }", 64),
+            "overflow.npy");
+        ASSERT_FALSE(overflowing) << shape;
+        EXPECT_EQ(overflowing.status().field(), "shape") << shape;
+    }
+    // One value short of the shape is "data"; a zero-sized dimension reads as an empty array.
+    auto shortData = io::parseNpyFloat32(
+        npyImage("{'descr': '<f4', 'fortran_order': False, 'shape': (2, 3), }", 20), "s.npy");
+    ASSERT_FALSE(shortData);
+    EXPECT_EQ(shortData.status().field(), "shape");
+    // A scalar (shape ()) with three of its four bytes (found by fuzz_npy).
+    auto scalar =
+        io::parseNpyFloat32(npyImage("{'descr': '<f4', 'fortran_order': False, 'shape': (), }", 3), "0d.npy");
+    ASSERT_FALSE(scalar);
+    EXPECT_EQ(scalar.status().field(), "data");
+    auto empty = io::parseNpyFloat32(
+        npyImage("{'descr': '<f4', 'fortran_order': False, 'shape': (0, 5), }", 0), "e.npy");
+    ASSERT_TRUE(empty) << empty.status().toString();
+    EXPECT_EQ(empty->shape, (std::vector<int64_t>{0, 5}));
+    EXPECT_TRUE(empty->values.empty());
+}
+
+TEST(Npy, DamagedHeadersAreRefusedByField) {
+    const std::string good = npyImage("{'descr': '<f4', 'fortran_order': False, 'shape': (2,), }", 8);
+    ASSERT_TRUE(io::parseNpyFloat32(good, "g.npy"));
+    EXPECT_EQ(io::parseNpyFloat32(good.substr(0, 5), "t.npy").status().field(), "magic");
+    EXPECT_EQ(io::parseNpyFloat32(good.substr(0, 9), "t.npy").status().field(), "header");
+    EXPECT_EQ(io::parseNpyFloat32(good.substr(0, 40), "t.npy").status().field(), "header");
+    std::string version = good;
+    version[6] = 9;
+    EXPECT_EQ(io::parseNpyFloat32(version, "v.npy").status().field(), "version");
+    EXPECT_EQ(io::parseNpyFloat32(npyImage("{'descr': '<f8', 'fortran_order': False, 'shape': (2,), }", 16),
+                                  "d.npy")
+                  .status()
+                  .field(),
+              "descr");
+    EXPECT_EQ(
+        io::parseNpyFloat32(npyImage("{'descr': '<f4', 'fortran_order': True, 'shape': (2,), }", 8), "f.npy")
+            .status()
+            .field(),
+        "fortran_order");
+}

@@ -12,6 +12,7 @@
 #include <algorithm>
 #include <cstdio>
 
+#include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <random>
@@ -239,6 +240,29 @@ TEST(SentencePiece, BadFilesAreErrors) {
     auto bad = tokenizers::loadLlama2cTokenizer(path);
     ASSERT_FALSE(bad);
     EXPECT_EQ(bad.status().field(), "max_token_length");
+    // In memory: no tokens at all, a piece cut short, a NaN score, each named by field.
+    auto entry = [](float score, const std::string& piece) {
+        const int32_t length = static_cast<int32_t>(piece.size());
+        return std::string(reinterpret_cast<const char*>(&score), 4) +
+               std::string(reinterpret_cast<const char*>(&length), 4) + piece;
+    };
+    const int32_t maxLength = 8;
+    const std::string head(reinterpret_cast<const char*>(&maxLength), 4);
+    EXPECT_EQ(tokenizers::parseLlama2cTokenizer(head, "t.bin").status().field(), "tokens");
+    const std::string cut = head + entry(0, "<unk>") + entry(-1, "abcdef").substr(0, 10);
+    EXPECT_EQ(tokenizers::parseLlama2cTokenizer(cut, "t.bin").status().field(), "tokens[1]");
+    const std::string nan = head + entry(0, "<unk>") + entry(std::nanf(""), "ab");
+    EXPECT_EQ(tokenizers::parseLlama2cTokenizer(nan, "t.bin").status().field(), "tokens[1].score");
+    // A well-formed one: the control tokens, the 256 byte-fallback pieces llama2.c's vocabulary has, a merge.
+    std::string image = head + entry(0, "<unk>") + entry(0, "\n<s>\n") + entry(0, "\n</s>\n");
+    for (int byte = 0; byte < 256; ++byte) {
+        char name[8];
+        std::snprintf(name, sizeof name, "<0x%02X>", byte);
+        image += entry(0, name);
+    }
+    auto loaded = tokenizers::parseLlama2cTokenizer(image + entry(-1, "ab"), "t.bin");
+    ASSERT_TRUE(loaded) << loaded.status().toString();
+    EXPECT_EQ((*loaded)->vocabSize(), 260);
     std::filesystem::remove(path);
 }
 

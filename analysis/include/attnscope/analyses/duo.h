@@ -9,6 +9,7 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace attnscope::analyses {
@@ -38,5 +39,8 @@ Expected<std::vector<DuoProxyHead>> duoProxy(const std::vector<kernels::ProbeRes
 /// Trained gates, [layers][kvHeads] (duo-attention's full_attention_heads TSV: one line per layer,
 /// tab- or space-separated values in [0, 1]). Errors name the file, line and column.
 Expected<std::vector<std::vector<double>>> readDuoGates(const std::string& path);
+
+/// The same over the file's text already in memory; `path` names it in errors.
+Expected<std::vector<std::vector<double>>> parseDuoGates(std::string_view text, const std::string& path);
 
 } // namespace attnscope::analyses

@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace attnscope::io {
@@ -22,7 +23,11 @@ struct NpyArray {
     std::vector<float> values;
 };
 
-/// Reads a little-endian float32 C-order .npy (format 1.0 or 2.0); other dtypes are refused by name.
+/// Reads a little-endian float32 C-order .npy (format 1.0, 2.0 or 3.0); other dtypes are refused by name.
 Expected<NpyArray> readNpyFloat32(const std::string& path);
+
+/// The same over an image already in memory; `path` names it in errors. A shape needing more values than
+/// the image holds is refused before anything is allocated.
+Expected<NpyArray> parseNpyFloat32(std::string_view bytes, const std::string& path);
 
 } // namespace attnscope::io

@@ -13,6 +13,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace attnscope::runtime {
@@ -71,5 +72,8 @@ Expected<NeedleResult> needleExactMatch(const std::shared_ptr<const Model>& mode
 
 /// Reads needle cases from JSON lines with "prompt" and "answer" keys (errors name file and line).
 Expected<std::vector<NeedleCase>> readNeedleCases(const std::string& path);
+
+/// The same over the file's text already in memory; `path` names it in errors.
+Expected<std::vector<NeedleCase>> parseNeedleCases(std::string_view text, const std::string& path);
 
 } // namespace attnscope::runtime

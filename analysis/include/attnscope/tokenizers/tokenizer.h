@@ -58,6 +58,9 @@ Expected<std::unique_ptr<Tokenizer>> parseSentencePieceModel(std::string_view da
 /// Loads a llama2.c `tokenizer.bin` (SentencePiece BPE pieces with scores, byte fallback <0xXX>).
 Expected<std::unique_ptr<Tokenizer>> loadLlama2cTokenizer(const std::string& path);
 
+/// The same over the file's bytes already in memory; `path` names it in errors.
+Expected<std::unique_ptr<Tokenizer>> parseLlama2cTokenizer(std::string_view bytes, const std::string& path);
+
 /// The tokenizer embedded in a GGUF file (tokenizer.ggml.model "gpt2" or "llama").
 Expected<std::unique_ptr<Tokenizer>> tokenizerFromGguf(const model::GgufFile& gguf,
                                                        const std::string& source);
