@@ -42,6 +42,7 @@ int main(int argc, char** argv) {
     attnscope::cli::registerAnalyzeCommand(app, exitCode);
 #ifdef ATTNSCOPE_HAS_STORE
     attnscope::cli::registerProjectCommands(app, exitCode);
+    attnscope::cli::registerNotesCommand(app, exitCode);
 #endif
 #ifdef ATTNSCOPE_HAS_REPORT
     attnscope::cli::registerReportCommand(app, exitCode);

@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include <cstring>
+#include <ctime>
 #include <filesystem>
 #include <fstream>
 
@@ -419,6 +420,22 @@ Expected<RunRecord> Project::run(int64_t id) const {
 Expected<int64_t> Project::addAnnotation(const Annotation& annotation) {
     if (m_state->readOnly || m_state->version < 2)
         return Status::invalidArgument("the project is open read-only").inFile(m_state->path);
+    if (annotation.text.find_first_not_of(" \t\r\n") == std::string::npos)
+        return Status::invalidArgument("a note needs some text").inFile(m_state->path).atField("text");
+    for (const auto& [value, field] :
+         {std::pair{annotation.layer, "layer"}, std::pair{annotation.head, "head"},
+          std::pair{annotation.token, "token"}})
+        if (value && *value < 0)
+            return Status::invalidArgument("must not be negative").inFile(m_state->path).atField(field);
+    {
+        ATTNSCOPE_ASSIGN_OR_RETURN(Statement exists, m_state->db.prepare("SELECT 1 FROM runs WHERE id = ?"));
+        exists.bind(1, annotation.runId);
+        ATTNSCOPE_ASSIGN_OR_RETURN(bool found, exists.step());
+        if (!found)
+            return Status::notFound("no run " + std::to_string(annotation.runId) + " in the project")
+                .inFile(m_state->path)
+                .atField("run");
+    }
     ATTNSCOPE_ASSIGN_OR_RETURN(
         Statement insert,
         m_state->db.prepare("INSERT INTO annotations (run_id, layer, head, token, text, created) "
@@ -433,9 +450,20 @@ Expected<int64_t> Project::addAnnotation(const Annotation& annotation) {
     optional(2, annotation.layer);
     optional(3, annotation.head);
     optional(4, annotation.token);
-    insert.bind(5, annotation.text).bind(6, annotation.created);
+    insert.bind(5, annotation.text).bind(6, annotation.created.empty() ? utcNow() : annotation.created);
     ATTNSCOPE_TRY(insert.run());
     return m_state->db.lastInsertId();
+}
+
+Status Project::removeAnnotation(int64_t id) {
+    if (m_state->readOnly || m_state->version < 2)
+        return Status::invalidArgument("the project is open read-only").inFile(m_state->path);
+    ATTNSCOPE_ASSIGN_OR_RETURN(Statement remove, m_state->db.prepare("DELETE FROM annotations WHERE id = ?"));
+    remove.bind(1, id);
+    ATTNSCOPE_TRY(remove.run());
+    if (m_state->db.changes() == 0)
+        return Status::notFound("no note " + std::to_string(id) + " in the project").inFile(m_state->path);
+    return Status::ok();
 }
 
 Expected<std::vector<Annotation>> Project::annotations(int64_t runId) const {
@@ -464,6 +492,15 @@ Expected<std::vector<Annotation>> Project::annotations(int64_t runId) const {
         list.push_back(std::move(a));
     }
     return list;
+}
+
+std::string utcNow() {
+    const std::time_t now = std::time(nullptr);
+    std::tm utc{};
+    gmtime_r(&now, &utc);
+    char text[32];
+    std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &utc);
+    return text;
 }
 
 Expected<std::string> modelContentHash(const std::string& modelPath) {

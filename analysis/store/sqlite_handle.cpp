@@ -186,6 +186,10 @@ int64_t Connection::lastInsertId() const {
     return sqlite3_last_insert_rowid(m_db);
 }
 
+int64_t Connection::changes() const {
+    return sqlite3_changes(m_db);
+}
+
 Status Connection::error(const std::string& what) const {
     return sqliteStatus(m_db, sqlite3_errcode(m_db), what);
 }

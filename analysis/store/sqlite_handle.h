@@ -64,6 +64,8 @@ public:
     /// Runs one or more statements without results.
     Status execute(const std::string& sql);
     int64_t lastInsertId() const;
+    /// Rows inserted, updated or deleted by the last statement.
+    int64_t changes() const;
     /// A Status for the connection's last error (`what` says what was being done).
     Status error(const std::string& what) const;
     const std::string& path() const { return m_path; }

@@ -6,7 +6,6 @@
 
 #include <nlohmann/json.hpp>
 
-#include <ctime>
 #include <filesystem>
 
 namespace attnscope::store {
@@ -32,15 +31,6 @@ Expected<RunRecord> suiteRunRecord(analyses::SuiteResult result, const SuiteRunI
     run.documentJson = std::move(result.documentJson);
     run.arrays = std::move(result.arrays);
     return run;
-}
-
-std::string utcNow() {
-    const std::time_t now = std::time(nullptr);
-    std::tm utc{};
-    gmtime_r(&now, &utc);
-    char text[32];
-    std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &utc);
-    return text;
 }
 
 } // namespace attnscope::store

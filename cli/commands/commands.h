@@ -26,6 +26,8 @@ void registerBenchCommand(CLI::App& app, int& exitCode);
 void registerAnalyzeCommand(CLI::App& app, int& exitCode);
 /// runs, compare, export: reading projects (builds with the store only).
 void registerProjectCommands(CLI::App& app, int& exitCode);
+/// notes: a run's notes in a project (builds with the store only).
+void registerNotesCommand(CLI::App& app, int& exitCode);
 /// report: HTML/PDF reports (builds with the renderer only).
 void registerReportCommand(CLI::App& app, int& exitCode);
 

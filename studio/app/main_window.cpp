@@ -10,6 +10,7 @@
 #include "../views/log_panel.h"
 #include "../views/matrix_surface.h"
 #include "../views/model_input_panel.h"
+#include "../views/notes_panel.h"
 #include "../views/properties_panel.h"
 #include "../views/run_figure_view.h"
 #include "../views/surface_view.h"
@@ -174,6 +175,24 @@ void MainWindow::createDocks() {
     m_properties = new PropertiesPanel(this);
     addDock(tr("Properties"), QStringLiteral("propertiesDock"), m_properties, Qt::RightDockWidgetArea);
 
+    m_notes = new NotesPanel(this);
+    addDock(tr("Notes"), QStringLiteral("notesDock"), m_notes, Qt::RightDockWidgetArea);
+    connect(m_notes, &NotesPanel::addRequested, this, &MainWindow::addNote);
+    connect(m_notes, &NotesPanel::notesChanged, this, [this] {
+        m_reportStale = true; // the report lists the notes
+        ++m_reportGeneration;
+        if (m_views->currentWidget() == m_report)
+            refreshReport();
+    });
+    connect(m_notes, &NotesPanel::headRequested, this, [this](int layer, int head) {
+        m_atlas->selectHead(layer, head);
+        openHead(layer, head);
+    });
+    connect(m_notes, &NotesPanel::tokenRequested, this, [this](int token) {
+        if (m_tokens->selectToken(token))
+            m_views->setCurrentWidget(m_tokens);
+    });
+
     m_log = new LogPanel(this);
     addDock(tr("Log"), QStringLiteral("logDock"), m_log, Qt::BottomDockWidgetArea);
 }
@@ -252,6 +271,9 @@ void MainWindow::createMenus() {
     QAction* compare = tools->addAction(tr("&Compare Runs…"), this, [this] { compareRuns(); });
     compare->setObjectName(QStringLiteral("compareRunsAction"));
     compare->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_C));
+    QAction* note = tools->addAction(tr("Add N&ote…"), this, &MainWindow::addNote);
+    note->setObjectName(QStringLiteral("addNoteAction"));
+    note->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_N));
     QAction* selfCheck = tools->addAction(tr("Kernel &Self-Check"), this, &MainWindow::startKernelSelfCheck);
     selfCheck->setObjectName(QStringLiteral("selfCheckAction"));
     selfCheck->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_K));

@@ -32,6 +32,7 @@ class JobProgressWidget;
 class JobTracker;
 class LogPanel;
 class ModelInputPanel;
+class NotesPanel;
 class PropertiesPanel;
 class SurfaceView;
 class TokenView;
@@ -90,6 +91,10 @@ public:
     RunFigureView* runFigures() const { return m_figures; }
     AttentionHeatmapView* heatmap() const { return m_heatmap; }
     QListWidget* runsList() const { return m_runs; }
+    /// The Notes dock: the shown run's notes.
+    NotesPanel* notesPanel() const { return m_notes; }
+    /// Tools > Add Note: asks for a note on the shown run, on the shown head and the selected token.
+    void addNote();
 
     JobTracker* jobs() const { return m_jobs; }
     ModelInputPanel* modelPanel() const { return m_modelPanel; }
@@ -154,6 +159,7 @@ private:
     SurfaceView* m_surfaceView = nullptr;
     ModelInputPanel* m_modelPanel = nullptr;
     PropertiesPanel* m_properties = nullptr;
+    NotesPanel* m_notes = nullptr;
     QListWidget* m_runs = nullptr;
     HeadAtlasView* m_atlas = nullptr;
     AttentionHeatmapView* m_heatmap = nullptr;
@@ -164,6 +170,7 @@ private:
     HeadDetailsView* m_details = nullptr;
     RunFigureView* m_figures = nullptr;
     qint64 m_runId = 0;
+    QString m_runProject;                ///< the project the shown run is stored in
     quint64 m_tilesJob = 0;              ///< id of the latest exact-tiles job (0: none started)
     qint64 m_tilesJobRun = 0;            ///< the run that job prepares tiles for
     qint64 m_tilesRun = 0;               ///< the run whose exact tiles the views hold (0: none)

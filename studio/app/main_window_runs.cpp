@@ -3,10 +3,12 @@
 // background and handing it to every view.
 #include "main_window.h"
 
+#include "../dialogs/add_note_dialog.h"
 #include "../views/attention_heatmap_view.h"
 #include "../views/head_atlas_view.h"
 #include "../views/head_details_view.h"
 #include "../views/matrix_surface.h"
+#include "../views/notes_panel.h"
 #include "../views/prepared_run.h"
 #include "../views/run_figure_view.h"
 #include "../views/surface_view.h"
@@ -136,6 +138,8 @@ void MainWindow::showRun(const PreparedRun& prepared) {
     m_figures->setRun(prepared);
     m_tilesRun = 0; // the views dropped their tiles with setRun
     m_runId = id;
+    m_runProject = QString::fromStdString(prepared.projectPath);
+    m_notes->setRun(m_runProject, id);
     // The report tab draws some thirty figures: built when the tab is shown, not on every selection.
     m_shownRun = prepared.record;
     startExactTiles();
@@ -161,6 +165,23 @@ void MainWindow::showRun(const PreparedRun& prepared) {
         m_views->setCurrentWidget(m_atlas);
     showStatus(tr("Run %1: %2 head metrics").arg(id).arg(run.metrics.size()));
     Q_EMIT runShown(id);
+}
+
+void MainWindow::addNote() {
+    if (m_runId == 0 || m_runProject.isEmpty()) {
+        showStatus(tr("Notes belong to a stored run: open a project or analyze an input first"));
+        return;
+    }
+    const int token = m_tokens->selectedToken();
+    // The head is the one selected in the atlas (the views follow it); the token, the one clicked.
+    AddNoteDialog dialog(m_atlas->selectedHead(), token >= 0 ? std::optional<int>(token) : std::nullopt,
+                         token >= 0 ? m_tokens->tokenString(token) : QString(), this);
+    if (dialog.exec() != QDialog::Accepted)
+        return;
+    if (m_notes->addNote(dialog.text(), dialog.layer(), dialog.head(), dialog.token()))
+        showStatus(tr("Note added to run %1").arg(m_runId));
+    else
+        showStatus(m_notes->lastError());
 }
 
 } // namespace attnscope::studio

@@ -87,6 +87,7 @@ public:
 
 private:
     void summary(const QString& projectPath);
+    void notes(const QString& projectPath);
     void atlas();
     void sinks();
     void retrieval();
@@ -120,6 +121,7 @@ Report Builder::build(const QString& projectPath) {
             .arg(m_run.id)
             .arg(m_run.label.empty() ? QString() : QStringLiteral(" (%1)").arg(escape(m_run.label)));
     summary(projectPath);
+    notes(projectPath);
     atlas();
     sinks();
     retrieval();
@@ -153,6 +155,37 @@ void Builder::summary(const QString& projectPath) {
     row(QStringLiteral("Project"), projectPath.toHtmlEscaped());
     html += QStringLiteral("</table>");
     section(QStringLiteral("Model and input"), html);
+}
+
+void Builder::notes(const QString& projectPath) {
+    // The user's notes on this run (Notes dock, `attnscope-cli notes`), where they are kept: the project.
+    if (projectPath.isEmpty() || m_run.id <= 0)
+        return;
+    auto project = store::Project::open(projectPath.toStdString(), store::OpenMode::ReadOnly);
+    Expected<std::vector<store::Annotation>> notes =
+        project ? project->annotations(m_run.id) : Expected<std::vector<store::Annotation>>(project.status());
+    if (!notes) {
+        section(QStringLiteral("Notes"), QStringLiteral("<p>The run's notes could not be read: %1</p>")
+                                             .arg(escape(notes.status().toString())));
+        return;
+    }
+    if (notes->empty())
+        return;
+    QString html = QStringLiteral("<table><tr><th>On</th><th>Note</th><th>Written (UTC)</th></tr>");
+    for (const store::Annotation& note : *notes) {
+        QStringList place;
+        if (note.layer)
+            place << QStringLiteral("layer %1").arg(*note.layer);
+        if (note.head)
+            place << QStringLiteral("head %1").arg(*note.head);
+        if (note.token)
+            place << QStringLiteral("token %1").arg(*note.token);
+        html += QStringLiteral("<tr><td>%1</td><td>%2</td><td>%3</td></tr>")
+                    .arg(place.isEmpty() ? QStringLiteral("the run") : place.join(QStringLiteral(", ")),
+                         escape(note.text), escape(note.created));
+    }
+    html += QStringLiteral("</table>");
+    section(QStringLiteral("Notes"), html);
 }
 
 void Builder::atlas() {

@@ -22,7 +22,8 @@ struct Report {
     std::vector<std::pair<QString, QImage>> figures;
 };
 
-/// Builds the report of `run`; errors name what in the stored document is unreadable.
+/// Builds the report of `run`; errors name what in the stored document is unreadable. The run's notes
+/// (store::Annotation) are read from `projectPath` when it is given.
 Expected<Report> buildReport(const store::RunRecord& run, const QString& projectPath);
 
 /// Self-contained HTML: figures inlined as PNG data URLs, styles inline.

@@ -76,7 +76,9 @@ Expected<PreparedRun> loadPreparedRun(const std::string& projectPath, int64_t id
     ATTNSCOPE_ASSIGN_OR_RETURN(store::Project project,
                                store::Project::open(projectPath, store::OpenMode::ReadOnly));
     ATTNSCOPE_ASSIGN_OR_RETURN(store::RunRecord run, project.run(id));
-    return prepareRun(std::move(run));
+    PreparedRun prepared = prepareRun(std::move(run));
+    prepared.projectPath = projectPath;
+    return prepared;
 }
 
 } // namespace attnscope::studio

@@ -31,6 +31,10 @@ public:
     bool selectToken(int index);
 
     int tokens() const { return static_cast<int>(m_received.size()); }
+    /// The selected token (-1: none).
+    int selectedToken() const { return m_selected; }
+    /// Token j's own text (its bytes of the input); empty for special tokens.
+    QString tokenString(int j) const;
     /// ā_j of the shown head for every token.
     const std::vector<double>& received() const { return m_received; }
     std::vector<int> sinks() const;
@@ -52,8 +56,6 @@ private:
 
     TokenText* m_text;
     QLabel* m_details;
-    /// The token's own text (its bytes of the input); empty for special tokens.
-    QString tokenString(int j) const;
 
     std::shared_ptr<const store::RunRecord> m_run;
     std::span<const float> m_mass; ///< attention.column_mass [layers, heads, tokens], inside m_run

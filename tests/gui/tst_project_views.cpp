@@ -4,12 +4,14 @@
 // constructed run with known values, then on a real run of the demo model written by attnscope-cli.
 #include "app/main_window.h"
 #include "app/studio_settings.h"
+#include "dialogs/add_note_dialog.h"
 #include "dialogs/compare_runs_dialog.h"
 #include "gui_test_main.h"
 #include "jobs/job_tracker.h"
 #include "views/attention_heatmap_view.h"
 #include "views/head_atlas_view.h"
 #include "views/head_details_view.h"
+#include "views/notes_panel.h"
 #include "views/run_figure_view.h"
 #include "views/surface_view.h"
 #include "views/token_text.h"
@@ -18,6 +20,8 @@
 #include "attnscope/store/project.h"
 
 #include <QAction>
+#include <QCheckBox>
+#include <QDialogButtonBox>
 #include <QDir>
 #include <QFile>
 #include <QFileInfo>
@@ -27,12 +31,15 @@
 #include <QLabel>
 #include <QListWidget>
 #include <QMenu>
+#include <QPlainTextEdit>
 #include <QProcess>
+#include <QPushButton>
 #include <QSignalSpy>
 #include <QTabWidget>
 #include <QTableWidget>
 #include <QTemporaryDir>
 #include <QTextBrowser>
+#include <QTimer>
 #include <QToolBar>
 
 #include <cmath>
@@ -514,6 +521,97 @@ private Q_SLOTS:
             }
         QVERIFY2(fromOwn <= 1e-3, qPrintable(QString::number(fromOwn)));
         QVERIFY2(fromOther > 1e-2, qPrintable(QString::number(fromOther))); // the runs do differ
+    }
+
+    void notesOnTheShownRun() {
+        QTemporaryDir dir;
+        const QString path = dir.filePath(QStringLiteral("notes.attnscope"));
+        {
+            auto project = store::Project::open(path.toStdString(), store::OpenMode::CreateIfMissing);
+            QVERIFY(project);
+            QVERIFY(project->addRun(constructedRun()));
+        }
+        MainWindow window;
+        NotesPanel* notes = window.notesPanel();
+        QVERIFY(notes);
+        QVERIFY(!notes->addNote(QStringLiteral("no run yet"), 0, 0, std::nullopt));
+        QVERIFY2(notes->lastError().contains(QStringLiteral("stored run")), qPrintable(notes->lastError()));
+        QSignalSpy shown(&window, &MainWindow::runShown);
+        QVERIFY(window.openProject(path));
+        QVERIFY(shown.wait(30000));
+        QCOMPARE(notes->runId(), window.shownRunId());
+        QCOMPARE(notes->list()->count(), 0);
+
+        // Tools > Add Note (Ctrl+Shift+N) on the shown head: the dialog offers that head, no token (the
+        // constructed run has no text), and adds nothing until there is text.
+        window.headAtlas()->selectHead(1, 2);
+        auto* action = window.findChild<QAction*>(QStringLiteral("addNoteAction"));
+        QVERIFY(action);
+        QCOMPARE(action->shortcut(), QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_N));
+        bool checkedDialog = false;
+        QTimer::singleShot(0, this, [&] {
+            auto* dialog = qobject_cast<AddNoteDialog*>(QApplication::activeModalWidget());
+            if (!dialog)
+                return;
+            QPushButton* add = dialog->buttons()->button(QDialogButtonBox::Ok);
+            checkedDialog =
+                dialog->onHead()->isChecked() && !dialog->onToken()->isEnabled() && !add->isEnabled();
+            dialog->editor()->setPlainText(QStringLiteral("  layer 1 head 2: sinks into BOS  "));
+            checkedDialog = checkedDialog && add->isEnabled();
+            add->click();
+        });
+        action->trigger();
+        QVERIFY(checkedDialog);
+        QCOMPARE(notes->list()->count(), 1);
+        const store::Annotation first = notes->notes().front();
+        QCOMPARE(first.layer, std::optional<int>(1));
+        QCOMPARE(first.head, std::optional<int>(2));
+        QVERIFY(!first.token.has_value());
+        QCOMPARE(QString::fromStdString(first.text), QStringLiteral("layer 1 head 2: sinks into BOS"));
+        QVERIFY(notes->list()->item(0)->text().endsWith(
+            QStringLiteral("\nhead 1:2 \u00B7 ") +
+            QString::fromStdString(first.created).replace(QLatin1Char('T'), QLatin1Char(' ')).left(16)));
+
+        // The note is in the project: the CLI lists it, and a note the CLI adds shows after a reload.
+        QProcess cli;
+        cli.start(QStringLiteral(ATTNSCOPE_CLI_PATH),
+                  {QStringLiteral("notes"), path, QString::number(window.shownRunId()),
+                   QStringLiteral("--add"), QStringLiteral("token 5 is odd"), QStringLiteral("--token"),
+                   QStringLiteral("5"), QStringLiteral("--json")});
+        QVERIFY(cli.waitForFinished(60000));
+        QCOMPARE(cli.exitCode(), 0);
+        const nlohmann::json listed = nlohmann::json::parse(cli.readAllStandardOutput().toStdString());
+        QCOMPARE(listed["notes"].size(), std::size_t(2));
+        QCOMPARE(listed["notes"][0]["text"].get<std::string>(), first.text);
+        QCOMPARE(listed["notes"][0]["head"].get<int>(), 2);
+        QVERIFY(notes->setRun(path, window.shownRunId()));
+        QCOMPARE(notes->list()->count(), 2);
+        QVERIFY(notes->list()->item(1)->text().contains(QStringLiteral("\ntoken 5 \u00B7 ")));
+
+        // The report lists them.
+        const QString report = QDir(dir.path()).filePath(QStringLiteral("notes.html"));
+        QVERIFY(window.exportReport(report));
+        QFile reportFile(report);
+        QVERIFY(reportFile.open(QIODevice::ReadOnly));
+        const QString html = QString::fromUtf8(reportFile.readAll());
+        QVERIFY(html.contains(QStringLiteral("<h2>Notes</h2>")));
+        QVERIFY(html.contains(QStringLiteral("layer 1 head 2: sinks into BOS")));
+        QVERIFY(html.contains(QStringLiteral("token 5 is odd")));
+
+        // Double-clicking the head note shows that head everywhere.
+        window.headAtlas()->selectHead(0, 0);
+        QSignalSpy heads(notes, &NotesPanel::headRequested);
+        Q_EMIT notes->list()->itemDoubleClicked(notes->list()->item(0));
+        QCOMPARE(heads.count(), 1);
+        QCOMPARE(window.heatmap()->head(), std::make_pair(1, 2));
+
+        // Deleting: only this run's notes, and it is gone from the project.
+        QVERIFY(!notes->removeNote(first.id + 100));
+        QVERIFY(notes->removeNote(first.id));
+        QCOMPARE(notes->list()->count(), 1);
+        auto project = store::Project::open(path.toStdString(), store::OpenMode::ReadOnly);
+        QVERIFY(project);
+        QCOMPARE(project->annotations(window.shownRunId())->size(), std::size_t(1));
     }
 
     void compareRunsAndExportRunData() {

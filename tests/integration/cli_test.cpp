@@ -525,6 +525,65 @@ TEST(Cli, ProjectRunsCompareAndExport) {
     std::filesystem::remove_all(dir);
 }
 
+TEST(Cli, NotesAreAddedListedAndDeletedInTheProject) {
+    const auto dir = std::filesystem::temp_directory_path() / "attnscope_cli_notes";
+    attnscope::test::TinyConfig config;
+    config.context = 64;
+    const std::string gguf = writeTinyGguf(dir, attnscope::test::makeTinyModel(config));
+    const std::string project = (dir / "p.attnscope").string();
+    auto run = runProcess(kCli + " analyze " + gguf +
+                              " --tokens 3,1,4,1,5,9,2,6 --analyses sinks --project " + project + " --json",
+                          true);
+    ASSERT_EQ(run.exitCode, 0) << run.output;
+
+    auto empty = runProcess(kCli + " notes " + project + " 1 --json");
+    ASSERT_EQ(empty.exitCode, 0) << empty.output;
+    EXPECT_TRUE(nlohmann::json::parse(empty.output)["notes"].empty());
+    auto added = runProcess(kCli + " notes " + project +
+                            " 1 --add 'head 1:3 sinks' --layer 1 --head 3 --token 0 --json");
+    ASSERT_EQ(added.exitCode, 0) << added.output;
+    const auto document = nlohmann::json::parse(added.output);
+    ASSERT_EQ(document["notes"].size(), 1u);
+    const auto& note = document["notes"][0];
+    EXPECT_EQ(note["id"], document["added"]);
+    EXPECT_EQ(note["layer"], 1);
+    EXPECT_EQ(note["head"], 3);
+    EXPECT_EQ(note["token"], 0);
+    EXPECT_EQ(note["text"], "head 1:3 sinks");
+    EXPECT_EQ(note["created"].get<std::string>().size(), 20u);
+    auto onRun = runProcess(kCli + " notes " + project + " 1 --add 'the whole run' --json");
+    ASSERT_EQ(onRun.exitCode, 0) << onRun.output;
+    EXPECT_TRUE(nlohmann::json::parse(onRun.output)["notes"][1]["layer"].is_null());
+    auto text = runProcess(kCli + " notes " + project + " 1");
+    EXPECT_NE(text.output.find("2 note(s)"), std::string::npos) << text.output;
+    EXPECT_NE(text.output.find("head 1:3 sinks"), std::string::npos) << text.output;
+
+    // Refusals name the field and change nothing: past the model's layers or heads, past the input,
+    // empty text, an unknown run, a note of another run, and --layer without --add.
+    for (const auto& [arguments, field] :
+         std::vector<std::pair<std::string, std::string>>{{" 1 --add x --layer 2", "--layer"},
+                                                          {" 1 --add x --head 4", "--head"},
+                                                          {" 1 --add x --token 8", "--token"},
+                                                          {" 1 --add ''", "text"},
+                                                          {" 9 --add x", "RUN"},
+                                                          {" 1 --delete 99", "--delete"}}) {
+        auto refused = runProcess(kCli + " notes " + project + arguments + " --json");
+        EXPECT_EQ(refused.exitCode, 1) << arguments << ": " << refused.output;
+        const auto error = nlohmann::json::parse(refused.output, nullptr, false);
+        ASSERT_TRUE(error.contains("error")) << arguments << ": " << refused.output;
+        EXPECT_EQ(error["error"]["field"], field) << arguments << ": " << refused.output;
+    }
+    EXPECT_NE(runProcess(kCli + " notes " + project + " 1 --layer 1", true).exitCode, 0);
+
+    auto deleted = runProcess(kCli + " notes " + project + " 1 --delete " + note["id"].dump() + " --json");
+    ASSERT_EQ(deleted.exitCode, 0) << deleted.output;
+    const auto after = nlohmann::json::parse(deleted.output);
+    EXPECT_EQ(after["deleted"], note["id"]);
+    ASSERT_EQ(after["notes"].size(), 1u);
+    EXPECT_EQ(after["notes"][0]["text"], "the whole run");
+    std::filesystem::remove_all(dir);
+}
+
 TEST(Cli, RefusesBadOptionValuesByName) {
     const std::string demo = std::string(ATTNSCOPE_RESOURCES_DIR) + "/models/attnscope-demo";
     struct Case {

@@ -113,6 +113,50 @@ TEST(Project, RunsRoundTripExactly) {
     fs::remove_all(dir);
 }
 
+TEST(Project, NotesAreCheckedStampedAndDeleted) {
+    const fs::path dir = scratch("notes");
+    const std::string path = (dir / "p.attnscope").string();
+    auto project = store::Project::open(path, store::OpenMode::CreateIfMissing);
+    ASSERT_TRUE(project) << project.status().toString();
+    auto run = project->addRun(test::seededRun(1));
+    ASSERT_TRUE(run);
+    store::Annotation note;
+    note.runId = *run;
+    note.token = 0;
+    note.text = "the BOS sink";
+    auto id = project->addAnnotation(note);
+    ASSERT_TRUE(id) << id.status().toString();
+    auto notes = project->annotations(*run);
+    ASSERT_TRUE(notes);
+    ASSERT_EQ(notes->size(), 1u);
+    EXPECT_EQ((*notes)[0].created.size(), 20u) << "stamped as YYYY-MM-DDTHH:MM:SSZ: " << (*notes)[0].created;
+    EXPECT_FALSE((*notes)[0].layer.has_value());
+
+    // Refusals name the field; none of them writes anything.
+    store::Annotation bad = note;
+    bad.runId = *run + 100;
+    EXPECT_EQ(project->addAnnotation(bad).status().field(), "run");
+    EXPECT_EQ(project->addAnnotation(bad).status().code(), StatusCode::NotFound);
+    bad = note;
+    bad.text = " \n\t";
+    EXPECT_EQ(project->addAnnotation(bad).status().field(), "text");
+    bad = note;
+    bad.head = -1;
+    EXPECT_EQ(project->addAnnotation(bad).status().field(), "head");
+    EXPECT_EQ(project->annotations(*run)->size(), 1u);
+
+    EXPECT_EQ(project->removeAnnotation(*id + 7).code(), StatusCode::NotFound);
+    EXPECT_TRUE(project->removeAnnotation(*id).isOk());
+    EXPECT_TRUE(project->annotations(*run)->empty());
+    EXPECT_EQ(project->removeAnnotation(*id).code(), StatusCode::NotFound);
+
+    auto readOnly = store::Project::open(path, store::OpenMode::ReadOnly);
+    ASSERT_TRUE(readOnly);
+    EXPECT_FALSE(readOnly->addAnnotation(note));
+    EXPECT_FALSE(readOnly->removeAnnotation(1).isOk());
+    fs::remove_all(dir);
+}
+
 TEST(Project, UsesWalAndForeignKeys) {
     const fs::path dir = scratch("wal");
     const std::string path = (dir / "p.attnscope").string();

@@ -78,10 +78,12 @@ struct RunSummary {
     int tokens = 0;
 };
 
+/// A user's note on a run, optionally on one (layer, head) and/or one token position.
 struct Annotation {
     int64_t id = 0, runId = 0;
     std::optional<int> layer, head, token;
-    std::string text, created;
+    std::string text;
+    std::string created; ///< UTC, ISO 8601; addAnnotation fills it in when empty
 };
 
 enum class OpenMode {
@@ -112,14 +114,22 @@ public:
     /// Everything of one run; errors name the id when there is no such run.
     Expected<RunRecord> run(int64_t id) const;
     Expected<std::vector<HeadMetric>> metrics(int64_t runId) const;
+    /// Stores a note on run `annotation.runId` and returns its id. Errors: read-only project, no such
+    /// run (field "run"), empty text ("text"), a negative layer, head or token.
     Expected<int64_t> addAnnotation(const Annotation& annotation);
+    /// The notes of a run, oldest first (none for projects older than schema 2).
     Expected<std::vector<Annotation>> annotations(int64_t runId) const;
+    /// Deletes note `id`; NotFound when there is none.
+    Status removeAnnotation(int64_t id);
 
 private:
     struct State;
     explicit Project(std::unique_ptr<State> state);
     std::unique_ptr<State> m_state;
 };
+
+/// Current UTC time as ISO 8601 ("2026-11-29T04:05:06Z"), as runs and notes record it.
+std::string utcNow();
 
 /// The identity of a model path: SHA-256 over each file's relative name and size, its first and last
 /// 4 MiB and 16 evenly spaced 64 KiB pieces ("sampled-sha256:" + hex) — quick on multi-GB weights and

@@ -22,7 +22,4 @@ struct SuiteRunInfo {
 /// Errors name the model path when its format or identity cannot be read.
 Expected<RunRecord> suiteRunRecord(analyses::SuiteResult result, const SuiteRunInfo& info);
 
-/// Current UTC time as ISO 8601 ("2026-11-29T04:05:06Z").
-std::string utcNow();
-
 } // namespace attnscope::store

@@ -1,0 +1,205 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "notes_panel.h"
+
+#include <QKeyEvent>
+#include <QLabel>
+#include <QListWidget>
+#include <QMessageBox>
+#include <QToolButton>
+#include <QVBoxLayout>
+
+namespace attnscope::studio {
+
+namespace {
+
+QString placeText(const store::Annotation& note) {
+    QStringList parts;
+    if (note.layer && note.head)
+        parts << QObject::tr("head %1:%2").arg(*note.layer).arg(*note.head);
+    else if (note.layer)
+        parts << QObject::tr("layer %1").arg(*note.layer);
+    else if (note.head)
+        parts << QObject::tr("head %1").arg(*note.head);
+    if (note.token)
+        parts << QObject::tr("token %1").arg(*note.token);
+    return parts.isEmpty() ? QObject::tr("run") : parts.join(QStringLiteral(", "));
+}
+
+/// Deletes the selected note on the Delete key (a filter, so the list stays a plain QListWidget).
+class DeleteKeyFilter : public QObject {
+public:
+    DeleteKeyFilter(NotesPanel* panel) : QObject(panel), m_panel(panel) {}
+    bool eventFilter(QObject* watched, QEvent* event) override {
+        if (event->type() == QEvent::KeyPress && static_cast<QKeyEvent*>(event)->key() == Qt::Key_Delete) {
+            m_panel->removeSelectedNote();
+            return true;
+        }
+        return QObject::eventFilter(watched, event);
+    }
+
+private:
+    NotesPanel* m_panel;
+};
+
+} // namespace
+
+NotesPanel::NotesPanel(QWidget* parent)
+    : QWidget(parent), m_list(new QListWidget(this)), m_message(new QLabel(this)),
+      m_add(new QToolButton(this)), m_remove(new QToolButton(this)) {
+    m_list->setObjectName(QStringLiteral("notesList"));
+    // One column: a dock is narrow, so each note is its (wrapped) text over a line saying where and when.
+    m_list->setAlternatingRowColors(true);
+    m_list->setWordWrap(true);
+    m_list->setResizeMode(QListView::Adjust); // rows re-wrap when the dock is resized
+    m_list->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
+    m_list->installEventFilter(new DeleteKeyFilter(this));
+    m_message->setWordWrap(true);
+    m_message->setObjectName(QStringLiteral("notesMessage"));
+
+    m_add->setText(tr("Add Note…"));
+    m_add->setToolTip(tr("Add a note on the shown head and the selected token (Ctrl+Shift+N)"));
+    m_remove->setText(tr("Delete"));
+    m_remove->setToolTip(tr("Delete the selected note (Del)"));
+    m_add->setEnabled(false);
+    m_remove->setEnabled(false);
+    connect(m_add, &QToolButton::clicked, this, &NotesPanel::addRequested);
+    connect(m_remove, &QToolButton::clicked, this, &NotesPanel::removeSelectedNote);
+    connect(m_list, &QListWidget::itemSelectionChanged, this,
+            [this] { m_remove->setEnabled(!m_list->selectedItems().isEmpty()); });
+    connect(m_list, &QListWidget::itemDoubleClicked, this, [this](QListWidgetItem* item) {
+        const int index = m_list->row(item);
+        if (index < 0 || index >= static_cast<int>(m_notes.size()))
+            return;
+        const store::Annotation& note = m_notes[static_cast<std::size_t>(index)];
+        if (note.layer && note.head)
+            Q_EMIT headRequested(*note.layer, *note.head);
+        if (note.token)
+            Q_EMIT tokenRequested(*note.token);
+    });
+
+    auto* buttons = new QHBoxLayout;
+    buttons->addWidget(m_add);
+    buttons->addWidget(m_remove);
+    buttons->addStretch();
+    auto* layout = new QVBoxLayout(this);
+    layout->setContentsMargins(4, 4, 4, 4);
+    layout->addLayout(buttons);
+    layout->addWidget(m_list);
+    layout->addWidget(m_message);
+    setRun({}, 0);
+}
+
+bool NotesPanel::setRun(const QString& projectPath, qint64 runId) {
+    m_projectPath = projectPath;
+    m_runId = projectPath.isEmpty() ? 0 : runId;
+    m_add->setEnabled(m_runId > 0);
+    return reload();
+}
+
+bool NotesPanel::reload() {
+    m_list->clear();
+    m_notes.clear();
+    m_error.clear();
+    if (m_runId <= 0) {
+        m_message->setText(tr("Notes belong to a stored run: open a project or analyze an input."));
+        return true;
+    }
+    auto project = store::Project::open(m_projectPath.toStdString(), store::OpenMode::ReadOnly);
+    if (!project) {
+        fail(QString::fromStdString(project.status().toString()));
+        return false;
+    }
+    auto notes = project->annotations(m_runId);
+    if (!notes) {
+        fail(QString::fromStdString(notes.status().toString()));
+        return false;
+    }
+    m_notes = std::move(*notes);
+    for (const store::Annotation& note : m_notes) {
+        auto* item = new QListWidgetItem(m_list);
+        // Minutes are enough in the list; the tooltip has the second.
+        const QString created =
+            QString::fromStdString(note.created).replace(QLatin1Char('T'), QLatin1Char(' '));
+        item->setText(QStringLiteral("%1\n%2 \u00B7 %3")
+                          .arg(QString::fromStdString(note.text), placeText(note), created.left(16)));
+        item->setToolTip(QStringLiteral("%1\n\n%2, %3 UTC")
+                             .arg(QString::fromStdString(note.text), placeText(note), created));
+        item->setData(Qt::UserRole, static_cast<qlonglong>(note.id));
+    }
+    m_message->setText(m_notes.empty()
+                           ? tr("No notes on run %1 yet.").arg(m_runId)
+                           : tr("%n note(s) on run %1; double-click one to show its head and token.", nullptr,
+                                static_cast<int>(m_notes.size()))
+                                 .arg(m_runId));
+    return true;
+}
+
+void NotesPanel::fail(const QString& message) {
+    m_error = message;
+    m_message->setText(message);
+}
+
+bool NotesPanel::addNote(const QString& text, std::optional<int> layer, std::optional<int> head,
+                         std::optional<int> token) {
+    if (m_runId <= 0) {
+        fail(tr("No run is shown: notes belong to a stored run."));
+        return false;
+    }
+    auto project = store::Project::open(m_projectPath.toStdString(), store::OpenMode::ReadWrite);
+    if (!project) {
+        fail(tr("Cannot write the note: %1").arg(QString::fromStdString(project.status().toString())));
+        return false;
+    }
+    store::Annotation note;
+    note.runId = m_runId;
+    note.layer = layer;
+    note.head = head;
+    note.token = token;
+    note.text = text.trimmed().toStdString();
+    auto id = project->addAnnotation(note);
+    if (!id) {
+        fail(tr("Cannot write the note: %1").arg(QString::fromStdString(id.status().toString())));
+        return false;
+    }
+    Q_EMIT notesChanged();
+    if (!reload())
+        return false;
+    for (int i = 0; i < m_list->count(); ++i)
+        if (m_list->item(i)->data(Qt::UserRole).toLongLong() == *id)
+            m_list->setCurrentRow(i);
+    return true;
+}
+
+bool NotesPanel::removeNote(qint64 id) {
+    const bool ours = std::any_of(m_notes.begin(), m_notes.end(), [id](const auto& n) { return n.id == id; });
+    if (!ours) {
+        fail(tr("Run %1 has no note %2.").arg(m_runId).arg(id));
+        return false;
+    }
+    auto project = store::Project::open(m_projectPath.toStdString(), store::OpenMode::ReadWrite);
+    if (!project) {
+        fail(tr("Cannot delete the note: %1").arg(QString::fromStdString(project.status().toString())));
+        return false;
+    }
+    if (Status removed = project->removeAnnotation(id); !removed.isOk()) {
+        fail(tr("Cannot delete the note: %1").arg(QString::fromStdString(removed.toString())));
+        return false;
+    }
+    Q_EMIT notesChanged();
+    return reload();
+}
+
+void NotesPanel::removeSelectedNote() {
+    const QList<QListWidgetItem*> selected = m_list->selectedItems();
+    if (selected.isEmpty())
+        return;
+    const qint64 id = selected.front()->data(Qt::UserRole).toLongLong();
+    const QString text = selected.front()->text().section(QLatin1Char('\n'), 0, -2);
+    if (QMessageBox::question(this, tr("Delete Note"),
+                              tr("Delete this note from the project?\n\n%1").arg(text.left(200))) !=
+        QMessageBox::Yes)
+        return;
+    removeNote(id);
+}
+
+} // namespace attnscope::studio

@@ -1,0 +1,66 @@
+// SPDX-License-Identifier: Apache-2.0
+// The Notes dock: a run's notes (store::Annotation) — free text, optionally on one head and/or one token —
+// listed, added and deleted. Notes live in the project file beside the run, so the CLI's `notes` command
+// and every later session see them. Double-clicking a note shows its head and token.
+#pragma once
+
+#include "attnscope/store/project.h"
+
+#include <QWidget>
+
+#include <optional>
+#include <vector>
+
+class QLabel;
+class QToolButton;
+class QListWidget;
+
+namespace attnscope::studio {
+
+class NotesPanel : public QWidget {
+    Q_OBJECT
+public:
+    explicit NotesPanel(QWidget* parent = nullptr);
+
+    /// Shows the notes of run `runId` in `projectPath` (read-only); an empty path or id 0 clears the list.
+    /// False (the panel says why) when they cannot be read.
+    bool setRun(const QString& projectPath, qint64 runId);
+    /// Stores a note on the shown run (the project is opened for writing) and lists it. False when there
+    /// is no run or the project refuses it; lastError() says why.
+    bool addNote(const QString& text, std::optional<int> layer, std::optional<int> head,
+                 std::optional<int> token);
+    /// Deletes note `id` of the shown run. False when it cannot; lastError() says why.
+    bool removeNote(qint64 id);
+    /// Deletes the selected note after asking (the list's Delete key and the panel's button).
+    void removeSelectedNote();
+
+    const std::vector<store::Annotation>& notes() const { return m_notes; }
+    QListWidget* list() const { return m_list; }
+    qint64 runId() const { return m_runId; }
+    QString lastError() const { return m_error; }
+
+Q_SIGNALS:
+    /// The user asked to add a note (the panel's button); the window asks for its text and place.
+    void addRequested();
+    /// A note on a head was double-clicked.
+    void headRequested(int layer, int head);
+    /// A note on a token was double-clicked.
+    void tokenRequested(int token);
+    /// A note was added or deleted (the report, which lists them, is out of date).
+    void notesChanged();
+
+private:
+    bool reload();
+    void fail(const QString& message);
+
+    QListWidget* m_list;
+    QLabel* m_message;
+    QToolButton* m_add;
+    QToolButton* m_remove;
+    QString m_projectPath;
+    qint64 m_runId = 0;
+    std::vector<store::Annotation> m_notes;
+    QString m_error;
+};
+
+} // namespace attnscope::studio
