@@ -63,7 +63,7 @@ Expected<std::vector<std::vector<double>>> parseDuoGates(std::string_view text, 
     std::stringstream lines{std::string(text)};
     std::string line;
     for (int number = 1; std::getline(lines, line); ++number) {
-        if (line.find_first_not_of(" \t\r") == std::string::npos)
+        if (line.find_first_not_of(" \t\r\v\f") == std::string::npos) // what >> skips
             continue;
         std::vector<double> row;
         std::stringstream values(line);

@@ -88,9 +88,15 @@ public:
             Span span;
         };
         std::vector<Symbol> symbols;
-        if (last > first) // SentencePiece's add_dummy_prefix: a space before the text, covering nothing
-            symbols.push_back(
-                {" ", pieceOf(" "), {static_cast<int64_t>(first), static_cast<int64_t>(first)}});
+        if (last > first) { // SentencePiece's add_dummy_prefix: a space before the text, covering nothing
+            const Span none{static_cast<int64_t>(first), static_cast<int64_t>(first)};
+            // A vocabulary without a space piece spells it by byte fallback, as any other missing
+            // character (llama2.c's own encoder would emit id -1 here: found by fuzz_llama2c_tokenizer).
+            if (const int32_t space = pieceOf(" "); space >= 0)
+                symbols.push_back({" ", space, none});
+            else
+                symbols.push_back({std::string(), byteTokens[static_cast<unsigned char>(' ')], none});
+        }
         for (std::size_t i = first; i < text.size();) {
             std::size_t length = 1;
             const auto lead = static_cast<unsigned char>(text[i]);
@@ -373,7 +379,11 @@ Expected<std::unique_ptr<Tokenizer>> parseLlama2cTokenizer(std::string_view byte
         return true;
     };
     int32_t maxLength = 0;
-    if (!take(&maxLength) || maxLength <= 0 || maxLength > 1024)
+    if (!take(&maxLength))
+        return Status::parseError("the file is shorter than its 4-byte header")
+            .inFile(path)
+            .atField("max_token_length");
+    if (maxLength <= 0 || maxLength > 1024)
         return Status::parseError("implausible max_token_length " + std::to_string(maxLength))
             .inFile(path)
             .atField("max_token_length");

@@ -34,6 +34,19 @@ inline Encoding applyTemplate(Encoding body, const std::vector<TemplateItem>& si
     return out;
 }
 
+/// Every special token of the template must name a vocabulary entry (a template id past the vocabulary
+/// would reach the model's embedding: found by fuzz_tokenizer_json).
+inline Status checkTemplateIds(const std::vector<TemplateItem>& single,
+                               const std::vector<std::string>& idToToken) {
+    for (const TemplateItem& item : single)
+        if (!item.isSequence && (item.id < 0 || item.id >= static_cast<int32_t>(idToToken.size()) ||
+                                 idToToken[static_cast<std::size_t>(item.id)].empty()))
+            return Status::parseError("special token id " + std::to_string(item.id) +
+                                      " is not in the vocabulary")
+                .atField("post_processor");
+    return Status::ok();
+}
+
 /// An id to decode must name a vocabulary entry.
 inline Status checkDecodableId(int32_t id, const std::vector<std::string>& idToToken) {
     if (id < 0 || id >= static_cast<int32_t>(idToToken.size()) || idToToken[id].empty())

@@ -389,6 +389,8 @@ Expected<std::unique_ptr<Tokenizer>> parseTokenizerJson(std::string_view json, c
         tokenizer->isSpecial[token.id] = token.special;
         tokenizer->addedByFirstByte[static_cast<unsigned char>(token.content[0])].push_back(i);
     }
+    if (Status ids = checkTemplateIds(tokenizer->singleTemplate, tokenizer->idToToken); !ids.isOk())
+        return fail(std::move(ids));
     return std::unique_ptr<Tokenizer>(std::move(tokenizer));
 }
 

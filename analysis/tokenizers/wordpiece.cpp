@@ -378,6 +378,8 @@ Expected<std::unique_ptr<Tokenizer>> wordPieceFromJson(const Json& root, const s
     } catch (const Json::exception& error) {
         return fail(Status::parseError(std::string("unexpected structure: ") + error.what()));
     }
+    if (Status ids = checkTemplateIds(tokenizer->singleTemplate, tokenizer->idToToken); !ids.isOk())
+        return fail(std::move(ids));
     return std::unique_ptr<Tokenizer>(std::move(tokenizer));
 }
 

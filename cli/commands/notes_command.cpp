@@ -70,14 +70,34 @@ Status checkPlace(const store::Project& project, const NotesOptions& o) {
     return Status::ok();
 }
 
+/// Refuses what would be refused anyway — a run, place or note id the project does not have — from a
+/// read-only open, so that a refused change never migrates an older project (a read-write open does).
+Status checkRequest(const NotesOptions& o) {
+    ATTNSCOPE_ASSIGN_OR_RETURN(store::Project project,
+                               store::Project::open(o.project, store::OpenMode::ReadOnly));
+    ATTNSCOPE_TRY(checkPlace(project, o)); // also names a run that does not exist
+    if (o.adding && o.add.find_first_not_of(" \t\r\n") == std::string::npos)
+        return Status::invalidArgument("a note needs some text").inFile(o.project).atField("text");
+    if (o.remove) {
+        // Only a note of this run: an id typed for the wrong run deletes nothing.
+        ATTNSCOPE_ASSIGN_OR_RETURN(std::vector<store::Annotation> existing, project.annotations(o.run));
+        if (std::none_of(existing.begin(), existing.end(), [&](const auto& n) { return n.id == *o.remove; }))
+            return Status::notFound("no note " + std::to_string(*o.remove) + " on run " +
+                                    std::to_string(o.run))
+                .inFile(o.project)
+                .atField("--delete");
+    }
+    return Status::ok();
+}
+
 Expected<nlohmann::json> notes(const NotesOptions& o) {
+    ATTNSCOPE_TRY(checkRequest(o));
     const bool writes = o.adding || o.remove.has_value();
     ATTNSCOPE_ASSIGN_OR_RETURN(
         store::Project project,
         store::Project::open(o.project, writes ? store::OpenMode::ReadWrite : store::OpenMode::ReadOnly));
     nlohmann::json document{{"project", o.project}, {"run", o.run}};
     if (o.adding) {
-        ATTNSCOPE_TRY(checkPlace(project, o));
         store::Annotation note;
         note.runId = o.run;
         note.layer = o.layer;
@@ -87,21 +107,9 @@ Expected<nlohmann::json> notes(const NotesOptions& o) {
         ATTNSCOPE_ASSIGN_OR_RETURN(document["added"], project.addAnnotation(note));
     }
     if (o.remove) {
-        // Only a note of this run: an id typed for the wrong run deletes nothing.
-        ATTNSCOPE_ASSIGN_OR_RETURN(std::vector<store::Annotation> existing, project.annotations(o.run));
-        bool found = false;
-        for (const auto& note : existing)
-            found = found || note.id == *o.remove;
-        if (!found)
-            return Status::notFound("no note " + std::to_string(*o.remove) + " on run " +
-                                    std::to_string(o.run))
-                .inFile(o.project)
-                .atField("--delete");
         ATTNSCOPE_TRY(project.removeAnnotation(*o.remove));
         document["deleted"] = *o.remove;
     }
-    if (!writes)
-        ATTNSCOPE_TRY(checkPlace(project, o)); // names a run that does not exist instead of listing nothing
     ATTNSCOPE_ASSIGN_OR_RETURN(std::vector<store::Annotation> list, project.annotations(o.run));
     document["notes"] = nlohmann::json::array();
     for (const auto& note : list)
@@ -121,11 +129,14 @@ void printNotes(const nlohmann::json& d) {
         return v.is_null() ? std::string("-") : std::to_string(v.get<int>());
     };
     std::printf("%5s  %-20s  %5s  %4s  %6s  %s\n", "id", "created", "layer", "head", "token", "text");
-    for (const auto& n : d["notes"])
+    for (const auto& n : d["notes"]) {
+        std::string text = n["text"].get<std::string>(); // one row per note: line breaks shown as ⏎
+        for (std::size_t at = 0; (at = text.find('\n', at)) != std::string::npos;)
+            text.replace(at, 1, " \u23CE ");
         std::printf("%5lld  %-20s  %5s  %4s  %6s  %s\n", static_cast<long long>(n["id"].get<int64_t>()),
                     n["created"].get<std::string>().c_str(), place(n["layer"]).c_str(),
-                    place(n["head"]).c_str(), place(n["token"]).c_str(),
-                    n["text"].get<std::string>().c_str());
+                    place(n["head"]).c_str(), place(n["token"]).c_str(), text.c_str());
+    }
 }
 
 } // namespace

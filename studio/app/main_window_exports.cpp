@@ -79,7 +79,7 @@ void MainWindow::refreshReport() {
     // ink there); the tab shows the newest request's report only.
     const quint64 generation = ++m_reportGeneration;
     std::shared_ptr<const store::RunRecord> run = m_shownRun;
-    const QString project = m_projectPath;
+    const QString project = m_runProject;
     m_report->setPlainText(tr("Drawing the report of run %1…").arg(run->id));
     using Result = std::shared_ptr<Expected<render::Report>>;
     auto* watcher = new QFutureWatcher<Result>(this);
@@ -113,7 +113,7 @@ void MainWindow::chooseReportPath() {
 }
 
 bool MainWindow::exportReport(const QString& path) {
-    if (m_projectPath.isEmpty() || !m_shownRun) {
+    if (m_runProject.isEmpty() || !m_shownRun) {
         showStatus(tr("Open a project run first"));
         return false;
     }
@@ -121,7 +121,7 @@ bool MainWindow::exportReport(const QString& path) {
     // figures takes a moment for a large run, so the cursor says so.
     showStatus(tr("Writing %1…").arg(QFileInfo(path).fileName()));
     QApplication::setOverrideCursor(Qt::WaitCursor);
-    const Status status = render::writeReport(*m_shownRun, m_projectPath.toStdString(), path.toStdString());
+    const Status status = render::writeReport(*m_shownRun, m_runProject.toStdString(), path.toStdString());
     QApplication::restoreOverrideCursor();
     showStatus(status.isOk()
                    ? tr("Wrote %1").arg(path)

@@ -139,7 +139,7 @@ void MainWindow::showRun(const PreparedRun& prepared) {
     m_tilesRun = 0; // the views dropped their tiles with setRun
     m_runId = id;
     m_runProject = QString::fromStdString(prepared.projectPath);
-    m_notes->setRun(m_runProject, id);
+    m_notes->setRun(m_runProject, id, prepared.notes);
     // The report tab draws some thirty figures: built when the tab is shown, not on every selection.
     m_shownRun = prepared.record;
     startExactTiles();
@@ -174,7 +174,10 @@ void MainWindow::addNote() {
     }
     const int token = m_tokens->selectedToken();
     // The head is the one selected in the atlas (the views follow it); the token, the one clicked.
-    AddNoteDialog dialog(m_atlas->selectedHead(), token >= 0 ? std::optional<int>(token) : std::nullopt,
+    std::optional<std::pair<int, int>> head;
+    if (m_atlas->layers() > 0 && m_atlas->heads() > 0)
+        head = m_atlas->selectedHead();
+    AddNoteDialog dialog(head, token >= 0 ? std::optional<int>(token) : std::nullopt,
                          token >= 0 ? m_tokens->tokenString(token) : QString(), this);
     if (dialog.exec() != QDialog::Accepted)
         return;

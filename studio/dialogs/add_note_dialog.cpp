@@ -24,7 +24,8 @@ AddNoteDialog::AddNoteDialog(std::optional<std::pair<int, int>> head, std::optio
                            : tr("On a &head (none shown)"));
     m_onHead->setEnabled(head.has_value());
     m_onHead->setChecked(head.has_value());
-    const QString shown = tokenText.size() > 40 ? tokenText.left(40) + QChar(0x2026) : tokenText;
+    QString shown = tokenText.size() > 40 ? tokenText.left(40) + QChar(0x2026) : tokenText;
+    shown.replace(QLatin1Char('&'), QStringLiteral("&&")); // a token's '&' is text, not a mnemonic
     m_onToken->setText(token ? tr("On &token %1 \u201C%2\u201D").arg(*token).arg(shown)
                              : tr("On a &token (click one in the Tokens view)"));
     m_onToken->setEnabled(token.has_value());

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "notes_panel.h"
 
+#include <algorithm>
+
 #include <QKeyEvent>
 #include <QLabel>
 #include <QListWidget>
@@ -86,44 +88,35 @@ NotesPanel::NotesPanel(QWidget* parent)
     layout->addLayout(buttons);
     layout->addWidget(m_list);
     layout->addWidget(m_message);
-    setRun({}, 0);
+    setRun({}, 0, {});
 }
 
-bool NotesPanel::setRun(const QString& projectPath, qint64 runId) {
+void NotesPanel::setRun(const QString& projectPath, qint64 runId, std::vector<store::Annotation> notes) {
     m_projectPath = projectPath;
     m_runId = projectPath.isEmpty() ? 0 : runId;
     m_add->setEnabled(m_runId > 0);
-    return reload();
+    showNotes(m_runId > 0 ? std::move(notes) : std::vector<store::Annotation>());
 }
 
-bool NotesPanel::reload() {
+void NotesPanel::showNotes(std::vector<store::Annotation> notes) {
     m_list->clear();
-    m_notes.clear();
+    m_remove->setEnabled(false); // clear() says nothing of the selection it drops
     m_error.clear();
+    m_notes = std::move(notes);
     if (m_runId <= 0) {
         m_message->setText(tr("Notes belong to a stored run: open a project or analyze an input."));
-        return true;
+        return;
     }
-    auto project = store::Project::open(m_projectPath.toStdString(), store::OpenMode::ReadOnly);
-    if (!project) {
-        fail(QString::fromStdString(project.status().toString()));
-        return false;
-    }
-    auto notes = project->annotations(m_runId);
-    if (!notes) {
-        fail(QString::fromStdString(notes.status().toString()));
-        return false;
-    }
-    m_notes = std::move(*notes);
     for (const store::Annotation& note : m_notes) {
         auto* item = new QListWidgetItem(m_list);
-        // Minutes are enough in the list; the tooltip has the second.
+        // Minutes are enough in the list; the tooltip has the second. The tooltip is rich text (so that
+        // markup in a note cannot style it), the item plain text.
+        const QString text = QString::fromStdString(note.text);
         const QString created =
             QString::fromStdString(note.created).replace(QLatin1Char('T'), QLatin1Char(' '));
-        item->setText(QStringLiteral("%1\n%2 \u00B7 %3")
-                          .arg(QString::fromStdString(note.text), placeText(note), created.left(16)));
-        item->setToolTip(QStringLiteral("%1\n\n%2, %3 UTC")
-                             .arg(QString::fromStdString(note.text), placeText(note), created));
+        item->setText(QStringLiteral("%1\n%2 \u00B7 %3").arg(text, placeText(note), created.left(16)));
+        item->setToolTip(QStringLiteral("<p style=\"white-space:pre-wrap\">%1</p><p>%2, %3 UTC</p>")
+                             .arg(text.toHtmlEscaped(), placeText(note), created));
         item->setData(Qt::UserRole, static_cast<qlonglong>(note.id));
     }
     m_message->setText(m_notes.empty()
@@ -131,6 +124,30 @@ bool NotesPanel::reload() {
                            : tr("%n note(s) on run %1; double-click one to show its head and token.", nullptr,
                                 static_cast<int>(m_notes.size()))
                                  .arg(m_runId));
+}
+
+bool NotesPanel::change(const QString& what, const std::function<Expected<int64_t>(store::Project&)>& edit) {
+    if (m_runId <= 0) {
+        fail(tr("No run is shown: notes belong to a stored run."));
+        return false;
+    }
+    // One read-write open for the change and the list after it (opening checks the whole file).
+    auto project = store::Project::open(m_projectPath.toStdString(), store::OpenMode::ReadWrite);
+    Expected<int64_t> changed = project ? edit(*project) : Expected<int64_t>(project.status());
+    if (!changed) {
+        fail(tr("Cannot %1: %2").arg(what, QString::fromStdString(changed.status().toString())));
+        return false;
+    }
+    Q_EMIT notesChanged();
+    auto notes = project->annotations(m_runId);
+    if (!notes) {
+        fail(QString::fromStdString(notes.status().toString()));
+        return false;
+    }
+    showNotes(std::move(*notes));
+    for (int i = 0; i < m_list->count(); ++i)
+        if (m_list->item(i)->data(Qt::UserRole).toLongLong() == *changed)
+            m_list->setCurrentRow(i);
     return true;
 }
 
@@ -141,52 +158,26 @@ void NotesPanel::fail(const QString& message) {
 
 bool NotesPanel::addNote(const QString& text, std::optional<int> layer, std::optional<int> head,
                          std::optional<int> token) {
-    if (m_runId <= 0) {
-        fail(tr("No run is shown: notes belong to a stored run."));
-        return false;
-    }
-    auto project = store::Project::open(m_projectPath.toStdString(), store::OpenMode::ReadWrite);
-    if (!project) {
-        fail(tr("Cannot write the note: %1").arg(QString::fromStdString(project.status().toString())));
-        return false;
-    }
     store::Annotation note;
     note.runId = m_runId;
     note.layer = layer;
     note.head = head;
     note.token = token;
     note.text = text.trimmed().toStdString();
-    auto id = project->addAnnotation(note);
-    if (!id) {
-        fail(tr("Cannot write the note: %1").arg(QString::fromStdString(id.status().toString())));
-        return false;
-    }
-    Q_EMIT notesChanged();
-    if (!reload())
-        return false;
-    for (int i = 0; i < m_list->count(); ++i)
-        if (m_list->item(i)->data(Qt::UserRole).toLongLong() == *id)
-            m_list->setCurrentRow(i);
-    return true;
+    return change(tr("write the note"),
+                  [&note](store::Project& project) { return project.addAnnotation(note); });
 }
 
 bool NotesPanel::removeNote(qint64 id) {
     const bool ours = std::any_of(m_notes.begin(), m_notes.end(), [id](const auto& n) { return n.id == id; });
-    if (!ours) {
+    if (m_runId > 0 && !ours) {
         fail(tr("Run %1 has no note %2.").arg(m_runId).arg(id));
         return false;
     }
-    auto project = store::Project::open(m_projectPath.toStdString(), store::OpenMode::ReadWrite);
-    if (!project) {
-        fail(tr("Cannot delete the note: %1").arg(QString::fromStdString(project.status().toString())));
-        return false;
-    }
-    if (Status removed = project->removeAnnotation(id); !removed.isOk()) {
-        fail(tr("Cannot delete the note: %1").arg(QString::fromStdString(removed.toString())));
-        return false;
-    }
-    Q_EMIT notesChanged();
-    return reload();
+    return change(tr("delete the note"), [id](store::Project& project) -> Expected<int64_t> {
+        ATTNSCOPE_TRY(project.removeAnnotation(id));
+        return int64_t{0};
+    });
 }
 
 void NotesPanel::removeSelectedNote() {
@@ -195,9 +186,11 @@ void NotesPanel::removeSelectedNote() {
         return;
     const qint64 id = selected.front()->data(Qt::UserRole).toLongLong();
     const QString text = selected.front()->text().section(QLatin1Char('\n'), 0, -2);
-    if (QMessageBox::question(this, tr("Delete Note"),
-                              tr("Delete this note from the project?\n\n%1").arg(text.left(200))) !=
-        QMessageBox::Yes)
+    QMessageBox ask(QMessageBox::Question, tr("Delete Note"),
+                    tr("Delete this note from the project?\n\n%1").arg(text.left(200)),
+                    QMessageBox::Yes | QMessageBox::No, this);
+    ask.setTextFormat(Qt::PlainText); // a note is the user's text, never markup
+    if (ask.exec() != QMessageBox::Yes)
         return;
     removeNote(id);
 }

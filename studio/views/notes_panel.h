@@ -8,6 +8,7 @@
 
 #include <QWidget>
 
+#include <functional>
 #include <optional>
 #include <vector>
 
@@ -22,9 +23,9 @@ class NotesPanel : public QWidget {
 public:
     explicit NotesPanel(QWidget* parent = nullptr);
 
-    /// Shows the notes of run `runId` in `projectPath` (read-only); an empty path or id 0 clears the list.
-    /// False (the panel says why) when they cannot be read.
-    bool setRun(const QString& projectPath, qint64 runId);
+    /// Shows `notes`, those of run `runId` in `projectPath` (read with the run, off the GUI thread); an
+    /// empty path or id 0 clears the list.
+    void setRun(const QString& projectPath, qint64 runId, std::vector<store::Annotation> notes);
     /// Stores a note on the shown run (the project is opened for writing) and lists it. False when there
     /// is no run or the project refuses it; lastError() says why.
     bool addNote(const QString& text, std::optional<int> layer, std::optional<int> head,
@@ -50,7 +51,11 @@ Q_SIGNALS:
     void notesChanged();
 
 private:
-    bool reload();
+    void showNotes(std::vector<store::Annotation> notes);
+    /// Opens the project for writing, applies `edit` (what it returns: the note to select, if any), lists
+    /// the run's notes again from the same connection and says the notes changed. `what` names the change
+    /// in the error.
+    bool change(const QString& what, const std::function<Expected<int64_t>(store::Project&)>& edit);
     void fail(const QString& message);
 
     QListWidget* m_list;

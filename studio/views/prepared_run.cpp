@@ -76,8 +76,10 @@ Expected<PreparedRun> loadPreparedRun(const std::string& projectPath, int64_t id
     ATTNSCOPE_ASSIGN_OR_RETURN(store::Project project,
                                store::Project::open(projectPath, store::OpenMode::ReadOnly));
     ATTNSCOPE_ASSIGN_OR_RETURN(store::RunRecord run, project.run(id));
+    ATTNSCOPE_ASSIGN_OR_RETURN(std::vector<store::Annotation> notes, project.annotations(id));
     PreparedRun prepared = prepareRun(std::move(run));
     prepared.projectPath = projectPath;
+    prepared.notes = std::move(notes);
     return prepared;
 }
 

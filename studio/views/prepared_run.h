@@ -31,7 +31,8 @@ struct PreparedRun {
     std::shared_ptr<const store::RunRecord> record; ///< shared by the views: none copies its arrays
     std::vector<QImage> thumbnails;                 ///< one per (layer, head), layer-major; may be empty
     TokenLayout tokens;                             ///< empty spans when the run has no offsets
-    std::string projectPath; ///< the project the run was read from ("" for a run only in memory)
+    std::string projectPath;              ///< the project the run was read from ("" for a run only in memory)
+    std::vector<store::Annotation> notes; ///< the run's notes, read with it (off the GUI thread)
 
     /// The run's array `name`, or nullptr.
     const store::ArrayRecord* array(std::string_view name) const;

@@ -6,28 +6,11 @@
 #include "attnscope/model/gguf.h"
 #include "attnscope/tokenizers/tokenizer.h"
 
+#include "tokenizer_checks.h"
+
 #include <cstddef>
 #include <cstdint>
 #include <string_view>
-
-namespace {
-
-void check(const attnscope::tokenizers::Tokenizer& tokenizer, std::string_view text, bool special) {
-    auto encoding = tokenizer.encode(text, special);
-    if (!encoding)
-        return;
-    if (encoding->ids.size() != encoding->offsets.size())
-        __builtin_trap();
-    for (const auto& [start, end] : encoding->offsets)
-        if (start < 0 || end < start || end > static_cast<int64_t>(text.size()))
-            __builtin_trap();
-    for (int32_t id : encoding->ids)
-        if (id < 0 || id >= tokenizer.vocabSize())
-            __builtin_trap();
-    (void)tokenizer.decode(encoding->ids);
-}
-
-} // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     auto gguf = attnscope::model::parseGguf(reinterpret_cast<const std::byte*>(data), size, "fuzz.gguf");
@@ -41,7 +24,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     }
     // Text every tokenizer meets: ASCII words, digits, whitespace runs, a line break, accents, CJK,
     // an emoji (byte fallback), and an invalid UTF-8 byte.
-    check(**tokenizer, "Hello world 123  \n\tcafé 東京 \xF0\x9F\x99\x82 x\xFFy", true);
-    check(**tokenizer, "", false);
+    attnscope::fuzz::checkEncodes(**tokenizer, "Hello world 123  \n\tcafé 東京 \xF0\x9F\x99\x82 x\xFFy",
+                                  true);
+    attnscope::fuzz::checkEncodes(**tokenizer, "", false);
     return 0;
 }

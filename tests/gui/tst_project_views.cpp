@@ -92,6 +92,12 @@ store::RunRecord constructedRun() {
     return run;
 }
 
+/// A new project at `path` holding constructedRun() as run 1.
+bool projectWithConstructedRun(const QString& path) {
+    auto project = store::Project::open(path.toStdString(), store::OpenMode::CreateIfMissing);
+    return project && project->addRun(constructedRun());
+}
+
 } // namespace
 
 /// Two runs of the demo model (sparsity, so K4 block sums are stored) on different 128-token inputs.
@@ -118,11 +124,7 @@ private Q_SLOTS:
     void atlasAndHeatmapOnAConstructedRun() {
         QTemporaryDir dir;
         const QString path = dir.filePath(QStringLiteral("p.attnscope"));
-        {
-            auto project = store::Project::open(path.toStdString(), store::OpenMode::CreateIfMissing);
-            QVERIFY(project);
-            QVERIFY(project->addRun(constructedRun()));
-        }
+        QVERIFY(projectWithConstructedRun(path));
         MainWindow window;
         window.resize(1200, 800);
         window.show();
@@ -526,11 +528,7 @@ private Q_SLOTS:
     void notesOnTheShownRun() {
         QTemporaryDir dir;
         const QString path = dir.filePath(QStringLiteral("notes.attnscope"));
-        {
-            auto project = store::Project::open(path.toStdString(), store::OpenMode::CreateIfMissing);
-            QVERIFY(project);
-            QVERIFY(project->addRun(constructedRun()));
-        }
+        QVERIFY(projectWithConstructedRun(path));
         MainWindow window;
         NotesPanel* notes = window.notesPanel();
         QVERIFY(notes);
@@ -551,8 +549,12 @@ private Q_SLOTS:
         bool checkedDialog = false;
         QTimer::singleShot(0, this, [&] {
             auto* dialog = qobject_cast<AddNoteDialog*>(QApplication::activeModalWidget());
-            if (!dialog)
+            if (!dialog) { // not the dialog expected: close whatever is modal so that the test fails, not
+                           // hangs
+                if (auto* other = qobject_cast<QDialog*>(QApplication::activeModalWidget()))
+                    other->reject();
                 return;
+            }
             QPushButton* add = dialog->buttons()->button(QDialogButtonBox::Ok);
             checkedDialog =
                 dialog->onHead()->isChecked() && !dialog->onToken()->isEnabled() && !add->isEnabled();
@@ -584,7 +586,8 @@ private Q_SLOTS:
         QCOMPARE(listed["notes"].size(), std::size_t(2));
         QCOMPARE(listed["notes"][0]["text"].get<std::string>(), first.text);
         QCOMPARE(listed["notes"][0]["head"].get<int>(), 2);
-        QVERIFY(notes->setRun(path, window.shownRunId()));
+        QVERIFY(window.loadRun(window.shownRunId())); // notes are read with the run, on a worker thread
+        QVERIFY(shown.wait(30000));
         QCOMPARE(notes->list()->count(), 2);
         QVERIFY(notes->list()->item(1)->text().contains(QStringLiteral("\ntoken 5 \u00B7 ")));
 

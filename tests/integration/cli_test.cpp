@@ -559,7 +559,7 @@ TEST(Cli, NotesAreAddedListedAndDeletedInTheProject) {
     EXPECT_NE(text.output.find("head 1:3 sinks"), std::string::npos) << text.output;
 
     // Refusals name the field and change nothing: past the model's layers or heads, past the input,
-    // empty text, an unknown run, a note of another run, and --layer without --add.
+    // empty text, an unknown run, an unknown note, and --layer without --add.
     for (const auto& [arguments, field] :
          std::vector<std::pair<std::string, std::string>>{{" 1 --add x --layer 2", "--layer"},
                                                           {" 1 --add x --head 4", "--head"},
@@ -574,6 +574,14 @@ TEST(Cli, NotesAreAddedListedAndDeletedInTheProject) {
         EXPECT_EQ(error["error"]["field"], field) << arguments << ": " << refused.output;
     }
     EXPECT_NE(runProcess(kCli + " notes " + project + " 1 --layer 1", true).exitCode, 0);
+    // A note id of run 1 given for run 2 deletes nothing.
+    auto second = runProcess(kCli + " analyze " + gguf + " --tokens 2,7,1,8 --analyses sinks --project " +
+                                 project + " --json",
+                             true);
+    ASSERT_EQ(second.exitCode, 0) << second.output;
+    auto crossRun = runProcess(kCli + " notes " + project + " 2 --delete " + note["id"].dump() + " --json");
+    EXPECT_EQ(crossRun.exitCode, 1) << crossRun.output;
+    EXPECT_NE(crossRun.output.find("on run 2"), std::string::npos) << crossRun.output;
 
     auto deleted = runProcess(kCli + " notes " + project + " 1 --delete " + note["id"].dump() + " --json");
     ASSERT_EQ(deleted.exitCode, 0) << deleted.output;
@@ -613,6 +621,17 @@ TEST(Cli, RefusesBadOptionValuesByName) {
         EXPECT_NE(result.exitCode, 0) << c.arguments;
         EXPECT_NE(result.output.find(c.expected), std::string::npos) << c.arguments << "\n" << result.output;
     }
+
+    // An empty needle-prompt file is refused by name (it scored every head 0 from no samples).
+    const auto emptyNeedles = std::filesystem::temp_directory_path() / "attnscope_cli_empty_needles.jsonl";
+    std::ofstream(emptyNeedles) << "\n  \n";
+    auto noNeedles = runProcess(kCli + " analyze " + demo +
+                                    " --sample short --analyses retrieval --needles " + emptyNeedles.string(),
+                                true);
+    EXPECT_EQ(noNeedles.exitCode, 1) << noNeedles.output;
+    EXPECT_NE(noNeedles.output.find("no needle prompts"), std::string::npos) << noNeedles.output;
+    EXPECT_NE(noNeedles.output.find(emptyNeedles.string()), std::string::npos) << noNeedles.output;
+    std::filesystem::remove(emptyNeedles);
 
     // --decode-rows 0 is allowed: it skips SnapKV and TokenSelect.
     auto noDecode =

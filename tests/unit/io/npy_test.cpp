@@ -52,14 +52,16 @@ TEST(Npy, ErrorsLeaveNoFileBehind) {
 }
 
 namespace {
-/// A format-1.0 .npy image with `header`'s dictionary and `dataBytes` bytes of zeros after it.
+/// A .npy image with `header`'s dictionary and `dataBytes` bytes of zeros after it: format 1.0, or 2.0
+/// (a 4-byte header length) when the header does not fit 1.0's 2 bytes.
 std::string npyImage(const std::string& dictionary, std::size_t dataBytes) {
+    const bool v2 = dictionary.size() > 65000;
     std::string header = dictionary;
-    header.append((64 - (10 + header.size() + 1) % 64) % 64, ' ');
+    header.append((64 - ((v2 ? 12 : 10) + header.size() + 1) % 64) % 64, ' ');
     header += '\n';
-    std::string image("\x93NUMPY\x01\x00", 8);
-    image += static_cast<char>(header.size() & 0xff);
-    image += static_cast<char>(header.size() >> 8);
+    std::string image(v2 ? "\x93NUMPY\x02\x00" : "\x93NUMPY\x01\x00", 8);
+    for (int i = 0; i < (v2 ? 4 : 2); ++i)
+        image += static_cast<char>((header.size() >> (8 * i)) & 0xff);
     return image + header + std::string(dataBytes, '\0');
 }
 } // namespace
@@ -75,14 +77,15 @@ TEST(Npy, AShapeLargerThanTheDataIsRefusedByName) {
     // Dimensions whose product overflows 64 bits, and dimensions of more than 18 digits (after a zero one
     // they multiply to nothing, yet do not fit the int64 shape: found by fuzz_npy).
     for (const char* shape :
-         {"(4294967296, 4294967296, 16)", "(99999999999999999999999,)", "(0, 88888888888888888888883)"}) {
+         {"(4294967296, 4294967296, 16)", "(99999999999999999999999,)", "(0, 88888888888888888888883)",
+          "(0, 999999999999999999, 999999999999999999)"}) {
         auto overflowing = io::parseNpyFloat32(
             npyImage(std::string("{'descr': '<f4', 'fortran_order': False, 'shape': ") + shape + ", }", 64),
             "overflow.npy");
         ASSERT_FALSE(overflowing) << shape;
         EXPECT_EQ(overflowing.status().field(), "shape") << shape;
     }
-    // One value short of the shape is "data"; a zero-sized dimension reads as an empty array.
+    // One value short of the shape is refused at "shape" too; a zero-sized dimension reads as an empty array.
     auto shortData = io::parseNpyFloat32(
         npyImage("{'descr': '<f4', 'fortran_order': False, 'shape': (2, 3), }", 20), "s.npy");
     ASSERT_FALSE(shortData);
@@ -91,7 +94,7 @@ TEST(Npy, AShapeLargerThanTheDataIsRefusedByName) {
     auto scalar =
         io::parseNpyFloat32(npyImage("{'descr': '<f4', 'fortran_order': False, 'shape': (), }", 3), "0d.npy");
     ASSERT_FALSE(scalar);
-    EXPECT_EQ(scalar.status().field(), "data");
+    EXPECT_EQ(scalar.status().field(), "shape");
     auto empty = io::parseNpyFloat32(
         npyImage("{'descr': '<f4', 'fortran_order': False, 'shape': (0, 5), }", 0), "e.npy");
     ASSERT_TRUE(empty) << empty.status().toString();
@@ -118,4 +121,56 @@ TEST(Npy, DamagedHeadersAreRefusedByField) {
             .status()
             .field(),
         "fortran_order");
+}
+
+TEST(Npy, ShapesAreParsedWithoutRecursionAndStrictly) {
+    // A 200 kB shape tuple (a std::regex recursed once per character here and overflowed the stack).
+    const std::string spaces(200000, ' ');
+    auto wide = io::parseNpyFloat32(
+        npyImage("{'descr': '<f4', 'fortran_order': False, 'shape': (2," + spaces + "3), }", 24), "w.npy");
+    ASSERT_TRUE(wide) << wide.status().toString();
+    EXPECT_EQ(wide->shape, (std::vector<int64_t>{2, 3}));
+    for (const char* shape : {"(,,)", "(3,,4)", "(3 4)", "(-1,)", "(2, 3", "[2, 3]"}) {
+        auto bad = io::parseNpyFloat32(
+            npyImage(std::string("{'descr': '<f4', 'fortran_order': False, 'shape': ") + shape + ", }", 64),
+            "s.npy");
+        ASSERT_FALSE(bad) << shape;
+        EXPECT_EQ(bad.status().field(), "shape") << shape;
+    }
+    // More than 32 dimensions.
+    std::string many = "(";
+    for (int i = 0; i < 33; ++i)
+        many += "1, ";
+    many += ")";
+    EXPECT_EQ(io::parseNpyFloat32(
+                  npyImage("{'descr': '<f4', 'fortran_order': False, 'shape': " + many + ", }", 4), "m.npy")
+                  .status()
+                  .field(),
+              "shape");
+}
+
+TEST(Npy, FormatTwoHeadersAndTheFileReader) {
+    // Version 2.0: a 4-byte header length.
+    std::string header = "{'descr': '<f4', 'fortran_order': False, 'shape': (2,), }";
+    header.append((64 - (12 + header.size() + 1) % 64) % 64, ' ');
+    header += '\n';
+    std::string image("\x93NUMPY\x02\x00", 8);
+    for (int i = 0; i < 4; ++i)
+        image += static_cast<char>((header.size() >> (8 * i)) & 0xff);
+    const float values[2] = {1.5f, -2.0f};
+    image += header + std::string(reinterpret_cast<const char*>(values), sizeof values);
+    auto array = io::parseNpyFloat32(image, "v2.npy");
+    ASSERT_TRUE(array) << array.status().toString();
+    EXPECT_EQ(array->values, (std::vector<float>{1.5f, -2.0f}));
+    // The file reader gives the same, and refuses a truncated copy by field.
+    const auto path = (std::filesystem::temp_directory_path() / "attnscope_npy_v2.npy").string();
+    std::ofstream(path, std::ios::binary) << image;
+    auto read = io::readNpyFloat32(path);
+    ASSERT_TRUE(read) << read.status().toString();
+    EXPECT_EQ(read->values, array->values);
+    std::ofstream(path, std::ios::binary | std::ios::trunc) << image.substr(0, image.size() - 1);
+    auto truncated = io::readNpyFloat32(path);
+    ASSERT_FALSE(truncated);
+    EXPECT_EQ(truncated.status().field(), "shape");
+    std::filesystem::remove(path);
 }

@@ -263,6 +263,12 @@ TEST(SentencePiece, BadFilesAreErrors) {
     auto loaded = tokenizers::parseLlama2cTokenizer(image + entry(-1, "ab"), "t.bin");
     ASSERT_TRUE(loaded) << loaded.status().toString();
     EXPECT_EQ((*loaded)->vocabSize(), 260);
+    // It has no space piece: the dummy prefix is spelled by byte fallback (it was id -1: found by
+    // fuzz_llama2c_tokenizer); "a" and "b" have no pieces of their own either, so "ab" cannot be
+    // reached by merging and is spelled in bytes too.
+    auto encoding = (*loaded)->encode("ab", true);
+    ASSERT_TRUE(encoding);
+    EXPECT_EQ(encoding->ids, (std::vector<int32_t>{1, 3 + ' ', 3 + 'a', 3 + 'b'}));
     std::filesystem::remove(path);
 }
 

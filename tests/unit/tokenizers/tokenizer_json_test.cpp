@@ -107,6 +107,14 @@ TEST(TokenizerJson, UnsupportedPartsNameTheirField) {
         {R"({"added_tokens": [{"id": 2.3e34, "content": "x"}], "model": {"type": "BPE", "vocab": {"a": 0}, "merges": []}})",
          "added_tokens"},
         {R"({"model": {"type": "BPE", "vocab": {"a": 1.5}, "merges": []}})", "model.vocab"},
+        // Regression (fuzz_tokenizer_json): a template's special token id past the vocabulary was emitted.
+        {R"({"post_processor": {"type": "TemplateProcessing", "single": [{"SpecialToken": {"id": "<s>"}},
+             {"Sequence": {"id": "A"}}], "special_tokens": {"<s>": {"ids": [8]}}},
+             "model": {"type": "BPE", "vocab": {"a": 0, "b": 1}, "merges": []}})",
+         "post_processor"},
+        {R"({"post_processor": {"type": "BertProcessing", "cls": ["[CLS]", 1], "sep": ["[SEP]", 99]},
+             "model": {"type": "WordPiece", "vocab": {"[UNK]": 0, "[CLS]": 1, "a": 2}}})",
+         "post_processor"},
         // Regressions (fuzz_tokenizer_json): fields of an unexpected JSON type threw out of the parser.
         {R"({"model": {"type": []}})", ""},
         {R"({"normalizer": {"type": "Sequence", "normalizers": 7},
