@@ -180,7 +180,8 @@ Expected<int64_t> findOrInsertInput(Connection& db, const InputRecord& input) {
     return db.lastInsertId();
 }
 
-Status insertRunBody(Connection& db, const RunRecord& run, int64_t& id) {
+Status insertRunBody(Connection& db, const RunRecord& run, const std::vector<std::vector<uint8_t>>& blobs,
+                     int64_t& id) {
     ATTNSCOPE_ASSIGN_OR_RETURN(int64_t model, findOrInsertModel(db, run.model));
     ATTNSCOPE_ASSIGN_OR_RETURN(int64_t input, findOrInsertInput(db, run.input));
     const std::vector<uint8_t> document = detail::compress(run.documentJson.data(), run.documentJson.size());
@@ -221,6 +222,23 @@ Status insertRunBody(Connection& db, const RunRecord& run, int64_t& id) {
     ATTNSCOPE_ASSIGN_OR_RETURN(Statement array,
                                db.prepare("INSERT INTO arrays (run_id, name, dtype, shape, codec, data) "
                                           "VALUES (?, ?, ?, ?, 'zlib', ?)"));
+    for (std::size_t i = 0; i < run.arrays.size(); ++i) {
+        const ArrayRecord& a = run.arrays[i];
+        array.reset();
+        array.bind(1, id)
+            .bind(2, a.name)
+            .bind(3, std::string(a.type == ArrayType::F32 ? "f32" : "u8"))
+            .bind(4, nlohmann::json(a.shape).dump())
+            .bindBlob(5, blobs[i].data(), blobs[i].size());
+        ATTNSCOPE_TRY(array.run());
+    }
+    return Status::ok();
+}
+
+/// Each array checked against its shape and compressed — before the write transaction, so that other
+/// writers (a note added in the studio while an analysis stores its run) wait only for the inserts.
+Expected<std::vector<std::vector<uint8_t>>> compressArrays(const RunRecord& run) {
+    std::vector<std::vector<uint8_t>> blobs;
     for (const ArrayRecord& a : run.arrays) {
         const std::size_t expected = static_cast<std::size_t>(a.elements());
         const bool f32 = a.type == ArrayType::F32;
@@ -228,17 +246,10 @@ Status insertRunBody(Connection& db, const RunRecord& run, int64_t& id) {
             return Status::invalidArgument("array '" + a.name + "' holds " +
                                            std::to_string(f32 ? a.f32.size() : a.u8.size()) +
                                            " values for its shape of " + std::to_string(expected));
-        const std::vector<uint8_t> blob = f32 ? detail::compress(a.f32.data(), a.f32.size() * 4)
-                                              : detail::compress(a.u8.data(), a.u8.size());
-        array.reset();
-        array.bind(1, id)
-            .bind(2, a.name)
-            .bind(3, std::string(f32 ? "f32" : "u8"))
-            .bind(4, nlohmann::json(a.shape).dump())
-            .bindBlob(5, blob.data(), blob.size());
-        ATTNSCOPE_TRY(array.run());
+        blobs.push_back(f32 ? detail::compress(a.f32.data(), a.f32.size() * 4)
+                            : detail::compress(a.u8.data(), a.u8.size()));
     }
-    return Status::ok();
+    return blobs;
 }
 
 } // namespace
@@ -308,9 +319,10 @@ Expected<int64_t> Project::addRun(const RunRecord& run) {
     if (m_state->readOnly)
         return Status::invalidArgument("the project is open read-only").inFile(m_state->path);
     Connection& db = m_state->db;
+    ATTNSCOPE_ASSIGN_OR_RETURN(const std::vector<std::vector<uint8_t>> blobs, compressArrays(run));
     ATTNSCOPE_TRY(db.execute("BEGIN IMMEDIATE"));
     int64_t id = 0;
-    ATTNSCOPE_TRY(rollbackOn(db, insertRunBody(db, run, id)));
+    ATTNSCOPE_TRY(rollbackOn(db, insertRunBody(db, run, blobs, id)));
     ATTNSCOPE_TRY(rollbackOn(db, db.execute("COMMIT")));
     return id;
 }
