@@ -2,6 +2,7 @@
 #include "attnscope/analyses/suite.h"
 
 #include "attnscope/analyses/needle_generator.h"
+#include "attnscope/core/json_parse.h"
 #include "attnscope/core/read_file.h"
 #include "attnscope/runtime/forward.h"
 #include "suite_json.h"
@@ -71,7 +72,7 @@ Expected<std::vector<NeedlePromptSpan>> readNeedlePrompts(const std::string& pat
     for (int number = 1; std::getline(lines, line); ++number) {
         if (line.find_first_not_of(" \t\r") == std::string::npos)
             continue;
-        const auto item = nlohmann::json::parse(line, nullptr, false);
+        const auto item = parseJsonText(line);
         if (item.is_discarded() || !item.is_object() || !item.contains("prompt") ||
             !item["prompt"].is_string() || !item.contains("value_span") || !item["value_span"].is_array() ||
             item["value_span"].size() != 2 || !item["value_span"][0].is_number_integer() ||

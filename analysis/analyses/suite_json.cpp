@@ -2,6 +2,7 @@
 #include "suite_json.h"
 
 #include "attnscope/analyses/suite.h"
+#include "attnscope/core/json_parse.h"
 
 namespace attnscope::analyses {
 
@@ -210,7 +211,7 @@ nlohmann::json taxonomyToJson(const std::vector<analyses::HeadTaxonomy>& heads,
 }
 
 std::vector<store::HeadMetric> suiteHeadMetrics(const std::string& documentJson) {
-    const nlohmann::json d = nlohmann::json::parse(documentJson, nullptr, false);
+    const nlohmann::json d = parseJsonText(documentJson);
     if (!d.is_object())
         return {};
     std::vector<store::HeadMetric> out;

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "attnscope/model/model_config.h"
 
+#include "attnscope/core/json_parse.h"
 #include "attnscope/model/gguf.h"
 #include "attnscope/model/llama2c.h"
 
@@ -220,9 +221,12 @@ Status validateConfig(const ModelConfig& c, const std::string& source) {
 }
 
 Expected<ModelConfig> parseHfConfig(std::string_view json, const std::string& source) {
-    const Json root = Json::parse(json.begin(), json.end(), nullptr, /*allow_exceptions=*/false);
+    bool tooDeep = false;
+    const Json root = parseJsonText(json, &tooDeep);
     if (root.is_discarded() || !root.is_object())
-        return Status::parseError("not a JSON object").inFile(source);
+        return Status::parseError(tooDeep ? "nested deeper than " + std::to_string(kMaxJsonDepth) + " levels"
+                                          : std::string("not a JSON object"))
+            .inFile(source);
     auto type = root.find("model_type");
     if (type == root.end() || !type->is_string())
         return Status::parseError("missing model_type").inFile(source).atField("model_type");

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "attnscope/model/safetensors.h"
 
+#include "attnscope/core/json_parse.h"
+
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
@@ -113,9 +115,11 @@ Expected<SafetensorsHeader> parseSafetensors(const std::byte* data, uint64_t siz
             .atField("header_length");
 
     const char* text = reinterpret_cast<const char*>(data + 8);
-    const Json root = Json::parse(text, text + headerLength, nullptr, /*allow_exceptions=*/false);
+    bool tooDeep = false;
+    const Json root = parseJsonText(std::string_view(text, headerLength), &tooDeep);
     if (root.is_discarded())
-        return Status::parseError("the header is not valid JSON (or not valid UTF-8)")
+        return Status::parseError(tooDeep ? "the header nests deeper than any safetensors header does"
+                                          : "the header is not valid JSON (or not valid UTF-8)")
             .inFile(name)
             .atField("header");
     if (!root.is_object())
@@ -173,7 +177,7 @@ Expected<SafetensorsWeights> readSafetensorsDirectory(const std::string& directo
             .inFile(directory);
     std::stringstream buffer;
     buffer << indexFile.rdbuf();
-    const Json index = Json::parse(buffer.str(), nullptr, false);
+    const Json index = parseJsonText(buffer.str());
     if (index.is_discarded() || !index.is_object())
         return Status::parseError("not a JSON object").inFile(indexPath);
     auto map = index.find("weight_map");

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "attnscope/runtime/evaluation.h"
 
+#include "attnscope/core/json_parse.h"
 #include "attnscope/core/read_file.h"
 #include "attnscope/runtime/forward.h"
 
@@ -134,7 +135,7 @@ Expected<std::vector<NeedleCase>> parseNeedleCases(std::string_view text, const 
     for (int number = 1; std::getline(stream, line); ++number) {
         if (line.find_first_not_of(" \t\r") == std::string::npos)
             continue;
-        const auto json = nlohmann::json::parse(line, nullptr, /*allow_exceptions=*/false);
+        const auto json = parseJsonText(line);
         if (json.is_discarded() || !json.is_object() || !json.contains("prompt") ||
             !json["prompt"].is_string() || !json.contains("answer") || !json["answer"].is_string())
             return Status::parseError("expected a JSON object with string \"prompt\" and \"answer\"")

@@ -2,6 +2,7 @@
 #include "attnscope/store/project.h"
 
 #include "array_codec.h"
+#include "attnscope/core/json_parse.h"
 #include "attnscope/core/sha256.h"
 #include "schema.h"
 #include "sqlite_handle.h"
@@ -411,7 +412,7 @@ Expected<RunRecord> Project::run(int64_t id) const {
         ArrayRecord a;
         a.name = arrays.text(0);
         a.type = arrays.text(1) == "u8" ? ArrayType::U8 : ArrayType::F32;
-        const auto shape = nlohmann::json::parse(arrays.text(2), nullptr, false);
+        const auto shape = parseJsonText(arrays.text(2));
         if (!shape.is_array())
             return Status::parseError("array '" + a.name + "' has an unreadable shape").inFile(m_state->path);
         for (const auto& d : shape)

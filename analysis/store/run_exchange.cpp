@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "attnscope/store/run_exchange.h"
 
+#include "attnscope/core/json_parse.h"
 #include "attnscope/io/npy.h"
 
 #include <algorithm>
@@ -72,8 +73,8 @@ Expected<nlohmann::json> compareRuns(const Project& project, const std::string& 
     }
     // Settings that differ (weights precision, attention device, analyses, ...): the same model on the
     // same input computed differently is not the same run. Absent keys read as null.
-    nlohmann::json settingsA = nlohmann::json::parse(runA.settingsJson, nullptr, false);
-    nlohmann::json settingsB = nlohmann::json::parse(runB.settingsJson, nullptr, false);
+    nlohmann::json settingsA = parseJsonText(runA.settingsJson);
+    nlohmann::json settingsB = parseJsonText(runB.settingsJson);
     if (!settingsA.is_object())
         settingsA = nlohmann::json::object();
     if (!settingsB.is_object())
@@ -122,8 +123,8 @@ Expected<nlohmann::json> exportRun(const RunRecord& run, const std::string& form
             return Status::ioError("cannot write the CSV").inFile(out);
         written.push_back({{"file", out}, {"rows", run.metrics.size()}});
     } else if (format == "json") {
-        const nlohmann::json document = nlohmann::json::parse(run.documentJson, nullptr, false);
-        const nlohmann::json settings = nlohmann::json::parse(run.settingsJson, nullptr, false);
+        const nlohmann::json document = parseJsonText(run.documentJson);
+        const nlohmann::json settings = parseJsonText(run.settingsJson);
         std::ofstream file(out, std::ios::binary | std::ios::trunc);
         file << nlohmann::json{{"run",
                                 {{"id", run.id},

@@ -334,6 +334,10 @@ Expected<std::unique_ptr<Tokenizer>> byteFallbackBpeFromJson(const nlohmann::jso
         vocabulary.unk = vocab.contains(unk) ? vocab[unk].get<int32_t>() : 0;
         vocabulary.bos = vocabulary.eos = -1;
         for (const auto& entry : root.value("added_tokens", nlohmann::json::array())) {
+            // A float id out of int64 range converted with undefined behaviour (found by
+            // fuzz_tokenizer_json).
+            if (!entry.at("id").is_number_integer())
+                return fail(Status::parseError("added token id is not an integer").atField("added_tokens"));
             const auto id = entry.at("id").get<int64_t>();
             if (id < 0 || static_cast<std::size_t>(id) >= size)
                 return fail(

@@ -3,6 +3,7 @@
 // special tokens, TemplateProcessing post-processors; WordPiece (BERT) is handed to wordpiece.cpp.
 #include "attnscope/tokenizers/tokenizer.h"
 
+#include "attnscope/core/json_parse.h"
 #include "attnscope/core/read_file.h"
 
 #include "bpe_model.h"
@@ -322,9 +323,12 @@ Status parseModel(const Json& model, ByteLevelBpeTokenizer& tokenizer) {
 } // namespace
 
 Expected<std::unique_ptr<Tokenizer>> parseTokenizerJson(std::string_view json, const std::string& source) {
-    const Json root = Json::parse(json.begin(), json.end(), nullptr, /*allow_exceptions=*/false);
+    bool tooDeep = false;
+    const Json root = parseJsonText(json, &tooDeep);
     if (root.is_discarded() || !root.is_object())
-        return Status::parseError("not a JSON object (or not valid UTF-8)").inFile(source);
+        return Status::parseError(tooDeep ? "nested deeper than " + std::to_string(kMaxJsonDepth) + " levels"
+                                          : std::string("not a JSON object (or not valid UTF-8)"))
+            .inFile(source);
     // Dispatch on the model kind; typed getters would throw on fields of another type (found by fuzzing).
     if (root.contains("model") && root["model"].is_object()) {
         const Json& model = root["model"];

@@ -8,6 +8,7 @@
 #include "../model_input.h"
 #include "../model_tokenizer.h"
 #include "../terminal_progress.h"
+#include "attnscope/core/json_parse.h"
 #include "attnscope/core/read_file.h"
 #include "attnscope/runtime/evaluation.h"
 #include "attnscope/runtime/model.h"
@@ -104,7 +105,7 @@ Expected<nlohmann::json> evaluateNeedles(const std::shared_ptr<runtime::Model>& 
 
 Expected<nlohmann::json> evaluateCopying(const runtime::Model& model, const EvaluateOptions& options) {
     ATTNSCOPE_ASSIGN_OR_RETURN(std::string text, readWholeFile(options.copying));
-    const auto probe = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
+    const auto probe = parseJsonText(text);
     if (probe.is_discarded() || !probe.is_object() || !probe.contains("ids") || !probe["ids"].is_array() ||
         !probe.contains("span") || !probe["span"].is_number_integer() || !probe.contains("repeats") ||
         !probe["repeats"].is_number_integer())

@@ -11,6 +11,7 @@
 #include "../views/properties_panel.h"
 #include "../views/token_view.h"
 #include "attnscope/analyses/suite.h"
+#include "attnscope/core/json_parse.h"
 #include "attnscope/core/log.h"
 #include "attnscope/runtime/attention_device.h"
 #include "attnscope/runtime/kernel_self_check.h"
@@ -201,7 +202,7 @@ void MainWindow::startExactTiles() {
     // One forward pass keeping every layer's queries and keys, with the weights the run was computed
     // with. It supersedes a tiles job still running for a run shown before.
     runtime::LoadOptions load;
-    const auto settings = nlohmann::json::parse(run.settingsJson, nullptr, false);
+    const auto settings = parseJsonText(run.settingsJson);
     if (settings.is_object() && settings.value("weights", "f32") == "bf16")
         load.matrices = runtime::WeightPrecision::BF16;
     auto tiles = std::make_shared<std::shared_ptr<ExactTiles>>();

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "report.h"
 
+#include "attnscope/core/json_parse.h"
+
 #include "document_figures.h"
 #include "figures.h"
 
@@ -567,7 +569,7 @@ QString html(const Report& report, bool inlineFigures) {
 
 Expected<Report> buildReport(const store::RunRecord& run, const QString& projectPath) {
     const ScopedFigureInk paper(lightInk()); // reports are documents: light in either theme
-    const Json d = Json::parse(run.documentJson, nullptr, false);
+    const Json d = parseJsonText(run.documentJson);
     if (d.is_discarded() || !d.is_object())
         return Status::parseError("the run's stored result document is not JSON")
             .atField("run " + std::to_string(run.id));

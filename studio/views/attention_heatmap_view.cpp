@@ -3,6 +3,7 @@
 
 #include "exact_tiles.h"
 
+#include "attnscope/core/json_parse.h"
 #include "attnscope/core/log.h"
 
 #include <QElapsedTimer>
@@ -40,7 +41,7 @@ bool AttentionHeatmapView::setRun(const PreparedRun& run) {
             m_heads = static_cast<int>(a.shape[1]);
             m_blocks = static_cast<int>(a.shape[2]);
         }
-    const auto settings = nlohmann::json::parse(m_run->settingsJson, nullptr, false);
+    const auto settings = parseJsonText(m_run->settingsJson);
     m_blockSize = settings.is_object() ? settings.value("block_size", 64) : 64;
     m_tokens = static_cast<int>(m_run->input.tokens.size());
     m_exact.reset();

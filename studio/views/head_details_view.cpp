@@ -2,6 +2,7 @@
 #include "head_details_view.h"
 
 #include "attnscope/analyses/sparsity.h"
+#include "attnscope/core/json_parse.h"
 #include "render/figures.h"
 
 #include <QHeaderView>
@@ -138,8 +139,8 @@ void HeadDetailsView::setRun(const PreparedRun& prepared) {
         return;
     }
     const store::RunRecord& run = *d.run;
-    d.document = nlohmann::json::parse(run.documentJson, nullptr, false);
-    const auto settings = nlohmann::json::parse(run.settingsJson, nullptr, false);
+    d.document = parseJsonText(run.documentJson);
+    const auto settings = parseJsonText(run.settingsJson);
     d.blockSize = settings.is_object() ? settings.value("block_size", 64) : 64;
     d.tokens = static_cast<int>(run.input.tokens.size());
     for (const store::ArrayRecord& a : run.arrays) {

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "run_figure_view.h"
 
+#include "attnscope/core/json_parse.h"
+
 #include "render/document_figures.h"
 #include "render/figures.h"
 
@@ -124,8 +126,7 @@ RunFigureView::RunFigureView(QWidget* parent) : QWidget(parent), m_data(std::mak
 void RunFigureView::setRun(const PreparedRun& run) {
     auto& figures = m_data->figures;
     figures.clear();
-    const nlohmann::json d =
-        run.record ? nlohmann::json::parse(run.record->documentJson, nullptr, false) : nlohmann::json();
+    const nlohmann::json d = run.record ? parseJsonText(run.record->documentJson) : nlohmann::json();
     if (d.is_object()) {
         if (d.contains("similarity")) {
             const nlohmann::json& s = d["similarity"];

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "attnscope/plugin/manifest.h"
 
+#include "attnscope/core/json_parse.h"
+
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
@@ -224,9 +226,13 @@ const char* familyName(Family family) {
 
 Expected<Manifest> parseManifest(std::string_view json, std::string_view source) {
     // Parse without exceptions: a malformed manifest is input, not a bug.
-    const Json root = Json::parse(json.begin(), json.end(), nullptr, /*allow_exceptions=*/false);
+    bool tooDeep = false;
+    const Json root = parseJsonText(json, &tooDeep);
     if (root.is_discarded())
-        return Status::parseError("not valid JSON").inFile(source).atField("manifest");
+        return Status::parseError(tooDeep ? "nested deeper than " + std::to_string(kMaxJsonDepth) + " levels"
+                                          : std::string("not valid JSON"))
+            .inFile(source)
+            .atField("manifest");
     Manifest manifest;
     Status status = parseManifestObject(root, manifest);
     if (!status.isOk())

@@ -107,6 +107,11 @@ TEST(TokenizerJson, UnsupportedPartsNameTheirField) {
         {R"({"added_tokens": [{"id": 2.3e34, "content": "x"}], "model": {"type": "BPE", "vocab": {"a": 0}, "merges": []}})",
          "added_tokens"},
         {R"({"model": {"type": "BPE", "vocab": {"a": 1.5}, "merges": []}})", "model.vocab"},
+        // Regression (fuzz_tokenizer_json): a float added-token id in the byte-fallback loader.
+        {R"({"added_tokens": [{"id": 1.7e51, "content": "<s>", "special": true}],
+             "pre_tokenizer": {"type": "Metaspace", "split": false},
+             "model": {"type": "BPE", "vocab": {"a": 0}, "merges": [], "byte_fallback": true}})",
+         "added_tokens"},
         // Regression (fuzz_tokenizer_json): a template's special token id past the vocabulary was emitted.
         {R"({"post_processor": {"type": "TemplateProcessing", "single": [{"SpecialToken": {"id": "<s>"}},
              {"Sequence": {"id": "A"}}], "special_tokens": {"<s>": {"ids": [8]}}},
