@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
-// `attnscope-cli tokenize MODEL --text TEXT [--no-special] [--json]`
+// `attnscope-cli tokenize MODEL (--text TEXT | --text-file F) [--no-special] [--json]`
 #include "commands.h"
 
 #include "../json_output.h"
+#include "attnscope/core/read_file.h"
 #include "attnscope/tokenizers/tokenizer.h"
 
 #include <iostream>
@@ -14,7 +15,7 @@ namespace {
 
 struct TokenizeOptions {
     std::string model;
-    std::string text;
+    std::string text, textFile;
     bool noSpecial = false;
 };
 
@@ -28,10 +29,27 @@ void registerTokenizeCommand(CLI::App& app, int& exitCode) {
         ->add_option("MODEL", options->model,
                      "An HF directory, a tokenizer.json, a SentencePiece .model or a llama2.c tokenizer.bin")
         ->required();
-    command->add_option("--text", options->text, "The text to tokenize (UTF-8)")->required();
+    CLI::Option* text = command->add_option("--text", options->text, "The text to tokenize (UTF-8)");
+    CLI::Option* textFile =
+        command->add_option("--text-file", options->textFile, "A UTF-8 file to tokenize, byte for byte")
+            ->excludes(text);
     command->add_flag("--no-special", options->noSpecial, "Add no special tokens (BOS/EOS/CLS/SEP)");
     output->addOption(*command);
-    command->callback([options, output, &exitCode] {
+    command->callback([options, output, text, textFile, &exitCode] {
+        if (text->count() == 0 && textFile->count() == 0) {
+            exitCode = output->fail(
+                Status::invalidArgument("give the text: --text TEXT or --text-file F").atField("--text"));
+            return;
+        }
+        if (textFile->count() > 0) {
+            // Long inputs (past the command line's 128 kB per argument) come from a file, read as it is.
+            auto contents = readWholeFile(options->textFile);
+            if (!contents) {
+                exitCode = output->fail(contents.status());
+                return;
+            }
+            options->text = std::move(*contents);
+        }
         auto tokenizer = tokenizers::loadTokenizer(options->model);
         if (!tokenizer) {
             exitCode = output->fail(tokenizer.status());

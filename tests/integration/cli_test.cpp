@@ -592,6 +592,35 @@ TEST(Cli, NotesAreAddedListedAndDeletedInTheProject) {
     std::filesystem::remove_all(dir);
 }
 
+TEST(Cli, TokenizeReadsTextPastTheCommandLinesLimitFromAFile) {
+    // 300 kB: more than one command-line argument may hold (128 kB), so only --text-file can pass it.
+    const auto path = std::filesystem::temp_directory_path() / "attnscope_cli_tokenize_long.txt";
+    std::string text;
+    while (text.size() < 300000)
+        text += "The secret number of Emma is 67047. ";
+    std::ofstream(path, std::ios::binary) << text;
+    const std::string demo = std::string(ATTNSCOPE_RESOURCES_DIR) + "/models/attnscope-demo";
+    auto result = runProcess(kCli + " tokenize " + demo + " --text-file " + path.string() + " --json");
+    ASSERT_EQ(result.exitCode, 0) << result.output.substr(0, 500);
+    const auto document = nlohmann::json::parse(result.output);
+    ASSERT_GT(document["ids"].size(), 50000u);
+    EXPECT_EQ(document["offsets"].back()[1].get<std::size_t>(), text.size()); // ASCII: characters = bytes
+    // The same ids as --text gives for a piece short enough for the command line.
+    auto shortFile =
+        runProcess(kCli + " tokenize " + demo + " --text 'The secret number of Emma is 67047.' --json");
+    ASSERT_EQ(shortFile.exitCode, 0) << shortFile.output;
+    const auto shortIds = nlohmann::json::parse(shortFile.output)["ids"];
+    for (std::size_t i = 0; i < shortIds.size(); ++i)
+        EXPECT_EQ(document["ids"][i], shortIds[i]) << i;
+    auto neither = runProcess(kCli + " tokenize " + demo + " --json");
+    EXPECT_EQ(neither.exitCode, 1);
+    EXPECT_EQ(nlohmann::json::parse(neither.output)["error"]["field"], "--text");
+    auto both = runProcess(kCli + " tokenize " + demo + " --text a --text-file " + path.string(), true);
+    EXPECT_NE(both.exitCode, 0);
+    EXPECT_NE(both.output.find("excludes"), std::string::npos) << both.output;
+    std::filesystem::remove(path);
+}
+
 TEST(Cli, RefusesBadOptionValuesByName) {
     const std::string demo = std::string(ATTNSCOPE_RESOURCES_DIR) + "/models/attnscope-demo";
     struct Case {
