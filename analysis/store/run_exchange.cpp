@@ -11,6 +11,7 @@
 #include <fstream>
 #include <limits>
 #include <map>
+#include <optional>
 #include <set>
 
 namespace attnscope::store {
@@ -108,7 +109,8 @@ Expected<nlohmann::json> compareRuns(const Project& project, const std::string& 
 /// csv: one row per head metric; json: the run's summary, settings and document; npy: a folder with
 /// one [layers, heads] float32 array per head metric (NaN where a head has no value) and every stored
 /// array with its own shape.
-Expected<nlohmann::json> exportRun(const RunRecord& run, const std::string& format, const std::string& out) {
+Expected<nlohmann::json> exportRun(const RunRecord& run, const std::string& format, const std::string& out,
+                                   const std::vector<Annotation>& notes) {
     if (format != "csv" && format != "json" && format != "npy")
         return Status::invalidArgument("unknown format '" + format + "' (csv, json, npy)").atField("format");
     nlohmann::json written = nlohmann::json::array();
@@ -125,6 +127,17 @@ Expected<nlohmann::json> exportRun(const RunRecord& run, const std::string& form
     } else if (format == "json") {
         const nlohmann::json document = parseJsonText(run.documentJson);
         const nlohmann::json settings = parseJsonText(run.settingsJson);
+        nlohmann::json noteList = nlohmann::json::array();
+        auto place = [](const std::optional<int>& v) {
+            return v ? nlohmann::json(*v) : nlohmann::json();
+        };
+        for (const Annotation& note : notes)
+            noteList.push_back({{"id", note.id},
+                                {"layer", place(note.layer)},
+                                {"head", place(note.head)},
+                                {"token", place(note.token)},
+                                {"text", note.text},
+                                {"created", note.created}});
         std::ofstream file(out, std::ios::binary | std::ios::trunc);
         file << nlohmann::json{{"run",
                                 {{"id", run.id},
@@ -139,7 +152,8 @@ Expected<nlohmann::json> exportRun(const RunRecord& run, const std::string& form
                                    {"content_hash", run.model.contentHash}}},
                                  {"tokens", run.input.tokens.size()}}},
                                {"settings", settings},
-                               {"document", document}}
+                               {"document", document},
+                               {"notes", noteList}}
                     .dump(2, ' ', false, nlohmann::json::error_handler_t::replace)
              << "\n";
         if (!file.flush())

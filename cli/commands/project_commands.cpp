@@ -76,7 +76,8 @@ Expected<nlohmann::json> exportRun(const std::string& path, int64_t id, const st
                                    const std::string& out) {
     ATTNSCOPE_ASSIGN_OR_RETURN(store::Project project, store::Project::open(path, store::OpenMode::ReadOnly));
     ATTNSCOPE_ASSIGN_OR_RETURN(store::RunRecord run, project.run(id));
-    ATTNSCOPE_ASSIGN_OR_RETURN(nlohmann::json written, store::exportRun(run, format, out));
+    ATTNSCOPE_ASSIGN_OR_RETURN(std::vector<store::Annotation> notes, project.annotations(id));
+    ATTNSCOPE_ASSIGN_OR_RETURN(nlohmann::json written, store::exportRun(run, format, out, notes));
     written["project"] = path;
     return written;
 }

@@ -4,6 +4,7 @@
 #include "main_window.h"
 
 #include "../dialogs/compare_runs_dialog.h"
+#include "../views/notes_panel.h"
 #include "attnscope/store/project.h"
 #include "attnscope/store/run_exchange.h"
 #include "render/report.h"
@@ -167,7 +168,7 @@ bool MainWindow::exportRunData(const QString& path, const QString& format) {
         showStatus(tr("Open a project run first"));
         return false;
     }
-    auto written = store::exportRun(*m_shownRun, format.toStdString(), path.toStdString());
+    auto written = store::exportRun(*m_shownRun, format.toStdString(), path.toStdString(), m_notes->notes());
     if (!written) {
         showStatus(tr("Cannot export the run: %1").arg(QString::fromStdString(written.status().toString())));
         return false;

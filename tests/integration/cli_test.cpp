@@ -583,6 +583,16 @@ TEST(Cli, NotesAreAddedListedAndDeletedInTheProject) {
     EXPECT_EQ(crossRun.exitCode, 1) << crossRun.output;
     EXPECT_NE(crossRun.output.find("on run 2"), std::string::npos) << crossRun.output;
 
+    // `export --format json` carries the run's notes.
+    const auto exported = dir / "run1.json";
+    ASSERT_EQ(
+        runProcess(kCli + " export " + project + " 1 --format json --out " + exported.string()).exitCode, 0);
+    std::ifstream exportedFile(exported);
+    const auto withNotes = nlohmann::json::parse(exportedFile, nullptr, false);
+    ASSERT_EQ(withNotes["notes"].size(), 2u) << withNotes["notes"].dump();
+    EXPECT_EQ(withNotes["notes"][0]["text"], "head 1:3 sinks");
+    EXPECT_EQ(withNotes["notes"][0]["head"], 3);
+
     auto deleted = runProcess(kCli + " notes " + project + " 1 --delete " + note["id"].dump() + " --json");
     ASSERT_EQ(deleted.exitCode, 0) << deleted.output;
     const auto after = nlohmann::json::parse(deleted.output);

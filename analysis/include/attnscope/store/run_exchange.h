@@ -19,9 +19,10 @@ namespace attnscope::store {
 Expected<nlohmann::json> compareRuns(const Project& project, const std::string& path, int64_t a, int64_t b);
 
 /// Writes `run` as `format`: "csv" (one row per head metric, to the file `out`), "json" (summary,
-/// settings and document, to the file `out`) or "npy" (the folder `out`: one [layers, heads] float32
-/// array per head metric, NaN where a head has none, and every stored array with its shape). Returns
-/// {"run", "format", "written": [{"file", ...}]}; errors name the file.
-Expected<nlohmann::json> exportRun(const RunRecord& run, const std::string& format, const std::string& out);
+/// settings, document and the run's `notes`, to the file `out`) or "npy" (the folder `out`: one
+/// [layers, heads] float32 array per head metric, NaN where a head has none, and every stored array with
+/// its shape). Returns {"run", "format", "written": [{"file", ...}]}; errors name the file.
+Expected<nlohmann::json> exportRun(const RunRecord& run, const std::string& format, const std::string& out,
+                                   const std::vector<Annotation>& notes = {});
 
 } // namespace attnscope::store
