@@ -109,6 +109,18 @@ Expected<nlohmann::json> compareRuns(const Project& project, const std::string& 
 /// csv: one row per head metric; json: the run's summary, settings and document; npy: a folder with
 /// one [layers, heads] float32 array per head metric (NaN where a head has no value) and every stored
 /// array with its own shape.
+nlohmann::json annotationToJson(const Annotation& note) {
+    auto place = [](const std::optional<int>& v) {
+        return v ? nlohmann::json(*v) : nlohmann::json();
+    };
+    return {{"id", note.id},
+            {"layer", place(note.layer)},
+            {"head", place(note.head)},
+            {"token", place(note.token)},
+            {"text", note.text},
+            {"created", note.created}};
+}
+
 Expected<nlohmann::json> exportRun(const RunRecord& run, const std::string& format, const std::string& out,
                                    const std::vector<Annotation>& notes) {
     if (format != "csv" && format != "json" && format != "npy")
@@ -128,16 +140,8 @@ Expected<nlohmann::json> exportRun(const RunRecord& run, const std::string& form
         const nlohmann::json document = parseJsonText(run.documentJson);
         const nlohmann::json settings = parseJsonText(run.settingsJson);
         nlohmann::json noteList = nlohmann::json::array();
-        auto place = [](const std::optional<int>& v) {
-            return v ? nlohmann::json(*v) : nlohmann::json();
-        };
         for (const Annotation& note : notes)
-            noteList.push_back({{"id", note.id},
-                                {"layer", place(note.layer)},
-                                {"head", place(note.head)},
-                                {"token", place(note.token)},
-                                {"text", note.text},
-                                {"created", note.created}});
+            noteList.push_back(annotationToJson(note));
         std::ofstream file(out, std::ios::binary | std::ios::trunc);
         file << nlohmann::json{{"run",
                                 {{"id", run.id},

@@ -5,6 +5,7 @@
 
 #include "../json_output.h"
 #include "attnscope/store/project.h"
+#include "attnscope/store/run_exchange.h"
 
 #include <algorithm>
 #include <array>
@@ -24,18 +25,6 @@ struct NotesOptions {
     std::optional<int> layer, head, token;
     std::optional<int64_t> remove;
 };
-
-nlohmann::json noteJson(const store::Annotation& note) {
-    auto optional = [](const std::optional<int>& v) {
-        return v ? nlohmann::json(*v) : nlohmann::json();
-    };
-    return {{"id", note.id},
-            {"layer", optional(note.layer)},
-            {"head", optional(note.head)},
-            {"token", optional(note.token)},
-            {"text", note.text},
-            {"created", note.created}};
-}
 
 /// Refuses a layer, head or token the run does not have: its head metrics give the model's shape, its
 /// summary the input's length.
@@ -113,7 +102,7 @@ Expected<nlohmann::json> notes(const NotesOptions& o) {
     ATTNSCOPE_ASSIGN_OR_RETURN(std::vector<store::Annotation> list, project.annotations(o.run));
     document["notes"] = nlohmann::json::array();
     for (const auto& note : list)
-        document["notes"].push_back(noteJson(note));
+        document["notes"].push_back(store::annotationToJson(note));
     return document;
 }
 

@@ -18,6 +18,10 @@ namespace attnscope::store {
 /// recorded settings that differ. Schema in docs/cli.md (`compare`). Errors name the missing run.
 Expected<nlohmann::json> compareRuns(const Project& project, const std::string& path, int64_t a, int64_t b);
 
+/// A note as the CLI's `notes` and `export` write it: {"id", "layer", "head", "token", "text", "created"},
+/// null where it has no layer, head or token.
+nlohmann::json annotationToJson(const Annotation& note);
+
 /// Writes `run` as `format`: "csv" (one row per head metric, to the file `out`), "json" (summary,
 /// settings, document and the run's `notes`, to the file `out`) or "npy" (the folder `out`: one
 /// [layers, heads] float32 array per head metric, NaN where a head has none, and every stored array with
