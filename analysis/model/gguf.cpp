@@ -10,6 +10,10 @@ namespace attnscope::model {
 namespace {
 
 constexpr int kMaxArrayNesting = 3;
+/// Metadata array elements in one file, all arrays together. Real vocabularies need well under a million
+/// (Llama 3: 128k tokens, types and scores, 280k merges); each element costs ~80 bytes in memory, so a
+/// small file of one-byte elements must not claim hundreds of millions of them.
+constexpr uint64_t kMaxMetadataElements = uint64_t(1) << 23;
 constexpr uint32_t kMaxDims = 4; // GGML_MAX_DIMS
 
 /// A bounds-checked little-endian reader over the file image. Every read reports its failure as a
@@ -20,6 +24,13 @@ public:
 
     uint64_t position() const { return m_position; }
     uint64_t remaining() const { return m_size - m_position; }
+    /// Takes `count` from the file's metadata element budget; false when it is spent.
+    bool takeElements(uint64_t count) {
+        if (count > m_elementsLeft)
+            return false;
+        m_elementsLeft -= count;
+        return true;
+    }
 
     template <typename T>
     Status read(T& value, const std::string& field) {
@@ -47,6 +58,7 @@ private:
     const std::byte* m_data;
     uint64_t m_size;
     uint64_t m_position = 0;
+    uint64_t m_elementsLeft = kMaxMetadataElements;
 };
 
 /// Smallest encoded size of one value of `type`, used to bound array counts before allocating.
@@ -142,6 +154,10 @@ Status readValue(Reader& reader, GgufType type, GgufValue& value, const std::str
         if (count > reader.remaining() / minimumEncodedSize(value.elementType))
             return Status::parseError("array of " + std::to_string(count) + " elements cannot fit in the " +
                                       std::to_string(reader.remaining()) + " bytes left")
+                .atField(field);
+        if (!reader.takeElements(count))
+            return Status::parseError("metadata arrays hold more than " +
+                                      std::to_string(kMaxMetadataElements) + " elements in all")
                 .atField(field);
         value.array.resize(count);
         for (uint64_t i = 0; i < count; ++i)

@@ -106,9 +106,6 @@ Expected<nlohmann::json> compareRuns(const Project& project, const std::string& 
                           {"metrics", metrics}};
 }
 
-/// csv: one row per head metric; json: the run's summary, settings and document; npy: a folder with
-/// one [layers, heads] float32 array per head metric (NaN where a head has no value) and every stored
-/// array with its own shape.
 nlohmann::json annotationToJson(const Annotation& note) {
     auto place = [](const std::optional<int>& v) {
         return v ? nlohmann::json(*v) : nlohmann::json();
@@ -121,6 +118,9 @@ nlohmann::json annotationToJson(const Annotation& note) {
             {"created", note.created}};
 }
 
+/// csv: one row per head metric; json: the run's summary, settings, document and notes; npy: a folder
+/// with one [layers, heads] float32 array per head metric (NaN where a head has no value) and every
+/// stored array with its own shape.
 Expected<nlohmann::json> exportRun(const RunRecord& run, const std::string& format, const std::string& out,
                                    const std::vector<Annotation>& notes) {
     if (format != "csv" && format != "json" && format != "npy")

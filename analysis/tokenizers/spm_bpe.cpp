@@ -85,15 +85,16 @@ public:
     /// whole text, and rescanning every pair per merge took 78 s for 56 kB of English.
     template <typename Symbol>
     void mergeSymbols(std::vector<Symbol>& symbols) const {
-        const int count = static_cast<int>(symbols.size());
-        std::vector<int> next(static_cast<std::size_t>(count)), previous(static_cast<std::size_t>(count));
-        for (int i = 0; i < count; ++i) {
+        using Index = std::ptrdiff_t; // a --text-file stretch may exceed 2^31 symbols
+        const auto count = static_cast<Index>(symbols.size());
+        std::vector<Index> next(static_cast<std::size_t>(count)), previous(static_cast<std::size_t>(count));
+        for (Index i = 0; i < count; ++i) {
             next[static_cast<std::size_t>(i)] = i + 1 < count ? i + 1 : -1;
             previous[static_cast<std::size_t>(i)] = i - 1;
         }
         struct Candidate {
             float score;
-            int left, right;
+            Index left, right;
             std::size_t leftSize, rightSize; ///< the texts it was scored on (merging only lengthens them)
             int32_t id;
         };
@@ -101,7 +102,7 @@ public:
             return a.score != b.score ? a.score < b.score : a.left > b.left; // leftmost first on ties
         };
         std::priority_queue<Candidate, std::vector<Candidate>, decltype(worse)> queue(worse);
-        auto consider = [&](int left, int right) {
+        auto consider = [&](Index left, Index right) {
             if (left < 0 || right < 0)
                 return;
             const std::string& a = symbols[static_cast<std::size_t>(left)].text;
@@ -118,10 +119,11 @@ public:
                     return;
                 score = -static_cast<float>(rank->second);
             }
-            if (!std::isnan(score))
+            // As the scan this replaced: a piece scored at -1e30 or below (or NaN) is never merged into.
+            if (score > -1e30f)
                 queue.push({score, left, right, a.size(), b.size(), id});
         };
-        for (int i = 0; i + 1 < count; ++i)
+        for (Index i = 0; i + 1 < count; ++i)
             consider(i, i + 1);
         std::vector<bool> merged(static_cast<std::size_t>(count), false); // absorbed into its left neighbour
         while (!queue.empty()) {
@@ -137,7 +139,7 @@ public:
             left.id = best.id;
             left.span.second = right.span.second;
             merged[static_cast<std::size_t>(best.right)] = true;
-            const int after = next[static_cast<std::size_t>(best.right)];
+            const Index after = next[static_cast<std::size_t>(best.right)];
             next[static_cast<std::size_t>(best.left)] = after;
             if (after >= 0)
                 previous[static_cast<std::size_t>(after)] = best.left;
@@ -145,9 +147,12 @@ public:
             consider(best.left, after);
         }
         std::size_t kept = 0;
-        for (int i = 0; i < count; ++i)
-            if (!merged[static_cast<std::size_t>(i)])
-                symbols[kept++] = std::move(symbols[static_cast<std::size_t>(i)]);
+        for (Index i = 0; i < count; ++i)
+            if (!merged[static_cast<std::size_t>(i)]) {
+                if (kept != static_cast<std::size_t>(i)) // a self-move would empty the text
+                    symbols[kept] = std::move(symbols[static_cast<std::size_t>(i)]);
+                ++kept;
+            }
         symbols.resize(kept);
     }
 

@@ -4,7 +4,6 @@
 #include "main_window.h"
 
 #include "../dialogs/compare_runs_dialog.h"
-#include "../views/notes_panel.h"
 #include "attnscope/store/project.h"
 #include "attnscope/store/run_exchange.h"
 #include "render/report.h"
@@ -168,16 +167,26 @@ bool MainWindow::exportRunData(const QString& path, const QString& format) {
         showStatus(tr("Open a project run first"));
         return false;
     }
-    auto written = store::exportRun(*m_shownRun, format.toStdString(), path.toStdString(), m_notes->notes());
+    // The notes as the project has them now (the CLI may have added some since the run was shown).
+    std::vector<store::Annotation> notes;
+    QString notesMissing; // said in the status line: the data is exported all the same
+    auto project = store::Project::open(m_runProject.toStdString(), store::OpenMode::ReadOnly);
+    auto stored = project ? project->annotations(m_shownRun->id)
+                          : Expected<std::vector<store::Annotation>>(project.status());
+    if (stored)
+        notes = std::move(*stored);
+    else if (format == QLatin1String("json"))
+        notesMissing = tr(" (without its notes: %1)").arg(QString::fromStdString(stored.status().toString()));
+    auto written = store::exportRun(*m_shownRun, format.toStdString(), path.toStdString(), notes);
     if (!written) {
         showStatus(tr("Cannot export the run: %1").arg(QString::fromStdString(written.status().toString())));
         return false;
     }
-    showStatus(tr("Exported run %1 as %2: %3 file(s) in %4")
+    showStatus(tr("Exported run %1 as %2: %3 file(s) in %4%5")
                    .arg(m_runId)
                    .arg(format)
                    .arg((*written)["written"].size())
-                   .arg(path));
+                   .arg(path, notesMissing));
     return true;
 }
 

@@ -27,8 +27,16 @@ TEST(JsonParse, ParsesOrdinaryTextAndRefusesDeepNesting) {
     EXPECT_EQ(value["a"][1]["b"], "c");
     EXPECT_TRUE(parseJsonText("{\"a\": ").is_discarded());
 
+    // The object and kMaxJsonDepth - 1 arrays are kMaxJsonDepth levels: accepted; one more is refused.
     EXPECT_FALSE(parseJsonText(nested("a", kMaxJsonDepth - 1), &deep).is_discarded());
     EXPECT_FALSE(deep);
+    EXPECT_TRUE(parseJsonText(nested("a", kMaxJsonDepth), &deep).is_discarded());
+    EXPECT_TRUE(deep);
+    // Brackets inside strings (with escaped quotes) are text, not nesting.
+    const auto text = parseJsonText("{\"s\": \"" + std::string(1000, '[') + "\\\"[\"}", &deep);
+    ASSERT_FALSE(text.is_discarded());
+    EXPECT_FALSE(deep);
+    EXPECT_EQ(text["s"].get<std::string>().size(), 1002u);
     // A million levels: nlohmann would parse it, then overflow the stack copying it (a tokenizer.json like
     // this crashed `attnscope-cli tokenize`).
     EXPECT_TRUE(parseJsonText(nested("a", 1000000), &deep).is_discarded());
@@ -60,4 +68,17 @@ TEST(JsonParse, DeeplyNestedFilesAreRefusedByTheirParsers) {
     EXPECT_EQ(tensors.status().field(), "header");
     EXPECT_NE(tensors.status().message().find("nests deeper"), std::string::npos)
         << tensors.status().toString();
+}
+
+TEST(JsonParse, LongArraysOfObjectsParse) {
+    // 300,000 objects in one array, as a large tokenizer's added_tokens or a run document's head lists
+    // are: a depth-counting parser callback made nlohmann rescan the array after every object (quadratic:
+    // minutes here); the depth is now counted in a pass before parsing.
+    std::string text = "{\"x\": [";
+    for (int i = 0; i < 300000; ++i)
+        text += i > 0 ? ",{\"id\": 1}" : "{\"id\": 1}";
+    text += "]}";
+    const auto value = parseJsonText(text);
+    ASSERT_FALSE(value.is_discarded());
+    EXPECT_EQ(value["x"].size(), 300000u);
 }

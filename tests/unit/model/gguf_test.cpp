@@ -129,6 +129,18 @@ TEST(GgufErrors, NameTheFieldAtFault) {
         expectField(b.build(), "x", "duplicate key");
     }
     {
+        // 2^23 + 1 one-byte elements (8 MB of file) would take ~700 MB as parsed values: refused. Types
+        // from gguf.h's numbering: array 9, uint8 0.
+        const uint64_t count = (uint64_t(1) << 23) + 1;
+        Bytes payload;
+        appendRaw(payload, uint32_t{0});
+        appendRaw(payload, count);
+        payload.resize(payload.size() + count, 1);
+        GgufBuilder b;
+        b.addRaw("huge", 9, payload);
+        expectField(b.build(), "huge", "metadata element budget");
+    }
+    {
         GgufBuilder b;
         b.addUInt32("general.alignment", 24);
         expectField(b.build(), "general.alignment", "alignment not a power of two");

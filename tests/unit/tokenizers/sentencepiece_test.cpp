@@ -15,6 +15,7 @@
 #include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <random>
 
 using namespace attnscope;
@@ -480,4 +481,104 @@ TEST(GgufTokenizer, BertVocabularyIsWordPiece) {
     const auto refused = tokenizers::tokenizerFromGguf(*noSepFile, "nosep.gguf");
     ASSERT_FALSE(refused);
     EXPECT_EQ(refused.status().field(), "tokenizer.ggml.seperator_token_id");
+}
+
+namespace {
+
+/// The SentencePiece BPE merge as first written (rescan every adjacent pair per merge: best score, the
+/// leftmost on ties), over the pieces' text: the reference the queue-based merge must equal.
+std::vector<int32_t> referenceMerge(const std::vector<std::pair<std::string, float>>& pieces,
+                                    const std::string& text, int32_t firstByteId) {
+    std::map<std::string, int32_t> ids;
+    for (std::size_t i = 0; i < pieces.size(); ++i)
+        ids.emplace(pieces[i].first, static_cast<int32_t>(i)); // first occurrence wins, as the loader
+    struct Symbol {
+        std::string text;
+        int32_t id;
+    };
+    std::vector<Symbol> symbols;
+    auto add = [&](const std::string& character) {
+        if (auto it = ids.find(character); it != ids.end())
+            symbols.push_back({character, it->second});
+        else
+            for (unsigned char byte : character)
+                symbols.push_back({std::string(), firstByteId + byte});
+    };
+    add(" "); // the dummy prefix
+    for (char c : text)
+        add(std::string(1, c));
+    for (;;) {
+        float best = -1e30f;
+        std::size_t at = symbols.size();
+        for (std::size_t i = 0; i + 1 < symbols.size(); ++i) {
+            if (symbols[i].text.empty() || symbols[i + 1].text.empty())
+                continue;
+            auto it = ids.find(symbols[i].text + symbols[i + 1].text);
+            if (it != ids.end() && pieces[static_cast<std::size_t>(it->second)].second > best) {
+                best = pieces[static_cast<std::size_t>(it->second)].second;
+                at = i;
+            }
+        }
+        if (at == symbols.size())
+            break;
+        symbols[at].text += symbols[at + 1].text;
+        symbols[at].id = ids.at(symbols[at].text);
+        symbols.erase(symbols.begin() + static_cast<std::ptrdiff_t>(at) + 1);
+    }
+    std::vector<int32_t> out;
+    for (const Symbol& s : symbols)
+        out.push_back(s.id);
+    return out;
+}
+
+} // namespace
+
+TEST(SentencePiece, QueueMergeEqualsTheRescanningMergeOnRandomVocabularies) {
+    // Small alphabets, scores drawn from three values (ties everywhere), pieces built by concatenating
+    // others (reachable and unreachable ones), 'c' without a piece of its own (byte fallback between
+    // mergeable pieces), and sometimes no space piece.
+    std::mt19937 random(20261129);
+    for (int trial = 0; trial < 200; ++trial) {
+        std::vector<std::pair<std::string, float>> pieces = {{"<unk>", 0}, {"\n<s>\n", 0}, {"\n</s>\n", 0}};
+        const int32_t firstByte = static_cast<int32_t>(pieces.size());
+        for (int b = 0; b < 256; ++b) {
+            char name[8];
+            std::snprintf(name, sizeof name, "<0x%02X>", b);
+            pieces.push_back({name, 0});
+        }
+        std::vector<std::string> texts = {"a", "b", "d"};
+        if (trial % 3 != 0)
+            texts.push_back(" ");
+        for (int i = 0; i < 12; ++i) {
+            const std::string& x = texts[random() % texts.size()];
+            const std::string& y = texts[random() % texts.size()];
+            texts.push_back(x + y);
+        }
+        for (const std::string& piece : texts)
+            pieces.push_back({piece, -static_cast<float>(random() % 3)});
+        std::string image;
+        auto append = [&image](const void* data, std::size_t size) {
+            image.append(static_cast<const char*>(data), size);
+        };
+        const int32_t maxLength = 64;
+        append(&maxLength, 4);
+        for (const auto& [piece, score] : pieces) {
+            const int32_t length = static_cast<int32_t>(piece.size());
+            append(&score, 4);
+            append(&length, 4);
+            image += piece;
+        }
+        auto tokenizer = tokenizers::parseLlama2cTokenizer(image, "random.bin");
+        ASSERT_TRUE(tokenizer) << tokenizer.status().toString();
+        for (int sample = 0; sample < 5; ++sample) {
+            std::string text;
+            const int length = 1 + static_cast<int>(random() % 40);
+            for (int i = 0; i < length; ++i)
+                text += "abcd "[random() % 5];
+            auto encoding = (*tokenizer)->encode(text, false);
+            ASSERT_TRUE(encoding);
+            ASSERT_EQ(encoding->ids, referenceMerge(pieces, text, firstByte))
+                << "trial " << trial << ", text \"" << text << "\"";
+        }
+    }
 }

@@ -138,6 +138,16 @@ TEST(TokenizerJson, UnsupportedPartsNameTheirField) {
         EXPECT_EQ(tokenizer.status().field(), c.field) << tokenizer.status().toString();
     }
     EXPECT_EQ(tokenizers::parseTokenizerJson("{oops", "t.json").status().code(), StatusCode::ParseError);
+    // The float id is refused as such (on x86 the undefined conversion happened to give INT64_MIN, which
+    // the range check then caught under the same field).
+    auto floatId = tokenizers::parseTokenizerJson(
+        R"({"added_tokens": [{"id": 1.7e51, "content": "<s>", "special": true}],
+            "pre_tokenizer": {"type": "Metaspace", "split": false},
+            "model": {"type": "BPE", "vocab": {"a": 0}, "merges": [], "byte_fallback": true}})",
+        "t.json");
+    ASSERT_FALSE(floatId);
+    EXPECT_NE(floatId.status().message().find("not an integer"), std::string::npos)
+        << floatId.status().toString();
 }
 
 TEST(Utf8, CodePointOffsetsCountCharacters) {

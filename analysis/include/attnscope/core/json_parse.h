@@ -4,6 +4,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <string_view>
 
 namespace attnscope {
@@ -11,22 +12,45 @@ namespace attnscope {
 /// Deeper nesting than any file AttnScope reads has (tokenizer.json: about 8 levels).
 constexpr int kMaxJsonDepth = 128;
 
-/// Parses `text` without exceptions. Nesting deeper than kMaxJsonDepth is refused like a syntax error:
-/// nlohmann parses iteratively but copies and compares nested values recursively, so a file of a million
-/// '[' would overflow the stack later. Returns a discarded value on any error; `tooDeep` (optional) says
-/// whether the depth was the reason.
+/// The deepest nesting of arrays and objects in `text` (brackets inside strings do not count), or
+/// kMaxJsonDepth + 1 as soon as it is exceeded. One linear pass.
+inline int jsonNestingDepth(std::string_view text) {
+    int depth = 0, deepest = 0;
+    bool inString = false, escaped = false;
+    for (const char c : text) {
+        if (inString) {
+            if (escaped)
+                escaped = false;
+            else if (c == '\\')
+                escaped = true;
+            else if (c == '"')
+                inString = false;
+        } else if (c == '"') {
+            inString = true;
+        } else if (c == '[' || c == '{') {
+            if (++depth > kMaxJsonDepth)
+                return depth;
+            deepest = std::max(deepest, depth);
+        } else if (c == ']' || c == '}') {
+            --depth; // unbalanced text is the parser's to refuse
+        }
+    }
+    return deepest;
+}
+
+/// Parses `text` without exceptions. Nesting deeper than kMaxJsonDepth arrays and objects is refused
+/// like a syntax error, before parsing: nlohmann parses iteratively but copies and compares nested values
+/// recursively, so a file of a million '[' would overflow the stack later. (A parser callback could
+/// count depth too, but any callback makes nlohmann rescan the parent container at the end of every
+/// object: quadratic in a long array of objects.) Returns a discarded value on any error; `tooDeep`
+/// (optional) says whether the depth was the reason.
 inline nlohmann::json parseJsonText(std::string_view text, bool* tooDeep = nullptr) {
-    bool deep = false;
-    // Values below the limit are dropped as they are met, so nothing deep is ever built.
-    auto limit = [&deep](int depth, nlohmann::json::parse_event_t, nlohmann::json&) {
-        if (depth > kMaxJsonDepth)
-            deep = true;
-        return !deep;
-    };
-    nlohmann::json value = nlohmann::json::parse(text.begin(), text.end(), limit, /*allow_exceptions=*/false);
+    const bool deep = jsonNestingDepth(text) > kMaxJsonDepth;
     if (tooDeep)
         *tooDeep = deep;
-    return deep ? nlohmann::json(nlohmann::json::value_t::discarded) : value;
+    if (deep)
+        return nlohmann::json(nlohmann::json::value_t::discarded);
+    return nlohmann::json::parse(text.begin(), text.end(), nullptr, /*allow_exceptions=*/false);
 }
 
 } // namespace attnscope
