@@ -155,20 +155,23 @@ Expected<int64_t> findOrInsertModel(Connection& db, const ModelRecord& m) {
     return db.lastInsertId();
 }
 
-Expected<int64_t> findOrInsertInput(Connection& db, const InputRecord& input) {
-    const std::string hash = inputHash(input);
+/// What a run stores as blobs, compressed (and the input's hash) before the write transaction, so that
+/// other writers — a note added in the studio while an analysis stores its run — wait only for inserts.
+struct EncodedRun {
+    std::string inputHash;
+    std::vector<uint8_t> tokens, offsets, document;
+    std::vector<std::vector<uint8_t>> arrays; ///< in the order of RunRecord::arrays
+};
+
+Expected<int64_t> findOrInsertInput(Connection& db, const InputRecord& input, const EncodedRun& encoded) {
+    const std::string& hash = encoded.inputHash;
     ATTNSCOPE_ASSIGN_OR_RETURN(Statement find, db.prepare("SELECT id FROM inputs WHERE sha256 = ?"));
     find.bind(1, hash);
     ATTNSCOPE_ASSIGN_OR_RETURN(bool found, find.step());
     if (found)
         return find.integer(0);
-    std::vector<int64_t> offsets;
-    for (const auto& [begin, end] : input.offsets) {
-        offsets.push_back(begin);
-        offsets.push_back(end);
-    }
-    const std::vector<uint8_t> tokens = detail::compress(input.tokens.data(), input.tokens.size() * 4);
-    const std::vector<uint8_t> offsetBlob = detail::compress(offsets.data(), offsets.size() * 8);
+    const std::vector<uint8_t>& tokens = encoded.tokens;
+    const std::vector<uint8_t>& offsetBlob = encoded.offsets;
     ATTNSCOPE_ASSIGN_OR_RETURN(Statement insert,
                                db.prepare("INSERT INTO inputs (sha256, text, token_count, tokens, offsets) "
                                           "VALUES (?, ?, ?, ?, ?)"));
@@ -181,11 +184,10 @@ Expected<int64_t> findOrInsertInput(Connection& db, const InputRecord& input) {
     return db.lastInsertId();
 }
 
-Status insertRunBody(Connection& db, const RunRecord& run, const std::vector<std::vector<uint8_t>>& blobs,
-                     int64_t& id) {
+Status insertRunBody(Connection& db, const RunRecord& run, const EncodedRun& encoded, int64_t& id) {
     ATTNSCOPE_ASSIGN_OR_RETURN(int64_t model, findOrInsertModel(db, run.model));
-    ATTNSCOPE_ASSIGN_OR_RETURN(int64_t input, findOrInsertInput(db, run.input));
-    const std::vector<uint8_t> document = detail::compress(run.documentJson.data(), run.documentJson.size());
+    ATTNSCOPE_ASSIGN_OR_RETURN(int64_t input, findOrInsertInput(db, run.input, encoded));
+    const std::vector<uint8_t>& document = encoded.document;
     ATTNSCOPE_ASSIGN_OR_RETURN(
         Statement insert,
         db.prepare(
@@ -230,16 +232,15 @@ Status insertRunBody(Connection& db, const RunRecord& run, const std::vector<std
             .bind(2, a.name)
             .bind(3, std::string(a.type == ArrayType::F32 ? "f32" : "u8"))
             .bind(4, nlohmann::json(a.shape).dump())
-            .bindBlob(5, blobs[i].data(), blobs[i].size());
+            .bindBlob(5, encoded.arrays[i].data(), encoded.arrays[i].size());
         ATTNSCOPE_TRY(array.run());
     }
     return Status::ok();
 }
 
-/// Each array checked against its shape and compressed — before the write transaction, so that other
-/// writers (a note added in the studio while an analysis stores its run) wait only for the inserts.
-Expected<std::vector<std::vector<uint8_t>>> compressArrays(const RunRecord& run) {
-    std::vector<std::vector<uint8_t>> blobs;
+/// Checks each array against its shape and compresses everything a run stores as blobs.
+Expected<EncodedRun> encodeRun(const RunRecord& run) {
+    EncodedRun encoded;
     for (const ArrayRecord& a : run.arrays) {
         const std::size_t expected = static_cast<std::size_t>(a.elements());
         const bool f32 = a.type == ArrayType::F32;
@@ -247,10 +248,19 @@ Expected<std::vector<std::vector<uint8_t>>> compressArrays(const RunRecord& run)
             return Status::invalidArgument("array '" + a.name + "' holds " +
                                            std::to_string(f32 ? a.f32.size() : a.u8.size()) +
                                            " values for its shape of " + std::to_string(expected));
-        blobs.push_back(f32 ? detail::compress(a.f32.data(), a.f32.size() * 4)
-                            : detail::compress(a.u8.data(), a.u8.size()));
+        encoded.arrays.push_back(f32 ? detail::compress(a.f32.data(), a.f32.size() * 4)
+                                     : detail::compress(a.u8.data(), a.u8.size()));
     }
-    return blobs;
+    encoded.inputHash = inputHash(run.input);
+    std::vector<int64_t> offsets;
+    for (const auto& [begin, end] : run.input.offsets) {
+        offsets.push_back(begin);
+        offsets.push_back(end);
+    }
+    encoded.tokens = detail::compress(run.input.tokens.data(), run.input.tokens.size() * 4);
+    encoded.offsets = detail::compress(offsets.data(), offsets.size() * 8);
+    encoded.document = detail::compress(run.documentJson.data(), run.documentJson.size());
+    return encoded;
 }
 
 } // namespace
@@ -320,10 +330,10 @@ Expected<int64_t> Project::addRun(const RunRecord& run) {
     if (m_state->readOnly)
         return Status::invalidArgument("the project is open read-only").inFile(m_state->path);
     Connection& db = m_state->db;
-    ATTNSCOPE_ASSIGN_OR_RETURN(const std::vector<std::vector<uint8_t>> blobs, compressArrays(run));
+    ATTNSCOPE_ASSIGN_OR_RETURN(const EncodedRun encoded, encodeRun(run));
     ATTNSCOPE_TRY(db.execute("BEGIN IMMEDIATE"));
     int64_t id = 0;
-    ATTNSCOPE_TRY(rollbackOn(db, insertRunBody(db, run, blobs, id)));
+    ATTNSCOPE_TRY(rollbackOn(db, insertRunBody(db, run, encoded, id)));
     ATTNSCOPE_TRY(rollbackOn(db, db.execute("COMMIT")));
     return id;
 }
