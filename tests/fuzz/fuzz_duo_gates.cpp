@@ -2,6 +2,7 @@
 // Any byte string as a DuoAttention gate file: refuse with a Status naming the file, or return a
 // rectangular table of gates in [0, 1].
 #include "attnscope/analyses/duo.h"
+#include "refusal_checks.h"
 
 #include <cstddef>
 #include <cstdint>
@@ -10,11 +11,8 @@
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     auto gates = attnscope::analyses::parseDuoGates(
         std::string_view(reinterpret_cast<const char*>(data), size), "fuzz.tsv");
-    if (!gates) {
-        if (gates.status().file() != "fuzz.tsv")
-            __builtin_trap();
+    if (attnscope::fuzz::refused(gates, "fuzz.tsv"))
         return 0;
-    }
     if (gates->empty())
         __builtin_trap();
     for (const auto& row : *gates) {

@@ -3,6 +3,7 @@
 // accepted project lists its runs and reads each back (documents, token blobs, arrays and their shapes
 // are validated, never trusted).
 #include "attnscope/store/project.h"
+#include "refusal_checks.h"
 
 #include <unistd.h>
 
@@ -19,11 +20,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         std::fclose(file);
     }
     auto project = attnscope::store::Project::open(path, attnscope::store::OpenMode::ReadOnly);
-    if (!project) {
-        if (project.status().file() != path)
-            __builtin_trap(); // every refusal names the file
+    if (attnscope::fuzz::refused(project, path))
         return 0;
-    }
     auto runs = project->runs();
     if (!runs)
         return 0;
