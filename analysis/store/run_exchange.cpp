@@ -94,7 +94,17 @@ Expected<nlohmann::json> compareRuns(const Project& project, const std::string& 
     for (const auto* side : {&settingsA, &settingsB})
         for (const auto& [key, value] : side->items()) {
             const nlohmann::json va = valueOf(settingsA, key), vb = valueOf(settingsB, key);
-            if (!inputKeys.count(key) && va != vb)
+            if (inputKeys.count(key) || va == vb)
+                continue;
+            if (va.is_object() && vb.is_object()) // the analyses' parameters: name the ones that differ
+                for (const auto* inner : {&va, &vb})
+                    for (const auto& [name, unused] : inner->items()) {
+                        const nlohmann::json ia = va.value(name, nlohmann::json()),
+                                             ib = vb.value(name, nlohmann::json());
+                        if (ia != ib)
+                            differing[key + "." + name] = {{"a", ia}, {"b", ib}};
+                    }
+            else
                 differing[key] = {{"a", va}, {"b", vb}};
         }
     return nlohmann::json{{"project", path},

@@ -12,12 +12,16 @@
 #include "../option_checks.h"
 #include "../terminal_progress.h"
 #include "attnscope/analyses/suite.h"
+#include "attnscope/analyses/suite_settings.h"
+#include "attnscope/core/json_parse.h"
+#include "attnscope/core/read_file.h"
 #include "attnscope/runtime/attention_device.h"
 #include "attnscope/runtime/model.h"
 #ifdef ATTNSCOPE_HAS_STORE
 #include "attnscope/store/suite_run.h"
 #endif
 
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
 #include <iostream>
@@ -36,6 +40,9 @@ struct AnalyzeOptions {
     analyses::SuiteOptions suite;
     double actAlpha = 0;
     std::string firstSink = "drop-first";
+    std::string settingsFile; ///< --settings: a JSON object of suite settings (suite_settings.h)
+    /// The settings keys whose options were given on the command line: they win over the file.
+    std::set<std::string> explicitKeys;
     std::string project; ///< store the run in this project (.attnscope)
     std::string label;
 };
@@ -63,6 +70,7 @@ Expected<nlohmann::json> storeRun(const AnalyzeOptions& options, const ResolvedI
             {"text_file", options.input.textFile},
             {"max_tokens", options.input.maxTokens},
             {"block_size", result.blockSize},
+            {"parameters", analyses::suiteSettingsToJson(options.suite)},
             // How the numbers were computed: the studio recomputes deep-zoom tiles with the same weights.
             {"weights", options.input.weights},
             {"attention_device", runtime::attentionDeviceName(runtime::attentionDevice())}}
@@ -108,6 +116,29 @@ Status checkProject(const std::string& path) {
 #endif
 }
 
+/// The suite's settings: the --settings file's first, then every option given on the command line.
+Status applyOptionsAndSettings(AnalyzeOptions& options) {
+    analyses::SuiteOptions& suite = options.suite;
+    if (!options.settingsFile.empty()) {
+        ATTNSCOPE_ASSIGN_OR_RETURN(std::string text, readWholeFile(options.settingsFile));
+        nlohmann::json settings = parseJsonText(text);
+        if (settings.is_discarded())
+            return Status::parseError("not valid JSON").inFile(options.settingsFile).atField("--settings");
+        if (settings.is_object())
+            for (const std::string& key : options.explicitKeys)
+                settings.erase(key); // the command line's value (already in `suite`) wins
+        ATTNSCOPE_TRY(analyses::applySuiteSettings(settings, suite, options.settingsFile));
+    }
+    if (options.explicitKeys.count("act_alpha")) {
+        suite.sinks.actThreshold = analyses::ActThreshold::RelativeAlpha;
+        suite.sinks.actAlpha = options.actAlpha;
+    }
+    if (options.explicitKeys.count("act_first_sink"))
+        ATTNSCOPE_TRY(
+            analyses::applySuiteSettings({{"act_first_sink", options.firstSink}}, suite, "--act-first-sink"));
+    return Status::ok();
+}
+
 Expected<nlohmann::json> execute(AnalyzeOptions options, const Progress& progress) {
     const auto clock = std::chrono::steady_clock::now();
 #ifdef ATTNSCOPE_HAS_STORE
@@ -122,17 +153,11 @@ Expected<nlohmann::json> execute(AnalyzeOptions options, const Progress& progres
                 .atField("--sample");
     }
     analyses::SuiteOptions& suite = options.suite;
+    ATTNSCOPE_TRY(applyOptionsAndSettings(options));
     ATTNSCOPE_ASSIGN_OR_RETURN(std::set<std::string> wanted, analyses::suiteAnalyses(suite.analyses));
     if (!options.project.empty())
         ATTNSCOPE_TRY(checkProject(options.project)); // before minutes of work, not after
     ATTNSCOPE_ASSIGN_OR_RETURN(ResolvedInput input, resolveModelInput(options.input, true));
-    if (options.actAlpha > 0) {
-        suite.sinks.actThreshold = analyses::ActThreshold::RelativeAlpha;
-        suite.sinks.actAlpha = options.actAlpha;
-    }
-    suite.sinks.actFirstSink = options.firstSink == "exclude-token0" ? analyses::ActFirstSink::ExcludeToken0
-                               : options.firstSink == "keep-all"     ? analyses::ActFirstSink::KeepAll
-                                                                     : analyses::ActFirstSink::DropFirst;
     if (wanted.count("retrieval") && suite.needles.empty() && suite.haystack.empty())
         suite.needles = sampleFile("needles", ".jsonl");
     ATTNSCOPE_ASSIGN_OR_RETURN(std::shared_ptr<runtime::Model> model,
@@ -371,8 +396,17 @@ void registerAnalyzeCommand(CLI::App& app, int& exitCode) {
         "Store the run (results, arrays, input, model identity) in this project file; created "
         "when missing");
     command->add_option("--label", options->label, "A label for the stored run");
+    command->add_option("--settings", options->settingsFile,
+                        "Analysis settings from a JSON object keyed by these options' names without dashes "
+                        "(\"flex_gamma\": 0.95), e.g. a stored run's \"parameters\"; options given here win");
     output->addOption(*command);
-    command->callback([options, output, &exitCode] {
+    command->callback([command, options, output, &exitCode] {
+        for (const std::string& key : analyses::suiteSettingKeys()) {
+            std::string flag = "--" + key;
+            std::replace(flag.begin(), flag.end(), '_', '-');
+            if (command->count(flag) > 0)
+                options->explicitKeys.insert(key);
+        }
         TerminalProgress bar;
         exitCode = output->finish(execute(*options, bar.progress()), printText);
     });

@@ -2,6 +2,7 @@
 #include "main_window.h"
 
 #include "../dialogs/about_dialog.h"
+#include "../dialogs/analysis_settings_dialog.h"
 #include "../jobs/job_progress_widget.h"
 #include "../jobs/job_tracker.h"
 #include "../views/attention_heatmap_view.h"
@@ -73,6 +74,7 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent), m_jobs(new JobTra
     createDocks();
     createMenus();
     createStatusBar();
+    loadAnalysisOptions(); // after the log panel: a refused stored setting is said there
     resize(1280, 800);
 
     m_defaultState = saveState();
@@ -268,6 +270,10 @@ void MainWindow::createMenus() {
         tr("Run &Needle Test"), this, [this] { startAnalysis(QStringLiteral("retrieval,sinks,taxonomy")); });
     needles->setObjectName(QStringLiteral("needleTestAction"));
     needles->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_R));
+    QAction* settings = tools->addAction(tr("Analysis &Settings…"), this, &MainWindow::showAnalysisSettings);
+    settings->setObjectName(QStringLiteral("analysisSettingsAction"));
+    settings->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_Comma));
+    settings->setStatusTip(tr("Which analyses Analyze Input runs, and every method's parameters"));
     QAction* compare = tools->addAction(tr("&Compare Runs…"), this, [this] { compareRuns(); });
     compare->setObjectName(QStringLiteral("compareRunsAction"));
     compare->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_C));

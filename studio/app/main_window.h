@@ -4,6 +4,7 @@
 
 #include "studio_settings.h"
 
+#include "attnscope/analyses/suite.h"
 #include "attnscope/runtime/model.h"
 #include "attnscope/store/project.h"
 
@@ -64,11 +65,16 @@ public:
     bool openProject(const QString& path);
     /// Creates (or opens) a project file that new runs are stored in.
     bool newProject(const QString& path);
-    /// Runs `analyses` (the suite's names) on the open model and the input text in the background, stores
-    /// the run in the project (asking for one when none is open) and shows it. Returns the job id, 0
-    /// when nothing was started (the status bar says why).
-    quint64
-    startAnalysis(const QString& analyses = QStringLiteral("sinks,similarity,sparsity,taxonomy,razor,duo"));
+    /// Runs `analyses` (the suite's names; "" = those of the analysis settings) with the analysis
+    /// settings' parameters on the open model and the input text in the background, stores the run in
+    /// the project (asking for one when none is open) and shows it. Returns the job id, 0 when nothing
+    /// was started (the status bar says why).
+    quint64 startAnalysis(const QString& analyses = QString());
+    /// Tools > Analysis Settings: which analyses Analyze Input runs and their parameters (persisted).
+    void showAnalysisSettings();
+    const analyses::SuiteOptions& analysisOptions() const { return m_analysisOptions; }
+    /// Takes `options` for later runs and stores them in the settings.
+    void setAnalysisOptions(const analyses::SuiteOptions& options);
     QString projectPath() const { return m_projectPath; }
     /// Writes the shown run's report (HTML or PDF by suffix). False (status bar says why) on failure.
     bool exportReport(const QString& path);
@@ -152,7 +158,12 @@ private:
     void chooseExportPath();
     void resetLayout();
 
+    /// The stored analysis settings over the studio's defaults (defaults, and a warning in the log, when
+    /// what is stored is refused).
+    void loadAnalysisOptions();
+
     StudioSettings m_settings;
+    analyses::SuiteOptions m_analysisOptions;
     Theme m_theme = Theme::Light;
     JobTracker* m_jobs = nullptr;
     QTabWidget* m_views = nullptr;

@@ -3,6 +3,7 @@
 // that prepares the shown run's exact tiles for deep zoom (one job at a time, JobTracker).
 #include "main_window.h"
 
+#include "../dialogs/analysis_settings_dialog.h"
 #include "../jobs/job_tracker.h"
 #include "../views/attention_heatmap_view.h"
 #include "../views/exact_tiles.h"
@@ -11,6 +12,7 @@
 #include "../views/properties_panel.h"
 #include "../views/token_view.h"
 #include "attnscope/analyses/suite.h"
+#include "attnscope/analyses/suite_settings.h"
 #include "attnscope/core/json_parse.h"
 #include "attnscope/core/log.h"
 #include "attnscope/runtime/attention_device.h"
@@ -47,6 +49,37 @@ QString bundledSample(const QString& name) {
 }
 
 } // namespace
+
+void MainWindow::loadAnalysisOptions() {
+    m_analysisOptions = AnalysisSettingsDialog::studioDefaults();
+    const QString stored = m_settings.analysisSettings();
+    if (stored.isEmpty())
+        return;
+    const nlohmann::json json = parseJsonText(stored.toStdString());
+    const Status status =
+        json.is_discarded()
+            ? Status::parseError("not valid JSON").inFile("the studio's analysis settings")
+            : analyses::applySuiteSettings(json, m_analysisOptions, "the studio's analysis settings");
+    if (!status.isOk()) {
+        m_analysisOptions = AnalysisSettingsDialog::studioDefaults();
+        log::warning("studio", "analysis settings: the defaults are used (" + status.toString() + ")");
+    }
+}
+
+void MainWindow::setAnalysisOptions(const analyses::SuiteOptions& options) {
+    m_analysisOptions = options;
+    m_settings.setAnalysisSettings(QString::fromStdString(analyses::suiteSettingsToJson(options).dump()));
+}
+
+void MainWindow::showAnalysisSettings() {
+    AnalysisSettingsDialog dialog(m_analysisOptions, this);
+    if (dialog.exec() != QDialog::Accepted)
+        return;
+    setAnalysisOptions(dialog.options());
+    showStatus(tr("Analysis settings saved: Analyze Input runs %1")
+                   .arg(QString::fromStdString(dialog.options().analyses)
+                            .replace(QLatin1Char(','), QStringLiteral(", "))));
+}
 
 void MainWindow::startKernelSelfCheck() {
     if (refuseWhileBusy())
@@ -109,18 +142,30 @@ quint64 MainWindow::startAnalysis(const QString& analyses) {
         }
     }
     struct Job {
-        std::string modelPath, tokenizerPath, projectPath, text, analyses, needles;
+        std::string modelPath, tokenizerPath, projectPath, text;
+        analyses::SuiteOptions options;
         int64_t runId = 0;
         PreparedRun prepared; ///< the stored run read back, ready for the views
         runtime::LoadOptions load;
     };
-    auto job = std::make_shared<Job>(
-        Job{m_modelPath.toStdString(), tokenizerPath.toStdString(), m_projectPath.toStdString(),
-            text.toStdString(), analyses.toStdString(),
-            bundledSample(QStringLiteral("needles.jsonl")).toStdString(), 0, PreparedRun{}, loadOptions()});
-    if (analyses.contains(QStringLiteral("retrieval")) && job->needles.empty()) {
-        showStatus(tr("The needle test needs the bundled needle prompts (samples/needles.jsonl), not found"));
+    auto job = std::make_shared<Job>(Job{m_modelPath.toStdString(), tokenizerPath.toStdString(),
+                                         m_projectPath.toStdString(), text.toStdString(), m_analysisOptions,
+                                         0, PreparedRun{}, loadOptions()});
+    if (!analyses.isEmpty())
+        job->options.analyses = analyses.toStdString();
+    const auto wanted = analyses::suiteAnalyses(job->options.analyses);
+    if (!wanted) {
+        showStatus(QString::fromStdString(wanted.status().toString()));
         return 0;
+    }
+    // The retrieval score's prompts: the settings' file, else the generated ones, else the bundled ones.
+    if (wanted->count("retrieval") && job->options.needles.empty() && job->options.haystack.empty()) {
+        job->options.needles = bundledSample(QStringLiteral("needles.jsonl")).toStdString();
+        if (job->options.needles.empty()) {
+            showStatus(tr("The needle test needs needle prompts: the bundled samples/needles.jsonl is not "
+                          "installed; choose a file in Tools ▸ Analysis Settings"));
+            return 0;
+        }
     }
     return m_jobs->start(
         tr("Analysing the input (%1 characters)").arg(text.size()),
@@ -138,20 +183,20 @@ quint64 MainWindow::startAnalysis(const QString& analyses) {
             input.tokens = encoding.ids;
             input.tokenizer = tokenizer.get();
             input.razorBos = encoding.ids.empty() ? 0 : encoding.ids.front();
-            analyses::SuiteOptions options;
-            options.analyses = job->analyses;
-            options.needles = job->needles;
             ATTNSCOPE_ASSIGN_OR_RETURN(
                 analyses::SuiteResult result,
-                analyses::runSuite(model, input, options, progress.subRange(0.0f, 0.95f)));
+                analyses::runSuite(model, input, job->options, progress.subRange(0.0f, 0.95f)));
             store::SuiteRunInfo info;
             info.modelPath = job->modelPath;
             info.label = "studio";
-            info.settingsJson = "{\"analyses\": \"" + job->analyses +
-                                "\", \"block_size\": " + std::to_string(result.blockSize) +
-                                ", \"weights\": \"" + runtime::weightPrecisionName(job->load.matrices) +
-                                "\", \"attention_device\": \"" +
-                                runtime::attentionDeviceName(runtime::attentionDevice()) + "\"}";
+            // As the CLI records them: a run's "parameters" are a settings file for analyze --settings.
+            info.settingsJson =
+                nlohmann::json{{"analyses", job->options.analyses},
+                               {"block_size", result.blockSize},
+                               {"parameters", analyses::suiteSettingsToJson(job->options)},
+                               {"weights", runtime::weightPrecisionName(job->load.matrices)},
+                               {"attention_device", runtime::attentionDeviceName(runtime::attentionDevice())}}
+                    .dump();
             info.text = job->text;
             info.tokens = encoding.ids;
             info.offsets = encoding.offsets;

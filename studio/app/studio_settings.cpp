@@ -15,6 +15,7 @@ const QString kRecentProjects = QStringLiteral("files/recentProjects");
 const QString kLastDirectory = QStringLiteral("files/lastDirectory");
 const QString kWeights = QStringLiteral("runtime/weights");
 const QString kAttentionDevice = QStringLiteral("runtime/attentionDevice");
+const QString kAnalysisSettings = QStringLiteral("analysis/settings");
 } // namespace
 
 Theme StudioSettings::theme() const {
@@ -29,6 +30,13 @@ bool StudioSettings::bf16Weights() const {
 }
 void StudioSettings::setBf16Weights(bool on) {
     QSettings().setValue(kWeights, on ? QStringLiteral("bf16") : QStringLiteral("f32"));
+}
+
+QString StudioSettings::analysisSettings() const {
+    return QSettings().value(kAnalysisSettings).toString();
+}
+void StudioSettings::setAnalysisSettings(const QString& json) {
+    QSettings().setValue(kAnalysisSettings, json);
 }
 
 bool StudioSettings::cudaAttention() const {

@@ -36,6 +36,11 @@ public:
     bool cudaAttention() const;
     void setCudaAttention(bool on);
 
+    /// Tools > Analysis Settings, as the JSON object analyses::suiteSettingsToJson writes ("" when never
+    /// set: the studio's defaults).
+    QString analysisSettings() const;
+    void setAnalysisSettings(const QString& json);
+
     /// The folder the last file dialog was in.
     QString lastDirectory() const;
     void setLastDirectory(const QString& directory);

@@ -520,8 +520,16 @@ void Builder::provenance() {
         QStringLiteral("<tr><th>Program</th><td>AttnScope %1</td></tr>").arg(escape(m_run.programVersion));
     html += QStringLiteral("<tr><th>Model identity</th><td><code>%1</code></td></tr>")
                 .arg(escape(m_run.model.contentHash));
-    html +=
-        QStringLiteral("<tr><th>Settings</th><td><code>%1</code></td></tr>").arg(escape(m_run.settingsJson));
+    // The analyses' parameters are listed below from the document; the settings' copy of them (what
+    // analyze --settings reads) would only repeat them here on one unbreakable line.
+    nlohmann::json settings = parseJsonText(m_run.settingsJson);
+    const bool hasParameters = settings.is_object() && settings.erase("parameters") > 0;
+    html += QStringLiteral("<tr><th>Settings</th><td><code>%1</code>%2</td></tr>")
+                .arg(escape(settings.is_object() ? settings.dump() : m_run.settingsJson),
+                     hasParameters
+                         ? QStringLiteral(" (every analysis parameter: <code>parameters</code> in "
+                                          "the exported run, readable by <code>analyze --settings</code>)")
+                         : QString());
     html += QStringLiteral("<tr><th>Started / finished</th><td>%1 / %2</td></tr>")
                 .arg(escape(m_run.started), escape(m_run.finished));
     html += QStringLiteral("</table>");

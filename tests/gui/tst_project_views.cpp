@@ -5,6 +5,7 @@
 #include "app/main_window.h"
 #include "app/studio_settings.h"
 #include "dialogs/add_note_dialog.h"
+#include "dialogs/analysis_settings_dialog.h"
 #include "dialogs/compare_runs_dialog.h"
 #include "gui_test_main.h"
 #include "jobs/job_tracker.h"
@@ -23,18 +24,21 @@
 #include <QCheckBox>
 #include <QDialogButtonBox>
 #include <QDir>
+#include <QDoubleSpinBox>
 #include <QFile>
 #include <QFileInfo>
 #include <QImage>
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QLabel>
+#include <QLineEdit>
 #include <QListWidget>
 #include <QMenu>
 #include <QPlainTextEdit>
 #include <QProcess>
 #include <QPushButton>
 #include <QSignalSpy>
+#include <QSpinBox>
 #include <QTabWidget>
 #include <QTableWidget>
 #include <QTemporaryDir>
@@ -682,6 +686,141 @@ private Q_SLOTS:
         QVERIFY2(status->text().contains(QStringLiteral("unknown format")), qPrintable(status->text()));
     }
 
+    void analysisSettingsReachTheStoredRun() {
+        QTemporaryDir dir;
+        MainWindow window;
+        window.resize(1400, 900);
+        window.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&window));
+        QCOMPARE(window.analysisOptions().analyses, AnalysisSettingsDialog::studioDefaults().analyses);
+        auto* action = window.findChild<QAction*>(QStringLiteral("analysisSettingsAction"));
+        QVERIFY(action);
+        QCOMPARE(action->shortcut(), QKeySequence(Qt::CTRL | Qt::Key_Comma));
+
+        // The dialog through the menu: a refused list keeps it open and says which setting; then OK.
+        QString refusal;
+        bool sawDefaults = false, stayedOpen = false;
+        QTimer::singleShot(0, this, [&] {
+            auto* dialog = qobject_cast<AnalysisSettingsDialog*>(QApplication::activeModalWidget());
+            if (!dialog) {
+                if (auto* other = qobject_cast<QDialog*>(QApplication::activeModalWidget()))
+                    other->reject();
+                return;
+            }
+            auto box = [dialog](const char* name) {
+                return qobject_cast<QCheckBox*>(
+                    dialog->field(QStringLiteral("analysis:") + QLatin1String(name)));
+            };
+            auto* gamma = qobject_cast<QDoubleSpinBox*>(dialog->field(QStringLiteral("flex_gamma")));
+            auto* capacities = qobject_cast<QLineEdit*>(dialog->field(QStringLiteral("snap_capacities")));
+            auto* window = qobject_cast<QSpinBox*>(dialog->field(QStringLiteral("window")));
+            auto* relative = dialog->findChild<QCheckBox*>(QStringLiteral("actRelativeAlpha"));
+            auto* alpha = qobject_cast<QDoubleSpinBox*>(dialog->field(QStringLiteral("act_alpha")));
+            if (!gamma || !capacities || !window || !relative || !alpha) {
+                dialog->reject();
+                return;
+            }
+            // Taxonomy implies the sinks: ticked and locked; the retrieval score is off by default.
+            sawDefaults = box("taxonomy")->isChecked() && box("sinks")->isChecked() &&
+                          !box("sinks")->isEnabled() && !box("retrieval")->isChecked() &&
+                          gamma->value() == 0.9 &&
+                          capacities->text() == QStringLiteral("256, 512, 1024, 2048") && !alpha->isEnabled();
+            box("similarity")->setChecked(false);
+            box("razor")->setChecked(false);
+            box("duo")->setChecked(false);
+            gamma->setValue(0.8);
+            window->setValue(100);
+            relative->setChecked(true);
+            alpha->setValue(4);
+            capacities->setText(QStringLiteral("128, many"));
+            dialog->buttons()->button(QDialogButtonBox::Ok)->click();
+            stayedOpen = dialog->isVisible();
+            refusal = dialog->errorText();
+            capacities->setText(QStringLiteral("128,256"));
+            dialog->buttons()->button(QDialogButtonBox::Ok)->click();
+        });
+        action->trigger();
+        QVERIFY(sawDefaults);
+        QVERIFY(stayedOpen);
+        QVERIFY2(refusal.startsWith(QStringLiteral("snap_capacities: must be an integer")),
+                 qPrintable(refusal));
+        const analyses::SuiteOptions& chosen = window.analysisOptions();
+        QCOMPARE(chosen.analyses, std::string("sinks,sparsity,taxonomy"));
+        QCOMPARE(chosen.sparsity.flexGamma, 0.8);
+        QCOMPARE(chosen.sparsity.snapCapacities, (std::vector<int>{128, 256}));
+        QCOMPARE(chosen.sinks.window, 100);
+        QVERIFY(chosen.sinks.actThreshold == analyses::ActThreshold::RelativeAlpha);
+        QCOMPARE(chosen.sinks.actAlpha, 4.0);
+        {
+            MainWindow later; // the settings persist
+            QCOMPARE(later.analysisOptions().sparsity.flexGamma, 0.8);
+            QCOMPARE(later.analysisOptions().analyses, std::string("sinks,sparsity,taxonomy"));
+        }
+
+        // A run made with them records them, and the analyses used them.
+        QVERIFY(window.openModel(QStringLiteral(ATTNSCOPE_RESOURCES_DIR "/models/attnscope-demo")));
+        QVERIFY(window.loadInputText(QStringLiteral(ATTNSCOPE_RESOURCES_DIR "/samples/short.txt")));
+        const QString path = dir.filePath(QStringLiteral("settings.attnscope"));
+        QVERIFY(window.newProject(path));
+        QVERIFY(window.startAnalysis() != 0);
+        QTRY_VERIFY_WITH_TIMEOUT(!window.jobs()->isBusy(), 120000);
+        QCOMPARE(window.jobs()->state(), JobState::Completed);
+        auto project = store::Project::open(path.toStdString(), store::OpenMode::ReadOnly);
+        QVERIFY(project);
+        auto run = project->run(1);
+        QVERIFY(run);
+        const auto settings = nlohmann::json::parse(run->settingsJson);
+        QCOMPARE(settings["analyses"].get<std::string>(), std::string("sinks,sparsity,taxonomy"));
+        QCOMPARE(settings["parameters"]["flex_gamma"].get<double>(), 0.8);
+        const auto document = nlohmann::json::parse(run->documentJson);
+        QVERIFY(!document.contains("similarity"));
+        QCOMPARE(document["sparsity"]["parameters"]["flex_gamma"].get<double>(), 0.8);
+        QCOMPARE(document["sinks"]["parameters"]["window"].get<int>(), 100);
+        QCOMPARE(document["sinks"]["parameters"]["act_threshold_mode"].get<std::string>(),
+                 std::string("alpha/N"));
+        QCOMPARE(document["sinks"]["parameters"]["act_alpha"].get<double>(), 4.0);
+
+        // Files: saved settings load into another dialog (and are what analyze --settings reads); a
+        // refused file names itself and the setting, and changes nothing; Restore Defaults.
+        const QString saved = dir.filePath(QStringLiteral("settings.json"));
+        {
+            AnalysisSettingsDialog dialog(chosen);
+            QVERIFY(dialog.saveFile(saved));
+        }
+        AnalysisSettingsDialog fresh(AnalysisSettingsDialog::studioDefaults());
+        auto* gamma = qobject_cast<QDoubleSpinBox*>(fresh.field(QStringLiteral("flex_gamma")));
+        QCOMPARE(gamma->value(), 0.9);
+        QVERIFY(fresh.loadFile(saved));
+        QCOMPARE(gamma->value(), 0.8);
+        QCOMPARE(qobject_cast<QLineEdit*>(fresh.field(QStringLiteral("snap_capacities")))->text(),
+                 QStringLiteral("128, 256"));
+        const QString bad = dir.filePath(QStringLiteral("bad.json"));
+        {
+            QFile file(bad);
+            QVERIFY(file.open(QIODevice::WriteOnly));
+            file.write(R"({"decode_rows": 8, "flex_gamma": 7})");
+        }
+        QVERIFY(!fresh.loadFile(bad));
+        QVERIFY2(fresh.errorText().contains(bad) && fresh.errorText().contains(QStringLiteral("flex_gamma")),
+                 qPrintable(fresh.errorText()));
+        QCOMPARE(qobject_cast<QSpinBox*>(fresh.field(QStringLiteral("decode_rows")))->value(), 64);
+        QVERIFY(!fresh.loadFile(dir.filePath(QStringLiteral("missing.json"))));
+        QVERIFY(fresh.errorText().contains(QStringLiteral("missing.json")));
+        fresh.restoreDefaults();
+        QCOMPARE(gamma->value(), 0.9);
+        QVERIFY(fresh.errorText().isEmpty());
+
+        // Stored settings a later version (or a hand edit) made invalid: the defaults, not a refusal to
+        // start.
+        StudioSettings().setAnalysisSettings(QStringLiteral("{\"flex_gamma\": 9, \"window\": 5}"));
+        {
+            MainWindow damaged;
+            QCOMPARE(damaged.analysisOptions().sparsity.flexGamma, 0.9);
+            QCOMPARE(damaged.analysisOptions().sinks.window, analyses::SinkParameters{}.window);
+        }
+        StudioSettings().setAnalysisSettings(QString()); // the other tests run with the defaults
+    }
+
     void analyzeFromTheStudioAndCancel() {
         QTemporaryDir dir;
         MainWindow window;
@@ -757,10 +896,10 @@ private Q_SLOTS:
             QVERIFY(stored);
             auto first = stored->run(1), second = stored->run(2);
             QVERIFY(first && second);
-            QVERIFY(
-                QString::fromStdString(first->settingsJson).contains(QStringLiteral("\"weights\": \"f32\"")));
-            QVERIFY(QString::fromStdString(second->settingsJson)
-                        .contains(QStringLiteral("\"weights\": \"bf16\"")));
+            QCOMPARE(nlohmann::json::parse(first->settingsJson)["weights"].get<std::string>(),
+                     std::string("f32"));
+            QCOMPARE(nlohmann::json::parse(second->settingsJson)["weights"].get<std::string>(),
+                     std::string("bf16"));
         }
         bf16->trigger();
         QVERIFY(!StudioSettings().bf16Weights());

@@ -417,6 +417,82 @@ TEST(Cli, AnalyzeSimilaritySparsityTaxonomyFromTheReferenceAttention) {
     std::filesystem::remove_all(dir);
 }
 
+TEST(Cli, AnalyzeReadsASettingsFileAndTheCommandLineWins) {
+    const auto dir = std::filesystem::temp_directory_path() / "attnscope_cli_settings";
+    std::filesystem::remove_all(dir);
+    attnscope::test::TinyConfig config;
+    config.context = 64;
+    const std::string gguf = writeTinyGguf(dir, attnscope::test::makeTinyModel(config));
+    const std::string project = (dir / "p.attnscope").string();
+    const std::string settings = (dir / "settings.json").string();
+    std::ofstream(settings) << R"({"flex_gamma": 0.75, "window": 16, "act_first_sink": "keep-all",
+                                   "analyses": "sinks", "decode_rows": 4})";
+    const std::string input = " --tokens 3,1,4,1,5,9,2,6,5,3,5,8,9,7,9,3 --settings " + settings;
+    auto first = runProcess(kCli + " analyze " + gguf + input +
+                                " --window 8 --analyses sinks,sparsity --project " + project + " --json",
+                            true);
+    ASSERT_EQ(first.exitCode, 0) << first.output;
+    const auto document = nlohmann::json::parse(first.output);
+    EXPECT_EQ(document["sinks"]["parameters"]["window"], 8);                  // given on the command line
+    EXPECT_EQ(document["sinks"]["parameters"]["act_first_sink"], "keep-all"); // from the file
+    ASSERT_TRUE(document.contains("sparsity")) << "--analyses wins over the file's";
+    EXPECT_DOUBLE_EQ(document["sparsity"]["parameters"]["flex_gamma"].get<double>(), 0.75);
+    EXPECT_EQ(document["sparsity"]["parameters"]["decode_rows"], 4);
+
+    // The file alone; the stored runs record their parameters, and compare names the ones that differ.
+    auto second = runProcess(kCli + " analyze " + gguf + input + " --project " + project + " --json", true);
+    ASSERT_EQ(second.exitCode, 0) << second.output;
+    EXPECT_FALSE(nlohmann::json::parse(second.output).contains("sparsity"));
+    auto compare = runProcess(kCli + " compare " + project + " 1 2 --json");
+    ASSERT_EQ(compare.exitCode, 0) << compare.output;
+    const auto differ = nlohmann::json::parse(compare.output)["settings_differ"];
+    EXPECT_EQ(differ["parameters.window"]["a"], 8) << differ.dump();
+    EXPECT_EQ(differ["parameters.window"]["b"], 16) << differ.dump();
+    EXPECT_EQ(differ["analyses"]["a"], "sinks,sparsity") << differ.dump();
+    EXPECT_FALSE(differ.contains("parameters.flex_gamma")) << differ.dump();
+    EXPECT_FALSE(differ.contains("parameters")) << differ.dump();
+    // A stored run's parameters are a settings file: export run 1, feed its parameters back, same numbers.
+    const auto exported = dir / "run1.json";
+    ASSERT_EQ(
+        runProcess(kCli + " export " + project + " 1 --format json --out " + exported.string()).exitCode, 0);
+    std::ifstream exportedFile(exported);
+    const auto run1 = nlohmann::json::parse(exportedFile);
+    std::ofstream(dir / "again.json") << run1["settings"]["parameters"].dump();
+    auto again =
+        runProcess(kCli + " analyze " + gguf + " --tokens 3,1,4,1,5,9,2,6,5,3,5,8,9,7,9,3 --settings " +
+                       (dir / "again.json").string() + " --json",
+                   true);
+    ASSERT_EQ(again.exitCode, 0) << again.output;
+    const auto repeated = nlohmann::json::parse(again.output);
+    EXPECT_EQ(repeated["sinks"], document["sinks"]);
+    EXPECT_EQ(repeated["sparsity"], document["sparsity"]);
+
+    // Bad files: a value out of range, a typo, not JSON, missing — each named, and nothing stored.
+    struct Bad {
+        std::string text, field, message;
+    };
+    for (const Bad& bad : std::vector<Bad>{{R"({"flex_gamma": 3})", "flex_gamma", "must be a number in"},
+                                           {R"({"flex_gama": 0.9})", "flex_gama", "unknown analysis setting"},
+                                           {"{\"window\": ", "--settings", "not valid JSON"}}) {
+        std::ofstream(settings, std::ios::trunc) << bad.text;
+        auto refused = runProcess(kCli + " analyze " + gguf + input + " --project " + project + " --json");
+        EXPECT_EQ(refused.exitCode, 1) << bad.text;
+        const auto error = nlohmann::json::parse(refused.output, nullptr, false);
+        ASSERT_TRUE(error.is_object()) << refused.output;
+        EXPECT_EQ(error["error"]["field"], bad.field) << refused.output;
+        EXPECT_EQ(error["error"]["file"], settings) << refused.output;
+        EXPECT_NE(error["error"]["message"].get<std::string>().find(bad.message), std::string::npos)
+            << refused.output;
+    }
+    auto missing = runProcess(
+        kCli + " analyze " + gguf + " --tokens 1,2 --settings " + (dir / "none.json").string(), true);
+    EXPECT_EQ(missing.exitCode, 1);
+    EXPECT_NE(missing.output.find("none.json"), std::string::npos) << missing.output;
+    auto runs = runProcess(kCli + " runs " + project + " --json");
+    EXPECT_EQ(nlohmann::json::parse(runs.output)["runs"].size(), 2u) << "refused runs store nothing";
+    std::filesystem::remove_all(dir);
+}
+
 TEST(Cli, ProjectRunsCompareAndExport) {
     const auto dir = std::filesystem::temp_directory_path() / "attnscope_cli_project";
     std::filesystem::remove_all(dir);
