@@ -9,7 +9,7 @@ namespace attnscope::analyses {
 
 CopyKeySets copyKeySets(const RepeatProbe& probe, bool induction) {
     CopyKeySets sets;
-    const int tokens = probe.tokens();
+    const int tokens = static_cast<int>(probe.tokens()); // checked against the context before
     sets.offsets.reserve(static_cast<std::size_t>(tokens) + 1);
     sets.offsets.push_back(0);
     for (int row = 0; row < tokens; ++row) {
@@ -31,7 +31,7 @@ namespace {
 
 Status scoreLayers(const std::vector<kernels::ProbeResult>& layers, int queryHeads, const RepeatProbe& probe,
                    const char* name, std::vector<double>& scores) {
-    const int tokens = probe.tokens(), first = probe.prefix + probe.span;
+    const int tokens = static_cast<int>(probe.tokens()), first = probe.prefix + probe.span;
     for (std::size_t l = 0; l < layers.size(); ++l) {
         const std::vector<float>& recall = layers[l].maskRecall;
         if (recall.size() != static_cast<std::size_t>(queryHeads) * tokens)

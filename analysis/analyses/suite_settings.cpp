@@ -93,15 +93,14 @@ Setting stringSetting(std::string key, Access access) {
             }};
 }
 
-/// A list of integers in [low, high]; `allowEmpty` false refuses [].
+/// A non-empty list of integers in [low, high] (the command line cannot give an empty one).
 template <typename Access>
-Setting intListSetting(std::string key, Access access, int low, int high, bool allowEmpty) {
+Setting intListSetting(std::string key, Access access, int low, int high) {
     return {std::move(key), [access](const SuiteOptions& o) { return Json(access(o)); },
-            [access, low, high, allowEmpty](const Json& value, SuiteOptions& o) {
-                if (!value.is_array() || (!allowEmpty && value.empty()))
-                    return Status::invalidArgument(std::string("must be a") +
-                                                   (allowEmpty ? "" : " non-empty") +
-                                                   " list of integers, not " + value.dump());
+            [access, low, high](const Json& value, SuiteOptions& o) {
+                if (!value.is_array() || value.empty())
+                    return Status::invalidArgument("must be a non-empty list of integers, not " +
+                                                   value.dump());
                 std::vector<int> list;
                 for (const Json& item : value) {
                     long long n = 0;
@@ -117,8 +116,9 @@ template <typename Access>
 Setting doubleListSetting(std::string key, Access access, double low, double high) {
     return {std::move(key), [access](const SuiteOptions& o) { return Json(access(o)); },
             [access, low, high](const Json& value, SuiteOptions& o) {
-                if (!value.is_array())
-                    return Status::invalidArgument("must be a list of numbers, not " + value.dump());
+                if (!value.is_array() || value.empty())
+                    return Status::invalidArgument("must be a non-empty list of numbers, not " +
+                                                   value.dump());
                 std::vector<double> list;
                 for (const Json& item : value) {
                     double x = 0;
@@ -160,6 +160,8 @@ const char* firstSinkName(ActFirstSink rule) {
 }
 
 constexpr int kMaxInt = std::numeric_limits<int>::max();
+/// Thresholds past this mean nothing (the command line refuses them too).
+constexpr double kMaxThreshold = 1e9;
 
 /// The table, in the analyze command's order of options. Ranges are the command's checks.
 std::vector<Setting> makeSettings() {
@@ -180,20 +182,19 @@ std::vector<Setting> makeSettings() {
     s.push_back(doubleSetting(
         "flex_gamma", [](auto& o) -> auto& { return o.sparsity.flexGamma; }, 0.0, 1.0));
     s.push_back(doubleSetting(
-        "flex_tau", [](auto& o) -> auto& { return o.sparsity.flexTau; }, 0.0, 1e9));
+        "flex_tau", [](auto& o) -> auto& { return o.sparsity.flexTau; }, 0.0, kMaxThreshold));
     s.push_back(intSetting(
         "flex_min_budget", [](auto& o) -> auto& { return o.sparsity.flexMinBudget; }, 0, kMaxInt));
     s.push_back(doubleSetting(
-        "anchor_theta", [](auto& o) -> auto& { return o.sparsity.anchorTheta; }, 0.0, 1e9));
+        "anchor_theta", [](auto& o) -> auto& { return o.sparsity.anchorTheta; }, 0.0, kMaxThreshold));
     s.push_back(intSetting(
         "decode_rows", [](auto& o) -> auto& { return o.sparsity.decodeRows; }, 0, kMaxInt));
     s.push_back(intListSetting(
-        "snap_capacities", [](auto& o) -> auto& { return o.sparsity.snapCapacities; }, 1, kMaxInt, false));
+        "snap_capacities", [](auto& o) -> auto& { return o.sparsity.snapCapacities; }, 1, kMaxInt));
     s.push_back(boolSetting(
         "snap_max_pool", [](auto& o) -> auto& { return o.sparsity.snapMaxPool; }));
     s.push_back(intListSetting(
-        "tokenselect_budgets", [](auto& o) -> auto& { return o.sparsity.tokenSelectBudgets; }, 1, kMaxInt,
-        false));
+        "tokenselect_budgets", [](auto& o) -> auto& { return o.sparsity.tokenSelectBudgets; }, 1, kMaxInt));
     s.push_back(boolSetting(
         "tokenselect_modulo_kv", [](auto& o) -> auto& { return o.sparsity.tokenSelectModuloKvHead; }));
     s.push_back(intSetting(
@@ -204,14 +205,20 @@ std::vector<Setting> makeSettings() {
         "induction_ratio", [](auto& o) -> auto& { return o.razor.inductionRatio; }, 0.0, 1.0));
     s.push_back(doubleSetting(
         "echo_ratio", [](auto& o) -> auto& { return o.razor.echoRatio; }, 0.0, 1.0));
-    s.push_back(
-        {"seed", [](const SuiteOptions& o) { return Json(o.seed); },
-         [](const Json& value, SuiteOptions& o) {
-             if (!value.is_number_unsigned() && !(value.is_number_integer() && value.get<long long>() >= 0))
-                 return Status::invalidArgument("must be a non-negative integer, not " + value.dump());
-             o.seed = value.get<uint64_t>();
-             return Status::ok();
-         }});
+    s.push_back({"seed", [](const SuiteOptions& o) { return Json(o.seed); },
+                 [](const Json& value, SuiteOptions& o) {
+                     if (value.is_number_unsigned()) {
+                         o.seed = value.get<uint64_t>();
+                         return Status::ok();
+                     }
+                     // 5.0 is 5, as for the other integers; 2^64 and above do not fit.
+                     if (!isInteger(value) || value.get<double>() < 0 ||
+                         value.get<double>() >= 18446744073709551616.0)
+                         return Status::invalidArgument("must be an integer from 0 to 2^64 - 1, not " +
+                                                        value.dump());
+                     o.seed = static_cast<uint64_t>(value.get<double>());
+                     return Status::ok();
+                 }});
     s.push_back(stringSetting(
         "haystack", [](auto& o) -> auto& { return o.haystack; }));
     s.push_back(stringListSetting(
@@ -221,7 +228,7 @@ std::vector<Setting> makeSettings() {
     s.push_back(stringListSetting(
         "answer", [](auto& o) -> auto& { return o.answers; }));
     s.push_back(intListSetting(
-        "lengths", [](auto& o) -> auto& { return o.lengths; }, 1, kMaxInt, true));
+        "lengths", [](auto& o) -> auto& { return o.lengths; }, 1, kMaxInt));
     s.push_back(doubleListSetting(
         "depths", [](auto& o) -> auto& { return o.depths; }, 0.0, 1.0));
     s.push_back(intSetting(
@@ -245,7 +252,7 @@ std::vector<Setting> makeSettings() {
                  },
                  [](const Json& value, SuiteOptions& o) {
                      double alpha = 0;
-                     ATTNSCOPE_TRY(checkDouble(value, 0.0, 1e9, alpha));
+                     ATTNSCOPE_TRY(checkDouble(value, 0.0, kMaxThreshold, alpha));
                      // 0: the absolute threshold (the reference code); above: α/N (the paper).
                      o.sinks.actThreshold = alpha > 0 ? ActThreshold::RelativeAlpha : ActThreshold::Absolute;
                      if (alpha > 0)

@@ -478,6 +478,20 @@ Expected<int64_t> Project::addAnnotation(const Annotation& annotation) {
     return m_state->db.lastInsertId();
 }
 
+Status Project::setAnnotationText(int64_t id, const std::string& text) {
+    if (m_state->readOnly || m_state->version < 2)
+        return Status::invalidArgument("the project is open read-only").inFile(m_state->path);
+    if (text.find_first_not_of(" \t\r\n") == std::string::npos)
+        return Status::invalidArgument("a note needs some text").inFile(m_state->path).atField("text");
+    ATTNSCOPE_ASSIGN_OR_RETURN(Statement update,
+                               m_state->db.prepare("UPDATE annotations SET text = ? WHERE id = ?"));
+    update.bind(1, text).bind(2, id);
+    ATTNSCOPE_TRY(update.run());
+    if (m_state->db.changes() == 0)
+        return Status::notFound("no note " + std::to_string(id) + " in the project").inFile(m_state->path);
+    return Status::ok();
+}
+
 Status Project::removeAnnotation(int64_t id) {
     if (m_state->readOnly || m_state->version < 2)
         return Status::invalidArgument("the project is open read-only").inFile(m_state->path);

@@ -101,7 +101,8 @@ Expected<nlohmann::json> compareRuns(const Project& project, const std::string& 
                     for (const auto& [name, unused] : inner->items()) {
                         const nlohmann::json ia = va.value(name, nlohmann::json()),
                                              ib = vb.value(name, nlohmann::json());
-                        if (ia != ib)
+                        // A parameter recorded at the top level too (analyses) is compared there.
+                        if (ia != ib && !settingsA.contains(name) && !settingsB.contains(name))
                             differing[key + "." + name] = {{"a", ia}, {"b", ib}};
                     }
             else

@@ -60,6 +60,9 @@ std::string sampleFile(const std::string& name, const std::string& extension = "
 Expected<nlohmann::json> storeRun(const AnalyzeOptions& options, const ResolvedInput& input,
                                   analyses::SuiteResult result, const std::string& started, double seconds) {
 #ifdef ATTNSCOPE_HAS_STORE
+    nlohmann::json parameters = analyses::suiteSettingsToJson(options.suite);
+    if (parameters["needles"] == sampleFile("needles", ".jsonl"))
+        parameters["needles"] = ""; // the bundled prompts: found again wherever AttnScope is installed
     store::SuiteRunInfo info;
     info.modelPath = options.input.model;
     info.label = options.label;
@@ -70,7 +73,7 @@ Expected<nlohmann::json> storeRun(const AnalyzeOptions& options, const ResolvedI
             {"text_file", options.input.textFile},
             {"max_tokens", options.input.maxTokens},
             {"block_size", result.blockSize},
-            {"parameters", analyses::suiteSettingsToJson(options.suite)},
+            {"parameters", parameters},
             // How the numbers were computed: the studio recomputes deep-zoom tiles with the same weights.
             {"weights", options.input.weights},
             {"attention_device", runtime::attentionDeviceName(runtime::attentionDevice())}}
@@ -124,9 +127,13 @@ Status applyOptionsAndSettings(AnalyzeOptions& options) {
         nlohmann::json settings = parseJsonText(text);
         if (settings.is_discarded())
             return Status::parseError("not valid JSON").inFile(options.settingsFile).atField("--settings");
-        if (settings.is_object())
+        if (settings.is_object()) {
             for (const std::string& key : options.explicitKeys)
                 settings.erase(key); // the command line's value (already in `suite`) wins
+            // --act-threshold given means the absolute threshold, whatever α the file names.
+            if (options.explicitKeys.count("act_threshold") && !options.explicitKeys.count("act_alpha"))
+                settings["act_alpha"] = 0;
+        }
         ATTNSCOPE_TRY(analyses::applySuiteSettings(settings, suite, options.settingsFile));
     }
     if (options.explicitKeys.count("act_alpha")) {
@@ -296,7 +303,7 @@ void registerAnalyzeCommand(CLI::App& app, int& exitCode) {
         ->check(between(0.0, 1.0))
         ->capture_default_str();
     command->add_option("--flex-tau", options->suite.sparsity.flexTau, "FlexPrefill: pattern threshold tau")
-        ->check(atLeast(0))
+        ->check(between(0, 1e9))
         ->capture_default_str();
     command
         ->add_option("--flex-min-budget", options->suite.sparsity.flexMinBudget,
@@ -304,7 +311,7 @@ void registerAnalyzeCommand(CLI::App& app, int& exitCode) {
         ->check(atLeast(0))
         ->capture_default_str();
     command->add_option("--anchor-theta", options->suite.sparsity.anchorTheta, "AnchorAttention: theta")
-        ->check(atLeast(0))
+        ->check(between(0, 1e9))
         ->capture_default_str();
     command
         ->add_option(
@@ -385,7 +392,8 @@ void registerAnalyzeCommand(CLI::App& app, int& exitCode) {
         ->capture_default_str();
     command
         ->add_option("--act-alpha", options->actAlpha, "Use the relative threshold alpha/N instead (paper)")
-        ->check(positive());
+        ->check(positive())
+        ->check(between(0, 1e9));
     command
         ->add_option("--act-first-sink", options->firstSink,
                      "drop-first (reference code), exclude-token0, keep-all")

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
-// `notes PROJECT RUN [--add TEXT [--layer L --head H --token T] | --delete ID]`: a run's notes, the same
-// ones the studio's Notes dock shows. Listing opens the project read-only; adding and deleting write.
+// `notes PROJECT RUN [--add TEXT [--layer L --head H --token T] | --edit ID --text TEXT | --delete ID]`: a
+// run's notes, the same ones the studio's Notes dock shows. Listing opens the project read-only; adding,
+// editing and deleting write.
 #include "commands.h"
 
 #include "../json_output.h"
@@ -24,6 +25,8 @@ struct NotesOptions {
     std::string add;
     std::optional<int> layer, head, token;
     std::optional<int64_t> remove;
+    std::optional<int64_t> edit; ///< --edit ID: replace that note's text with `text`
+    std::string text;
 };
 
 /// Refuses a layer, head or token the run does not have: its head metrics give the model's shape, its
@@ -67,21 +70,24 @@ Status checkRequest(const NotesOptions& o) {
     ATTNSCOPE_TRY(checkPlace(project, o)); // also names a run that does not exist
     if (o.adding && o.add.find_first_not_of(" \t\r\n") == std::string::npos)
         return Status::invalidArgument("a note needs some text").inFile(o.project).atField("text");
-    if (o.remove) {
-        // Only a note of this run: an id typed for the wrong run deletes nothing.
+    if (o.edit && o.text.find_first_not_of(" \t\r\n") == std::string::npos)
+        return Status::invalidArgument("a note needs some text").inFile(o.project).atField("--text");
+    // Only a note of this run: an id typed for the wrong run changes nothing.
+    for (const auto& [id, option] : {std::pair{o.remove, "--delete"}, std::pair{o.edit, "--edit"}}) {
+        if (!id)
+            continue;
         ATTNSCOPE_ASSIGN_OR_RETURN(std::vector<store::Annotation> existing, project.annotations(o.run));
-        if (std::none_of(existing.begin(), existing.end(), [&](const auto& n) { return n.id == *o.remove; }))
-            return Status::notFound("no note " + std::to_string(*o.remove) + " on run " +
-                                    std::to_string(o.run))
+        if (std::none_of(existing.begin(), existing.end(), [&](const auto& n) { return n.id == *id; }))
+            return Status::notFound("no note " + std::to_string(*id) + " on run " + std::to_string(o.run))
                 .inFile(o.project)
-                .atField("--delete");
+                .atField(option);
     }
     return Status::ok();
 }
 
 Expected<nlohmann::json> notes(const NotesOptions& o) {
     ATTNSCOPE_TRY(checkRequest(o));
-    const bool writes = o.adding || o.remove.has_value();
+    const bool writes = o.adding || o.remove.has_value() || o.edit.has_value();
     ATTNSCOPE_ASSIGN_OR_RETURN(
         store::Project project,
         store::Project::open(o.project, writes ? store::OpenMode::ReadWrite : store::OpenMode::ReadOnly));
@@ -94,6 +100,10 @@ Expected<nlohmann::json> notes(const NotesOptions& o) {
         note.token = o.token;
         note.text = o.add;
         ATTNSCOPE_ASSIGN_OR_RETURN(document["added"], project.addAnnotation(note));
+    }
+    if (o.edit) {
+        ATTNSCOPE_TRY(project.setAnnotationText(*o.edit, o.text));
+        document["edited"] = *o.edit;
     }
     if (o.remove) {
         ATTNSCOPE_TRY(project.removeAnnotation(*o.remove));
@@ -109,6 +119,8 @@ Expected<nlohmann::json> notes(const NotesOptions& o) {
 void printNotes(const nlohmann::json& d) {
     if (d.contains("added"))
         std::cout << "Added note " << d["added"].get<int64_t>() << "\n";
+    if (d.contains("edited"))
+        std::cout << "Edited note " << d["edited"].get<int64_t>() << "\n";
     if (d.contains("deleted"))
         std::cout << "Deleted note " << d["deleted"].get<int64_t>() << "\n";
     std::cout << "Run " << d["run"].get<int64_t>() << ": " << d["notes"].size() << " note(s)\n";
@@ -131,11 +143,12 @@ void printNotes(const nlohmann::json& d) {
 } // namespace
 
 void registerNotesCommand(CLI::App& app, int& exitCode) {
-    CLI::App* command = app.add_subcommand("notes", "List, add or delete the notes of a project's run");
+    CLI::App* command = app.add_subcommand("notes", "List, add, edit or delete the notes of a project's run");
     auto options = std::make_shared<NotesOptions>();
     // CLI11 fills plain values; which of them were given is read from the options' counts.
     auto place = std::make_shared<std::array<int, 3>>();
     auto removeId = std::make_shared<int64_t>(0);
+    auto editId = std::make_shared<int64_t>(0);
     auto output = std::make_shared<JsonOutput>();
     command->add_option("PROJECT", options->project, "A project file (.attnscope)")->required();
     command->add_option("RUN", options->run, "The run id (see `runs`)")->required();
@@ -153,6 +166,12 @@ void registerNotesCommand(CLI::App& app, int& exitCode) {
             ->needs(add);
     CLI::Option* remove =
         command->add_option("--delete", *removeId, "Delete the note with this id")->excludes(add);
+    CLI::Option* text = command->add_option("--text", options->text, "The note's new text (with --edit)");
+    CLI::Option* edit = command->add_option("--edit", *editId, "Replace the text of the note with this id")
+                            ->excludes(add)
+                            ->excludes(remove)
+                            ->needs(text);
+    text->needs(edit);
     output->addOption(*command);
     command->callback([=, &exitCode] {
         auto given = [&](CLI::Option* option, int value) {
@@ -163,6 +182,7 @@ void registerNotesCommand(CLI::App& app, int& exitCode) {
         options->head = given(head, (*place)[1]);
         options->token = given(token, (*place)[2]);
         options->remove = remove->count() > 0 ? std::optional<int64_t>(*removeId) : std::nullopt;
+        options->edit = edit->count() > 0 ? std::optional<int64_t>(*editId) : std::nullopt;
         exitCode = output->finish(notes(*options), printNotes);
     });
 }

@@ -148,6 +148,7 @@ quint64 MainWindow::startAnalysis(const QString& analyses) {
         PreparedRun prepared; ///< the stored run read back, ready for the views
         runtime::LoadOptions load;
     };
+    const std::string bundledNeedles = bundledSample(QStringLiteral("needles.jsonl")).toStdString();
     auto job = std::make_shared<Job>(Job{m_modelPath.toStdString(), tokenizerPath.toStdString(),
                                          m_projectPath.toStdString(), text.toStdString(), m_analysisOptions,
                                          0, PreparedRun{}, loadOptions()});
@@ -160,7 +161,7 @@ quint64 MainWindow::startAnalysis(const QString& analyses) {
     }
     // The retrieval score's prompts: the settings' file, else the generated ones, else the bundled ones.
     if (wanted->count("retrieval") && job->options.needles.empty() && job->options.haystack.empty()) {
-        job->options.needles = bundledSample(QStringLiteral("needles.jsonl")).toStdString();
+        job->options.needles = bundledNeedles;
         if (job->options.needles.empty()) {
             showStatus(tr("The needle test needs needle prompts: the bundled samples/needles.jsonl is not "
                           "installed; choose a file in Tools ▸ Analysis Settings"));
@@ -169,7 +170,7 @@ quint64 MainWindow::startAnalysis(const QString& analyses) {
     }
     return m_jobs->start(
         tr("Analysing the input (%1 characters)").arg(text.size()),
-        [job](const Progress& progress) -> Status {
+        [job, bundledNeedles](const Progress& progress) -> Status {
             const std::string started = store::utcNow();
             QElapsedTimer clock;
             clock.start();
@@ -189,11 +190,15 @@ quint64 MainWindow::startAnalysis(const QString& analyses) {
             store::SuiteRunInfo info;
             info.modelPath = job->modelPath;
             info.label = "studio";
-            // As the CLI records them: a run's "parameters" are a settings file for analyze --settings.
+            // As the CLI records them: a run's "parameters" are a settings file for analyze --settings (the
+            // bundled needle prompts as "", found again wherever AttnScope is installed).
+            nlohmann::json parameters = analyses::suiteSettingsToJson(job->options);
+            if (!bundledNeedles.empty() && parameters["needles"] == bundledNeedles)
+                parameters["needles"] = "";
             info.settingsJson =
                 nlohmann::json{{"analyses", job->options.analyses},
                                {"block_size", result.blockSize},
-                               {"parameters", analyses::suiteSettingsToJson(job->options)},
+                               {"parameters", parameters},
                                {"weights", runtime::weightPrecisionName(job->load.matrices)},
                                {"attention_device", runtime::attentionDeviceName(runtime::attentionDevice())}}
                     .dump();

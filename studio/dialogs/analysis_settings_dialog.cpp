@@ -90,15 +90,20 @@ QSpinBox* intSpin(int minimum, int maximum, const QString& tip) {
     return spin;
 }
 
-QDoubleSpinBox* doubleSpin(double minimum, double maximum, double step, int decimals, const QString& tip) {
+/// Six decimals: a value read from a settings file shows (and is kept) as written, not rounded to the
+/// step's precision.
+QDoubleSpinBox* doubleSpin(double minimum, double maximum, double step, const QString& tip) {
     auto* spin = new QDoubleSpinBox;
+    spin->setDecimals(6);
     spin->setRange(minimum, maximum);
     spin->setSingleStep(step);
-    spin->setDecimals(decimals);
     spin->setToolTip(tip);
     spin->setAccelerated(true);
     return spin;
 }
+
+/// The table's bound on thresholds (suite_settings.cpp), so that no stored value is clamped.
+constexpr double kMaxThreshold = 1e9;
 
 } // namespace
 
@@ -191,13 +196,13 @@ QWidget* AnalysisSettingsDialog::createSinksPage() {
     add(QStringLiteral("window"), tr("Recent window W:"),
         intSpin(0, INT_MAX, tr("The W most recent keys (recent_size; default 2000, capped at the input)")));
     add(QStringLiteral("act_threshold"), tr("ACT threshold:"),
-        doubleSpin(0, 1, 0.01, 3,
+        doubleSpin(0, 1, 0.01,
                    tr("A token is a sink when its mean received attention exceeds this "
                       "(the reference scripts' THRES, 0.1)")));
     m_relativeAlpha = new QCheckBox(tr("Use α/N instead (the paper)"), page);
     m_relativeAlpha->setObjectName(QStringLiteral("actRelativeAlpha"));
     form->addRow(QString(), m_relativeAlpha);
-    auto* alpha = doubleSpin(0.01, 1e6, 0.5, 2, tr("α of the relative threshold α/N (N: tokens)"));
+    auto* alpha = doubleSpin(1e-6, kMaxThreshold, 0.5, tr("α of the relative threshold α/N (N: tokens)"));
     add(QStringLiteral("act_alpha"), tr("ACT α:"), alpha);
     connect(m_relativeAlpha, &QCheckBox::toggled, this, [this, alpha](bool on) {
         alpha->setEnabled(on);
@@ -244,9 +249,9 @@ QWidget* AnalysisSettingsDialog::createRetrievalPage() {
     add(QStringLiteral("razor_repeats"), tr("Copies:"),
         intSpin(2, 64, tr("Copies of the random span (default 4)")));
     add(QStringLiteral("induction_ratio"), tr("Induction heads kept:"),
-        doubleSpin(0, 1, 0.01, 3, tr("Top share of KV heads kept by induction score (default 0.14)")));
+        doubleSpin(0, 1, 0.01, tr("Top share of KV heads kept by induction score (default 0.14)")));
     add(QStringLiteral("echo_ratio"), tr("Echo heads kept:"),
-        doubleSpin(0, 1, 0.01, 3, tr("Top share of KV heads kept by echo score (default 0.01)")));
+        doubleSpin(0, 1, 0.01, tr("Top share of KV heads kept by echo score (default 0.01)")));
     auto* seed = new QLineEdit(page);
     seed->setToolTip(tr("Seed of the probe's random tokens (0 to 2^64 - 1)"));
     add(QStringLiteral("seed"), tr("Seed:"), seed);
@@ -269,13 +274,13 @@ QWidget* AnalysisSettingsDialog::createSparsityPage() {
     add(QStringLiteral("layers_per_block"), tr("EchoAtt layers per block k:"),
         intSpin(1, 1024, tr("Consecutive layers per proposed shared block (default 2)")));
     add(QStringLiteral("flex_gamma"), tr("FlexPrefill \u03B3:"),
-        doubleSpin(0, 1, 0.01, 3, tr("Cumulative-attention threshold (default 0.9)")));
+        doubleSpin(0, 1, 0.01, tr("Cumulative-attention threshold (default 0.9)")));
     add(QStringLiteral("flex_tau"), tr("FlexPrefill \u03C4:"),
-        doubleSpin(0, 1e6, 0.01, 3, tr("Pattern threshold: query-aware below it (default 0.1)")));
+        doubleSpin(0, kMaxThreshold, 0.01, tr("Pattern threshold: query-aware below it (default 0.1)")));
     add(QStringLiteral("flex_min_budget"), tr("FlexPrefill min budget:"),
         intSpin(0, INT_MAX, tr("Tokens (library default 512; the paper's scripts 1024)")));
     add(QStringLiteral("anchor_theta"), tr("AnchorAttention \u03B8:"),
-        doubleSpin(0, 1e6, 0.5, 2, tr("Stripe threshold (default 12)")));
+        doubleSpin(0, kMaxThreshold, 0.5, tr("Stripe threshold (default 12)")));
     add(QStringLiteral("decode_rows"), tr("Decode rows:"),
         intSpin(0, INT_MAX,
                 tr("The last tokens scored as decode steps by SnapKV and TokenSelect (0: skip both)")));
@@ -405,7 +410,8 @@ bool AnalysisSettingsDialog::apply() {
 }
 
 void AnalysisSettingsDialog::restoreDefaults() {
-    showOptions(studioDefaults());
+    m_options = studioDefaults(); // the parameters without a widget too
+    showOptions(m_options);
     showError(QString());
 }
 
@@ -430,6 +436,7 @@ bool AnalysisSettingsDialog::loadFile(const QString& path) {
         showError(QString::fromStdString(status.toString()));
         return false;
     }
+    m_options = options; // the file's parameters without a widget (generated prompts) are kept too
     showOptions(options);
     showError(QString());
     return true;

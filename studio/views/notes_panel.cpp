@@ -3,6 +3,7 @@
 
 #include <algorithm>
 
+#include <QInputDialog>
 #include <QKeyEvent>
 #include <QLabel>
 #include <QListWidget>
@@ -27,14 +28,18 @@ QString placeText(const store::Annotation& note) {
     return parts.isEmpty() ? QObject::tr("run") : parts.join(QStringLiteral(", "));
 }
 
-/// Deletes the selected note on the Delete key (a filter, so the list stays a plain QListWidget).
-class DeleteKeyFilter : public QObject {
+/// Deletes the selected note on the Delete key and edits it on F2 (a filter, so the list stays a plain
+/// QListWidget).
+class NoteKeysFilter : public QObject {
 public:
-    DeleteKeyFilter(NotesPanel* panel) : QObject(panel), m_panel(panel) {}
+    NoteKeysFilter(NotesPanel* panel) : QObject(panel), m_panel(panel) {}
     bool eventFilter(QObject* watched, QEvent* event) override {
-        if (event->type() == QEvent::KeyPress && static_cast<QKeyEvent*>(event)->key() == Qt::Key_Delete) {
-            m_panel->removeSelectedNote();
-            return true;
+        if (event->type() == QEvent::KeyPress) {
+            const int key = static_cast<QKeyEvent*>(event)->key();
+            if (key == Qt::Key_Delete || key == Qt::Key_F2) {
+                key == Qt::Key_Delete ? m_panel->removeSelectedNote() : m_panel->editSelectedNote();
+                return true;
+            }
         }
         return QObject::eventFilter(watched, event);
     }
@@ -47,27 +52,34 @@ private:
 
 NotesPanel::NotesPanel(QWidget* parent)
     : QWidget(parent), m_list(new QListWidget(this)), m_message(new QLabel(this)),
-      m_add(new QToolButton(this)), m_remove(new QToolButton(this)) {
+      m_add(new QToolButton(this)), m_edit(new QToolButton(this)), m_remove(new QToolButton(this)) {
     m_list->setObjectName(QStringLiteral("notesList"));
     // One column: a dock is narrow, so each note is its (wrapped) text over a line saying where and when.
     m_list->setAlternatingRowColors(true);
     m_list->setWordWrap(true);
     m_list->setResizeMode(QListView::Adjust); // rows re-wrap when the dock is resized
     m_list->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
-    m_list->installEventFilter(new DeleteKeyFilter(this));
+    m_list->installEventFilter(new NoteKeysFilter(this));
     m_message->setWordWrap(true);
     m_message->setObjectName(QStringLiteral("notesMessage"));
 
     m_add->setText(tr("Add Note…"));
     m_add->setToolTip(tr("Add a note on the shown head and the selected token (Ctrl+Shift+N)"));
+    m_edit->setText(tr("Edit…"));
+    m_edit->setToolTip(tr("Change the selected note's text (F2)"));
+    m_edit->setObjectName(QStringLiteral("editNoteButton"));
+    m_edit->setEnabled(false);
     m_remove->setText(tr("Delete"));
     m_remove->setToolTip(tr("Delete the selected note (Del)"));
     m_add->setEnabled(false);
     m_remove->setEnabled(false);
     connect(m_add, &QToolButton::clicked, this, &NotesPanel::addRequested);
+    connect(m_edit, &QToolButton::clicked, this, &NotesPanel::editSelectedNote);
     connect(m_remove, &QToolButton::clicked, this, &NotesPanel::removeSelectedNote);
-    connect(m_list, &QListWidget::itemSelectionChanged, this,
-            [this] { m_remove->setEnabled(!m_list->selectedItems().isEmpty()); });
+    connect(m_list, &QListWidget::itemSelectionChanged, this, [this] {
+        m_edit->setEnabled(!m_list->selectedItems().isEmpty());
+        m_remove->setEnabled(!m_list->selectedItems().isEmpty());
+    });
     connect(m_list, &QListWidget::itemDoubleClicked, this, [this](QListWidgetItem* item) {
         const int index = m_list->row(item);
         if (index < 0 || index >= static_cast<int>(m_notes.size()))
@@ -81,6 +93,7 @@ NotesPanel::NotesPanel(QWidget* parent)
 
     auto* buttons = new QHBoxLayout;
     buttons->addWidget(m_add);
+    buttons->addWidget(m_edit);
     buttons->addWidget(m_remove);
     buttons->addStretch();
     auto* layout = new QVBoxLayout(this);
@@ -100,7 +113,8 @@ void NotesPanel::setRun(const QString& projectPath, qint64 runId, std::vector<st
 
 void NotesPanel::showNotes(std::vector<store::Annotation> notes) {
     m_list->clear();
-    m_remove->setEnabled(false); // clear() says nothing of the selection it drops
+    m_edit->setEnabled(false); // clear() says nothing of the selection it drops
+    m_remove->setEnabled(false);
     m_error.clear();
     m_notes = std::move(notes);
     if (m_runId <= 0) {
@@ -178,6 +192,37 @@ bool NotesPanel::removeNote(qint64 id) {
         ATTNSCOPE_TRY(project.removeAnnotation(id));
         return int64_t{0};
     });
+}
+
+bool NotesPanel::editNote(qint64 id, const QString& text) {
+    const bool ours = std::any_of(m_notes.begin(), m_notes.end(), [id](const auto& n) { return n.id == id; });
+    if (m_runId > 0 && !ours) {
+        fail(tr("Run %1 has no note %2.").arg(m_runId).arg(id));
+        return false;
+    }
+    const std::string newText = text.trimmed().toStdString();
+    return change(tr("edit the note"), [id, &newText](store::Project& project) -> Expected<int64_t> {
+        ATTNSCOPE_TRY(project.setAnnotationText(id, newText));
+        return int64_t{id};
+    });
+}
+
+void NotesPanel::editSelectedNote() {
+    const QList<QListWidgetItem*> selected = m_list->selectedItems();
+    if (selected.isEmpty())
+        return;
+    const qint64 id = selected.front()->data(Qt::UserRole).toLongLong();
+    const auto note =
+        std::find_if(m_notes.begin(), m_notes.end(), [id](const auto& n) { return n.id == id; });
+    if (note == m_notes.end())
+        return;
+    bool ok = false;
+    const QString text =
+        QInputDialog::getMultiLineText(this, tr("Edit Note"), tr("Note (%1):").arg(placeText(*note)),
+                                       QString::fromStdString(note->text), &ok);
+    if (!ok || text.trimmed() == QString::fromStdString(note->text))
+        return;
+    editNote(id, text);
 }
 
 void NotesPanel::removeSelectedNote() {

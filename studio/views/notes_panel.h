@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // The Notes dock: a run's notes (store::Annotation) — free text, optionally on one head and/or one token —
-// listed, added and deleted. Notes live in the project file beside the run, so the CLI's `notes` command
-// and every later session see them. Double-clicking a note shows its head and token.
+// listed, added, edited and deleted. Notes live in the project file beside the run, so the CLI's `notes`
+// command and every later session see them. Double-clicking a note shows its head and token.
 #pragma once
 
 #include "attnscope/store/project.h"
@@ -34,6 +34,10 @@ public:
     bool removeNote(qint64 id);
     /// Deletes the selected note after asking (the list's Delete key and the panel's button).
     void removeSelectedNote();
+    /// Replaces the text of note `id` of the shown run. False when it cannot; lastError() says why.
+    bool editNote(qint64 id, const QString& text);
+    /// Asks for the selected note's new text (F2 and the panel's button) and stores it.
+    void editSelectedNote();
 
     const std::vector<store::Annotation>& notes() const { return m_notes; }
     QListWidget* list() const { return m_list; }
@@ -47,7 +51,7 @@ Q_SIGNALS:
     void headRequested(int layer, int head);
     /// A note on a token was double-clicked.
     void tokenRequested(int token);
-    /// A note was added or deleted (the report, which lists them, is out of date).
+    /// A note was added, edited or deleted (the report, which lists them, is out of date).
     void notesChanged();
 
 private:
@@ -61,6 +65,7 @@ private:
     QListWidget* m_list;
     QLabel* m_message;
     QToolButton* m_add;
+    QToolButton* m_edit;
     QToolButton* m_remove;
     QString m_projectPath;
     qint64 m_runId = 0;

@@ -28,6 +28,7 @@
 #include <QFile>
 #include <QFileInfo>
 #include <QImage>
+#include <QInputDialog>
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QLabel>
@@ -45,6 +46,7 @@
 #include <QTextBrowser>
 #include <QTimer>
 #include <QToolBar>
+#include <QToolButton>
 
 #include <cmath>
 
@@ -125,6 +127,9 @@ bool twoDemoRuns(const QString& path) {
 class TestProjectViews : public QObject {
     Q_OBJECT
 private Q_SLOTS:
+    /// Every test starts from the studio's default analysis settings, whatever an earlier one left.
+    void init() { StudioSettings().setAnalysisSettings(QString()); }
+
     void atlasAndHeatmapOnAConstructedRun() {
         QTemporaryDir dir;
         const QString path = dir.filePath(QStringLiteral("p.attnscope"));
@@ -612,6 +617,38 @@ private Q_SLOTS:
         QCOMPARE(heads.count(), 1);
         QCOMPARE(window.heatmap()->head(), std::make_pair(1, 2));
 
+        // Editing (F2 on the selected note): the text changes, the place and time stay.
+        notes->list()->setCurrentRow(0);
+        auto* editButton = notes->findChild<QToolButton*>(QStringLiteral("editNoteButton"));
+        QVERIFY(editButton && editButton->isEnabled());
+        QSignalSpy changed(notes, &NotesPanel::notesChanged);
+        bool sawOldText = false;
+        QTimer::singleShot(0, this, [&] {
+            auto* input = qobject_cast<QInputDialog*>(QApplication::activeModalWidget());
+            if (!input) {
+                if (auto* other = qobject_cast<QDialog*>(QApplication::activeModalWidget()))
+                    other->reject();
+                return;
+            }
+            sawOldText = input->textValue() == QString::fromStdString(first.text);
+            input->setTextValue(QStringLiteral("layer 1 head 2: sinks into BOS, except on digits"));
+            input->accept();
+        });
+        QTest::keyClick(notes->list(), Qt::Key_F2);
+        QVERIFY(sawOldText);
+        QCOMPARE(changed.count(), 1);
+        const store::Annotation editedNote = notes->notes().front();
+        QCOMPARE(editedNote.id, first.id);
+        QCOMPARE(QString::fromStdString(editedNote.text),
+                 QStringLiteral("layer 1 head 2: sinks into BOS, except on digits"));
+        QCOMPARE(editedNote.head, first.head);
+        QCOMPARE(editedNote.created, first.created);
+        QVERIFY(notes->list()->item(0)->text().startsWith(
+            QStringLiteral("layer 1 head 2: sinks into BOS, except")));
+        QVERIFY(!notes->editNote(first.id + 100, QStringLiteral("not ours")));
+        QVERIFY(!notes->editNote(first.id, QStringLiteral("   ")));
+        QVERIFY(notes->lastError().contains(QStringLiteral("text")));
+
         // Deleting: only this run's notes, and it is gone from the project.
         QVERIFY(!notes->removeNote(first.id + 100));
         QVERIFY(notes->removeNote(first.id));
@@ -792,6 +829,7 @@ private Q_SLOTS:
         QCOMPARE(gamma->value(), 0.9);
         QVERIFY(fresh.loadFile(saved));
         QCOMPARE(gamma->value(), 0.8);
+        QCOMPARE(fresh.options().sparsity.flexGamma, 0.8);
         QCOMPARE(qobject_cast<QLineEdit*>(fresh.field(QStringLiteral("snap_capacities")))->text(),
                  QStringLiteral("128, 256"));
         const QString bad = dir.filePath(QStringLiteral("bad.json"));
@@ -806,9 +844,25 @@ private Q_SLOTS:
         QCOMPARE(qobject_cast<QSpinBox*>(fresh.field(QStringLiteral("decode_rows")))->value(), 64);
         QVERIFY(!fresh.loadFile(dir.filePath(QStringLiteral("missing.json"))));
         QVERIFY(fresh.errorText().contains(QStringLiteral("missing.json")));
+        // Parameters without a widget (generated needle prompts) come in with a file and survive OK;
+        // Restore Defaults resets them too.
+        const QString hidden = dir.filePath(QStringLiteral("hidden.json"));
+        {
+            QFile file(hidden);
+            QVERIFY(file.open(QIODevice::WriteOnly));
+            file.write(R"({"lengths": [300], "depths": [0.5], "anchor_theta": 123456.75})");
+        }
+        QVERIFY(fresh.loadFile(hidden));
+        QVERIFY(fresh.apply());
+        QCOMPARE(fresh.options().lengths, std::vector<int>{300});
+        QCOMPARE(fresh.options().depths, std::vector<double>{0.5});
+        QCOMPARE(fresh.options().sparsity.anchorTheta, 123456.75); // neither rounded nor clamped
+        QCOMPARE(fresh.options().sparsity.flexGamma, 0.8);         // the earlier file's, kept
         fresh.restoreDefaults();
         QCOMPARE(gamma->value(), 0.9);
         QVERIFY(fresh.errorText().isEmpty());
+        QVERIFY(fresh.apply());
+        QCOMPARE(fresh.options().lengths, AnalysisSettingsDialog::studioDefaults().lengths);
 
         // Stored settings a later version (or a hand edit) made invalid: the defaults, not a refusal to
         // start.

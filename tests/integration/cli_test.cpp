@@ -467,6 +467,16 @@ TEST(Cli, AnalyzeReadsASettingsFileAndTheCommandLineWins) {
     EXPECT_EQ(repeated["sinks"], document["sinks"]);
     EXPECT_EQ(repeated["sparsity"], document["sparsity"]);
 
+    // --act-threshold given means the absolute threshold, even over a file's α/N.
+    std::ofstream(dir / "alpha.json") << R"({"act_alpha": 3})";
+    auto absolute = runProcess(kCli + " analyze " + gguf + " --tokens 1,2,3 --analyses sinks --settings " +
+                                   (dir / "alpha.json").string() + " --act-threshold 0.2 --json",
+                               true);
+    ASSERT_EQ(absolute.exitCode, 0) << absolute.output;
+    const auto sinkParameters = nlohmann::json::parse(absolute.output)["sinks"]["parameters"];
+    EXPECT_EQ(sinkParameters["act_threshold_mode"], "absolute") << sinkParameters.dump();
+    EXPECT_DOUBLE_EQ(sinkParameters["act_threshold"].get<double>(), 0.2);
+
     // Bad files: a value out of range, a typo, not JSON, missing — each named, and nothing stored.
     struct Bad {
         std::string text, field, message;
@@ -601,7 +611,7 @@ TEST(Cli, ProjectRunsCompareAndExport) {
     std::filesystem::remove_all(dir);
 }
 
-TEST(Cli, NotesAreAddedListedAndDeletedInTheProject) {
+TEST(Cli, NotesAreAddedListedEditedAndDeletedInTheProject) {
     const auto dir = std::filesystem::temp_directory_path() / "attnscope_cli_notes";
     attnscope::test::TinyConfig config;
     config.context = 64;
@@ -642,7 +652,9 @@ TEST(Cli, NotesAreAddedListedAndDeletedInTheProject) {
                                                           {" 1 --add x --token 8", "--token"},
                                                           {" 1 --add ''", "text"},
                                                           {" 9 --add x", "RUN"},
-                                                          {" 1 --delete 99", "--delete"}}) {
+                                                          {" 1 --delete 99", "--delete"},
+                                                          {" 1 --edit 99 --text x", "--edit"},
+                                                          {" 1 --edit 1 --text ' '", "--text"}}) {
         auto refused = runProcess(kCli + " notes " + project + arguments + " --json");
         EXPECT_EQ(refused.exitCode, 1) << arguments << ": " << refused.output;
         const auto error = nlohmann::json::parse(refused.output, nullptr, false);
@@ -650,6 +662,24 @@ TEST(Cli, NotesAreAddedListedAndDeletedInTheProject) {
         EXPECT_EQ(error["error"]["field"], field) << arguments << ": " << refused.output;
     }
     EXPECT_NE(runProcess(kCli + " notes " + project + " 1 --layer 1", true).exitCode, 0);
+    EXPECT_NE(runProcess(kCli + " notes " + project + " 1 --edit 1", true).exitCode, 0)
+        << "--edit needs --text";
+    EXPECT_NE(runProcess(kCli + " notes " + project + " 1 --text y", true).exitCode, 0)
+        << "--text needs --edit";
+    EXPECT_NE(runProcess(kCli + " notes " + project + " 1 --edit 1 --text y --delete 1", true).exitCode, 0);
+    // Editing keeps the place and the time.
+    auto edited = runProcess(kCli + " notes " + project + " 1 --edit " + note["id"].dump() +
+                             " --text 'head 1:3 sinks hard' --json");
+    ASSERT_EQ(edited.exitCode, 0) << edited.output;
+    const auto afterEdit = nlohmann::json::parse(edited.output);
+    EXPECT_EQ(afterEdit["edited"], note["id"]);
+    EXPECT_EQ(afterEdit["notes"][0]["text"], "head 1:3 sinks hard");
+    EXPECT_EQ(afterEdit["notes"][0]["head"], 3);
+    EXPECT_EQ(afterEdit["notes"][0]["created"], note["created"]);
+    ASSERT_EQ(
+        runProcess(kCli + " notes " + project + " 1 --edit " + note["id"].dump() + " --text 'head 1:3 sinks'")
+            .exitCode,
+        0);
     // A note id of run 1 given for run 2 deletes nothing.
     auto second = runProcess(kCli + " analyze " + gguf + " --tokens 2,7,1,8 --analyses sinks --project " +
                                  project + " --json",
@@ -658,6 +688,9 @@ TEST(Cli, NotesAreAddedListedAndDeletedInTheProject) {
     auto crossRun = runProcess(kCli + " notes " + project + " 2 --delete " + note["id"].dump() + " --json");
     EXPECT_EQ(crossRun.exitCode, 1) << crossRun.output;
     EXPECT_NE(crossRun.output.find("on run 2"), std::string::npos) << crossRun.output;
+    auto crossEdit =
+        runProcess(kCli + " notes " + project + " 2 --edit " + note["id"].dump() + " --text z --json");
+    EXPECT_EQ(crossEdit.exitCode, 1) << crossEdit.output;
 
     // `export --format json` carries the run's notes, and only that run's.
     ASSERT_EQ(

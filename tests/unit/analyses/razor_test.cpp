@@ -28,7 +28,7 @@ TEST(Razor, KeySetsPointAtEarlierCopies) {
 
 TEST(Razor, ScoresMatchDenseProbabilitiesAndLeaveTheOutputUnchanged) {
     const RepeatProbe probe{1, 20, 4};
-    const int N = probe.tokens(), Hq = 4, Hkv = 2, d = 16;
+    const int N = static_cast<int>(probe.tokens()), Hq = 4, Hkv = 2, d = 16;
     kernels::AttentionDims dims;
     dims.queryHeads = Hq;
     dims.kvHeads = Hkv;

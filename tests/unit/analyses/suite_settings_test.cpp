@@ -61,8 +61,10 @@ TEST(SuiteSettings, AbsentKeysKeepTheirValuesAndAlphaZeroMeansAbsolute) {
     EXPECT_EQ(options.sparsity.decodeRows, 16);
     EXPECT_DOUBLE_EQ(options.sparsity.flexTau, 0.3); // not in the file: unchanged
     // An integer written as 16.0 (some JSON writers do) is still an integer.
-    ASSERT_TRUE(applySuiteSettings(Json::parse(R"({"decode_rows": 32.0})"), options, "s.json").isOk());
+    ASSERT_TRUE(
+        applySuiteSettings(Json::parse(R"({"decode_rows": 32.0, "seed": 5.0})"), options, "s.json").isOk());
     EXPECT_EQ(options.sparsity.decodeRows, 32);
+    EXPECT_EQ(options.seed, 5u);
 }
 
 TEST(SuiteSettings, BadValuesAreRefusedNamingFileAndKeyAndChangeNothing) {
@@ -77,6 +79,11 @@ TEST(SuiteSettings, BadValuesAreRefusedNamingFileAndKeyAndChangeNothing) {
         {Json{{"snap_capacities", Json::array({256, 0})}}, "snap_capacities"},
         {Json{{"snap_max_pool", 1}}, "snap_max_pool"},
         {Json{{"depths", Json::array({0.5, 2})}}, "depths"},
+        {Json{{"depths", Json::array()}}, "depths"},   // no prompts would be generated
+        {Json{{"lengths", Json::array()}}, "lengths"}, // likewise
+        {Json{{"seed", 1.5}}, "seed"},
+        {Json{{"seed", 1e30}}, "seed"},
+        {Json{{"flex_tau", 2e9}}, "flex_tau"},
         {Json{{"needle", Json::array({1})}}, "needle"},
         {Json{{"seed", -3}}, "seed"},
         {Json{{"analyses", "sinks,heatmaps"}}, "analyses"},
@@ -99,6 +106,13 @@ TEST(SuiteSettings, BadValuesAreRefusedNamingFileAndKeyAndChangeNothing) {
         EXPECT_DOUBLE_EQ(options.sinks.actAbsolute, SinkParameters{}.actAbsolute) << json.dump();
         EXPECT_DOUBLE_EQ(options.sparsity.flexGamma, 0.8) << json.dump();
     }
+    // The two keys that sort before act_threshold: a valid one before the bad one.
+    SuiteOptions atomic;
+    const Status late =
+        applySuiteSettings(Json{{"act_alpha", 2}, {"act_first_sink", "drop-all"}}, atomic, "s.json");
+    EXPECT_EQ(late.field(), "act_first_sink");
+    EXPECT_EQ(atomic.sinks.actThreshold, ActThreshold::Absolute) << "act_alpha was applied";
+
     SuiteOptions options;
     const Status notObject = applySuiteSettings(Json::array({1, 2}), options, "list.json");
     ASSERT_FALSE(notObject.isOk());

@@ -113,7 +113,7 @@ TEST(Project, RunsRoundTripExactly) {
     fs::remove_all(dir);
 }
 
-TEST(Project, NotesAreCheckedStampedAndDeleted) {
+TEST(Project, NotesAreCheckedStampedEditedAndDeleted) {
     const fs::path dir = scratch("notes");
     const std::string path = (dir / "p.attnscope").string();
     auto project = store::Project::open(path, store::OpenMode::CreateIfMissing);
@@ -145,6 +145,17 @@ TEST(Project, NotesAreCheckedStampedAndDeleted) {
     EXPECT_EQ(project->addAnnotation(bad).status().field(), "head");
     EXPECT_EQ(project->annotations(*run)->size(), 1u);
 
+    // Editing replaces the text only: the place and the creation time stay.
+    const std::string created = (*notes)[0].created;
+    EXPECT_EQ(project->setAnnotationText(*id, "  ").field(), "text");
+    EXPECT_EQ(project->setAnnotationText(*id + 7, "elsewhere").code(), StatusCode::NotFound);
+    ASSERT_TRUE(project->setAnnotationText(*id, "the BOS sink, all layers").isOk());
+    notes = project->annotations(*run);
+    ASSERT_EQ(notes->size(), 1u);
+    EXPECT_EQ((*notes)[0].text, "the BOS sink, all layers");
+    EXPECT_EQ((*notes)[0].token, 0);
+    EXPECT_EQ((*notes)[0].created, created);
+
     EXPECT_EQ(project->removeAnnotation(*id + 7).code(), StatusCode::NotFound);
     EXPECT_TRUE(project->removeAnnotation(*id).isOk());
     EXPECT_TRUE(project->annotations(*run)->empty());
@@ -154,6 +165,7 @@ TEST(Project, NotesAreCheckedStampedAndDeleted) {
     ASSERT_TRUE(readOnly);
     EXPECT_FALSE(readOnly->addAnnotation(note));
     EXPECT_FALSE(readOnly->removeAnnotation(1).isOk());
+    EXPECT_FALSE(readOnly->setAnnotationText(1, "x").isOk());
     fs::remove_all(dir);
 }
 

@@ -17,7 +17,8 @@ struct RepeatProbe {
     int prefix = 1;
     int span = 2500;
     int repeats = 4;
-    int tokens() const { return prefix + span * repeats; }
+    /// 64-bit: a span typed near INT_MAX must be refused by the context check, not wrap around it.
+    int64_t tokens() const { return prefix + int64_t{span} * repeats; }
 };
 
 /// Per-row key sets (CSR) over the probe: for a row at offset i of copy r >= 1, echo keys are the same

@@ -121,6 +121,9 @@ public:
     Expected<std::vector<Annotation>> annotations(int64_t runId) const;
     /// Deletes note `id`; NotFound when there is none.
     Status removeAnnotation(int64_t id);
+    /// Replaces the text of note `id` (its place and creation time stay). Errors: read-only project,
+    /// empty text ("text"), NotFound when there is no such note.
+    Status setAnnotationText(int64_t id, const std::string& text);
 
 private:
     struct State;
