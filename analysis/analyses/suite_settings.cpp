@@ -1,6 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "attnscope/analyses/suite_settings.h"
 
+#include "attnscope/core/json_parse.h"
+#include "attnscope/core/read_file.h"
+
 #include <cmath>
 #include <functional>
 #include <limits>
@@ -310,6 +313,26 @@ Status applySuiteSettings(const nlohmann::json& values, SuiteOptions& options, c
     }
     options = std::move(changed);
     return Status::ok();
+}
+
+Expected<nlohmann::json> parseSuiteSettings(std::string_view text, const std::string& source) {
+    bool tooDeep = false;
+    Json json = parseJsonText(text, &tooDeep);
+    if (json.is_discarded())
+        return Status::parseError(tooDeep
+                                      ? "nested more than " + std::to_string(kMaxJsonDepth) + " levels deep"
+                                      : "not valid JSON")
+            .inFile(source);
+    if (!json.is_object())
+        return Status::invalidArgument("analysis settings must be a JSON object, not " +
+                                       std::string(json.type_name()))
+            .inFile(source);
+    return json;
+}
+
+Expected<nlohmann::json> readSuiteSettingsFile(const std::string& path) {
+    ATTNSCOPE_ASSIGN_OR_RETURN(std::string text, readWholeFile(path));
+    return parseSuiteSettings(text, path);
 }
 
 const std::vector<std::string>& suiteSettingKeys() {

@@ -13,8 +13,6 @@
 #include "../terminal_progress.h"
 #include "attnscope/analyses/suite.h"
 #include "attnscope/analyses/suite_settings.h"
-#include "attnscope/core/json_parse.h"
-#include "attnscope/core/read_file.h"
 #include "attnscope/runtime/attention_device.h"
 #include "attnscope/runtime/model.h"
 #ifdef ATTNSCOPE_HAS_STORE
@@ -123,17 +121,15 @@ Status checkProject(const std::string& path) {
 Status applyOptionsAndSettings(AnalyzeOptions& options) {
     analyses::SuiteOptions& suite = options.suite;
     if (!options.settingsFile.empty()) {
-        ATTNSCOPE_ASSIGN_OR_RETURN(std::string text, readWholeFile(options.settingsFile));
-        nlohmann::json settings = parseJsonText(text);
-        if (settings.is_discarded())
-            return Status::parseError("not valid JSON").inFile(options.settingsFile).atField("--settings");
-        if (settings.is_object()) {
-            for (const std::string& key : options.explicitKeys)
-                settings.erase(key); // the command line's value (already in `suite`) wins
-            // --act-threshold given means the absolute threshold, whatever α the file names.
-            if (options.explicitKeys.count("act_threshold") && !options.explicitKeys.count("act_alpha"))
-                settings["act_alpha"] = 0;
-        }
+        auto read = analyses::readSuiteSettingsFile(options.settingsFile);
+        if (!read)
+            return std::move(read).status().atField("--settings");
+        nlohmann::json settings = std::move(*read);
+        for (const std::string& key : options.explicitKeys)
+            settings.erase(key); // the command line's value (already in `suite`) wins
+        // --act-threshold given means the absolute threshold, whatever α the file names.
+        if (options.explicitKeys.count("act_threshold") && !options.explicitKeys.count("act_alpha"))
+            settings["act_alpha"] = 0;
         ATTNSCOPE_TRY(analyses::applySuiteSettings(settings, suite, options.settingsFile));
     }
     if (options.explicitKeys.count("act_alpha")) {

@@ -55,11 +55,10 @@ void MainWindow::loadAnalysisOptions() {
     const QString stored = m_settings.analysisSettings();
     if (stored.isEmpty())
         return;
-    const nlohmann::json json = parseJsonText(stored.toStdString());
+    const std::string source = "the studio's analysis settings";
+    const auto json = analyses::parseSuiteSettings(stored.toStdString(), source);
     const Status status =
-        json.is_discarded()
-            ? Status::parseError("not valid JSON").inFile("the studio's analysis settings")
-            : analyses::applySuiteSettings(json, m_analysisOptions, "the studio's analysis settings");
+        json ? analyses::applySuiteSettings(*json, m_analysisOptions, source) : json.status();
     if (!status.isOk()) {
         m_analysisOptions = AnalysisSettingsDialog::studioDefaults();
         log::warning("studio", "analysis settings: the defaults are used (" + status.toString() + ")");

@@ -2,8 +2,6 @@
 #include "analysis_settings_dialog.h"
 
 #include "attnscope/analyses/suite_settings.h"
-#include "attnscope/core/json_parse.h"
-#include "attnscope/core/read_file.h"
 
 #include <QCheckBox>
 #include <QComboBox>
@@ -417,21 +415,16 @@ void AnalysisSettingsDialog::restoreDefaults() {
 
 bool AnalysisSettingsDialog::loadFile(const QString& path) {
     const std::string file = path.toStdString();
-    auto text = readWholeFile(file);
-    if (!text) {
-        showError(QString::fromStdString(text.status().toString()));
-        return false;
-    }
-    const Json json = parseJsonText(*text);
-    if (json.is_discarded()) {
-        showError(tr("%1: not valid JSON").arg(path));
+    const auto json = analyses::readSuiteSettingsFile(file);
+    if (!json) {
+        showError(QString::fromStdString(json.status().toString()));
         return false;
     }
     // Over what the widgets show now (a file may hold only what it changes).
     analyses::SuiteOptions options = m_options;
     Status status = analyses::applySuiteSettings(widgetSettings(), options, "analysis settings");
     if (status.isOk())
-        status = analyses::applySuiteSettings(json, options, file);
+        status = analyses::applySuiteSettings(*json, options, file);
     if (!status.isOk()) {
         showError(QString::fromStdString(status.toString()));
         return false;

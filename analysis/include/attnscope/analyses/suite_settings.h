@@ -5,11 +5,13 @@
 #pragma once
 
 #include "attnscope/analyses/suite.h"
+#include "attnscope/core/expected.h"
 #include "attnscope/core/status.h"
 
 #include <nlohmann/json.hpp>
 
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace attnscope::analyses {
@@ -23,6 +25,13 @@ nlohmann::json suiteSettingsToJson(const SuiteOptions& options);
 /// value of the wrong type or out of its range (the error names `source` and the key); `options` is
 /// unchanged then. Keys that are absent keep their values, so a file may hold only what it changes.
 Status applySuiteSettings(const nlohmann::json& settings, SuiteOptions& options, const std::string& source);
+
+/// Parses settings text (JSON nested at most kMaxJsonDepth deep) and checks that it is an object; errors
+/// name `source`. The keys are checked by applySuiteSettings.
+Expected<nlohmann::json> parseSuiteSettings(std::string_view text, const std::string& source);
+
+/// The same over a file's contents; errors name the file.
+Expected<nlohmann::json> readSuiteSettingsFile(const std::string& path);
 
 /// The keys suiteSettingsToJson writes, in its order.
 const std::vector<std::string>& suiteSettingKeys();
