@@ -72,6 +72,11 @@ void MainWindow::setAnalysisOptions(const analyses::SuiteOptions& options) {
 
 void MainWindow::showAnalysisSettings() {
     AnalysisSettingsDialog dialog(m_analysisOptions, this);
+    if (m_shownRun) { // runs record their parameters (older runs did not)
+        const nlohmann::json settings = parseJsonText(m_shownRun->settingsJson);
+        if (settings.is_object() && settings.contains("parameters") && settings["parameters"].is_object())
+            dialog.offerRunSettings(m_runId, settings["parameters"]);
+    }
     if (dialog.exec() != QDialog::Accepted)
         return;
     setAnalysisOptions(dialog.options());

@@ -420,11 +420,24 @@ bool AnalysisSettingsDialog::loadFile(const QString& path) {
         showError(QString::fromStdString(json.status().toString()));
         return false;
     }
+    return loadSettings(*json, file);
+}
+
+void AnalysisSettingsDialog::offerRunSettings(qint64 runId, const nlohmann::json& parameters) {
+    m_runParameters = parameters;
+    auto* button = m_buttons->addButton(tr("From &Run %1").arg(runId), QDialogButtonBox::ActionRole);
+    button->setObjectName(QStringLiteral("fromRunButton"));
+    button->setToolTip(tr("The settings run %1 was made with").arg(runId));
+    const std::string source = "run " + std::to_string(runId);
+    connect(button, &QPushButton::clicked, this, [this, source] { loadSettings(m_runParameters, source); });
+}
+
+bool AnalysisSettingsDialog::loadSettings(const nlohmann::json& settings, const std::string& source) {
     // Over what the widgets show now (a file may hold only what it changes).
     analyses::SuiteOptions options = m_options;
     Status status = analyses::applySuiteSettings(widgetSettings(), options, "analysis settings");
     if (status.isOk())
-        status = analyses::applySuiteSettings(*json, options, file);
+        status = analyses::applySuiteSettings(settings, options, source);
     if (!status.isOk()) {
         showError(QString::fromStdString(status.toString()));
         return false;

@@ -39,6 +39,11 @@ public:
     /// Reads a settings file (JSON, as `analyze --settings` reads) into the widgets; false (reason shown)
     /// when it is refused. Keys the file lacks keep the widgets' values.
     bool loadFile(const QString& path);
+    /// Offers a "From Run N" button that loads `parameters` (the run's recorded settings) like a file.
+    void offerRunSettings(qint64 runId, const nlohmann::json& parameters);
+    /// Puts `settings` (a settings object; `source` names it in errors) over the widgets' values; false
+    /// (reason shown) when refused.
+    bool loadSettings(const nlohmann::json& settings, const std::string& source);
     /// Writes the checked settings as JSON; false (reason shown) on failure.
     bool saveFile(const QString& path);
 
@@ -63,6 +68,7 @@ private:
 
     analyses::SuiteOptions m_options;
     QHash<QString, QWidget*> m_fields;
+    nlohmann::json m_runParameters; ///< offerRunSettings's
     QCheckBox* m_relativeAlpha = nullptr;
     QLabel* m_error = nullptr;
     QDialogButtonBox* m_buttons = nullptr;

@@ -817,6 +817,28 @@ private Q_SLOTS:
                  std::string("alpha/N"));
         QCOMPARE(document["sinks"]["parameters"]["act_alpha"].get<double>(), 4.0);
 
+        // The shown run's settings come back with one button (here after the gamma was changed).
+        bool fromRun = false;
+        QTimer::singleShot(0, this, [&] {
+            auto* dialog = qobject_cast<AnalysisSettingsDialog*>(QApplication::activeModalWidget());
+            if (!dialog) {
+                if (auto* other = qobject_cast<QDialog*>(QApplication::activeModalWidget()))
+                    other->reject();
+                return;
+            }
+            auto* button = dialog->findChild<QPushButton*>(QStringLiteral("fromRunButton"));
+            auto* gamma = qobject_cast<QDoubleSpinBox*>(dialog->field(QStringLiteral("flex_gamma")));
+            if (button && gamma) {
+                gamma->setValue(0.5);
+                button->click();
+                fromRun = button->text() == QStringLiteral("From &Run 1") && gamma->value() == 0.8;
+            }
+            dialog->reject();
+        });
+        action->trigger();
+        QVERIFY(fromRun);
+        QCOMPARE(window.analysisOptions().sparsity.flexGamma, 0.8); // cancelled: unchanged
+
         // Files: saved settings load into another dialog (and are what analyze --settings reads); a
         // refused file names itself and the setting, and changes nothing; Restore Defaults.
         const QString saved = dir.filePath(QStringLiteral("settings.json"));
