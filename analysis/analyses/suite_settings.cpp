@@ -96,58 +96,55 @@ Setting stringSetting(std::string key, Access access) {
             }};
 }
 
-/// A non-empty list of integers in [low, high] (the command line cannot give an empty one).
-template <typename Access>
-Setting intListSetting(std::string key, Access access, int low, int high) {
+/// A list whose every item `check` converts (or refuses, saying what it must be); `allowEmpty` false
+/// refuses [] (what the command line cannot give, and what would leave nothing to compute).
+template <typename T, typename Access, typename Check>
+Setting listSetting(std::string key, Access access, const char* items, bool allowEmpty, Check check) {
     return {std::move(key), [access](const SuiteOptions& o) { return Json(access(o)); },
-            [access, low, high](const Json& value, SuiteOptions& o) {
-                if (!value.is_array() || value.empty())
-                    return Status::invalidArgument("must be a non-empty list of integers, not " +
-                                                   value.dump());
-                std::vector<int> list;
+            [access, items, allowEmpty, check](const Json& value, SuiteOptions& o) {
+                if (!value.is_array() || (!allowEmpty && value.empty()))
+                    return Status::invalidArgument(
+                        std::string(allowEmpty ? "must be a list of " : "must be a non-empty list of ") +
+                        items + ", not " + value.dump());
+                std::vector<T> list;
                 for (const Json& item : value) {
-                    long long n = 0;
-                    ATTNSCOPE_TRY(checkInt(item, low, high, n));
-                    list.push_back(static_cast<int>(n));
+                    T converted{};
+                    ATTNSCOPE_TRY(check(item, converted));
+                    list.push_back(std::move(converted));
                 }
                 access(o) = std::move(list);
                 return Status::ok();
             }};
+}
+
+template <typename Access>
+Setting intListSetting(std::string key, Access access, int low, int high) {
+    return listSetting<int>(std::move(key), access, "integers", false,
+                            [low, high](const Json& item, int& out) {
+                                long long n = 0;
+                                ATTNSCOPE_TRY(checkInt(item, low, high, n));
+                                out = static_cast<int>(n);
+                                return Status::ok();
+                            });
 }
 
 template <typename Access>
 Setting doubleListSetting(std::string key, Access access, double low, double high) {
-    return {std::move(key), [access](const SuiteOptions& o) { return Json(access(o)); },
-            [access, low, high](const Json& value, SuiteOptions& o) {
-                if (!value.is_array() || value.empty())
-                    return Status::invalidArgument("must be a non-empty list of numbers, not " +
-                                                   value.dump());
-                std::vector<double> list;
-                for (const Json& item : value) {
-                    double x = 0;
-                    ATTNSCOPE_TRY(checkDouble(item, low, high, x));
-                    list.push_back(x);
-                }
-                access(o) = std::move(list);
-                return Status::ok();
-            }};
+    return listSetting<double>(
+        std::move(key), access, "numbers", false,
+        [low, high](const Json& item, double& out) { return checkDouble(item, low, high, out); });
 }
 
+/// Strings, possibly none (the generated prompts' needles, questions and answers are none by default).
 template <typename Access>
 Setting stringListSetting(std::string key, Access access) {
-    return {std::move(key), [access](const SuiteOptions& o) { return Json(access(o)); },
-            [access](const Json& value, SuiteOptions& o) {
-                if (!value.is_array())
-                    return Status::invalidArgument("must be a list of strings, not " + value.dump());
-                std::vector<std::string> list;
-                for (const Json& item : value) {
-                    if (!item.is_string())
-                        return Status::invalidArgument("must be a list of strings, not " + value.dump());
-                    list.push_back(item.get<std::string>());
-                }
-                access(o) = std::move(list);
-                return Status::ok();
-            }};
+    return listSetting<std::string>(
+        std::move(key), access, "strings", true, [](const Json& item, std::string& out) {
+            if (!item.is_string())
+                return Status::invalidArgument("must be a string, not " + item.dump());
+            out = item.get<std::string>();
+            return Status::ok();
+        });
 }
 
 const char* firstSinkName(ActFirstSink rule) {

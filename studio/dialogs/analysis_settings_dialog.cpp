@@ -162,6 +162,12 @@ AnalysisSettingsDialog::AnalysisSettingsDialog(const analyses::SuiteOptions& cur
     resize(560, 480);
 }
 
+void AnalysisSettingsDialog::addField(QFormLayout* form, const QString& key, const QString& label,
+                                      QWidget* widget) {
+    m_fields.insert(key, widget);
+    form->addRow(label, widget);
+}
+
 QWidget* AnalysisSettingsDialog::createAnalysesPage() {
     auto* page = new QWidget;
     auto* layout = new QVBoxLayout(page);
@@ -185,23 +191,20 @@ QWidget* AnalysisSettingsDialog::createAnalysesPage() {
 QWidget* AnalysisSettingsDialog::createSinksPage() {
     auto* page = new QWidget;
     auto* form = new QFormLayout(page);
-    auto add = [&](const QString& key, const QString& label, QWidget* widget) {
-        m_fields.insert(key, widget);
-        form->addRow(label, widget);
-    };
-    add(QStringLiteral("sink_tokens"), tr("StreamingLLM sink tokens S:"),
-        intSpin(0, INT_MAX, tr("The first S keys counted as the sink (start_size; default 4)")));
-    add(QStringLiteral("window"), tr("Recent window W:"),
+    addField(form, QStringLiteral("sink_tokens"), tr("StreamingLLM sink tokens S:"),
+             intSpin(0, INT_MAX, tr("The first S keys counted as the sink (start_size; default 4)")));
+    addField(
+        form, QStringLiteral("window"), tr("Recent window W:"),
         intSpin(0, INT_MAX, tr("The W most recent keys (recent_size; default 2000, capped at the input)")));
-    add(QStringLiteral("act_threshold"), tr("ACT threshold:"),
-        doubleSpin(0, 1, 0.01,
-                   tr("A token is a sink when its mean received attention exceeds this "
-                      "(the reference scripts' THRES, 0.1)")));
+    addField(form, QStringLiteral("act_threshold"), tr("ACT threshold:"),
+             doubleSpin(0, 1, 0.01,
+                        tr("A token is a sink when its mean received attention exceeds this "
+                           "(the reference scripts' THRES, 0.1)")));
     m_relativeAlpha = new QCheckBox(tr("Use α/N instead (the paper)"), page);
     m_relativeAlpha->setObjectName(QStringLiteral("actRelativeAlpha"));
     form->addRow(QString(), m_relativeAlpha);
     auto* alpha = doubleSpin(1e-6, kMaxThreshold, 0.5, tr("α of the relative threshold α/N (N: tokens)"));
-    add(QStringLiteral("act_alpha"), tr("ACT α:"), alpha);
+    addField(form, QStringLiteral("act_alpha"), tr("ACT α:"), alpha);
     connect(m_relativeAlpha, &QCheckBox::toggled, this, [this, alpha](bool on) {
         alpha->setEnabled(on);
         field(QStringLiteral("act_threshold"))->setEnabled(!on);
@@ -211,17 +214,13 @@ QWidget* AnalysisSettingsDialog::createSinksPage() {
     firstSink->addItem(tr("Exclude token 0"), QStringLiteral("exclude-token0"));
     firstSink->addItem(tr("Keep every sink"), QStringLiteral("keep-all"));
     firstSink->setToolTip(tr("What ACT does with the first sink it finds (METHODS.md \u00A72)"));
-    add(QStringLiteral("act_first_sink"), tr("ACT first sink:"), firstSink);
+    addField(form, QStringLiteral("act_first_sink"), tr("ACT first sink:"), firstSink);
     return page;
 }
 
 QWidget* AnalysisSettingsDialog::createRetrievalPage() {
     auto* page = new QWidget;
     auto* form = new QFormLayout(page);
-    auto add = [&](const QString& key, const QString& label, QWidget* widget) {
-        m_fields.insert(key, widget);
-        form->addRow(label, widget);
-    };
     auto fileRow = [&](const QString& key, const QString& label, const QString& placeholder,
                        const QString& filter) {
         auto* edit = new QLineEdit(page);
@@ -243,20 +242,20 @@ QWidget* AnalysisSettingsDialog::createRetrievalPage() {
             tr("JSON lines (*.jsonl *.json);;All files (*)"));
     auto* span = intSpin(0, INT_MAX, tr("Random tokens per copy of RazorAttention's probe"));
     span->setSpecialValueText(tr("what the trained context allows (at most 2500)"));
-    add(QStringLiteral("razor_span"), tr("RazorAttention span:"), span);
-    add(QStringLiteral("razor_repeats"), tr("Copies:"),
-        intSpin(2, 64, tr("Copies of the random span (default 4)")));
-    add(QStringLiteral("induction_ratio"), tr("Induction heads kept:"),
-        doubleSpin(0, 1, 0.01, tr("Top share of KV heads kept by induction score (default 0.14)")));
-    add(QStringLiteral("echo_ratio"), tr("Echo heads kept:"),
-        doubleSpin(0, 1, 0.01, tr("Top share of KV heads kept by echo score (default 0.01)")));
+    addField(form, QStringLiteral("razor_span"), tr("RazorAttention span:"), span);
+    addField(form, QStringLiteral("razor_repeats"), tr("Copies:"),
+             intSpin(2, 64, tr("Copies of the random span (default 4)")));
+    addField(form, QStringLiteral("induction_ratio"), tr("Induction heads kept:"),
+             doubleSpin(0, 1, 0.01, tr("Top share of KV heads kept by induction score (default 0.14)")));
+    addField(form, QStringLiteral("echo_ratio"), tr("Echo heads kept:"),
+             doubleSpin(0, 1, 0.01, tr("Top share of KV heads kept by echo score (default 0.01)")));
     auto* seed = new QLineEdit(page);
     seed->setToolTip(tr("Seed of the probe's random tokens (0 to 2^64 - 1)"));
-    add(QStringLiteral("seed"), tr("Seed:"), seed);
-    add(QStringLiteral("duo_sink"), tr("DuoAttention sink tokens:"),
-        intSpin(0, INT_MAX, tr("Sink size of the streaming branch (default 64)")));
-    add(QStringLiteral("duo_recent"), tr("DuoAttention recent tokens:"),
-        intSpin(0, INT_MAX, tr("Recent window of the streaming branch (default 256)")));
+    addField(form, QStringLiteral("seed"), tr("Seed:"), seed);
+    addField(form, QStringLiteral("duo_sink"), tr("DuoAttention sink tokens:"),
+             intSpin(0, INT_MAX, tr("Sink size of the streaming branch (default 64)")));
+    addField(form, QStringLiteral("duo_recent"), tr("DuoAttention recent tokens:"),
+             intSpin(0, INT_MAX, tr("Recent window of the streaming branch (default 256)")));
     fileRow(QStringLiteral("duo_gates"), tr("DuoAttention gates:"), tr("none (optional trained gates, TSV)"),
             tr("Gates (*.tsv *.txt);;All files (*)"));
     return page;
@@ -265,34 +264,30 @@ QWidget* AnalysisSettingsDialog::createRetrievalPage() {
 QWidget* AnalysisSettingsDialog::createSparsityPage() {
     auto* page = new QWidget;
     auto* form = new QFormLayout(page);
-    auto add = [&](const QString& key, const QString& label, QWidget* widget) {
-        m_fields.insert(key, widget);
-        form->addRow(label, widget);
-    };
-    add(QStringLiteral("layers_per_block"), tr("EchoAtt layers per block k:"),
-        intSpin(1, 1024, tr("Consecutive layers per proposed shared block (default 2)")));
-    add(QStringLiteral("flex_gamma"), tr("FlexPrefill \u03B3:"),
-        doubleSpin(0, 1, 0.01, tr("Cumulative-attention threshold (default 0.9)")));
-    add(QStringLiteral("flex_tau"), tr("FlexPrefill \u03C4:"),
-        doubleSpin(0, kMaxThreshold, 0.01, tr("Pattern threshold: query-aware below it (default 0.1)")));
-    add(QStringLiteral("flex_min_budget"), tr("FlexPrefill min budget:"),
-        intSpin(0, INT_MAX, tr("Tokens (library default 512; the paper's scripts 1024)")));
-    add(QStringLiteral("anchor_theta"), tr("AnchorAttention \u03B8:"),
-        doubleSpin(0, kMaxThreshold, 0.5, tr("Stripe threshold (default 12)")));
-    add(QStringLiteral("decode_rows"), tr("Decode rows:"),
-        intSpin(0, INT_MAX,
-                tr("The last tokens scored as decode steps by SnapKV and TokenSelect (0: skip both)")));
+    addField(form, QStringLiteral("layers_per_block"), tr("EchoAtt layers per block k:"),
+             intSpin(1, 1024, tr("Consecutive layers per proposed shared block (default 2)")));
+    addField(form, QStringLiteral("flex_gamma"), tr("FlexPrefill \u03B3:"),
+             doubleSpin(0, 1, 0.01, tr("Cumulative-attention threshold (default 0.9)")));
+    addField(form, QStringLiteral("flex_tau"), tr("FlexPrefill \u03C4:"),
+             doubleSpin(0, kMaxThreshold, 0.01, tr("Pattern threshold: query-aware below it (default 0.1)")));
+    addField(form, QStringLiteral("flex_min_budget"), tr("FlexPrefill min budget:"),
+             intSpin(0, INT_MAX, tr("Tokens (library default 512; the paper's scripts 1024)")));
+    addField(form, QStringLiteral("anchor_theta"), tr("AnchorAttention \u03B8:"),
+             doubleSpin(0, kMaxThreshold, 0.5, tr("Stripe threshold (default 12)")));
+    addField(form, QStringLiteral("decode_rows"), tr("Decode rows:"),
+             intSpin(0, INT_MAX,
+                     tr("The last tokens scored as decode steps by SnapKV and TokenSelect (0: skip both)")));
     auto* capacities = new QLineEdit(page);
     capacities->setToolTip(tr("Cache sizes C, comma-separated"));
-    add(QStringLiteral("snap_capacities"), tr("SnapKV capacities:"), capacities);
+    addField(form, QStringLiteral("snap_capacities"), tr("SnapKV capacities:"), capacities);
     auto* maxPool = new QCheckBox(tr("Max pooling (LongBench configs) instead of average"), page);
-    add(QStringLiteral("snap_max_pool"), QString(), maxPool);
+    addField(form, QStringLiteral("snap_max_pool"), QString(), maxPool);
     auto* budgets = new QLineEdit(page);
     budgets->setToolTip(tr("Budgets K, comma-separated"));
-    add(QStringLiteral("tokenselect_budgets"), tr("TokenSelect budgets:"), budgets);
+    addField(form, QStringLiteral("tokenselect_budgets"), tr("TokenSelect budgets:"), budgets);
     auto* modulo =
         new QCheckBox(tr("Pair query head h with KV head h % kv_heads (the reference kernel)"), page);
-    add(QStringLiteral("tokenselect_modulo_kv"), QString(), modulo);
+    addField(form, QStringLiteral("tokenselect_modulo_kv"), QString(), modulo);
     return page;
 }
 

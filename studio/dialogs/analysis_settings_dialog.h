@@ -13,6 +13,7 @@
 
 class QCheckBox;
 class QDialogButtonBox;
+class QFormLayout;
 class QLabel;
 
 namespace attnscope::studio {
@@ -55,6 +56,8 @@ public:
     QString errorText() const;
 
 private:
+    /// A row of `form` whose widget edits settings key `key`.
+    void addField(QFormLayout* form, const QString& key, const QString& label, QWidget* widget);
     QWidget* createAnalysesPage();
     QWidget* createSinksPage();
     QWidget* createRetrievalPage();

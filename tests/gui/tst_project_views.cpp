@@ -124,6 +124,19 @@ bool twoDemoRuns(const QString& path) {
     return true;
 }
 
+/// Runs `handle` on the modal dialog of type D that the caller's next step opens; any other modal dialog
+/// is rejected, so that the test fails instead of hanging.
+template <typename D, typename F>
+void onNextModal(QObject* context, F handle) {
+    QTimer::singleShot(0, context, [handle] {
+        QWidget* modal = QApplication::activeModalWidget();
+        if (auto* dialog = qobject_cast<D*>(modal))
+            handle(dialog);
+        else if (auto* other = qobject_cast<QDialog*>(modal))
+            other->reject();
+    });
+}
+
 class TestProjectViews : public QObject {
     Q_OBJECT
 private Q_SLOTS:
@@ -556,14 +569,7 @@ private Q_SLOTS:
         QVERIFY(action);
         QCOMPARE(action->shortcut(), QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_N));
         bool checkedDialog = false;
-        QTimer::singleShot(0, this, [&] {
-            auto* dialog = qobject_cast<AddNoteDialog*>(QApplication::activeModalWidget());
-            if (!dialog) { // not the dialog expected: close whatever is modal so that the test fails, not
-                           // hangs
-                if (auto* other = qobject_cast<QDialog*>(QApplication::activeModalWidget()))
-                    other->reject();
-                return;
-            }
+        onNextModal<AddNoteDialog>(this, [&](AddNoteDialog* dialog) {
             QPushButton* add = dialog->buttons()->button(QDialogButtonBox::Ok);
             checkedDialog =
                 dialog->onHead()->isChecked() && !dialog->onToken()->isEnabled() && !add->isEnabled();
@@ -623,13 +629,7 @@ private Q_SLOTS:
         QVERIFY(editButton && editButton->isEnabled());
         QSignalSpy changed(notes, &NotesPanel::notesChanged);
         bool sawOldText = false;
-        QTimer::singleShot(0, this, [&] {
-            auto* input = qobject_cast<QInputDialog*>(QApplication::activeModalWidget());
-            if (!input) {
-                if (auto* other = qobject_cast<QDialog*>(QApplication::activeModalWidget()))
-                    other->reject();
-                return;
-            }
+        onNextModal<QInputDialog>(this, [&](QInputDialog* input) {
             sawOldText = input->textValue() == QString::fromStdString(first.text);
             input->setTextValue(QStringLiteral("layer 1 head 2: sinks into BOS, except on digits"));
             input->accept();
@@ -737,13 +737,7 @@ private Q_SLOTS:
         // The dialog through the menu: a refused list keeps it open and says which setting; then OK.
         QString refusal;
         bool sawDefaults = false, stayedOpen = false;
-        QTimer::singleShot(0, this, [&] {
-            auto* dialog = qobject_cast<AnalysisSettingsDialog*>(QApplication::activeModalWidget());
-            if (!dialog) {
-                if (auto* other = qobject_cast<QDialog*>(QApplication::activeModalWidget()))
-                    other->reject();
-                return;
-            }
+        onNextModal<AnalysisSettingsDialog>(this, [&](AnalysisSettingsDialog* dialog) {
             auto box = [dialog](const char* name) {
                 return qobject_cast<QCheckBox*>(
                     dialog->field(QStringLiteral("analysis:") + QLatin1String(name)));
@@ -819,13 +813,7 @@ private Q_SLOTS:
 
         // The shown run's settings come back with one button (here after the gamma was changed).
         bool fromRun = false;
-        QTimer::singleShot(0, this, [&] {
-            auto* dialog = qobject_cast<AnalysisSettingsDialog*>(QApplication::activeModalWidget());
-            if (!dialog) {
-                if (auto* other = qobject_cast<QDialog*>(QApplication::activeModalWidget()))
-                    other->reject();
-                return;
-            }
+        onNextModal<AnalysisSettingsDialog>(this, [&](AnalysisSettingsDialog* dialog) {
             auto* button = dialog->findChild<QPushButton*>(QStringLiteral("fromRunButton"));
             auto* gamma = qobject_cast<QDoubleSpinBox*>(dialog->field(QStringLiteral("flex_gamma")));
             if (button && gamma) {
