@@ -205,20 +205,21 @@ std::vector<Setting> makeSettings() {
         "induction_ratio", [](auto& o) -> auto& { return o.razor.inductionRatio; }, 0.0, 1.0));
     s.push_back(doubleSetting(
         "echo_ratio", [](auto& o) -> auto& { return o.razor.echoRatio; }, 0.0, 1.0));
-    s.push_back({"seed", [](const SuiteOptions& o) { return Json(o.seed); },
-                 [](const Json& value, SuiteOptions& o) {
-                     if (value.is_number_unsigned()) {
-                         o.seed = value.get<uint64_t>();
-                         return Status::ok();
-                     }
-                     // 5.0 is 5, as for the other integers; 2^64 and above do not fit.
-                     if (!isInteger(value) || value.get<double>() < 0 ||
-                         value.get<double>() >= 18446744073709551616.0)
-                         return Status::invalidArgument("must be an integer from 0 to 2^64 - 1, not " +
-                                                        value.dump());
-                     o.seed = static_cast<uint64_t>(value.get<double>());
-                     return Status::ok();
-                 }});
+    s.push_back(
+        {"seed", [](const SuiteOptions& o) { return Json(o.seed); },
+         [](const Json& value, SuiteOptions& o) {
+             if (value.is_number_unsigned() || (value.is_number_integer() && value.get<int64_t>() >= 0)) {
+                 o.seed = value.is_number_unsigned() ? value.get<uint64_t>()
+                                                     : static_cast<uint64_t>(value.get<int64_t>());
+                 return Status::ok();
+             }
+             // 5.0 is 5, as for the other integers; 2^64 and above do not fit.
+             if (!isInteger(value) || value.get<double>() < 0 ||
+                 value.get<double>() >= 18446744073709551616.0)
+                 return Status::invalidArgument("must be an integer from 0 to 2^64 - 1, not " + value.dump());
+             o.seed = static_cast<uint64_t>(value.get<double>());
+             return Status::ok();
+         }});
     s.push_back(stringSetting(
         "haystack", [](auto& o) -> auto& { return o.haystack; }));
     s.push_back(stringListSetting(

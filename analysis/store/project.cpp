@@ -440,6 +440,16 @@ Expected<RunRecord> Project::run(int64_t id) const {
     return run;
 }
 
+namespace {
+/// A note's text without the blank lines and spaces around it (the CLI and the studio store the same).
+std::string trimmedNote(const std::string& text) {
+    const std::size_t first = text.find_first_not_of(" \t\r\n");
+    if (first == std::string::npos)
+        return {};
+    return text.substr(first, text.find_last_not_of(" \t\r\n") - first + 1);
+}
+} // namespace
+
 Expected<int64_t> Project::addAnnotation(const Annotation& annotation) {
     if (m_state->readOnly || m_state->version < 2)
         return Status::invalidArgument("the project is open read-only").inFile(m_state->path);
@@ -473,7 +483,8 @@ Expected<int64_t> Project::addAnnotation(const Annotation& annotation) {
     optional(2, annotation.layer);
     optional(3, annotation.head);
     optional(4, annotation.token);
-    insert.bind(5, annotation.text).bind(6, annotation.created.empty() ? utcNow() : annotation.created);
+    insert.bind(5, trimmedNote(annotation.text))
+        .bind(6, annotation.created.empty() ? utcNow() : annotation.created);
     ATTNSCOPE_TRY(insert.run());
     return m_state->db.lastInsertId();
 }
@@ -485,7 +496,7 @@ Status Project::setAnnotationText(int64_t id, const std::string& text) {
         return Status::invalidArgument("a note needs some text").inFile(m_state->path).atField("text");
     ATTNSCOPE_ASSIGN_OR_RETURN(Statement update,
                                m_state->db.prepare("UPDATE annotations SET text = ? WHERE id = ?"));
-    update.bind(1, text).bind(2, id);
+    update.bind(1, trimmedNote(text)).bind(2, id);
     ATTNSCOPE_TRY(update.run());
     if (m_state->db.changes() == 0)
         return Status::notFound("no note " + std::to_string(id) + " in the project").inFile(m_state->path);

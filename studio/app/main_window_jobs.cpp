@@ -75,7 +75,8 @@ void MainWindow::showAnalysisSettings() {
     if (m_shownRun) { // runs record their parameters (older runs did not)
         const nlohmann::json settings = parseJsonText(m_shownRun->settingsJson);
         if (settings.is_object() && settings.contains("parameters") && settings["parameters"].is_object())
-            dialog.offerRunSettings(m_runId, settings["parameters"]);
+            dialog.offerRunSettings(m_shownRun->id, settings["parameters"],
+                                    QFileInfo(m_runProject).fileName());
     }
     if (dialog.exec() != QDialog::Accepted)
         return;

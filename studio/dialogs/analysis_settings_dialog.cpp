@@ -19,6 +19,7 @@
 #include <QTabWidget>
 #include <QVBoxLayout>
 
+#include <algorithm>
 #include <climits>
 
 namespace attnscope::studio {
@@ -80,6 +81,13 @@ QString textFromList(const Json& list) {
     return pieces.join(QStringLiteral(", "));
 }
 
+/// The spin box's value, or `stored` while the box still shows it (rounded to its decimals or clamped to
+/// its range): a value from a file or a run is kept as written unless the user changes it.
+double spinValue(const QDoubleSpinBox* spin, double stored) {
+    const double shown = std::clamp(stored, spin->minimum(), spin->maximum());
+    return spin->textFromValue(shown) == spin->textFromValue(spin->value()) ? stored : spin->value();
+}
+
 QSpinBox* intSpin(int minimum, int maximum, const QString& tip) {
     auto* spin = new QSpinBox;
     spin->setRange(minimum, maximum);
@@ -88,8 +96,8 @@ QSpinBox* intSpin(int minimum, int maximum, const QString& tip) {
     return spin;
 }
 
-/// Six decimals: a value read from a settings file shows (and is kept) as written, not rounded to the
-/// step's precision.
+/// Six decimals, so that typed values are not rounded to the step's precision (values from a file or a
+/// run are kept exactly while untouched: spinValue).
 QDoubleSpinBox* doubleSpin(double minimum, double maximum, double step, const QString& tip) {
     auto* spin = new QDoubleSpinBox;
     spin->setDecimals(6);
@@ -327,6 +335,7 @@ void AnalysisSettingsDialog::showOptions(const analyses::SuiteOptions& options) 
 }
 
 Json AnalysisSettingsDialog::widgetSettings() const {
+    const Json stored = analyses::suiteSettingsToJson(m_options); // what the widgets were filled from
     Json json = Json::object();
     QStringList analyses;
     for (auto it = m_fields.cbegin(); it != m_fields.cend(); ++it) {
@@ -341,7 +350,7 @@ Json AnalysisSettingsDialog::widgetSettings() const {
         if (auto* spin = qobject_cast<QSpinBox*>(it.value()))
             json[name] = spin->value();
         else if (auto* spin = qobject_cast<QDoubleSpinBox*>(it.value()))
-            json[name] = spin->value();
+            json[name] = spinValue(spin, stored[name].get<double>());
         else if (auto* box = qobject_cast<QCheckBox*>(it.value()))
             json[name] = box->isChecked();
         else if (auto* combo = qobject_cast<QComboBox*>(it.value()))
@@ -366,7 +375,8 @@ Json AnalysisSettingsDialog::widgetSettings() const {
             ordered << QLatin1String(choice.name);
     json["analyses"] = ordered.join(QLatin1Char(',')).toStdString();
     json["act_alpha"] = m_relativeAlpha->isChecked()
-                            ? qobject_cast<QDoubleSpinBox*>(field(QStringLiteral("act_alpha")))->value()
+                            ? spinValue(qobject_cast<QDoubleSpinBox*>(field(QStringLiteral("act_alpha"))),
+                                        m_options.sinks.actAlpha)
                             : 0.0;
     return json;
 }
@@ -418,11 +428,14 @@ bool AnalysisSettingsDialog::loadFile(const QString& path) {
     return loadSettings(*json, file);
 }
 
-void AnalysisSettingsDialog::offerRunSettings(qint64 runId, const nlohmann::json& parameters) {
+void AnalysisSettingsDialog::offerRunSettings(qint64 runId, const nlohmann::json& parameters,
+                                              const QString& project) {
     m_runParameters = parameters;
     auto* button = m_buttons->addButton(tr("From &Run %1").arg(runId), QDialogButtonBox::ActionRole);
     button->setObjectName(QStringLiteral("fromRunButton"));
-    button->setToolTip(tr("The settings run %1 was made with").arg(runId));
+    button->setToolTip(tr("The settings run %1 of %2 (the shown run) was made with, its analyses included")
+                           .arg(runId)
+                           .arg(project));
     const std::string source = "run " + std::to_string(runId);
     connect(button, &QPushButton::clicked, this, [this, source] { loadSettings(m_runParameters, source); });
 }

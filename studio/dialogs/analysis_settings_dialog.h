@@ -40,8 +40,9 @@ public:
     /// Reads a settings file (JSON, as `analyze --settings` reads) into the widgets; false (reason shown)
     /// when it is refused. Keys the file lacks keep the widgets' values.
     bool loadFile(const QString& path);
-    /// Offers a "From Run N" button that loads `parameters` (the run's recorded settings) like a file.
-    void offerRunSettings(qint64 runId, const nlohmann::json& parameters);
+    /// Offers a "From Run N" button that loads `parameters` (run N's recorded settings, its analyses
+    /// included) like a file; `project` names the run's project in the tooltip.
+    void offerRunSettings(qint64 runId, const nlohmann::json& parameters, const QString& project);
     /// Puts `settings` (a settings object; `source` names it in errors) over the widgets' values; false
     /// (reason shown) when refused.
     bool loadSettings(const nlohmann::json& settings, const std::string& source);

@@ -216,11 +216,13 @@ void NotesPanel::editSelectedNote() {
         std::find_if(m_notes.begin(), m_notes.end(), [id](const auto& n) { return n.id == id; });
     if (note == m_notes.end())
         return;
+    // Copies: the dialog's event loop may show another run meanwhile (a load or a job ending), which
+    // replaces m_notes; editNote then refuses the id as not this run's.
+    const QString oldText = QString::fromStdString(note->text), place = placeText(*note);
     bool ok = false;
     const QString text =
-        QInputDialog::getMultiLineText(this, tr("Edit Note"), tr("Note (%1):").arg(placeText(*note)),
-                                       QString::fromStdString(note->text), &ok);
-    if (!ok || text.trimmed() == QString::fromStdString(note->text))
+        QInputDialog::getMultiLineText(this, tr("Edit Note"), tr("Note (%1):").arg(place), oldText, &ok);
+    if (!ok || text.trimmed() == oldText.trimmed())
         return;
     editNote(id, text);
 }

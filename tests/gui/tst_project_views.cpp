@@ -860,13 +860,15 @@ private Q_SLOTS:
         {
             QFile file(hidden);
             QVERIFY(file.open(QIODevice::WriteOnly));
-            file.write(R"({"lengths": [300], "depths": [0.5], "anchor_theta": 123456.75})");
+            file.write(
+                R"({"lengths": [300], "depths": [0.5], "anchor_theta": 123456.75, "flex_tau": 0.12345678912})");
         }
         QVERIFY(fresh.loadFile(hidden));
         QVERIFY(fresh.apply());
         QCOMPARE(fresh.options().lengths, std::vector<int>{300});
         QCOMPARE(fresh.options().depths, std::vector<double>{0.5});
         QCOMPARE(fresh.options().sparsity.anchorTheta, 123456.75); // neither rounded nor clamped
+        QCOMPARE(fresh.options().sparsity.flexTau, 0.12345678912); // more decimals than the box shows
         QCOMPARE(fresh.options().sparsity.flexGamma, 0.8);         // the earlier file's, kept
         fresh.restoreDefaults();
         QCOMPARE(gamma->value(), 0.9);

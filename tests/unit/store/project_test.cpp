@@ -149,7 +149,8 @@ TEST(Project, NotesAreCheckedStampedEditedAndDeleted) {
     const std::string created = (*notes)[0].created;
     EXPECT_EQ(project->setAnnotationText(*id, "  ").field(), "text");
     EXPECT_EQ(project->setAnnotationText(*id + 7, "elsewhere").code(), StatusCode::NotFound);
-    ASSERT_TRUE(project->setAnnotationText(*id, "the BOS sink, all layers").isOk());
+    ASSERT_TRUE(
+        project->setAnnotationText(*id, "\n  the BOS sink, all layers \t\n").isOk()); // stored trimmed
     notes = project->annotations(*run);
     ASSERT_EQ(notes->size(), 1u);
     EXPECT_EQ((*notes)[0].text, "the BOS sink, all layers");

@@ -114,14 +114,14 @@ public:
     /// Everything of one run; errors name the id when there is no such run.
     Expected<RunRecord> run(int64_t id) const;
     Expected<std::vector<HeadMetric>> metrics(int64_t runId) const;
-    /// Stores a note on run `annotation.runId` and returns its id. Errors: read-only project, no such
-    /// run (field "run"), empty text ("text"), a negative layer, head or token.
+    /// Stores a note (its text trimmed) on run `annotation.runId` and returns its id. Errors: read-only
+    /// project, no such run (field "run"), empty text ("text"), a negative layer, head or token.
     Expected<int64_t> addAnnotation(const Annotation& annotation);
     /// The notes of a run, oldest first (none for projects older than schema 2).
     Expected<std::vector<Annotation>> annotations(int64_t runId) const;
     /// Deletes note `id`; NotFound when there is none.
     Status removeAnnotation(int64_t id);
-    /// Replaces the text of note `id` (its place and creation time stay). Errors: read-only project,
+    /// Replaces the text of note `id`, trimmed (its place and creation time stay). Errors: read-only project,
     /// empty text ("text"), NotFound when there is no such note.
     Status setAnnotationText(int64_t id, const std::string& text);
 
