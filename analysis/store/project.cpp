@@ -441,14 +441,29 @@ Expected<RunRecord> Project::run(int64_t id) const {
 }
 
 namespace {
-/// A note's text without the blank lines and spaces around it (the CLI and the studio store the same).
-std::string trimmedNote(const std::string& text) {
+/// A note's or label's text without the blank lines and spaces around it (the CLI and the studio store
+/// the same).
+std::string trimmedText(const std::string& text) {
     const std::size_t first = text.find_first_not_of(" \t\r\n");
     if (first == std::string::npos)
         return {};
     return text.substr(first, text.find_last_not_of(" \t\r\n") - first + 1);
 }
 } // namespace
+
+Status Project::setRunLabel(int64_t id, const std::string& label) {
+    if (m_state->readOnly || m_state->version < 2) // a writable open has migrated to labels
+        return Status::invalidArgument("the project is open read-only").inFile(m_state->path);
+    ATTNSCOPE_ASSIGN_OR_RETURN(Statement update,
+                               m_state->db.prepare("UPDATE runs SET label = ? WHERE id = ?"));
+    update.bind(1, trimmedText(label)).bind(2, id);
+    ATTNSCOPE_TRY(update.run());
+    if (m_state->db.changes() == 0)
+        return Status::notFound("no run " + std::to_string(id) + " in the project")
+            .inFile(m_state->path)
+            .atField("run");
+    return Status::ok();
+}
 
 Expected<int64_t> Project::addAnnotation(const Annotation& annotation) {
     if (m_state->readOnly || m_state->version < 2)
@@ -483,7 +498,7 @@ Expected<int64_t> Project::addAnnotation(const Annotation& annotation) {
     optional(2, annotation.layer);
     optional(3, annotation.head);
     optional(4, annotation.token);
-    insert.bind(5, trimmedNote(annotation.text))
+    insert.bind(5, trimmedText(annotation.text))
         .bind(6, annotation.created.empty() ? utcNow() : annotation.created);
     ATTNSCOPE_TRY(insert.run());
     return m_state->db.lastInsertId();
@@ -496,7 +511,7 @@ Status Project::setAnnotationText(int64_t id, const std::string& text) {
         return Status::invalidArgument("a note needs some text").inFile(m_state->path).atField("text");
     ATTNSCOPE_ASSIGN_OR_RETURN(Statement update,
                                m_state->db.prepare("UPDATE annotations SET text = ? WHERE id = ?"));
-    update.bind(1, trimmedNote(text)).bind(2, id);
+    update.bind(1, trimmedText(text)).bind(2, id);
     ATTNSCOPE_TRY(update.run());
     if (m_state->db.changes() == 0)
         return Status::notFound("no note " + std::to_string(id) + " in the project").inFile(m_state->path);

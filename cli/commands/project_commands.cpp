@@ -1,12 +1,14 @@
 // SPDX-License-Identifier: Apache-2.0
-// Project commands: `runs P`, `compare P RUN_A RUN_B`, `export P RUN --format csv|json|npy --out PATH`.
-// They only read the project (ReadOnly: an older schema is read as it is, nothing is migrated).
+// Project commands: `runs P`, `compare P RUN_A RUN_B`, `label P RUN LABEL`, `export P RUN --format
+// csv|json|npy --out PATH`. All but `label` only read the project (ReadOnly: an older schema is read as it
+// is, nothing is migrated).
 #include "commands.h"
 
 #include "../json_output.h"
 #include "attnscope/store/project.h"
 #include "attnscope/store/run_exchange.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
@@ -46,6 +48,24 @@ void printRuns(const nlohmann::json& d) {
                     r["status"].get<std::string>().c_str(), r["tokens"].get<int>(),
                     r["seconds"].get<double>(), r["label"].get<std::string>().c_str(),
                     r["model"].get<std::string>().c_str());
+}
+
+/// Checks the run on a read-only open first, so that a refused label never migrates an older project.
+Expected<nlohmann::json> labelRun(const std::string& path, int64_t id, const std::string& label) {
+    {
+        ATTNSCOPE_ASSIGN_OR_RETURN(store::Project project,
+                                   store::Project::open(path, store::OpenMode::ReadOnly));
+        ATTNSCOPE_ASSIGN_OR_RETURN(std::vector<store::RunSummary> runs, project.runs());
+        if (std::none_of(runs.begin(), runs.end(), [id](const auto& r) { return r.id == id; }))
+            return Status::notFound("no run " + std::to_string(id) + " in the project")
+                .inFile(path)
+                .atField("RUN");
+    }
+    ATTNSCOPE_ASSIGN_OR_RETURN(store::Project project,
+                               store::Project::open(path, store::OpenMode::ReadWrite));
+    ATTNSCOPE_TRY(project.setRunLabel(id, label));
+    ATTNSCOPE_ASSIGN_OR_RETURN(store::RunRecord run, project.run(id));
+    return nlohmann::json{{"project", path}, {"run", id}, {"label", run.label}};
 }
 
 Expected<nlohmann::json> compareRuns(const std::string& path, int64_t a, int64_t b) {
@@ -113,6 +133,24 @@ void registerProjectCommands(CLI::App& app, int& exitCode) {
         output->addOption(*command);
         command->callback([path, ids, output, &exitCode] {
             exitCode = output->finish(compareRuns(*path, ids->first, ids->second), printComparison);
+        });
+    }
+    {
+        CLI::App* command =
+            app.add_subcommand("label", "Set (or with \"\" clear) the label of a project's run");
+        auto path = std::make_shared<std::string>();
+        auto id = std::make_shared<int64_t>(0);
+        auto label = std::make_shared<std::string>();
+        auto output = std::make_shared<JsonOutput>();
+        command->add_option("PROJECT", *path, "A project file (.attnscope)")->required();
+        command->add_option("RUN", *id, "The run id (see `runs`)")->required();
+        command->add_option("LABEL", *label, "The new label")->required();
+        output->addOption(*command);
+        command->callback([path, id, label, output, &exitCode] {
+            exitCode = output->finish(labelRun(*path, *id, *label), [](const nlohmann::json& d) {
+                std::cout << "Run " << d["run"].get<int64_t>() << " is labelled \""
+                          << d["label"].get<std::string>() << "\"\n";
+            });
         });
     }
     {

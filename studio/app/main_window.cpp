@@ -169,6 +169,13 @@ void MainWindow::createDocks() {
     auto* placeholder = new QListWidgetItem(tr("No project open: runs appear here."), m_runs);
     placeholder->setFlags(Qt::NoItemFlags);
     addDock(tr("Project"), QStringLiteral("projectDock"), m_runs, Qt::LeftDockWidgetArea);
+    auto* rename = new QAction(tr("&Rename Run…"), m_runs);
+    rename->setObjectName(QStringLiteral("renameRunAction"));
+    rename->setShortcut(QKeySequence(Qt::Key_F2));
+    rename->setShortcutContext(Qt::WidgetShortcut); // F2 in the runs list; the Notes list has its own
+    connect(rename, &QAction::triggered, this, &MainWindow::renameSelectedRun);
+    m_runs->addAction(rename);
+    m_runs->setContextMenuPolicy(Qt::ActionsContextMenu);
     connect(m_runs, &QListWidget::currentItemChanged, this, [this](QListWidgetItem* item) {
         if (item && item->data(Qt::UserRole).isValid())
             loadRun(item->data(Qt::UserRole).toLongLong());

@@ -101,6 +101,12 @@ public:
     NotesPanel* notesPanel() const { return m_notes; }
     /// Tools > Add Note: asks for a note on the shown run, on the shown head and the selected token.
     void addNote();
+    /// Sets run `id`'s label in the open project ("" clears it) and lists the runs again; the shown run
+    /// is read again when it is the one renamed (its report carries the label). False (the status bar
+    /// says why) on failure.
+    bool renameRun(qint64 id, const QString& label);
+    /// F2 or the Project dock's context menu: asks for the selected run's new label.
+    void renameSelectedRun();
 
     JobTracker* jobs() const { return m_jobs; }
     ModelInputPanel* modelPanel() const { return m_modelPanel; }

@@ -19,7 +19,10 @@
 #include <QFileDialog>
 #include <QFileInfo>
 #include <QFutureWatcher>
+#include <QInputDialog>
+#include <QLineEdit>
 #include <QListWidget>
+#include <QSignalBlocker>
 #include <QTabWidget>
 #include <QTextBrowser>
 #include <QtConcurrent/QtConcurrentRun>
@@ -96,6 +99,53 @@ bool MainWindow::listProject(const QString& path) {
     }
     showStatus(tr("Opened %1: %2 runs").arg(QFileInfo(path).fileName()).arg(runs->size()));
     return true;
+}
+
+bool MainWindow::renameRun(qint64 id, const QString& label) {
+    if (m_projectPath.isEmpty()) {
+        showStatus(tr("No project is open"));
+        return false;
+    }
+    {
+        auto project = store::Project::open(m_projectPath.toStdString(), store::OpenMode::ReadWrite);
+        const Status status = project ? project->setRunLabel(id, label.toStdString()) : project.status();
+        if (!status.isOk()) {
+            showStatus(tr("Cannot rename run %1: %2").arg(id).arg(QString::fromStdString(status.toString())));
+            return false;
+        }
+    }
+    QListWidgetItem* current = m_runs->currentItem();
+    const QVariant selected = current ? current->data(Qt::UserRole) : QVariant();
+    listProject(m_projectPath);
+    for (int row = 0; row < m_runs->count(); ++row)
+        if (selected.isValid() && m_runs->item(row)->data(Qt::UserRole) == selected) {
+            const QSignalBlocker block(m_runs);
+            m_runs->setCurrentRow(row);
+        }
+    if (id == m_runId && m_runProject == m_projectPath)
+        loadRun(id); // the shown record (report title, exports) carries the old label
+    showStatus(label.trimmed().isEmpty() ? tr("Run %1's label cleared").arg(id)
+                                         : tr("Run %1 is now \u201C%2\u201D").arg(id).arg(label.trimmed()));
+    return true;
+}
+
+void MainWindow::renameSelectedRun() {
+    QListWidgetItem* item = m_runs->currentItem();
+    if (!item || !item->data(Qt::UserRole).isValid() || m_projectPath.isEmpty())
+        return;
+    const qint64 id = item->data(Qt::UserRole).toLongLong();
+    QString current;
+    if (auto project = store::Project::open(m_projectPath.toStdString(), store::OpenMode::ReadOnly))
+        if (auto runs = project->runs())
+            for (const store::RunSummary& r : *runs)
+                if (r.id == id)
+                    current = QString::fromStdString(r.label);
+    bool ok = false;
+    const QString label =
+        QInputDialog::getText(this, tr("Rename Run"), tr("Label of run %1 (empty: none):").arg(id),
+                              QLineEdit::Normal, current, &ok);
+    if (ok && label.trimmed() != current)
+        renameRun(id, label);
 }
 
 bool MainWindow::loadRun(qint64 id) {

@@ -721,6 +721,38 @@ private Q_SLOTS:
         QVERIFY(!window.exportRunData(dir.filePath(QStringLiteral("run.xml")), QStringLiteral("xml")));
         auto* status = window.findChild<QLabel*>(QStringLiteral("statusLabel"));
         QVERIFY2(status->text().contains(QStringLiteral("unknown format")), qPrintable(status->text()));
+
+        // Renaming runs: F2 in the Project dock on the selected (shown) run, then directly; the list,
+        // the project and the shown record (what the report and exports read) follow.
+        QCOMPARE(window.runsList()->currentItem()->data(Qt::UserRole).toLongLong(), qint64(2));
+        auto* rename = window.findChild<QAction*>(QStringLiteral("renameRunAction"));
+        QVERIFY(rename);
+        QCOMPARE(rename->shortcut(), QKeySequence(Qt::Key_F2));
+        bool askedForRun2 = false;
+        onNextModal<QInputDialog>(this, [&](QInputDialog* input) {
+            askedForRun2 = input->labelText().contains(QStringLiteral("run 2"));
+            input->setTextValue(QStringLiteral("  with bf16 weights "));
+            input->accept();
+        });
+        shown.clear();
+        rename->trigger();
+        QVERIFY(askedForRun2);
+        QVERIFY(window.runsList()->item(1)->text().contains(QStringLiteral("with bf16 weights (")));
+        QCOMPARE(window.runsList()->currentItem()->data(Qt::UserRole).toLongLong(), qint64(2));
+        QVERIFY(shown.wait(30000)); // the shown run is read again with its label
+        QVERIFY(window.exportRunData(dir.filePath(QStringLiteral("renamed.json")), QStringLiteral("json")));
+        QFile renamed(dir.filePath(QStringLiteral("renamed.json")));
+        QVERIFY(renamed.open(QIODevice::ReadOnly));
+        QCOMPARE(nlohmann::json::parse(renamed.readAll().toStdString())["run"]["label"].get<std::string>(),
+                 std::string("with bf16 weights"));
+        QVERIFY(window.renameRun(1, QStringLiteral("baseline")));
+        QVERIFY(window.runsList()->item(0)->text().contains(QStringLiteral("baseline")));
+        QCOMPARE(window.runsList()->currentItem()->data(Qt::UserRole).toLongLong(), qint64(2)); // kept
+        QVERIFY(!window.renameRun(9, QStringLiteral("nothing")));
+        QVERIFY(status->text().contains(QStringLiteral("no run 9")));
+        auto project = store::Project::open(path.toStdString(), store::OpenMode::ReadOnly);
+        QVERIFY(project);
+        QCOMPARE(project->run(1)->label, std::string("baseline"));
     }
 
     void analysisSettingsReachTheStoredRun() {

@@ -526,6 +526,16 @@ TEST(Cli, ProjectRunsCompareAndExport) {
     EXPECT_EQ(list["runs"][0]["label"], "L3");
     EXPECT_EQ(list["runs"][1]["tokens"], 16);
     EXPECT_EQ(list["schema"], 2);
+    // `label` renames a run (trimmed); an unknown run is refused by name.
+    auto relabel = runProcess(kCli + " label " + project + " 2 '  second input ' --json");
+    ASSERT_EQ(relabel.exitCode, 0) << relabel.output;
+    EXPECT_EQ(nlohmann::json::parse(relabel.output)["label"], "second input");
+    EXPECT_EQ(
+        nlohmann::json::parse(runProcess(kCli + " runs " + project + " --json").output)["runs"][1]["label"],
+        "second input");
+    auto noRun = runProcess(kCli + " label " + project + " 9 x --json");
+    EXPECT_EQ(noRun.exitCode, 1);
+    EXPECT_EQ(nlohmann::json::parse(noRun.output)["error"]["field"], "RUN") << noRun.output;
 
     auto compare = runProcess(kCli + " compare " + project + " 1 2 --json");
     ASSERT_EQ(compare.exitCode, 0) << compare.output;

@@ -170,6 +170,27 @@ TEST(Project, NotesAreCheckedStampedEditedAndDeleted) {
     fs::remove_all(dir);
 }
 
+TEST(Project, RunsAreRelabelled) {
+    const fs::path dir = scratch("labels");
+    const std::string path = (dir / "p.attnscope").string();
+    auto project = store::Project::open(path, store::OpenMode::CreateIfMissing);
+    ASSERT_TRUE(project) << project.status().toString();
+    auto run = project->addRun(test::seededRun(1));
+    ASSERT_TRUE(run);
+    ASSERT_TRUE(project->setRunLabel(*run, "  with ACT \n").isOk());
+    EXPECT_EQ(project->run(*run)->label, "with ACT"); // trimmed
+    EXPECT_EQ(project->runs()->front().label, "with ACT");
+    ASSERT_TRUE(project->setRunLabel(*run, "").isOk()); // cleared
+    EXPECT_EQ(project->run(*run)->label, "");
+    const Status missing = project->setRunLabel(*run + 5, "x");
+    EXPECT_EQ(missing.code(), StatusCode::NotFound);
+    EXPECT_EQ(missing.field(), "run");
+    auto readOnly = store::Project::open(path, store::OpenMode::ReadOnly);
+    ASSERT_TRUE(readOnly);
+    EXPECT_FALSE(readOnly->setRunLabel(*run, "x").isOk());
+    fs::remove_all(dir);
+}
+
 TEST(Project, UsesWalAndForeignKeys) {
     const fs::path dir = scratch("wal");
     const std::string path = (dir / "p.attnscope").string();

@@ -114,6 +114,8 @@ public:
     /// Everything of one run; errors name the id when there is no such run.
     Expected<RunRecord> run(int64_t id) const;
     Expected<std::vector<HeadMetric>> metrics(int64_t runId) const;
+    /// Sets run `id`'s label (trimmed; "" clears it). Errors: read-only project, NotFound for no such run.
+    Status setRunLabel(int64_t id, const std::string& label);
     /// Stores a note (its text trimmed) on run `annotation.runId` and returns its id. Errors: read-only
     /// project, no such run (field "run"), empty text ("text"), a negative layer, head or token.
     Expected<int64_t> addAnnotation(const Annotation& annotation);
