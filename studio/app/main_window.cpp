@@ -172,7 +172,8 @@ void MainWindow::createDocks() {
     auto* rename = new QAction(tr("&Rename Run…"), m_runs);
     rename->setObjectName(QStringLiteral("renameRunAction"));
     rename->setShortcut(QKeySequence(Qt::Key_F2));
-    rename->setShortcutContext(Qt::WidgetShortcut); // F2 in the runs list; the Notes list has its own
+    rename->setShortcutContext(Qt::WidgetShortcut);   // F2 in the runs list; the Notes list has its own
+    rename->setProperty("where", tr("Project dock")); // Help > Keyboard Shortcuts lists it there
     connect(rename, &QAction::triggered, this, &MainWindow::renameSelectedRun);
     m_runs->addAction(rename);
     m_runs->setContextMenuPolicy(Qt::ActionsContextMenu);
@@ -316,6 +317,9 @@ void MainWindow::createMenus() {
     about->setObjectName(QStringLiteral("aboutAction"));
     about->setShortcut(QKeySequence::HelpContents);
     help->addAction(tr("About &Qt"), qApp, &QApplication::aboutQt);
+    QAction* keys = help->addAction(tr("&Keyboard Shortcuts"), this, &MainWindow::showShortcuts);
+    keys->setObjectName(QStringLiteral("shortcutsAction"));
+    keys->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_Slash));
 
     // The everyday actions, one click away (their menus keep the shortcuts).
     QToolBar* toolbar = addToolBar(tr("Main"));

@@ -26,6 +26,7 @@ namespace attnscope::studio {
 
 class AttentionHeatmapView;
 class CompareRunsDialog;
+class ShortcutsDialog;
 class HeadAtlasView;
 class HeadDetailsView;
 class RunFigureView;
@@ -84,6 +85,8 @@ public:
     /// Tools > Compare Runs: a non-modal dialog comparing run `a` with run `b` of the open project (0:
     /// the two newest). Null when no project is open.
     CompareRunsDialog* compareRuns(qint64 a = 0, qint64 b = 0);
+    /// Help > Keyboard Shortcuts: a non-modal dialog listing every shortcut.
+    ShortcutsDialog* showShortcuts();
     /// The report tab: every figure of the run (sinks, retrieval heads, similarity, sparsity, heatmaps).
     QTextBrowser* reportView() const { return m_report; }
     /// Loads a run of the open project on a worker thread and shows it in every view when ready

@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: Apache-2.0
 // MainWindow's outputs: the current view as an image, the Report tab and the exported report, the run's
-// data (CSV, JSON, NumPy) and the Compare Runs dialog.
+// data (CSV, JSON, NumPy), the Compare Runs and Keyboard Shortcuts dialogs.
 #include "main_window.h"
 
 #include "../dialogs/compare_runs_dialog.h"
+#include "../dialogs/shortcuts_dialog.h"
 #include "attnscope/store/project.h"
 #include "attnscope/store/run_exchange.h"
 #include "render/report.h"
@@ -127,6 +128,13 @@ bool MainWindow::exportReport(const QString& path) {
                    ? tr("Wrote %1").arg(path)
                    : tr("Cannot export the report: %1").arg(QString::fromStdString(status.toString())));
     return status.isOk();
+}
+
+ShortcutsDialog* MainWindow::showShortcuts() {
+    auto* dialog = new ShortcutsDialog(this);
+    dialog->setAttribute(Qt::WA_DeleteOnClose);
+    dialog->show();
+    return dialog;
 }
 
 CompareRunsDialog* MainWindow::compareRuns(qint64 a, qint64 b) {

@@ -4,6 +4,7 @@
 #include "app/main_window.h"
 #include "attnscope/kernels/cuda_backend.h"
 #include "attnscope/runtime/attention_device.h"
+#include "dialogs/shortcuts_dialog.h"
 #include "gui_test_main.h"
 #include "jobs/job_progress_widget.h"
 #include "jobs/job_tracker.h"
@@ -22,6 +23,7 @@
 #include <QProgressBar>
 #include <QSignalSpy>
 #include <QTabWidget>
+#include <QTableWidget>
 #include <QTemporaryDir>
 #include <QTextCursor>
 #include <QToolButton>
@@ -111,6 +113,38 @@ private Q_SLOTS:
         QCOMPARE(shot.size(), window.size() * window.devicePixelRatioF());
         QVERIFY(shot.pixel(5, 5) != shot.pixel(shot.width() / 2, shot.height() / 2) ||
                 shot.pixel(5, 5) != shot.pixel(shot.width() - 5, shot.height() - 5));
+    }
+
+    void keyboardShortcutsListEveryShortcut() {
+        MainWindow window;
+        auto* action = window.findChild<QAction*>(QStringLiteral("shortcutsAction"));
+        QVERIFY(action);
+        QCOMPARE(action->shortcut(), QKeySequence(Qt::CTRL | Qt::Key_Slash));
+        ShortcutsDialog* dialog = window.showShortcuts();
+        QVERIFY(dialog);
+        QTableWidget* table = dialog->table();
+        // Every action of the window with a shortcut is listed once, under its menu or dock.
+        QHash<QString, QString> listed; // shortcut text -> action
+        QHash<QString, QString> where;
+        for (int r = 0; r < table->rowCount(); ++r) {
+            listed.insert(table->item(r, 1)->text(), table->item(r, 0)->text());
+            where.insert(table->item(r, 0)->text(), table->item(r, 2)->text());
+        }
+        int withShortcuts = 0;
+        for (const QAction* a : window.findChildren<QAction*>()) {
+            if (a->shortcut().isEmpty() || a->text().isEmpty())
+                continue;
+            ++withShortcuts;
+            const QString keys = a->shortcut().toString(QKeySequence::NativeText);
+            QVERIFY2(listed.contains(keys), qPrintable(a->text() + QStringLiteral(" ") + keys));
+        }
+        QVERIFY(withShortcuts >= 15);
+        QCOMPARE(listed.value(QKeySequence(Qt::CTRL | Qt::Key_R).toString(QKeySequence::NativeText)),
+                 QStringLiteral("Analyze Input"));
+        QCOMPARE(where.value(QStringLiteral("Analyze Input")), QStringLiteral("Tools"));
+        QCOMPARE(where.value(QStringLiteral("Rename Run…")), QStringLiteral("Project dock"));
+        QCOMPARE(where.value(QStringLiteral("Edit the selected note")), QStringLiteral("Notes dock"));
+        dialog->close();
     }
 
     void themeSwitchesPaletteAndPersists() {
