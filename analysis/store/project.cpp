@@ -451,6 +451,26 @@ std::string trimmedText(const std::string& text) {
 }
 } // namespace
 
+Status Project::removeRun(int64_t id) {
+    if (m_state->readOnly)
+        return Status::invalidArgument("the project is open read-only").inFile(m_state->path);
+    Connection& db = m_state->db;
+    ATTNSCOPE_TRY(db.execute("BEGIN IMMEDIATE"));
+    auto removed = [&]() -> Status {
+        ATTNSCOPE_ASSIGN_OR_RETURN(Statement remove, db.prepare("DELETE FROM runs WHERE id = ?"));
+        remove.bind(1, id);
+        ATTNSCOPE_TRY(remove.run()); // results, arrays and notes go with it (ON DELETE CASCADE)
+        if (db.changes() == 0)
+            return Status::notFound("no run " + std::to_string(id) + " in the project")
+                .inFile(m_state->path)
+                .atField("run");
+        ATTNSCOPE_TRY(db.execute("DELETE FROM inputs WHERE id NOT IN (SELECT input_id FROM runs)"));
+        return db.execute("DELETE FROM models WHERE id NOT IN (SELECT model_id FROM runs)");
+    }();
+    ATTNSCOPE_TRY(rollbackOn(db, std::move(removed)));
+    return rollbackOn(db, db.execute("COMMIT"));
+}
+
 Status Project::setRunLabel(int64_t id, const std::string& label) {
     if (m_state->readOnly || m_state->version < 2) // a writable open has migrated to labels
         return Status::invalidArgument("the project is open read-only").inFile(m_state->path);

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
-// Project commands: `runs P`, `compare P RUN_A RUN_B`, `label P RUN LABEL`, `export P RUN --format
-// csv|json|npy --out PATH`. All but `label` only read the project (ReadOnly: an older schema is read as it
-// is, nothing is migrated).
+// Project commands: `runs P`, `compare P RUN_A RUN_B`, `label P RUN LABEL`, `delete-run P RUN`, `export P
+// RUN --format csv|json|npy --out PATH`. All but `label` and `delete-run` only read the project (ReadOnly:
+// an older schema is read as it is, nothing is migrated).
 #include "commands.h"
 
 #include "../json_output.h"
@@ -50,22 +50,34 @@ void printRuns(const nlohmann::json& d) {
                     r["model"].get<std::string>().c_str());
 }
 
-/// Checks the run on a read-only open first, so that a refused label never migrates an older project.
+/// Refuses a run the project does not have from a read-only open, so that a refused change never
+/// migrates an older project (a read-write open does).
+Status checkRunExists(const std::string& path, int64_t id) {
+    ATTNSCOPE_ASSIGN_OR_RETURN(store::Project project, store::Project::open(path, store::OpenMode::ReadOnly));
+    ATTNSCOPE_ASSIGN_OR_RETURN(std::vector<store::RunSummary> runs, project.runs());
+    if (std::none_of(runs.begin(), runs.end(), [id](const auto& r) { return r.id == id; }))
+        return Status::notFound("no run " + std::to_string(id) + " in the project")
+            .inFile(path)
+            .atField("RUN");
+    return Status::ok();
+}
+
 Expected<nlohmann::json> labelRun(const std::string& path, int64_t id, const std::string& label) {
-    {
-        ATTNSCOPE_ASSIGN_OR_RETURN(store::Project project,
-                                   store::Project::open(path, store::OpenMode::ReadOnly));
-        ATTNSCOPE_ASSIGN_OR_RETURN(std::vector<store::RunSummary> runs, project.runs());
-        if (std::none_of(runs.begin(), runs.end(), [id](const auto& r) { return r.id == id; }))
-            return Status::notFound("no run " + std::to_string(id) + " in the project")
-                .inFile(path)
-                .atField("RUN");
-    }
+    ATTNSCOPE_TRY(checkRunExists(path, id));
     ATTNSCOPE_ASSIGN_OR_RETURN(store::Project project,
                                store::Project::open(path, store::OpenMode::ReadWrite));
     ATTNSCOPE_TRY(project.setRunLabel(id, label));
     ATTNSCOPE_ASSIGN_OR_RETURN(store::RunRecord run, project.run(id));
     return nlohmann::json{{"project", path}, {"run", id}, {"label", run.label}};
+}
+
+Expected<nlohmann::json> deleteRun(const std::string& path, int64_t id) {
+    ATTNSCOPE_TRY(checkRunExists(path, id));
+    ATTNSCOPE_ASSIGN_OR_RETURN(store::Project project,
+                               store::Project::open(path, store::OpenMode::ReadWrite));
+    ATTNSCOPE_TRY(project.removeRun(id));
+    ATTNSCOPE_ASSIGN_OR_RETURN(std::vector<store::RunSummary> runs, project.runs());
+    return nlohmann::json{{"project", path}, {"deleted", id}, {"runs_left", runs.size()}};
 }
 
 Expected<nlohmann::json> compareRuns(const std::string& path, int64_t a, int64_t b) {
@@ -150,6 +162,22 @@ void registerProjectCommands(CLI::App& app, int& exitCode) {
             exitCode = output->finish(labelRun(*path, *id, *label), [](const nlohmann::json& d) {
                 std::cout << "Run " << d["run"].get<int64_t>() << " is labelled \""
                           << d["label"].get<std::string>() << "\"\n";
+            });
+        });
+    }
+    {
+        CLI::App* command = app.add_subcommand(
+            "delete-run", "Delete a run with its results, arrays and notes from a project");
+        auto path = std::make_shared<std::string>();
+        auto id = std::make_shared<int64_t>(0);
+        auto output = std::make_shared<JsonOutput>();
+        command->add_option("PROJECT", *path, "A project file (.attnscope)")->required();
+        command->add_option("RUN", *id, "The run id (see `runs`)")->required();
+        output->addOption(*command);
+        command->callback([path, id, output, &exitCode] {
+            exitCode = output->finish(deleteRun(*path, *id), [](const nlohmann::json& d) {
+                std::cout << "Deleted run " << d["deleted"].get<int64_t>() << "; "
+                          << d["runs_left"].get<std::size_t>() << " run(s) left\n";
             });
         });
     }

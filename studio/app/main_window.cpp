@@ -176,6 +176,13 @@ void MainWindow::createDocks() {
     rename->setProperty("where", tr("Project dock")); // Help > Keyboard Shortcuts lists it there
     connect(rename, &QAction::triggered, this, &MainWindow::renameSelectedRun);
     m_runs->addAction(rename);
+    auto* remove = new QAction(tr("&Delete Run…"), m_runs);
+    remove->setObjectName(QStringLiteral("deleteRunAction"));
+    remove->setShortcut(QKeySequence(QKeySequence::Delete));
+    remove->setShortcutContext(Qt::WidgetShortcut);
+    remove->setProperty("where", tr("Project dock"));
+    connect(remove, &QAction::triggered, this, &MainWindow::deleteSelectedRun);
+    m_runs->addAction(remove);
     m_runs->setContextMenuPolicy(Qt::ActionsContextMenu);
     connect(m_runs, &QListWidget::currentItemChanged, this, [this](QListWidgetItem* item) {
         if (item && item->data(Qt::UserRole).isValid())

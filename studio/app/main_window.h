@@ -110,6 +110,12 @@ public:
     bool renameRun(qint64 id, const QString& label);
     /// F2 or the Project dock's context menu: asks for the selected run's new label.
     void renameSelectedRun();
+    /// Deletes run `id` (results, arrays, notes) from the open project and lists the runs again; when it
+    /// was the shown run, the newest remaining run is shown, or none. False (status bar says why) on
+    /// failure.
+    bool deleteRun(qint64 id);
+    /// Del or the Project dock's context menu: deletes the selected run after asking.
+    void deleteSelectedRun();
 
     JobTracker* jobs() const { return m_jobs; }
     ModelInputPanel* modelPanel() const { return m_modelPanel; }
@@ -142,6 +148,8 @@ private:
     runtime::LoadOptions loadOptions() const;
     /// Hands a prepared run to every view (GUI thread; costs milliseconds).
     void showRun(const PreparedRun& run);
+    /// Empties every view of the run (its run was deleted and the project has no other).
+    void clearShownRun();
     /// Starts the background job that recomputes the shown run's exact tiles for deep zoom, unless a
     /// job the user started is running (then it starts when that job ends).
     void startExactTiles();

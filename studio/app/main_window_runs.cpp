@@ -22,6 +22,7 @@
 #include <QInputDialog>
 #include <QLineEdit>
 #include <QListWidget>
+#include <QMessageBox>
 #include <QSignalBlocker>
 #include <QTabWidget>
 #include <QTextBrowser>
@@ -146,6 +147,76 @@ void MainWindow::renameSelectedRun() {
                               QLineEdit::Normal, current, &ok);
     if (ok && label.trimmed() != current)
         renameRun(id, label);
+}
+
+bool MainWindow::deleteRun(qint64 id) {
+    if (m_projectPath.isEmpty()) {
+        showStatus(tr("No project is open"));
+        return false;
+    }
+    {
+        auto project = store::Project::open(m_projectPath.toStdString(), store::OpenMode::ReadWrite);
+        const Status status = project ? project->removeRun(id) : project.status();
+        if (!status.isOk()) {
+            showStatus(tr("Cannot delete run %1: %2").arg(id).arg(QString::fromStdString(status.toString())));
+            return false;
+        }
+    }
+    const bool wasShown = id == m_runId && m_runProject == m_projectPath;
+    QListWidgetItem* current = m_runs->currentItem();
+    const QVariant selected = current ? current->data(Qt::UserRole) : QVariant();
+    listProject(m_projectPath);
+    const int last = m_runs->count() - 1;
+    const bool anyLeft = last >= 0 && m_runs->item(last)->data(Qt::UserRole).isValid();
+    if (wasShown) {
+        if (anyLeft) {
+            const QSignalBlocker block(m_runs);
+            m_runs->setCurrentRow(last);
+            loadRun(m_runs->item(last)->data(Qt::UserRole).toLongLong());
+        } else {
+            clearShownRun();
+        }
+    } else {
+        for (int row = 0; row < m_runs->count(); ++row)
+            if (selected.isValid() && m_runs->item(row)->data(Qt::UserRole) == selected) {
+                const QSignalBlocker block(m_runs);
+                m_runs->setCurrentRow(row);
+            }
+    }
+    showStatus(tr("Run %1 deleted from %2").arg(id).arg(QFileInfo(m_projectPath).fileName()));
+    return true;
+}
+
+void MainWindow::deleteSelectedRun() {
+    QListWidgetItem* item = m_runs->currentItem();
+    if (!item || !item->data(Qt::UserRole).isValid() || m_projectPath.isEmpty())
+        return;
+    QMessageBox ask(QMessageBox::Question, tr("Delete Run"),
+                    tr("Delete %1 from %2, with its results and notes? This cannot be undone.")
+                        .arg(item->text(), QFileInfo(m_projectPath).fileName()),
+                    QMessageBox::Yes | QMessageBox::No, this);
+    ask.setTextFormat(Qt::PlainText); // labels are the user's text
+    ask.setDefaultButton(QMessageBox::No);
+    if (ask.exec() == QMessageBox::Yes)
+        deleteRun(item->data(Qt::UserRole).toLongLong());
+}
+
+void MainWindow::clearShownRun() {
+    const PreparedRun none;
+    m_atlas->setRun(none);
+    m_heatmap->setRun(none);
+    m_tokens->setRun(none);
+    m_details->setRun(none);
+    m_figures->setRun(none);
+    m_notes->setRun({}, 0, {});
+    m_shownRun.reset();
+    m_runId = m_tilesRun = 0;
+    m_runProject.clear();
+    ++m_loadGeneration; // a load still running is dropped
+    ++m_reportGeneration;
+    m_reportStale = true;
+    m_report->clear();
+    m_views->setCurrentIndex(0); // the welcome page
 }
 
 bool MainWindow::loadRun(qint64 id) {

@@ -35,6 +35,7 @@
 #include <QLineEdit>
 #include <QListWidget>
 #include <QMenu>
+#include <QMessageBox>
 #include <QPlainTextEdit>
 #include <QProcess>
 #include <QPushButton>
@@ -753,6 +754,31 @@ private Q_SLOTS:
         auto project = store::Project::open(path.toStdString(), store::OpenMode::ReadOnly);
         QVERIFY(project);
         QCOMPARE(project->run(1)->label, std::string("baseline"));
+
+        // Deleting: run 1 (not shown) directly; then the shown run 2 with Del, after confirming, which
+        // leaves the project empty and every view without a run.
+        QVERIFY(window.deleteRun(1));
+        QCOMPARE(window.runsList()->count(), 1);
+        QCOMPARE(window.shownRunId(), qint64(2));
+        QVERIFY(!window.deleteRun(1));
+        auto* remove = window.findChild<QAction*>(QStringLiteral("deleteRunAction"));
+        QVERIFY(remove);
+        QCOMPARE(remove->shortcut(), QKeySequence(QKeySequence::Delete));
+        QCOMPARE(window.runsList()->currentItem()->data(Qt::UserRole).toLongLong(), qint64(2)); // kept
+        bool confirmed = false;
+        onNextModal<QMessageBox>(this, [&](QMessageBox* ask) {
+            confirmed = ask->text().contains(QStringLiteral("Run 2")) &&
+                        ask->defaultButton() == ask->button(QMessageBox::No);
+            ask->button(QMessageBox::Yes)->click();
+        });
+        remove->trigger();
+        QVERIFY(confirmed);
+        QCOMPARE(window.shownRunId(), qint64(0));
+        QCOMPARE(window.runsList()->count(), 0);
+        QCOMPARE(window.headAtlas()->layers(), 0);
+        QCOMPARE(window.notesPanel()->runId(), qint64(0));
+        QCOMPARE(window.views()->currentIndex(), 0);
+        QVERIFY(project->runs()->empty()); // the read-only connection sees the deletions
     }
 
     void analysisSettingsReachTheStoredRun() {

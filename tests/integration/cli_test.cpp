@@ -536,6 +536,9 @@ TEST(Cli, ProjectRunsCompareAndExport) {
     auto noRun = runProcess(kCli + " label " + project + " 9 x --json");
     EXPECT_EQ(noRun.exitCode, 1);
     EXPECT_EQ(nlohmann::json::parse(noRun.output)["error"]["field"], "RUN") << noRun.output;
+    auto noDelete = runProcess(kCli + " delete-run " + project + " 9 --json");
+    EXPECT_EQ(noDelete.exitCode, 1);
+    EXPECT_EQ(nlohmann::json::parse(noDelete.output)["error"]["field"], "RUN") << noDelete.output;
 
     auto compare = runProcess(kCli + " compare " + project + " 1 2 --json");
     ASSERT_EQ(compare.exitCode, 0) << compare.output;
@@ -618,6 +621,16 @@ TEST(Cli, ProjectRunsCompareAndExport) {
     std::string contents;
     std::getline(again, contents);
     EXPECT_EQ(contents, "my notes");
+
+    // delete-run: the run and its results go, the others stay.
+    auto deleted = runProcess(kCli + " delete-run " + project + " 3 --json");
+    ASSERT_EQ(deleted.exitCode, 0) << deleted.output;
+    EXPECT_EQ(nlohmann::json::parse(deleted.output)["runs_left"], 2);
+    const auto left = nlohmann::json::parse(runProcess(kCli + " runs " + project + " --json").output);
+    ASSERT_EQ(left["runs"].size(), 2u);
+    EXPECT_EQ(left["runs"][1]["id"], 2);
+    EXPECT_EQ(runProcess(kCli + " compare " + project + " 1 3 --json").exitCode, 1);
+    EXPECT_EQ(runProcess(kCli + " compare " + project + " 1 2 --json").exitCode, 0);
     std::filesystem::remove_all(dir);
 }
 

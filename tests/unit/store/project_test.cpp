@@ -170,6 +170,62 @@ TEST(Project, NotesAreCheckedStampedEditedAndDeleted) {
     fs::remove_all(dir);
 }
 
+namespace {
+int64_t countRows(const std::string& path, const char* table) {
+    sqlite3* db = nullptr;
+    sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr);
+    sqlite3_stmt* count = nullptr;
+    sqlite3_prepare_v2(db, (std::string("SELECT COUNT(*) FROM ") + table).c_str(), -1, &count, nullptr);
+    const int64_t rows = sqlite3_step(count) == SQLITE_ROW ? sqlite3_column_int64(count, 0) : -1;
+    sqlite3_finalize(count);
+    sqlite3_close(db);
+    return rows;
+}
+} // namespace
+
+TEST(Project, RunsAreDeletedWithTheirResultsNotesAndUnusedRecords) {
+    const fs::path dir = scratch("delete");
+    const std::string path = (dir / "p.attnscope").string();
+    auto project = store::Project::open(path, store::OpenMode::CreateIfMissing);
+    ASSERT_TRUE(project) << project.status().toString();
+    // Seeds 1, 2, 8: models m1, m2, m2 and inputs 1, 2, 1 (store_fixtures.h).
+    const int64_t a = *project->addRun(test::seededRun(1)), b = *project->addRun(test::seededRun(2)),
+                  c = *project->addRun(test::seededRun(8));
+    store::Annotation note;
+    note.runId = b;
+    note.text = "to go";
+    ASSERT_TRUE(project->addAnnotation(note));
+    ASSERT_EQ(countRows(path, "models"), 2);
+    ASSERT_EQ(countRows(path, "inputs"), 2);
+
+    ASSERT_TRUE(project->removeRun(b).isOk());
+    auto runs = project->runs();
+    ASSERT_TRUE(runs);
+    ASSERT_EQ(runs->size(), 2u);
+    EXPECT_EQ((*runs)[0].id, a);
+    EXPECT_EQ((*runs)[1].id, c);
+    EXPECT_TRUE(project->metrics(b)->empty());
+    EXPECT_TRUE(project->annotations(b)->empty());
+    EXPECT_FALSE(project->run(b));
+    EXPECT_EQ(countRows(path, "head_results"), 2 * 32); // the other two runs' 4 x 8 heads
+    EXPECT_EQ(countRows(path, "annotations"), 0);
+    EXPECT_EQ(countRows(path, "models"), 2); // m2 is still run c's
+    EXPECT_EQ(countRows(path, "inputs"), 1); // input 2 was only run b's
+    auto kept = project->run(c);
+    ASSERT_TRUE(kept);
+    EXPECT_EQ(kept->input.text, test::seededRun(8).input.text);
+    EXPECT_EQ(kept->arrays.size(), test::seededRun(8).arrays.size());
+
+    const Status again = project->removeRun(b);
+    EXPECT_EQ(again.code(), StatusCode::NotFound);
+    EXPECT_EQ(again.field(), "run");
+    auto readOnly = store::Project::open(path, store::OpenMode::ReadOnly);
+    ASSERT_TRUE(readOnly);
+    EXPECT_FALSE(readOnly->removeRun(a).isOk());
+    EXPECT_EQ(readOnly->runs()->size(), 2u);
+    fs::remove_all(dir);
+}
+
 TEST(Project, RunsAreRelabelled) {
     const fs::path dir = scratch("labels");
     const std::string path = (dir / "p.attnscope").string();

@@ -114,6 +114,9 @@ public:
     /// Everything of one run; errors name the id when there is no such run.
     Expected<RunRecord> run(int64_t id) const;
     Expected<std::vector<HeadMetric>> metrics(int64_t runId) const;
+    /// Deletes run `id` with its results, arrays and notes, and the model and input records no other run
+    /// uses, in one transaction. Errors: read-only project, NotFound ("run") for no such run.
+    Status removeRun(int64_t id);
     /// Sets run `id`'s label (trimmed; "" clears it). Errors: read-only project, NotFound for no such run.
     Status setRunLabel(int64_t id, const std::string& label);
     /// Stores a note (its text trimmed) on run `annotation.runId` and returns its id. Errors: read-only
