@@ -90,6 +90,15 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent), m_jobs(new JobTra
 
 MainWindow::~MainWindow() = default;
 
+void MainWindow::showSurfaceExample() {
+    m_surfaceView->showMatrix(
+        recencyAttentionExample(48, 0.15),
+        tr("Example: a causal head with a linear recency bias (ALiBi slope 0.15) over 48 "
+           "tokens; query rows run front to back, keys left to right. Drag to rotate, "
+           "wheel to zoom."),
+        "P");
+}
+
 void MainWindow::createCentralViews() {
     m_views = new QTabWidget(this);
     m_views->setObjectName(QStringLiteral("views"));
@@ -103,12 +112,7 @@ void MainWindow::createCentralViews() {
 
     m_surfaceView = new SurfaceView(m_views);
     m_surfaceView->setObjectName(QStringLiteral("surfaceView"));
-    m_surfaceView->showMatrix(
-        recencyAttentionExample(48, 0.15),
-        tr("Example: a causal head with a linear recency bias (ALiBi slope 0.15) over 48 "
-           "tokens; query rows run front to back, keys left to right. Drag to rotate, "
-           "wheel to zoom."),
-        "P");
+    showSurfaceExample();
     m_views->addTab(m_surfaceView, tr("3D View"));
     m_atlas = new HeadAtlasView(m_views);
     m_views->addTab(m_atlas, tr("Head Atlas"));

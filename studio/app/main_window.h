@@ -150,6 +150,8 @@ private:
     void showRun(const PreparedRun& run);
     /// Empties every view of the run (its run was deleted and the project has no other).
     void clearShownRun();
+    /// The 3D view's example surface (no run, or a run without layer similarity).
+    void showSurfaceExample();
     /// Starts the background job that recomputes the shown run's exact tiles for deep zoom, unless a
     /// job the user started is running (then it starts when that job ends).
     void startExactTiles();

@@ -4,6 +4,8 @@
 #include "main_window.h"
 
 #include "../dialogs/add_note_dialog.h"
+#include "../dialogs/compare_runs_dialog.h"
+#include "../jobs/job_tracker.h"
 #include "../views/attention_heatmap_view.h"
 #include "../views/head_atlas_view.h"
 #include "../views/head_details_view.h"
@@ -162,13 +164,18 @@ bool MainWindow::deleteRun(qint64 id) {
             return false;
         }
     }
-    const bool wasShown = id == m_runId && m_runProject == m_projectPath;
     QListWidgetItem* current = m_runs->currentItem();
     const QVariant selected = current ? current->data(Qt::UserRole) : QVariant();
+    // Shown, or selected and still loading: either way the views must move on.
+    const bool wasShown = (id == m_runId && m_runProject == m_projectPath) ||
+                          (selected.isValid() && selected.toLongLong() == id);
     listProject(m_projectPath);
+    for (auto* dialog : findChildren<CompareRunsDialog*>())
+        dialog->close(); // its run lists would offer the deleted run
     const int last = m_runs->count() - 1;
     const bool anyLeft = last >= 0 && m_runs->item(last)->data(Qt::UserRole).isValid();
     if (wasShown) {
+        ++m_loadGeneration; // a load of the deleted run still running is dropped
         if (anyLeft) {
             const QSignalBlocker block(m_runs);
             m_runs->setCurrentRow(last);
@@ -191,6 +198,8 @@ void MainWindow::deleteSelectedRun() {
     QListWidgetItem* item = m_runs->currentItem();
     if (!item || !item->data(Qt::UserRole).isValid() || m_projectPath.isEmpty())
         return;
+    // Read before asking: a job ending meanwhile relists the runs and deletes the item.
+    const qint64 id = item->data(Qt::UserRole).toLongLong();
     QMessageBox ask(QMessageBox::Question, tr("Delete Run"),
                     tr("Delete %1 from %2, with its results and notes? This cannot be undone.")
                         .arg(item->text(), QFileInfo(m_projectPath).fileName()),
@@ -198,7 +207,7 @@ void MainWindow::deleteSelectedRun() {
     ask.setTextFormat(Qt::PlainText); // labels are the user's text
     ask.setDefaultButton(QMessageBox::No);
     if (ask.exec() == QMessageBox::Yes)
-        deleteRun(item->data(Qt::UserRole).toLongLong());
+        deleteRun(id);
 }
 
 void MainWindow::clearShownRun() {
@@ -210,7 +219,10 @@ void MainWindow::clearShownRun() {
     m_figures->setRun(none);
     m_notes->setRun({}, 0, {});
     m_shownRun.reset();
-    m_runId = m_tilesRun = 0;
+    if (m_jobs->isBusy() && m_jobs->currentId() == m_tilesJob)
+        m_jobs->cancel(); // its tiles are the deleted run's (and a new run may reuse the id)
+    m_runId = m_tilesRun = m_tilesJobRun = 0;
+    showSurfaceExample();
     m_runProject.clear();
     ++m_loadGeneration; // a load still running is dropped
     ++m_reportGeneration;
@@ -279,6 +291,8 @@ void MainWindow::showRun(const PreparedRun& prepared) {
                "front to back and left to right. Drag to rotate, wheel to zoom.")
                 .arg(id),
             "cos");
+    } else {
+        showSurfaceExample(); // not the previous run's similarity
     }
     // The first run shown replaces the welcome page with the atlas; later ones keep the view the user is
     // looking at.

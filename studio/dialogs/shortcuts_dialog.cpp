@@ -82,8 +82,9 @@ ShortcutsDialog::ShortcutsDialog(QMainWindow* window) : QDialog(window), m_table
     m_table->verticalHeader()->hide();
     m_table->horizontalHeader()->setStretchLastSection(true);
     m_table->resizeColumnsToContents();
+    // Menu order until the user clicks a header (sorting would otherwise start on column 0 at once).
+    m_table->horizontalHeader()->setSortIndicator(-1, Qt::AscendingOrder);
     m_table->setSortingEnabled(true);
-    m_table->sortByColumn(-1, Qt::AscendingOrder); // menu order until the user sorts
 
     auto* buttons = new QDialogButtonBox(QDialogButtonBox::Close, this);
     connect(buttons, &QDialogButtonBox::rejected, this, &QDialog::reject);

@@ -32,8 +32,12 @@ bool AttentionHeatmapView::setRun(const PreparedRun& run) {
     m_run = run.record;
     m_grid = {};
     m_blocks = 0;
-    if (!m_run)
+    m_exact.reset(); // the tiles belong to the run shown before
+    if (!m_run) {
+        m_layers = m_heads = m_tokens = 0;
+        update();
         return false;
+    }
     for (const store::ArrayRecord& a : m_run->arrays)
         if (a.name == "attention.block_sum" && a.shape.size() == 4 && a.shape[2] == a.shape[3]) {
             m_grid = floats(a); // shared with the other views, never copied

@@ -755,19 +755,21 @@ private Q_SLOTS:
         QVERIFY(project);
         QCOMPARE(project->run(1)->label, std::string("baseline"));
 
-        // Deleting: run 1 (not shown) directly; then the shown run 2 with Del, after confirming, which
-        // leaves the project empty and every view without a run.
-        QVERIFY(window.deleteRun(1));
+        // Deleting: the shown run 2 directly, so the newest remaining run (1) is shown; then run 1 with
+        // Del, after confirming, which leaves the project empty and every view without a run.
+        shown.clear();
+        QVERIFY(window.deleteRun(2));
         QCOMPARE(window.runsList()->count(), 1);
-        QCOMPARE(window.shownRunId(), qint64(2));
-        QVERIFY(!window.deleteRun(1));
+        QVERIFY(shown.wait(30000));
+        QCOMPARE(window.shownRunId(), qint64(1));
+        QVERIFY(!window.deleteRun(2));
         auto* remove = window.findChild<QAction*>(QStringLiteral("deleteRunAction"));
         QVERIFY(remove);
         QCOMPARE(remove->shortcut(), QKeySequence(QKeySequence::Delete));
-        QCOMPARE(window.runsList()->currentItem()->data(Qt::UserRole).toLongLong(), qint64(2)); // kept
+        QCOMPARE(window.runsList()->currentItem()->data(Qt::UserRole).toLongLong(), qint64(1));
         bool confirmed = false;
         onNextModal<QMessageBox>(this, [&](QMessageBox* ask) {
-            confirmed = ask->text().contains(QStringLiteral("Run 2")) &&
+            confirmed = ask->text().contains(QStringLiteral("Run 1")) &&
                         ask->defaultButton() == ask->button(QMessageBox::No);
             ask->button(QMessageBox::Yes)->click();
         });

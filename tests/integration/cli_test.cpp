@@ -533,6 +533,10 @@ TEST(Cli, ProjectRunsCompareAndExport) {
     EXPECT_EQ(
         nlohmann::json::parse(runProcess(kCli + " runs " + project + " --json").output)["runs"][1]["label"],
         "second input");
+    ASSERT_EQ(runProcess(kCli + " label " + project + " 2 ''").exitCode, 0); // cleared
+    EXPECT_EQ(
+        nlohmann::json::parse(runProcess(kCli + " runs " + project + " --json").output)["runs"][1]["label"],
+        "");
     auto noRun = runProcess(kCli + " label " + project + " 9 x --json");
     EXPECT_EQ(noRun.exitCode, 1);
     EXPECT_EQ(nlohmann::json::parse(noRun.output)["error"]["field"], "RUN") << noRun.output;

@@ -216,13 +216,18 @@ TEST(Project, RunsAreDeletedWithTheirResultsNotesAndUnusedRecords) {
     EXPECT_EQ(kept->input.text, test::seededRun(8).input.text);
     EXPECT_EQ(kept->arrays.size(), test::seededRun(8).arrays.size());
 
+    ASSERT_TRUE(project->removeRun(a).isOk());
+    EXPECT_EQ(countRows(path, "models"), 1); // m1 was only run a's
+    EXPECT_EQ(countRows(path, "inputs"), 1); // input 1 is still run c's
+    EXPECT_TRUE(project->run(c));
+
     const Status again = project->removeRun(b);
     EXPECT_EQ(again.code(), StatusCode::NotFound);
     EXPECT_EQ(again.field(), "run");
     auto readOnly = store::Project::open(path, store::OpenMode::ReadOnly);
     ASSERT_TRUE(readOnly);
-    EXPECT_FALSE(readOnly->removeRun(a).isOk());
-    EXPECT_EQ(readOnly->runs()->size(), 2u);
+    EXPECT_FALSE(readOnly->removeRun(c).isOk());
+    EXPECT_EQ(readOnly->runs()->size(), 1u); // run c, untouched by the refusal
     fs::remove_all(dir);
 }
 
