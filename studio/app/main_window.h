@@ -12,6 +12,7 @@
 #include <QMainWindow>
 
 #include <memory>
+#include <optional>
 
 class QAction;
 class QActionGroup;
@@ -148,6 +149,10 @@ private:
     runtime::LoadOptions loadOptions() const;
     /// Hands a prepared run to every view (GUI thread; costs milliseconds).
     void showRun(const PreparedRun& run);
+    /// The run selected in the Project dock, if any.
+    std::optional<qint64> selectedRunId() const;
+    /// Selects run `id`'s row in the Project dock without loading it.
+    void selectRunRow(qint64 id);
     /// Empties every view of the run (its run was deleted and the project has no other).
     void clearShownRun();
     /// The 3D view's example surface (no run, or a run without layer similarity).

@@ -117,14 +117,10 @@ bool MainWindow::renameRun(qint64 id, const QString& label) {
             return false;
         }
     }
-    QListWidgetItem* current = m_runs->currentItem();
-    const QVariant selected = current ? current->data(Qt::UserRole) : QVariant();
+    const std::optional<qint64> selected = selectedRunId();
     listProject(m_projectPath);
-    for (int row = 0; row < m_runs->count(); ++row)
-        if (selected.isValid() && m_runs->item(row)->data(Qt::UserRole) == selected) {
-            const QSignalBlocker block(m_runs);
-            m_runs->setCurrentRow(row);
-        }
+    if (selected)
+        selectRunRow(*selected);
     if (id == m_runId && m_runProject == m_projectPath)
         loadRun(id); // the shown record (report title, exports) carries the old label
     showStatus(label.trimmed().isEmpty() ? tr("Run %1's label cleared").arg(id)
@@ -132,11 +128,25 @@ bool MainWindow::renameRun(qint64 id, const QString& label) {
     return true;
 }
 
+std::optional<qint64> MainWindow::selectedRunId() const {
+    const QListWidgetItem* item = m_runs->currentItem();
+    if (!item || !item->data(Qt::UserRole).isValid())
+        return std::nullopt;
+    return item->data(Qt::UserRole).toLongLong();
+}
+
+void MainWindow::selectRunRow(qint64 id) {
+    const QSignalBlocker block(m_runs); // selecting only: the caller decides what to load
+    for (int row = 0; row < m_runs->count(); ++row)
+        if (m_runs->item(row)->data(Qt::UserRole).toLongLong() == id)
+            m_runs->setCurrentRow(row);
+}
+
 void MainWindow::renameSelectedRun() {
-    QListWidgetItem* item = m_runs->currentItem();
-    if (!item || !item->data(Qt::UserRole).isValid() || m_projectPath.isEmpty())
+    const std::optional<qint64> selected = selectedRunId();
+    if (!selected || m_projectPath.isEmpty())
         return;
-    const qint64 id = item->data(Qt::UserRole).toLongLong();
+    const qint64 id = *selected;
     QString current;
     if (auto project = store::Project::open(m_projectPath.toStdString(), store::OpenMode::ReadOnly))
         if (auto runs = project->runs())
@@ -164,11 +174,9 @@ bool MainWindow::deleteRun(qint64 id) {
             return false;
         }
     }
-    QListWidgetItem* current = m_runs->currentItem();
-    const QVariant selected = current ? current->data(Qt::UserRole) : QVariant();
+    const std::optional<qint64> selected = selectedRunId();
     // Shown, or selected and still loading: either way the views must move on.
-    const bool wasShown = (id == m_runId && m_runProject == m_projectPath) ||
-                          (selected.isValid() && selected.toLongLong() == id);
+    const bool wasShown = (id == m_runId && m_runProject == m_projectPath) || selected == id;
     listProject(m_projectPath);
     for (auto* dialog : findChildren<CompareRunsDialog*>())
         dialog->close(); // its run lists would offer the deleted run
@@ -184,25 +192,23 @@ bool MainWindow::deleteRun(qint64 id) {
             clearShownRun();
         }
     } else {
-        for (int row = 0; row < m_runs->count(); ++row)
-            if (selected.isValid() && m_runs->item(row)->data(Qt::UserRole) == selected) {
-                const QSignalBlocker block(m_runs);
-                m_runs->setCurrentRow(row);
-            }
+        if (selected)
+            selectRunRow(*selected);
     }
     showStatus(tr("Run %1 deleted from %2").arg(id).arg(QFileInfo(m_projectPath).fileName()));
     return true;
 }
 
 void MainWindow::deleteSelectedRun() {
-    QListWidgetItem* item = m_runs->currentItem();
-    if (!item || !item->data(Qt::UserRole).isValid() || m_projectPath.isEmpty())
+    const std::optional<qint64> selected = selectedRunId();
+    if (!selected || m_projectPath.isEmpty())
         return;
     // Read before asking: a job ending meanwhile relists the runs and deletes the item.
-    const qint64 id = item->data(Qt::UserRole).toLongLong();
+    const qint64 id = *selected;
+    const QString shown = m_runs->currentItem()->text();
     QMessageBox ask(QMessageBox::Question, tr("Delete Run"),
                     tr("Delete %1 from %2, with its results and notes? This cannot be undone.")
-                        .arg(item->text(), QFileInfo(m_projectPath).fileName()),
+                        .arg(shown, QFileInfo(m_projectPath).fileName()),
                     QMessageBox::Yes | QMessageBox::No, this);
     ask.setTextFormat(Qt::PlainText); // labels are the user's text
     ask.setDefaultButton(QMessageBox::No);
