@@ -471,6 +471,13 @@ Status Project::removeRun(int64_t id) {
     return rollbackOn(db, db.execute("COMMIT"));
 }
 
+Status Project::compact() {
+    if (m_state->readOnly)
+        return Status::invalidArgument("the project is open read-only").inFile(m_state->path);
+    ATTNSCOPE_TRY(m_state->db.execute("VACUUM").context("compacting the project"));
+    return m_state->db.execute("PRAGMA wal_checkpoint(TRUNCATE)").context("compacting the project");
+}
+
 Status Project::setRunLabel(int64_t id, const std::string& label) {
     if (m_state->readOnly || m_state->version < 2) // a writable open has migrated to labels
         return Status::invalidArgument("the project is open read-only").inFile(m_state->path);

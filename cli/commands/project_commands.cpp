@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
-// Project commands: `runs P`, `compare P RUN_A RUN_B`, `label P RUN LABEL`, `delete-run P RUN`, `export P
-// RUN --format csv|json|npy --out PATH`. All but `label` and `delete-run` only read the project (ReadOnly:
-// an older schema is read as it is, nothing is migrated).
+// Project commands: `runs P`, `compare P RUN_A RUN_B`, `label P RUN LABEL`, `delete-run P RUN`, `compact
+// P`, `export P RUN --format csv|json|npy --out PATH`. All but `label`, `delete-run` and `compact` only
+// read the project (ReadOnly: an older schema is read as it is, nothing is migrated).
 #include "commands.h"
 
 #include "../json_output.h"
@@ -78,6 +78,30 @@ Expected<nlohmann::json> deleteRun(const std::string& path, int64_t id) {
     ATTNSCOPE_TRY(project.removeRun(id));
     ATTNSCOPE_ASSIGN_OR_RETURN(std::vector<store::RunSummary> runs, project.runs());
     return nlohmann::json{{"project", path}, {"deleted", id}, {"runs_left", runs.size()}};
+}
+
+/// The project's bytes on disk: the database and its write-ahead log.
+uintmax_t projectBytes(const std::string& path) {
+    std::error_code error;
+    uintmax_t bytes = 0;
+    for (const std::string& file : {path, path + "-wal"}) {
+        const uintmax_t size = std::filesystem::file_size(file, error);
+        if (!error)
+            bytes += size;
+    }
+    return bytes;
+}
+
+Expected<nlohmann::json> compactProject(const std::string& path) {
+    if (!std::filesystem::exists(path))
+        return Status::notFound("no such project").inFile(path).atField("PROJECT");
+    const uintmax_t before = projectBytes(path);
+    {
+        ATTNSCOPE_ASSIGN_OR_RETURN(store::Project project,
+                                   store::Project::open(path, store::OpenMode::ReadWrite));
+        ATTNSCOPE_TRY(project.compact());
+    }
+    return nlohmann::json{{"project", path}, {"bytes_before", before}, {"bytes_after", projectBytes(path)}};
 }
 
 Expected<nlohmann::json> compareRuns(const std::string& path, int64_t a, int64_t b) {
@@ -178,6 +202,20 @@ void registerProjectCommands(CLI::App& app, int& exitCode) {
             exitCode = output->finish(deleteRun(*path, *id), [](const nlohmann::json& d) {
                 std::cout << "Deleted run " << d["deleted"].get<int64_t>() << "; "
                           << d["runs_left"].get<std::size_t>() << " run(s) left\n";
+            });
+        });
+    }
+    {
+        CLI::App* command =
+            app.add_subcommand("compact", "Shrink a project file after deleting runs (SQLite VACUUM)");
+        auto path = std::make_shared<std::string>();
+        auto output = std::make_shared<JsonOutput>();
+        command->add_option("PROJECT", *path, "A project file (.attnscope)")->required();
+        output->addOption(*command);
+        command->callback([path, output, &exitCode] {
+            exitCode = output->finish(compactProject(*path), [](const nlohmann::json& d) {
+                std::cout << d["project"].get<std::string>() << ": " << d["bytes_before"].get<uintmax_t>()
+                          << " bytes before, " << d["bytes_after"].get<uintmax_t>() << " after\n";
             });
         });
     }

@@ -635,6 +635,17 @@ TEST(Cli, ProjectRunsCompareAndExport) {
     EXPECT_EQ(left["runs"][1]["id"], 2);
     EXPECT_EQ(runProcess(kCli + " compare " + project + " 1 3 --json").exitCode, 1);
     EXPECT_EQ(runProcess(kCli + " compare " + project + " 1 2 --json").exitCode, 0);
+    // compact: the file shrinks by the deleted run's pages; the runs are intact.
+    auto compacted = runProcess(kCli + " compact " + project + " --json");
+    ASSERT_EQ(compacted.exitCode, 0) << compacted.output;
+    const auto sizes = nlohmann::json::parse(compacted.output);
+    EXPECT_LT(sizes["bytes_after"].get<uintmax_t>(), sizes["bytes_before"].get<uintmax_t>()) << sizes.dump();
+    EXPECT_EQ(nlohmann::json::parse(runProcess(kCli + " runs " + project + " --json").output)["runs"].size(),
+              2u);
+    EXPECT_EQ(runProcess(kCli + " compare " + project + " 1 2 --json").exitCode, 0);
+    auto noProject = runProcess(kCli + " compact " + (dir / "none.attnscope").string() + " --json");
+    EXPECT_EQ(noProject.exitCode, 1);
+    EXPECT_FALSE(std::filesystem::exists(dir / "none.attnscope")) << "compact creates nothing";
     std::filesystem::remove_all(dir);
 }
 

@@ -227,6 +227,7 @@ TEST(Project, RunsAreDeletedWithTheirResultsNotesAndUnusedRecords) {
     auto readOnly = store::Project::open(path, store::OpenMode::ReadOnly);
     ASSERT_TRUE(readOnly);
     EXPECT_FALSE(readOnly->removeRun(c).isOk());
+    EXPECT_FALSE(readOnly->compact().isOk());
     EXPECT_EQ(readOnly->runs()->size(), 1u); // run c, untouched by the refusal
     fs::remove_all(dir);
 }

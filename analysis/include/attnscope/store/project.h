@@ -117,6 +117,9 @@ public:
     /// Deletes run `id` with its results, arrays and notes, and the model and input records no other run
     /// uses, in one transaction. Errors: read-only project, NotFound ("run") for no such run.
     Status removeRun(int64_t id);
+    /// Rewrites the file without the pages deleted runs left free (SQLite's VACUUM, then a WAL checkpoint
+    /// that truncates the log). Errors: read-only project, another connection using the file (busy).
+    Status compact();
     /// Sets run `id`'s label (trimmed; "" clears it). Errors: read-only project, NotFound for no such run.
     Status setRunLabel(int64_t id, const std::string& label);
     /// Stores a note (its text trimmed) on run `annotation.runId` and returns its id. Errors: read-only
