@@ -33,6 +33,25 @@ kernels::ProbeRequest sinkProbeRequest(const SinkParameters& parameters, int tok
     return request;
 }
 
+const char* actFirstSinkName(ActFirstSink rule) {
+    switch (rule) {
+    case ActFirstSink::DropFirst:
+        return "drop-first";
+    case ActFirstSink::ExcludeToken0:
+        return "exclude-token0";
+    case ActFirstSink::KeepAll:
+        break;
+    }
+    return "keep-all";
+}
+
+std::optional<ActFirstSink> actFirstSinkFromName(std::string_view name) {
+    for (ActFirstSink rule : {ActFirstSink::DropFirst, ActFirstSink::ExcludeToken0, ActFirstSink::KeepAll})
+        if (name == actFirstSinkName(rule))
+            return rule;
+    return std::nullopt;
+}
+
 std::vector<double> actMeanReceived(const float* columnMass, int tokens) {
     std::vector<double> mean(static_cast<std::size_t>(tokens));
     for (int j = 0; j < tokens; ++j)

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "attnscope/analyses/suite.h"
 
+#include "attnscope/analyses/interventions_json.h"
 #include "attnscope/analyses/needle_generator.h"
 #include "attnscope/core/json_parse.h"
 #include "attnscope/core/read_file.h"
@@ -9,6 +10,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <map>
 #include <optional>
 #include <random>
 #include <sstream>
@@ -36,6 +38,7 @@ Expected<nlohmann::json> duoToJson(const runtime::Model& model, const std::vecto
     runtime::ForwardOptions forward;
     forward.logits = false;
     forward.probe = analyses::streamingProbeRequest(sets);
+    forward.interventions = options.interventions;
     ATTNSCOPE_ASSIGN_OR_RETURN(runtime::ForwardResult result,
                                runtime::forward(model, tokens, forward, progress));
     ATTNSCOPE_ASSIGN_OR_RETURN(std::vector<analyses::DuoProxyHead> heads,
@@ -144,6 +147,7 @@ Expected<nlohmann::json> retrievalToJson(const std::shared_ptr<runtime::Model>& 
                 .atField("prompts[" + std::to_string(n) + "]");
         runtime::GenerateOptions generate;
         generate.maxNewTokens = trace.needleEnd - trace.needleBegin + 2;
+        generate.interventions = options.interventions;
         ATTNSCOPE_ASSIGN_OR_RETURN(runtime::TracedGeneration decoded,
                                    runtime::generateTraced(model, trace.prompt, generate));
         trace.generated = std::move(decoded.generated);
@@ -221,6 +225,7 @@ Expected<nlohmann::json> razorToJson(const runtime::Model& model, const SuiteOpt
         runtime::ForwardOptions forward;
         forward.logits = false;
         forward.probe = analyses::copyProbeRequest(sets);
+        forward.interventions = options.interventions;
         ATTNSCOPE_ASSIGN_OR_RETURN(
             runtime::ForwardResult result,
             runtime::forward(model, tokens, forward,
@@ -355,16 +360,20 @@ Expected<SuiteResult> runSuite(const std::shared_ptr<runtime::Model>& model, con
     std::optional<analyses::RazorAnalysis> razor;
     std::optional<std::vector<double>> retrievalScores;
     std::vector<kernels::ProbeResult> probes;
+    std::map<runtime::HeadIndex, std::vector<int>> calibratedKeys; // of the input pass
     SuiteResult arrays;
+    ATTNSCOPE_TRY(runtime::checkInterventions(c, options.interventions));
     if (wanted.count("sinks") || wanted.count("similarity") || wanted.count("sparsity")) {
         runtime::ForwardOptions forward;
         forward.logits = false;
         forward.probe = suiteProbeRequest(wanted, options, tokens);
         forward.captureQueryKey = wanted.count("similarity") || wanted.count("sparsity");
+        forward.interventions = options.interventions;
         ATTNSCOPE_ASSIGN_OR_RETURN(
             runtime::ForwardResult result,
             runtime::forward(*model, input.tokens, forward, progress.subRange(0.0f, 0.2f, "input pass")));
         probes = std::move(result.probes);
+        calibratedKeys = std::move(result.calibratedColumns);
         if (!probes.empty() && probes.front().blockRows > 0) {
             store::ArrayRecord grid;
             grid.name = "attention.block_sum";
@@ -475,6 +484,8 @@ Expected<SuiteResult> runSuite(const std::shared_ptr<runtime::Model>& model, con
                                    analyses::classifyHeads(in, options.taxonomy));
         document["taxonomy"] = taxonomyToJson(taxonomy, options.taxonomy);
     }
+    if (!options.interventions.empty())
+        document["interventions"] = analyses::interventionsToJson(options.interventions, calibratedKeys);
     // Token texts can be partial UTF-8 sequences (byte-level tokens): stored with U+FFFD instead.
     arrays.documentJson = document.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
     for (store::ArrayRecord& a : suiteMatrices(document))

@@ -147,18 +147,6 @@ Setting stringListSetting(std::string key, Access access) {
         });
 }
 
-const char* firstSinkName(ActFirstSink rule) {
-    switch (rule) {
-    case ActFirstSink::DropFirst:
-        return "drop-first";
-    case ActFirstSink::ExcludeToken0:
-        return "exclude-token0";
-    case ActFirstSink::KeepAll:
-        break;
-    }
-    return "keep-all";
-}
-
 constexpr int kMaxInt = std::numeric_limits<int>::max();
 /// Thresholds past this mean nothing (the command line refuses them too).
 constexpr double kMaxThreshold = 1e9;
@@ -261,14 +249,13 @@ std::vector<Setting> makeSettings() {
                      return Status::ok();
                  }});
     s.push_back({"act_first_sink",
-                 [](const SuiteOptions& o) { return Json(firstSinkName(o.sinks.actFirstSink)); },
+                 [](const SuiteOptions& o) { return Json(actFirstSinkName(o.sinks.actFirstSink)); },
                  [](const Json& value, SuiteOptions& o) {
-                     for (ActFirstSink rule :
-                          {ActFirstSink::DropFirst, ActFirstSink::ExcludeToken0, ActFirstSink::KeepAll})
-                         if (value == firstSinkName(rule)) {
-                             o.sinks.actFirstSink = rule;
-                             return Status::ok();
-                         }
+                     if (const auto rule = value.is_string() ? actFirstSinkFromName(value.get<std::string>())
+                                                             : std::nullopt) {
+                         o.sinks.actFirstSink = *rule;
+                         return Status::ok();
+                     }
                      return Status::invalidArgument(
                          "must be \"drop-first\", \"exclude-token0\" or \"keep-all\", not " + value.dump());
                  }});

@@ -13,7 +13,9 @@
 
 #include <algorithm>
 #include <cmath>
+#include <map>
 #include <random>
+#include <string>
 
 namespace attnscope::runtime {
 
@@ -143,11 +145,7 @@ Status checkInput(const model::ModelConfig& c, const std::vector<int32_t>& token
                                            " (the model has " + std::to_string(c.layers) + " layers of " +
                                            std::to_string(c.heads) + " heads)")
                 .atField("attention");
-    for (const auto& [layer, head] : options.maskedHeads)
-        if (layer < 0 || layer >= c.layers || head < 0 || head >= c.heads)
-            return Status::invalidArgument("no head " + std::to_string(layer) + ":" + std::to_string(head) +
-                                           " to mask")
-                .atField("masked_heads");
+    ATTNSCOPE_TRY(checkInterventions(c, options.interventions));
     if (offset > 0 && !options.attentionMaps.empty())
         return Status::unsupported("attention maps are produced for a whole input, not for cached decoding")
             .atField("attention");
@@ -157,8 +155,12 @@ Status checkInput(const model::ModelConfig& c, const std::vector<int32_t>& token
 } // namespace
 
 /// Keys and values of every layer for the positions seen so far: [kvHeads, positions, headDim] each.
+/// A layer that shares another's attention caches the keys it attends with (its source's).
 struct KvCache {
     std::vector<at::Tensor> keys, values;
+    /// Per layer, the calibration's column scale [queryHeads][positions] chosen at the prefill; empty
+    /// for layers without a calibrated head.
+    std::vector<std::vector<float>> columnScale;
     int64_t length = 0;
 };
 
@@ -178,6 +180,62 @@ QueryKeyCapture captureOf(const at::Tensor& q, const at::Tensor& k, const kernel
     capture.queries.assign(q.data_ptr<float>(), q.data_ptr<float>() + q.numel());
     capture.keys.assign(k.data_ptr<float>(), k.data_ptr<float>() + k.numel());
     return capture;
+}
+
+/// The calibrated heads of each layer.
+std::vector<std::vector<int>> calibratedHeadsByLayer(const model::ModelConfig& c,
+                                                     const Interventions& interventions) {
+    std::vector<std::vector<int>> heads(static_cast<std::size_t>(c.layers));
+    if (interventions.calibration)
+        for (const auto& [layer, head] : interventions.calibration->heads)
+            if (std::find(heads[layer].begin(), heads[layer].end(), head) == heads[layer].end())
+                heads[layer].push_back(head);
+    return heads;
+}
+
+/// The calibration's column scale of one layer at the prefill: one attention pass measures the column
+/// mass of the calibrated heads, the calibration's rule picks their keys. [queryHeads][keys].
+Status prefillColumnScale(int layer, const std::vector<int>& heads, const ColumnCalibration& calibration,
+                          const kernels::AttentionDims& dims, const kernels::TensorView& q,
+                          const kernels::TensorView& k, const kernels::TensorView& v,
+                          std::vector<float>& scale, std::map<HeadIndex, std::vector<int>>& chosen) {
+    const int keys = dims.keyLength;
+    std::vector<float> scratch(static_cast<std::size_t>(dims.queryHeads) * dims.queryLength * dims.headDim);
+    kernels::OutputView scratchView{scratch.data(),
+                                    {static_cast<int64_t>(scratch.size()),
+                                     static_cast<int64_t>(dims.queryLength) * dims.headDim, dims.headDim, 1}};
+    kernels::ProbeRequest request;
+    request.columnMass = true;
+    request.heads = heads;
+    kernels::ProbeResult mass;
+    const std::string where = "layer " + std::to_string(layer) + " calibration pass";
+    ATTNSCOPE_TRY(statusFromKernel(runAttention(dims, q, k, v, scratchView, request, mass), where));
+    scale.assign(static_cast<std::size_t>(dims.queryHeads) * keys, 1.0f);
+    for (int head : heads) {
+        std::vector<int> columns =
+            calibration.selectColumns(mass.columnMass.data() + static_cast<std::size_t>(head) * keys, keys);
+        for (std::size_t i = 0; i < columns.size(); ++i)
+            if (columns[i] < 0 || columns[i] >= keys || (i > 0 && columns[i] <= columns[i - 1]))
+                return Status::invalidArgument(
+                           "the calibration rule chose key " + std::to_string(columns[i]) + " for head " +
+                           std::to_string(layer) + ":" + std::to_string(head) +
+                           "; keys must be ascending in [0, " + std::to_string(keys) + ")")
+                    .atField("calibration");
+        for (int column : columns)
+            scale[static_cast<std::size_t>(head) * keys + column] = static_cast<float>(calibration.keep);
+        chosen[{layer, head}] = std::move(columns);
+    }
+    return Status::ok();
+}
+
+/// A cached column scale [queryHeads][oldKeys] widened to `keys` with 1 (uncalibrated) for the new keys.
+std::vector<float> widenColumnScale(const std::vector<float>& scale, int queryHeads, int keys) {
+    const std::size_t oldKeys = scale.size() / static_cast<std::size_t>(queryHeads);
+    std::vector<float> wide(static_cast<std::size_t>(queryHeads) * keys, 1.0f);
+    for (int h = 0; h < queryHeads; ++h)
+        std::copy_n(scale.begin() + static_cast<std::ptrdiff_t>(h * oldKeys), oldKeys,
+                    wide.begin() + static_cast<std::ptrdiff_t>(h) * keys);
+    return wide;
 }
 
 /// Runs `tokens` at positions offset.. through every layer. With a cache, the new keys and values are
@@ -219,7 +277,19 @@ Status runDecoder(const Model& model, const std::vector<int32_t>& tokens, KvCach
         if (cache && cache->keys.empty()) {
             cache->keys.resize(c.layers);
             cache->values.resize(c.layers);
+            cache->columnScale.resize(c.layers);
         }
+        const Interventions& interventions = options.interventions;
+        const std::vector<std::vector<int>> calibrated = calibratedHeadsByLayer(c, interventions);
+        std::vector<int> sourceOf(static_cast<std::size_t>(c.layers), -1);
+        std::vector<bool> isSource(static_cast<std::size_t>(c.layers), false);
+        for (const SharedAttention& share : interventions.sharing) {
+            sourceOf[share.target] = share.source;
+            isSource[share.source] = true;
+        }
+        // This call's queries and new keys of the layers others share attention with, as their kernels
+        // saw them ([Hq, T, d] and [Hkv, T, d]).
+        std::vector<at::Tensor> sharedQueries(c.layers), sharedKeys(c.layers);
 
         for (int l = 0; l < c.layers; ++l) {
             const LayerWeights& layer = w.layers[l];
@@ -244,6 +314,14 @@ Status runDecoder(const Model& model, const std::vector<int32_t>& tokens, KvCach
             q = q.transpose(0, 1).contiguous(); // [Hq, T, d]
             k = k.transpose(0, 1).contiguous(); // [Hkv, T, d]
             v = v.transpose(0, 1).contiguous();
+            if (sourceOf[l] >= 0) { // EchoAtt: the source's probabilities with this layer's values
+                q = sharedQueries[sourceOf[l]];
+                k = sharedKeys[sourceOf[l]];
+            }
+            if (isSource[l]) {
+                sharedQueries[l] = q;
+                sharedKeys[l] = k;
+            }
             if (cache) {
                 if (cache->keys[l].defined()) {
                     k = at::cat({cache->keys[l], k}, 1).contiguous();
@@ -267,10 +345,27 @@ Status runDecoder(const Model& model, const std::vector<int32_t>& tokens, KvCach
             kernels::OutputView outView{out.data_ptr<float>(),
                                         {out.numel(), out.stride(0), out.stride(1), 1}};
             kernels::ProbeResult probe;
-            static const kernels::ProbeRequest kNoStatistics;
+            kernels::ProbeRequest request = options.probe ? *options.probe : kernels::ProbeRequest{};
+            std::vector<float> columnScale;
+            if (!calibrated[l].empty()) {
+                if (offset == 0) {
+                    kernelStatus =
+                        prefillColumnScale(l, calibrated[l], *interventions.calibration, dims, viewOf(q),
+                                           viewOf(k), viewOf(v), columnScale, result.calibratedColumns);
+                    if (!kernelStatus.isOk())
+                        return;
+                } else if (cache && !cache->columnScale[l].empty()) {
+                    columnScale = widenColumnScale(cache->columnScale[l], c.heads, dims.keyLength);
+                }
+                if (cache)
+                    cache->columnScale[l] = columnScale;
+                if (!columnScale.empty()) {
+                    request.intervention.columnScale = columnScale.data();
+                    request.intervention.scalePerHead = true;
+                }
+            }
             kernelStatus =
-                statusFromKernel(runAttention(dims, viewOf(q), viewOf(k), viewOf(v), outView,
-                                              options.probe ? *options.probe : kNoStatistics, probe),
+                statusFromKernel(runAttention(dims, viewOf(q), viewOf(k), viewOf(v), outView, request, probe),
                                  "layer " + std::to_string(l) + " attention");
             if (options.probe)
                 result.probes.push_back(std::move(probe));
@@ -286,7 +381,7 @@ Status runDecoder(const Model& model, const std::vector<int32_t>& tokens, KvCach
                     result.attention[head].assign(p.data_ptr<float>(), p.data_ptr<float>() + p.numel());
                 }
 
-            for (const auto& [maskedLayer, maskedHead] : options.maskedHeads)
+            for (const auto& [maskedLayer, maskedHead] : interventions.maskedHeads)
                 if (maskedLayer == l)
                     out[maskedHead].zero_();
             at::Tensor attended = project(out.transpose(0, 1).reshape({T, c.heads * d}), layer.wo);
@@ -376,9 +471,9 @@ Expected<std::vector<ForwardResult>> forwardMany(const Model& model,
     return results;
 }
 
-DecoderSession::DecoderSession(std::shared_ptr<const Model> model, std::vector<HeadIndex> maskedHeads)
-    : m_model(std::move(model)), m_cache(std::make_unique<KvCache>()), m_maskedHeads(std::move(maskedHeads)) {
-}
+DecoderSession::DecoderSession(std::shared_ptr<const Model> model, Interventions interventions)
+    : m_model(std::move(model)), m_cache(std::make_unique<KvCache>()),
+      m_interventions(std::move(interventions)) {}
 DecoderSession::~DecoderSession() = default;
 DecoderSession::DecoderSession(DecoderSession&&) noexcept = default;
 
@@ -390,7 +485,7 @@ Expected<std::vector<float>> DecoderSession::append(const std::vector<int32_t>& 
                                                     const Progress& progress) {
     ForwardResult result;
     ForwardOptions options;
-    options.maskedHeads = m_maskedHeads;
+    options.interventions = m_interventions;
     options.probe = m_probe;
     ATTNSCOPE_TRY(
         runDecoder(*m_model, tokens, m_cache.get(), options, /*allLogits=*/false, result, progress));
@@ -403,7 +498,7 @@ Expected<std::vector<int32_t>> generate(const std::shared_ptr<const Model>& mode
                                         const Progress& progress) {
     if (options.maxNewTokens < 0)
         return Status::invalidArgument("must not be negative").atField("max_new_tokens");
-    DecoderSession session(model, options.maskedHeads);
+    DecoderSession session(model, options.interventions);
     std::mt19937_64 generator(options.seed);
     ATTNSCOPE_ASSIGN_OR_RETURN(std::vector<float> logits,
                                session.append(prompt, progress.subRange(0.0f, 0.1f)));
@@ -428,7 +523,7 @@ Expected<TracedGeneration> generateTraced(const std::shared_ptr<const Model>& mo
     if (options.maxNewTokens < 0)
         return Status::invalidArgument("must not be negative").atField("max_new_tokens");
     const model::ModelConfig& c = model->config();
-    DecoderSession session(model, options.maskedHeads);
+    DecoderSession session(model, options.interventions);
     kernels::ProbeRequest topOne;
     topOne.topK = 1;
     session.setProbe(topOne);
@@ -473,11 +568,11 @@ std::vector<double> nllFromLogits(const std::vector<float>& logits, int vocabSiz
 }
 
 Expected<std::vector<double>> tokenNll(const Model& model, const std::vector<int32_t>& tokens,
-                                       const Progress& progress, const std::vector<HeadIndex>& maskedHeads) {
+                                       const Progress& progress, const Interventions& interventions) {
     if (tokens.size() < 2)
         return Status::invalidArgument("need at least two tokens to score").atField("tokens");
     ForwardOptions options;
-    options.maskedHeads = maskedHeads;
+    options.interventions = interventions;
     ATTNSCOPE_ASSIGN_OR_RETURN(ForwardResult result, forward(model, tokens, options, progress));
     if (result.logits.empty())
         return Status::unsupported("this model file has no language-model head, so it gives no token "

@@ -16,7 +16,7 @@ namespace attnscope::runtime {
 
 Expected<PerplexityResult> perplexity(const Model& model, const std::vector<int32_t>& tokens, int window,
                                       int32_t bos, const Progress& progress,
-                                      const std::vector<HeadIndex>& maskedHeads) {
+                                      const Interventions& interventions) {
     if (tokens.empty())
         return Status::invalidArgument("nothing to score").atField("tokens");
     const int64_t context = model.config().contextLength;
@@ -37,7 +37,7 @@ Expected<PerplexityResult> perplexity(const Model& model, const std::vector<int3
                   ids.begin() + static_cast<std::ptrdiff_t>(lead));
         if (ids.size() < 2)
             break;
-        ATTNSCOPE_ASSIGN_OR_RETURN(std::vector<double> nll, tokenNll(model, ids, {}, maskedHeads));
+        ATTNSCOPE_ASSIGN_OR_RETURN(std::vector<double> nll, tokenNll(model, ids, {}, interventions));
         for (double value : nll)
             total += value;
         result.scoredTokens += static_cast<int64_t>(nll.size());
@@ -51,7 +51,7 @@ Expected<PerplexityResult> perplexity(const Model& model, const std::vector<int3
 
 Expected<CopyingResult> copyingLoss(const Model& model, const std::vector<int32_t>& ids, int span,
                                     int repeats, const Progress& progress,
-                                    const std::vector<HeadIndex>& maskedHeads) {
+                                    const Interventions& interventions) {
     if (span < 1 || repeats < 2)
         return Status::invalidArgument("need a span of at least one token repeated at least twice")
             .atField("span");
@@ -68,7 +68,7 @@ Expected<CopyingResult> copyingLoss(const Model& model, const std::vector<int32_
                                                " differs from the first at offset " + std::to_string(i))
                     .atField("ids");
         }
-    ATTNSCOPE_ASSIGN_OR_RETURN(std::vector<double> nll, tokenNll(model, ids, progress, maskedHeads));
+    ATTNSCOPE_ASSIGN_OR_RETURN(std::vector<double> nll, tokenNll(model, ids, progress, interventions));
     CopyingResult result;
     result.span = span;
     result.repeats = repeats;
@@ -95,7 +95,7 @@ bool sameClass(char a, char b) {
 Expected<NeedleResult> needleExactMatch(const std::shared_ptr<const Model>& model,
                                         const tokenizers::Tokenizer& tokenizer,
                                         const std::vector<NeedleCase>& cases, const Progress& progress,
-                                        const std::vector<HeadIndex>& maskedHeads) {
+                                        const Interventions& interventions) {
     if (cases.empty())
         return Status::invalidArgument("no needle prompts").atField("needles");
     NeedleResult result;
@@ -107,7 +107,7 @@ Expected<NeedleResult> needleExactMatch(const std::shared_ptr<const Model>& mode
         promptTokens += static_cast<double>(prompt.ids.size());
         GenerateOptions options;
         options.maxNewTokens = static_cast<int>(answer.ids.size()) + 2;
-        options.maskedHeads = maskedHeads;
+        options.interventions = interventions;
         ATTNSCOPE_ASSIGN_OR_RETURN(std::vector<int32_t> generated, generate(model, prompt.ids, options));
         ATTNSCOPE_ASSIGN_OR_RETURN(std::string produced, tokenizer.decode(generated, /*skipSpecial=*/true));
         NeedleOutcome outcome{produced, false};

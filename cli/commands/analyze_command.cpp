@@ -7,10 +7,12 @@
 // parameters (schema: docs/analyze-json.md).
 #include "commands.h"
 
+#include "../intervention_options.h"
 #include "../json_output.h"
 #include "../model_input.h"
 #include "../option_checks.h"
 #include "../terminal_progress.h"
+#include "attnscope/analyses/interventions_json.h"
 #include "attnscope/analyses/suite.h"
 #include "attnscope/analyses/suite_settings.h"
 #include "attnscope/runtime/attention_device.h"
@@ -43,6 +45,7 @@ struct AnalyzeOptions {
     std::set<std::string> explicitKeys;
     std::string project; ///< store the run in this project (.attnscope)
     std::string label;
+    InterventionOptions intervene; ///< the model the suite measures: ablated, calibrated, sharing
 };
 
 /// Where the bundled samples live: beside the executable's share directory or in the source tree.
@@ -64,18 +67,19 @@ Expected<nlohmann::json> storeRun(const AnalyzeOptions& options, const ResolvedI
     store::SuiteRunInfo info;
     info.modelPath = options.input.model;
     info.label = options.label;
-    info.settingsJson =
-        nlohmann::json{
-            {"analyses", options.suite.analyses},
-            {"sample", options.sample},
-            {"text_file", options.input.textFile},
-            {"max_tokens", options.input.maxTokens},
-            {"block_size", result.blockSize},
-            {"parameters", parameters},
-            // How the numbers were computed: the studio recomputes deep-zoom tiles with the same weights.
-            {"weights", options.input.weights},
-            {"attention_device", runtime::attentionDeviceName(runtime::attentionDevice())}}
-            .dump();
+    nlohmann::json settings = nlohmann::json{
+        {"analyses", options.suite.analyses},
+        {"sample", options.sample},
+        {"text_file", options.input.textFile},
+        {"max_tokens", options.input.maxTokens},
+        {"block_size", result.blockSize},
+        {"parameters", parameters},
+        // How the numbers were computed: the studio recomputes deep-zoom tiles with the same weights.
+        {"weights", options.input.weights},
+        {"attention_device", runtime::attentionDeviceName(runtime::attentionDevice())}};
+    if (!options.suite.interventions.empty()) // the model the numbers describe
+        settings["interventions"] = analyses::interventionsToJson(options.suite.interventions);
+    info.settingsJson = settings.dump();
     info.text = input.text;
     info.tokens = input.tokens;
     info.offsets = input.offsets;
@@ -157,6 +161,7 @@ Expected<nlohmann::json> execute(AnalyzeOptions options, const Progress& progres
     }
     analyses::SuiteOptions& suite = options.suite;
     ATTNSCOPE_TRY(applyOptionsAndSettings(options));
+    ATTNSCOPE_TRY(checkInterventionSyntax(options.intervene));
     ATTNSCOPE_ASSIGN_OR_RETURN(std::set<std::string> wanted, analyses::suiteAnalyses(suite.analyses));
     if (!options.project.empty())
         ATTNSCOPE_TRY(checkProject(options.project)); // before minutes of work, not after
@@ -165,6 +170,8 @@ Expected<nlohmann::json> execute(AnalyzeOptions options, const Progress& progres
         suite.needles = sampleFile("needles", ".jsonl");
     ATTNSCOPE_ASSIGN_OR_RETURN(std::shared_ptr<runtime::Model> model,
                                runtime::Model::load(options.input.model, loadOptions(options.input.weights)));
+    ATTNSCOPE_ASSIGN_OR_RETURN(suite.interventions,
+                               resolveInterventions(options.intervene, suite.sinks, model->config()));
     analyses::SuiteInput suiteInput;
     suiteInput.modelPath = options.input.model;
     suiteInput.tokens = input.tokens;
@@ -186,6 +193,8 @@ Expected<nlohmann::json> execute(AnalyzeOptions options, const Progress& progres
 }
 
 void printText(const nlohmann::json& d) {
+    if (d.contains("interventions"))
+        std::cout << "Measured under interventions: " << d["interventions"].dump() << "\n";
     if (d.contains("project"))
         std::cout << "Stored as run " << d["project"]["run"].get<int64_t>() << " in "
                   << d["project"]["path"].get<std::string>() << "\n";
@@ -400,6 +409,7 @@ void registerAnalyzeCommand(CLI::App& app, int& exitCode) {
         "Store the run (results, arrays, input, model identity) in this project file; created "
         "when missing");
     command->add_option("--label", options->label, "A label for the stored run");
+    addInterventionOptions(*command, options->intervene);
     command->add_option("--settings", options->settingsFile,
                         "Analysis settings from a JSON object keyed by these options' names without dashes "
                         "(\"flex_gamma\": 0.95), e.g. a stored run's \"parameters\"; options given here win");

@@ -1,20 +1,27 @@
 // SPDX-License-Identifier: Apache-2.0
 // `attnscope-cli evaluate MODEL [--text-file F [--window N]] [--needles FILE.jsonl]
-//      [--copying PROBE.json] [--tokenizer FILE] [--json [OUT]]`
-// Perplexity of a text, needle-in-a-haystack exact match (greedy), and in-context copying loss.
+//      [--copying PROBE.json] [--tokenizer FILE] [--mask-heads L:H,...] [--calibrate-heads L:H,...]
+//      [--share-layers A-B,...] [--compare-baseline] [--json [OUT]]`
+// Perplexity of a text, needle-in-a-haystack exact match (greedy), and in-context copying loss, each
+// optionally under interventions (ablation, ACT calibration, EchoAtt sharing) and against the baseline.
 #include "commands.h"
 
+#include "../intervention_options.h"
 #include "../json_output.h"
 #include "../model_input.h"
 #include "../model_tokenizer.h"
+#include "../option_checks.h"
 #include "../terminal_progress.h"
+#include "attnscope/analyses/interventions_json.h"
 #include "attnscope/core/json_parse.h"
 #include "attnscope/core/read_file.h"
 #include "attnscope/runtime/evaluation.h"
 #include "attnscope/runtime/model.h"
 
+#include <algorithm>
 #include <fstream>
 #include <iostream>
+#include <map>
 #include <sstream>
 
 namespace attnscope::cli {
@@ -29,42 +36,35 @@ struct EvaluateOptions {
     std::string needles;
     std::string copying;
     std::string weights = "f32";
-    Progress progress;                  ///< the terminal's progress bar and Ctrl-C
-    std::vector<std::string> maskHeads; ///< "L:H" each
-    std::vector<runtime::HeadIndex> masked;
+    Progress progress; ///< the terminal's progress bar and Ctrl-C
+    InterventionOptions intervene;
+    analyses::SinkParameters sinkRule; ///< ACT's sink rule for --calibrate-heads
+    double actAlpha = 0;
+    std::string firstSink = "drop-first";
+    bool compareBaseline = false;
 };
 
-/// "L:H" -> (L, H); errors name the option.
-Expected<std::vector<runtime::HeadIndex>> parseHeads(const std::vector<std::string>& specs) {
-    std::vector<runtime::HeadIndex> heads;
-    for (const std::string& spec : specs) {
-        const auto colon = spec.find(':');
-        int layer = -1, head = -1;
-        try {
-            if (colon != std::string::npos) {
-                std::size_t used = 0;
-                layer = std::stoi(spec.substr(0, colon), &used);
-                if (used != colon)
-                    layer = -1;
-                const std::string rest = spec.substr(colon + 1);
-                head = std::stoi(rest, &used);
-                if (used != rest.size())
-                    head = -1;
-            }
-        } catch (const std::exception&) {
-            layer = head = -1;
-        }
-        if (layer < 0 || head < 0)
-            return Status::invalidArgument("'" + spec + "' is not LAYER:HEAD (0-based)")
-                .atField("--mask-heads");
-        heads.emplace_back(layer, head);
+/// The interventions as the document records them: the shared record plus ACT's rule, spelled as the
+/// options that set it.
+nlohmann::json interventionsJson(const runtime::Interventions& interventions,
+                                 const EvaluateOptions& options) {
+    nlohmann::json json = analyses::interventionsToJson(interventions);
+    if (json.contains("calibration")) {
+        const analyses::SinkParameters& rule = options.sinkRule;
+        const bool absolute = rule.actThreshold == analyses::ActThreshold::Absolute;
+        json["calibration"]["method"] = "act";
+        json["calibration"]["act_threshold"] = rule.actAbsolute;
+        json["calibration"]["act_alpha"] = absolute ? 0.0 : rule.actAlpha;
+        json["calibration"]["act_first_sink"] = analyses::actFirstSinkName(rule.actFirstSink);
     }
-    return heads;
+    return json;
 }
 
 Expected<nlohmann::json> evaluatePerplexity(const runtime::Model& model,
                                             const tokenizers::Tokenizer& tokenizer,
-                                            const EvaluateOptions& options) {
+                                            const EvaluateOptions& options,
+                                            const runtime::Interventions& interventions,
+                                            const Progress& progress) {
     ATTNSCOPE_ASSIGN_OR_RETURN(std::string text, readWholeFile(options.textFile));
     auto encoding = tokenizer.encode(text, /*addSpecialTokens=*/false);
     if (!encoding)
@@ -74,8 +74,8 @@ Expected<nlohmann::json> evaluatePerplexity(const runtime::Model& model,
     const int32_t bos = empty && !empty->ids.empty() ? empty->ids.front() : -1;
     ATTNSCOPE_ASSIGN_OR_RETURN(runtime::PerplexityResult result,
                                runtime::perplexity(model, encoding->ids, options.window, bos,
-                                                   options.progress.subRange(0.0f, 0.4f, "perplexity"),
-                                                   options.masked));
+                                                   progress.subRange(0.0f, 0.4f, "perplexity"),
+                                                   interventions));
     return nlohmann::json{{"file", options.textFile},   {"tokens", result.scoredTokens},
                           {"windows", result.windows},  {"window", options.window},
                           {"mean_nll", result.meanNll}, {"perplexity", result.perplexity}};
@@ -83,13 +83,15 @@ Expected<nlohmann::json> evaluatePerplexity(const runtime::Model& model,
 
 Expected<nlohmann::json> evaluateNeedles(const std::shared_ptr<runtime::Model>& model,
                                          const tokenizers::Tokenizer& tokenizer,
-                                         const EvaluateOptions& options) {
+                                         const EvaluateOptions& options,
+                                         const runtime::Interventions& interventions,
+                                         const Progress& progress) {
     ATTNSCOPE_ASSIGN_OR_RETURN(std::vector<runtime::NeedleCase> cases,
                                runtime::readNeedleCases(options.needles));
     ATTNSCOPE_ASSIGN_OR_RETURN(runtime::NeedleResult result,
                                runtime::needleExactMatch(model, tokenizer, cases,
-                                                         options.progress.subRange(0.4f, 0.9f, "needles"),
-                                                         options.masked));
+                                                         progress.subRange(0.4f, 0.9f, "needles"),
+                                                         interventions));
     nlohmann::json outcomes = nlohmann::json::array();
     for (std::size_t i = 0; i < cases.size(); ++i)
         outcomes.push_back({{"answer", cases[i].answer},
@@ -103,7 +105,9 @@ Expected<nlohmann::json> evaluateNeedles(const std::shared_ptr<runtime::Model>& 
                           {"outcomes", outcomes}};
 }
 
-Expected<nlohmann::json> evaluateCopying(const runtime::Model& model, const EvaluateOptions& options) {
+Expected<nlohmann::json> evaluateCopying(const runtime::Model& model, const EvaluateOptions& options,
+                                         const runtime::Interventions& interventions,
+                                         const Progress& progress) {
     ATTNSCOPE_ASSIGN_OR_RETURN(std::string text, readWholeFile(options.copying));
     const auto probe = parseJsonText(text);
     if (probe.is_discarded() || !probe.is_object() || !probe.contains("ids") || !probe["ids"].is_array() ||
@@ -119,7 +123,7 @@ Expected<nlohmann::json> evaluateCopying(const runtime::Model& model, const Eval
         ids.push_back(id.get<int32_t>());
     }
     auto result = runtime::copyingLoss(model, ids, probe["span"].get<int>(), probe["repeats"].get<int>(),
-                                       options.progress.subRange(0.9f, 1.0f, "copying"), options.masked);
+                                       progress.subRange(0.9f, 1.0f, "copying"), interventions);
     if (!result)
         return std::move(result).status().inFile(options.copying);
     return nlohmann::json{{"file", options.copying},
@@ -129,38 +133,78 @@ Expected<nlohmann::json> evaluateCopying(const runtime::Model& model, const Eval
                           {"first_to_second_ratio", result->firstToSecondRatio}};
 }
 
-Expected<nlohmann::json> execute(EvaluateOptions options) {
-    ATTNSCOPE_ASSIGN_OR_RETURN(options.masked, parseHeads(options.maskHeads));
-    if (options.textFile.empty() && options.needles.empty() && options.copying.empty())
-        return Status::invalidArgument("nothing to evaluate: give --text-file, --needles and/or --copying");
-    ATTNSCOPE_ASSIGN_OR_RETURN(std::shared_ptr<runtime::Model> model,
-                               runtime::Model::load(options.model, loadOptions(options.weights)));
-    nlohmann::json document = {{"model", options.model}, {"weights", options.weights}};
-    for (const auto& [layer, head] : options.masked)
-        if (layer >= model->config().layers || head >= model->config().heads)
-            return Status::invalidArgument("no head " + std::to_string(layer) + ":" + std::to_string(head) +
-                                           " (the model has " + std::to_string(model->config().layers) +
-                                           " layers of " + std::to_string(model->config().heads) + " heads)")
-                .atField("--mask-heads");
-    if (!options.masked.empty()) {
-        nlohmann::json masked = nlohmann::json::array();
-        for (const auto& [layer, head] : options.masked)
-            masked.push_back({layer, head});
-        document["masked_heads"] = masked;
+/// Every requested evaluation under `interventions`; progress spans [0, 1] of `progress`.
+Expected<nlohmann::json> evaluateAll(const std::shared_ptr<runtime::Model>& model,
+                                     const tokenizers::Tokenizer* tokenizer, const EvaluateOptions& options,
+                                     const runtime::Interventions& interventions, const Progress& progress) {
+    nlohmann::json document = nlohmann::json::object();
+    if (!options.textFile.empty()) {
+        ATTNSCOPE_ASSIGN_OR_RETURN(document["perplexity"],
+                                   evaluatePerplexity(*model, *tokenizer, options, interventions, progress));
     }
-    if (!options.textFile.empty() || !options.needles.empty()) {
-        ATTNSCOPE_ASSIGN_OR_RETURN(std::unique_ptr<tokenizers::Tokenizer> tokenizer,
-                                   tokenizerForModel(options.model, options.tokenizer));
-        if (!options.textFile.empty()) {
-            ATTNSCOPE_ASSIGN_OR_RETURN(document["perplexity"],
-                                       evaluatePerplexity(*model, *tokenizer, options));
-        }
-        if (!options.needles.empty()) {
-            ATTNSCOPE_ASSIGN_OR_RETURN(document["needles"], evaluateNeedles(model, *tokenizer, options));
-        }
+    if (!options.needles.empty()) {
+        ATTNSCOPE_ASSIGN_OR_RETURN(document["needles"],
+                                   evaluateNeedles(model, *tokenizer, options, interventions, progress));
     }
     if (!options.copying.empty()) {
-        ATTNSCOPE_ASSIGN_OR_RETURN(document["copying"], evaluateCopying(*model, options));
+        ATTNSCOPE_ASSIGN_OR_RETURN(document["copying"],
+                                   evaluateCopying(*model, options, interventions, progress));
+    }
+    return document;
+}
+
+/// Intervened minus baseline for each figure both measured.
+nlohmann::json deltas(const nlohmann::json& intervened, const nlohmann::json& baseline) {
+    nlohmann::json delta = nlohmann::json::object();
+    auto difference = [&](const char* section, const char* key, const char* name) {
+        if (intervened.contains(section) && baseline.contains(section))
+            delta[name] = intervened[section][key].get<double>() - baseline[section][key].get<double>();
+    };
+    difference("perplexity", "perplexity", "perplexity");
+    difference("perplexity", "mean_nll", "mean_nll");
+    difference("needles", "accuracy", "needle_accuracy");
+    difference("copying", "first_to_second_ratio", "copying_first_to_second_ratio");
+    return delta;
+}
+
+Expected<nlohmann::json> execute(EvaluateOptions options) {
+    if (options.textFile.empty() && options.needles.empty() && options.copying.empty())
+        return Status::invalidArgument("nothing to evaluate: give --text-file, --needles and/or --copying");
+    if (options.compareBaseline && !options.intervene.any())
+        return Status::invalidArgument("--compare-baseline needs an intervention to compare with: give "
+                                       "--mask-heads, --calibrate-heads or --share-layers")
+            .atField("--compare-baseline");
+    ATTNSCOPE_TRY(checkInterventionSyntax(options.intervene));
+    if (options.actAlpha > 0) {
+        options.sinkRule.actThreshold = analyses::ActThreshold::RelativeAlpha;
+        options.sinkRule.actAlpha = options.actAlpha;
+    }
+    options.sinkRule.actFirstSink =
+        analyses::actFirstSinkFromName(options.firstSink).value_or(analyses::ActFirstSink::DropFirst);
+    ATTNSCOPE_ASSIGN_OR_RETURN(std::shared_ptr<runtime::Model> model,
+                               runtime::Model::load(options.model, loadOptions(options.weights)));
+    ATTNSCOPE_ASSIGN_OR_RETURN(runtime::Interventions interventions,
+                               resolveInterventions(options.intervene, options.sinkRule, model->config()));
+    nlohmann::json document = {{"model", options.model}, {"weights", options.weights}};
+    if (!interventions.empty())
+        document["interventions"] = interventionsJson(interventions, options);
+    if (!interventions.maskedHeads.empty()) // also at the top level, where earlier versions wrote it
+        document["masked_heads"] = document["interventions"]["masked_heads"];
+    std::unique_ptr<tokenizers::Tokenizer> tokenizer;
+    if (!options.textFile.empty() || !options.needles.empty()) {
+        ATTNSCOPE_ASSIGN_OR_RETURN(tokenizer, tokenizerForModel(options.model, options.tokenizer));
+    }
+    const float split = options.compareBaseline ? 0.5f : 1.0f;
+    ATTNSCOPE_ASSIGN_OR_RETURN(
+        nlohmann::json intervened,
+        evaluateAll(model, tokenizer.get(), options, interventions, options.progress.subRange(0.0f, split)));
+    document.update(intervened);
+    if (options.compareBaseline) {
+        ATTNSCOPE_ASSIGN_OR_RETURN(nlohmann::json baseline,
+                                   evaluateAll(model, tokenizer.get(), options, {},
+                                               options.progress.subRange(split, 1.0f, "baseline")));
+        document["delta"] = deltas(intervened, baseline);
+        document["baseline"] = std::move(baseline);
     }
     return document;
 }
@@ -185,6 +229,32 @@ void printText(const nlohmann::json& d) {
     }
 }
 
+void printDocument(const nlohmann::json& d) {
+    if (d.contains("interventions")) {
+        const auto& i = d["interventions"];
+        std::cout << "interventions:";
+        if (i.contains("masked_heads"))
+            std::cout << " masked heads " << i["masked_heads"].dump() << ";";
+        if (i.contains("calibration"))
+            std::cout << " calibrated heads " << i["calibration"]["heads"].dump() << " ("
+                      << i["calibration"]["description"].get<std::string>() << ");";
+        if (i.contains("sharing"))
+            for (const auto& share : i["sharing"])
+                std::cout << " layer " << share["target"].get<int>() << " shares layer "
+                          << share["source"].get<int>() << "'s attention;";
+        std::cout << "\n";
+    }
+    printText(d);
+    if (d.contains("baseline")) {
+        std::cout << "baseline (no interventions):\n";
+        printText(d["baseline"]);
+        std::cout << "change:";
+        for (const auto& [name, value] : d["delta"].items())
+            std::cout << " " << name << " " << std::showpos << value.get<double>() << std::noshowpos;
+        std::cout << "\n";
+    }
+}
+
 } // namespace
 
 void registerEvaluateCommand(CLI::App& app, int& exitCode) {
@@ -202,17 +272,30 @@ void registerEvaluateCommand(CLI::App& app, int& exitCode) {
                         "JSON lines of {\"prompt\", \"answer\"}: greedy exact match");
     command->add_option("--copying", options->copying,
                         "JSON {\"ids\", \"span\", \"repeats\"}: mean loss of each copy of a repeated span");
+    addInterventionOptions(*command, options->intervene);
     command
-        ->add_option("--mask-heads", options->maskHeads,
-                     "Zero these heads' outputs (LAYER:HEAD, 0-based; repeatable or comma-separated) to "
-                     "measure their effect")
-        ->delimiter(',');
+        ->add_option("--act-threshold", options->sinkRule.actAbsolute,
+                     "ACT's absolute sink threshold on the mean received attention (code: 0.1)")
+        ->check(between(0.0, 1.0))
+        ->capture_default_str();
+    command
+        ->add_option("--act-alpha", options->actAlpha,
+                     "Use the relative sink threshold alpha/N instead (paper)")
+        ->check(positive())
+        ->check(between(0, 1e9));
+    command
+        ->add_option("--act-first-sink", options->firstSink,
+                     "drop-first (reference code: token 0 stays uncalibrated), exclude-token0, keep-all")
+        ->check(CLI::IsMember({"drop-first", "exclude-token0", "keep-all"}))
+        ->capture_default_str();
+    command->add_flag("--compare-baseline", options->compareBaseline,
+                      "Also evaluate without the interventions and report the change");
     output->addOption(*command);
     command->callback([options, output, &exitCode] {
         TerminalProgress bar;
         EvaluateOptions run = *options;
         run.progress = bar.progress();
-        exitCode = output->finish(execute(run), printText);
+        exitCode = output->finish(execute(run), printDocument);
     });
 }
 

@@ -274,6 +274,129 @@ TEST(Cli, GenerateGreedyAndSeededSampling) {
     std::filesystem::remove_all(dir);
 }
 
+TEST(Cli, EvaluateUnderInterventionsAgainstTheBaseline) {
+    const auto dir = std::filesystem::temp_directory_path() / "attnscope_cli_interventions";
+    std::filesystem::remove_all(dir);
+    std::filesystem::create_directories(dir);
+    const attnscope::test::TinyModel tiny = attnscope::test::makeTinyModel({}, 9);
+    const std::string gguf = (dir / "tiny.gguf").string();
+    const attnscope::test::Bytes bytes = attnscope::test::writeLlamaGguf(tiny);
+    std::ofstream(gguf, std::ios::binary).write(reinterpret_cast<const char*>(bytes.data()), bytes.size());
+    const std::string probe = (dir / "copy.json").string();
+    std::ofstream(probe)
+        << R"({"ids": [1, 4, 9, 2, 6, 3, 4, 9, 2, 6, 3, 4, 9, 2, 6, 3], "span": 5, "repeats": 3})";
+    const std::string evaluate = kCli + " evaluate " + gguf + " --copying " + probe;
+
+    auto plain = runProcess(evaluate + " --json");
+    ASSERT_EQ(plain.exitCode, 0) << plain.output;
+    const auto baseline = nlohmann::json::parse(plain.output, nullptr, false);
+    ASSERT_TRUE(baseline.is_object()) << plain.output;
+    EXPECT_FALSE(baseline.contains("interventions"));
+
+    auto run = runProcess(evaluate + " --calibrate-heads 1:* --share-layers 0-1 --compare-baseline --json");
+    ASSERT_EQ(run.exitCode, 0) << run.output;
+    const auto document = nlohmann::json::parse(run.output, nullptr, false);
+    ASSERT_TRUE(document.is_object()) << run.output;
+    const auto& interventions = document["interventions"];
+    EXPECT_EQ(interventions["calibration"]["heads"], nlohmann::json::parse("[[1,0],[1,1],[1,2],[1,3]]"));
+    EXPECT_EQ(interventions["calibration"]["beta"], 0.4);
+    EXPECT_EQ(interventions["calibration"]["act_first_sink"], "drop-first");
+    EXPECT_EQ(interventions["sharing"], nlohmann::json::parse(R"([{"source": 0, "target": 1}])"));
+    // The baseline inside the document is the plain run; the change is the difference.
+    EXPECT_EQ(document["baseline"]["copying"], baseline["copying"]);
+    const double ratio = document["copying"]["first_to_second_ratio"].get<double>();
+    const double plainRatio = baseline["copying"]["first_to_second_ratio"].get<double>();
+    EXPECT_NEAR(document["delta"]["copying_first_to_second_ratio"].get<double>(), ratio - plainRatio, 1e-12);
+    EXPECT_NE(document["copying"]["mean_loss_per_copy"], baseline["copying"]["mean_loss_per_copy"])
+        << "sharing layer 0's attention and calibrating layer 1 must change the losses";
+
+    // beta = 1 keeps every sink's attention: calibration alone then changes nothing.
+    auto keepAll = runProcess(evaluate + " --calibrate-heads 0:*,1:* --act-beta 1 --compare-baseline --json");
+    ASSERT_EQ(keepAll.exitCode, 0) << keepAll.output;
+    const auto unchanged = nlohmann::json::parse(keepAll.output, nullptr, false);
+    EXPECT_NEAR(unchanged["delta"]["copying_first_to_second_ratio"].get<double>(), 0.0, 1e-6)
+        << keepAll.output;
+
+    auto text = runProcess(evaluate + " --mask-heads 1:2 --compare-baseline");
+    ASSERT_EQ(text.exitCode, 0) << text.output;
+    EXPECT_NE(text.output.find("masked heads [[1,2]]"), std::string::npos) << text.output;
+    EXPECT_NE(text.output.find("baseline (no interventions)"), std::string::npos) << text.output;
+    EXPECT_NE(text.output.find("change: copying_first_to_second_ratio"), std::string::npos) << text.output;
+
+    struct Case {
+        std::string arguments, expected;
+    };
+    const std::vector<Case> bad{
+        {" --calibrate-heads 9:0", "--calibrate-heads: no head 9:0 to calibrate (the model has 2 layers"},
+        {" --calibrate-heads one", "--calibrate-heads: 'one' is not LAYER:HEAD (0-based) or LAYER:*"},
+        {" --mask-heads 1:*", "--mask-heads: '1:*' is not LAYER:HEAD (0-based)"},
+        {" --share-layers 1-0", "--share-layers: block 1-0 must name at least two layers"},
+        {" --share-layers 0-2", "--share-layers: layer sharing 0 -> 2 is outside the model's 2 layers"},
+        {" --share-layers 0+1", "--share-layers: '0+1' is not FIRST-LAST"},
+        {" --act-beta 1.5 --calibrate-heads 1:0", "--act-beta: must be between 0 and 1, got 1.5"},
+        {" --compare-baseline", "--compare-baseline needs an intervention"},
+    };
+    for (const Case& c : bad) {
+        auto result = runProcess(evaluate + c.arguments, true);
+        EXPECT_NE(result.exitCode, 0) << c.arguments;
+        EXPECT_NE(result.output.find(c.expected), std::string::npos) << c.arguments << "\n" << result.output;
+    }
+    std::filesystem::remove_all(dir);
+}
+
+TEST(Cli, AnalyzeUnderInterventionsIsStoredAndCompared) {
+    const auto dir = std::filesystem::temp_directory_path() / "attnscope_cli_analyze_interventions";
+    std::filesystem::remove_all(dir);
+    std::filesystem::create_directories(dir);
+    const attnscope::test::TinyModel tiny = attnscope::test::makeTinyModel({}, 11);
+    const std::string gguf = (dir / "tiny.gguf").string();
+    const attnscope::test::Bytes bytes = attnscope::test::writeLlamaGguf(tiny);
+    std::ofstream(gguf, std::ios::binary).write(reinterpret_cast<const char*>(bytes.data()), bytes.size());
+    const std::string project = (dir / "p.attnscope").string();
+    const std::string analyze = kCli + " analyze " + gguf +
+                                " --tokens 3,1,4,1,5,9,2,6,5,3,5,8,9,7,9,3 --analyses sinks --project " +
+                                project;
+
+    ASSERT_EQ(runProcess(analyze + " --json").exitCode, 0);
+    auto run = runProcess(analyze + " --share-layers 0-1 --calibrate-heads 1:* --act-threshold 0.05 --json");
+    ASSERT_EQ(run.exitCode, 0) << run.output;
+    const auto document = nlohmann::json::parse(run.output, nullptr, false);
+    ASSERT_TRUE(document.is_object()) << run.output;
+    const auto& interventions = document["interventions"];
+    EXPECT_EQ(interventions["sharing"], nlohmann::json::parse(R"([{"source": 0, "target": 1}])"));
+    EXPECT_EQ(interventions["calibration"]["heads"].size(), 4u);
+    EXPECT_NE(interventions["calibration"]["rule"].get<std::string>().find("threshold 0.05"),
+              std::string::npos);
+    // The keys the input pass calibrated, per head: ACT's rule on the statistics the sinks analysis
+    // reports for the same head (layer 1 shares layer 0's queries and keys, so its attention is layer 0's).
+    ASSERT_EQ(interventions["calibration"]["keys"].size(), 4u) << interventions.dump();
+    const auto& heads = document["sinks"]["heads"];
+    for (const auto& keys : interventions["calibration"]["keys"]) {
+        const int head = keys["head"].get<int>();
+        const auto& layer0 = heads[head];
+        const auto& layer1 = heads[4 + head];
+        ASSERT_EQ(layer1["layer"], 1);
+        nlohmann::json positions = nlohmann::json::array();
+        for (const auto& sink : layer1["act_sinks"])
+            positions.push_back(sink["token"]);
+        EXPECT_EQ(keys["keys"], positions) << "head 1:" << head;
+        EXPECT_EQ(layer1["act_sinks"], layer0["act_sinks"]) << "head " << head;
+        EXPECT_NEAR(layer1["token0_mass"].get<double>(), layer0["token0_mass"].get<double>(), 1e-6);
+    }
+
+    auto compare = runProcess(kCli + " compare " + project + " 1 2 --json");
+    ASSERT_EQ(compare.exitCode, 0) << compare.output;
+    const auto comparison = nlohmann::json::parse(compare.output);
+    EXPECT_TRUE(comparison["same_input"].get<bool>());
+    EXPECT_TRUE(comparison["settings_differ"]["interventions"]["a"].is_null()) << comparison.dump();
+    EXPECT_EQ(comparison["settings_differ"]["interventions"]["b"]["sharing"], interventions["sharing"]);
+
+    auto bad = runProcess(analyze + " --calibrate-heads 2:0 --json", true);
+    EXPECT_EQ(bad.exitCode, 1);
+    EXPECT_EQ(nlohmann::json::parse(bad.output)["error"]["field"], "--calibrate-heads") << bad.output;
+    std::filesystem::remove_all(dir);
+}
+
 TEST(Cli, RunTokenizesTextWithTheGivenTokenizer) {
     const auto dir = std::filesystem::temp_directory_path() / "attnscope_cli_run_text";
     std::filesystem::remove_all(dir);

@@ -505,7 +505,8 @@ Bytes writeLlama2c(const TinyModel& model) {
     return out;
 }
 
-ReferenceOutput referenceForward(const TinyModel& model, const std::vector<int32_t>& tokens) {
+ReferenceOutput referenceForward(const TinyModel& model, const std::vector<int32_t>& tokens,
+                                 const ReferenceInterventions& interventions) {
     const TinyConfig& c = model.config;
     const auto& W = model.tensors;
     const int T = static_cast<int>(tokens.size()), d = c.headDim, group = c.heads / c.kvHeads;
@@ -540,6 +541,8 @@ ReferenceOutput referenceForward(const TinyModel& model, const std::vector<int32
             v[i + d / 2] = b * std::cos(angle) + a * std::sin(angle);
         }
     };
+    // Each layer's queries and keys as its attention used them, for the layers that share them.
+    std::vector<std::vector<std::vector<std::vector<double>>>> usedQueries(c.layers), usedKeys(c.layers);
     for (int l = 0; l < c.layers; ++l) {
         auto w = [&](const std::string& suffix) -> const std::vector<float>& {
             return W.at(layerKey(l, suffix));
@@ -574,9 +577,16 @@ ReferenceOutput referenceForward(const TinyModel& model, const std::vector<int32
                 v[t].emplace_back(va.begin() + hd * d, va.begin() + (hd + 1) * d);
             }
         }
+        if (const auto shared = interventions.sharedFrom.find(l); shared != interventions.sharedFrom.end()) {
+            q = usedQueries[shared->second];
+            k = usedKeys[shared->second];
+        }
+        usedQueries[l] = q;
+        usedKeys[l] = k;
         std::vector<std::vector<double>> attended(
             T, std::vector<double>(static_cast<std::size_t>(c.heads) * d, 0.0));
         for (int hd = 0; hd < c.heads; ++hd) {
+            const auto calibrated = interventions.calibratedColumns.find({l, hd});
             std::vector<double> probabilities(static_cast<std::size_t>(T) * T, 0.0);
             for (int i = 0; i < T; ++i) {
                 std::vector<double> scores(T, -INFINITY);
@@ -593,12 +603,31 @@ ReferenceOutput referenceForward(const TinyModel& model, const std::vector<int32
                 double sum = 0;
                 for (int j = 0; j < T; ++j)
                     sum += std::isinf(scores[j]) ? 0.0 : std::exp(scores[j] - maximum);
-                for (int j = 0; j < T; ++j) {
-                    const double p = std::isinf(scores[j]) ? 0.0 : std::exp(scores[j] - maximum) / sum;
-                    probabilities[static_cast<std::size_t>(i) * T + j] = p;
-                    for (int e = 0; e < d; ++e)
-                        attended[i][hd * d + e] += p * v[j][hd / group][e];
+                std::vector<double> row(T);
+                for (int j = 0; j < T; ++j)
+                    row[j] = std::isinf(scores[j]) ? 0.0 : std::exp(scores[j] - maximum) / sum;
+                std::copy(row.begin(), row.end(), probabilities.begin() + static_cast<std::ptrdiff_t>(i) * T);
+                if (calibrated != interventions.calibratedColumns.end()) {
+                    std::vector<bool> scaled(T, false);
+                    for (int column : calibrated->second)
+                        scaled[column] = true;
+                    double mass = 0;
+                    bool seesOthers = false;
+                    for (int j = 0; j < T; ++j) {
+                        if (scaled[j])
+                            mass += row[j];
+                        else if (!std::isinf(scores[j]))
+                            seesOthers = true;
+                    }
+                    if (seesOthers) {
+                        const double others = (1.0 - interventions.keep * mass) / (1.0 - mass);
+                        for (int j = 0; j < T; ++j)
+                            row[j] *= scaled[j] ? interventions.keep : others;
+                    }
                 }
+                for (int j = 0; j < T; ++j)
+                    for (int e = 0; e < d; ++e)
+                        attended[i][hd * d + e] += row[j] * v[j][hd / group][e];
             }
             out.attention[{l, hd}] = std::move(probabilities);
         }

@@ -58,6 +58,17 @@ struct ReferenceOutput {
     std::vector<double> logits;
     std::map<std::pair<int, int>, std::vector<double>> attention;
 };
-ReferenceOutput referenceForward(const TinyModel& model, const std::vector<int32_t>& tokens);
+/// Interventions the reference applies, written out independently of the runtime's: ACT's closed form
+/// P'_is = keep P_is on the given keys and P_it (1 - keep m_i) / (1 - m_i) elsewhere (m_i the row's mass on
+/// the given keys; rows that see only given keys unchanged), and layers reusing an earlier layer's
+/// post-RoPE queries and keys.
+struct ReferenceInterventions {
+    std::map<std::pair<int, int>, std::vector<int>> calibratedColumns; ///< (layer, head) -> keys
+    double keep = 0.4;
+    std::map<int, int> sharedFrom; ///< target layer -> source layer
+};
+/// `attention` holds each head's probabilities before calibration (sharing layers: their source's).
+ReferenceOutput referenceForward(const TinyModel& model, const std::vector<int32_t>& tokens,
+                                 const ReferenceInterventions& interventions = {});
 
 } // namespace attnscope::test

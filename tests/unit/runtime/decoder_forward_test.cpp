@@ -337,14 +337,14 @@ TEST_F(DecoderForward, MaskedHeadsContributeNothing) {
     const auto model = load((m_dir / "tiny").string());
     ASSERT_TRUE(model);
     runtime::ForwardOptions options;
-    options.maskedHeads = {{1, 2}};
+    options.interventions.maskedHeads = {{1, 2}};
     auto masked = runtime::forward(*model, kTokens, options);
     ASSERT_TRUE(masked) << masked.status().toString();
     EXPECT_LE(maxAbsDiff(masked->logits, referenceForward(ablated, kTokens).logits), 1e-4);
     auto plain = runtime::forward(*model, kTokens);
     ASSERT_TRUE(plain);
     EXPECT_GT(maxAbsDiff(masked->logits, plain->logits), 1e-3) << "masking must change the output";
-    options.maskedHeads = {{2, 0}};
+    options.interventions.maskedHeads = {{2, 0}};
     auto bad = runtime::forward(*model, kTokens, options);
     ASSERT_FALSE(bad);
     EXPECT_EQ(bad.status().field(), "masked_heads");

@@ -6,6 +6,8 @@
 #include "attnscope/core/expected.h"
 #include "attnscope/kernels/attention.h"
 
+#include <optional>
+#include <string_view>
 #include <vector>
 
 namespace attnscope::analyses {
@@ -20,6 +22,11 @@ enum class ActFirstSink {
     ExcludeToken0, ///< drop token 0 only, whatever else is found
     KeepAll,
 };
+
+/// "drop-first", "exclude-token0", "keep-all" (the CLI's and the settings files' spelling).
+const char* actFirstSinkName(ActFirstSink rule);
+/// The rule a name spells, or nothing for an unknown name.
+std::optional<ActFirstSink> actFirstSinkFromName(std::string_view name);
 
 struct SinkParameters {
     int sinkTokens = 4; ///< StreamingLLM start_size (examples/run_streaming_llama.py)

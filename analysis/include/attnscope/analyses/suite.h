@@ -15,6 +15,7 @@
 #include "attnscope/analyses/taxonomy.h"
 #include "attnscope/core/expected.h"
 #include "attnscope/core/progress.h"
+#include "attnscope/runtime/interventions.h"
 #include "attnscope/runtime/model.h"
 #include "attnscope/store/project.h"
 #include "attnscope/tokenizers/tokenizer.h"
@@ -50,6 +51,10 @@ struct SuiteOptions {
     SimilarityParameters similarity;
     SparsityParameters sparsity;
     TaxonomyParameters taxonomy;
+    /// Every pass runs under these (ablation, calibration, sharing), so the results describe the
+    /// intervened model; the document records them under "interventions". Not a setting: the suite
+    /// settings files (suite_settings.h) leave them out.
+    runtime::Interventions interventions;
 };
 
 struct SuiteInput {

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // Language-model checks on a loaded model: perplexity of a text, in-context copying of repeated
-// tokens, and needle-in-a-haystack exact match with greedy decoding — each optionally with heads masked
-// (ablation).
+// tokens, and needle-in-a-haystack exact match with greedy decoding — each optionally under
+// interventions (head ablation, calibration, attention sharing).
 #pragma once
 
 #include "attnscope/core/expected.h"
@@ -29,7 +29,7 @@ struct PerplexityResult {
 /// preceded by `bos` when it is >= 0, so that texts longer than the context can be scored.
 Expected<PerplexityResult> perplexity(const Model& model, const std::vector<int32_t>& tokens, int window,
                                       int32_t bos, const Progress& progress = {},
-                                      const std::vector<HeadIndex>& maskedHeads = {});
+                                      const Interventions& interventions = {});
 
 struct CopyingResult {
     int span = 0;
@@ -42,7 +42,7 @@ struct CopyingResult {
 /// times. The first token of the whole input is never scored (nothing predicts it).
 Expected<CopyingResult> copyingLoss(const Model& model, const std::vector<int32_t>& ids, int span,
                                     int repeats, const Progress& progress = {},
-                                    const std::vector<HeadIndex>& maskedHeads = {});
+                                    const Interventions& interventions = {});
 
 /// One needle prompt: the text ends right before the answer.
 struct NeedleCase {
@@ -68,7 +68,7 @@ struct NeedleResult {
 Expected<NeedleResult> needleExactMatch(const std::shared_ptr<const Model>& model,
                                         const tokenizers::Tokenizer& tokenizer,
                                         const std::vector<NeedleCase>& cases, const Progress& progress = {},
-                                        const std::vector<HeadIndex>& maskedHeads = {});
+                                        const Interventions& interventions = {});
 
 /// Reads needle cases from JSON lines with "prompt" and "answer" keys (errors name file and line).
 Expected<std::vector<NeedleCase>> readNeedleCases(const std::string& path);

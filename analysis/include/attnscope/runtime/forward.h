@@ -5,6 +5,7 @@
 #include "attnscope/core/expected.h"
 #include "attnscope/core/progress.h"
 #include "attnscope/kernels/attention.h"
+#include "attnscope/runtime/interventions.h"
 #include "attnscope/runtime/model.h"
 
 #include <cstdint>
@@ -15,9 +16,6 @@
 #include <vector>
 
 namespace attnscope::runtime {
-
-/// A (layer, query head) pair, both 0-based.
-using HeadIndex = std::pair<int, int>;
 
 /// One layer's queries and keys exactly as its attention kernel saw them (after biases, q/k norms and
 /// RoPE), for analyses that need a second pass across layers or pooled queries: EchoAtt's paired
@@ -40,9 +38,10 @@ struct ForwardOptions {
     /// Statistics computed inside every layer's attention kernel (never N x N): column mass, block
     /// grids, diagonal sums, tiles... Returned per layer in ForwardResult::probes.
     std::optional<kernels::ProbeRequest> probe;
-    /// Heads whose attention output is zeroed before the output projection (ablation: retrieval-head
-    /// validation masks the top heads and compares with as many random ones).
-    std::vector<HeadIndex> maskedHeads;
+    /// Head ablation, calibration and attention sharing (interventions.h). Probe statistics describe
+    /// each call's softmax before calibration; a sharing layer's statistics and maps are those of the
+    /// queries and keys it ran with (its source's).
+    Interventions interventions;
     /// Return every layer's post-RoPE queries and keys in ForwardResult::queryKeys.
     bool captureQueryKey = false;
 };
@@ -54,6 +53,8 @@ struct ForwardResult {
     std::map<HeadIndex, std::vector<float>> attention; ///< [tokens, tokens] row-major, per requested head
     std::vector<kernels::ProbeResult> probes;          ///< one per layer when ForwardOptions::probe is set
     std::vector<QueryKeyCapture> queryKeys;            ///< one per layer when captureQueryKey is set
+    /// The keys each calibrated head's calibration scaled (ascending), when calibration is set.
+    std::map<HeadIndex, std::vector<int>> calibratedColumns;
 };
 
 /// Runs the model on `tokens` (ids, no batching). Every attention call goes through
@@ -76,8 +77,9 @@ struct KvCache; // per-layer keys and values (LibTorch tensors), private to the 
 /// same model may run concurrently.
 class DecoderSession {
 public:
-    /// `maskedHeads`: heads whose output is zeroed in every step (ForwardOptions::maskedHeads).
-    explicit DecoderSession(std::shared_ptr<const Model> model, std::vector<HeadIndex> maskedHeads = {});
+    /// `interventions` apply to every step (ForwardOptions::interventions); a calibration chooses its
+    /// keys in the first append() (the prefill) and keeps them for later steps.
+    explicit DecoderSession(std::shared_ptr<const Model> model, Interventions interventions = {});
     ~DecoderSession();
     DecoderSession(DecoderSession&&) noexcept;
 
@@ -94,19 +96,19 @@ public:
 private:
     std::shared_ptr<const Model> m_model;
     std::unique_ptr<KvCache> m_cache;
-    std::vector<HeadIndex> m_maskedHeads;
+    Interventions m_interventions;
     std::optional<kernels::ProbeRequest> m_probe;
     std::vector<kernels::ProbeResult> m_lastProbes;
 };
 
 struct GenerateOptions {
     int maxNewTokens = 32;
-    bool greedy = true;                 ///< argmax; otherwise sample
-    double temperature = 1.0;           ///< sampling temperature (> 0)
-    int topK = 0;                       ///< sample among the k most likely tokens (0 = all)
-    uint64_t seed = 0;                  ///< sampling is reproducible for a given seed
-    std::optional<int32_t> stopToken;   ///< stop after producing this token (e.g. EOS)
-    std::vector<HeadIndex> maskedHeads; ///< heads zeroed in every step (ablation)
+    bool greedy = true;               ///< argmax; otherwise sample
+    double temperature = 1.0;         ///< sampling temperature (> 0)
+    int topK = 0;                     ///< sample among the k most likely tokens (0 = all)
+    uint64_t seed = 0;                ///< sampling is reproducible for a given seed
+    std::optional<int32_t> stopToken; ///< stop after producing this token (e.g. EOS)
+    Interventions interventions;      ///< applied in every step (ablation, calibration, sharing)
 };
 
 /// Continues `prompt` with up to maxNewTokens tokens (greedy or seeded sampling) using the KV cache.
@@ -135,6 +137,6 @@ std::vector<double> nllFromLogits(const std::vector<float>& logits, int vocabSiz
 /// tokens.size() - 1 values. Perplexity is exp(mean).
 Expected<std::vector<double>> tokenNll(const Model& model, const std::vector<int32_t>& tokens,
                                        const Progress& progress = {},
-                                       const std::vector<HeadIndex>& maskedHeads = {});
+                                       const Interventions& interventions = {});
 
 } // namespace attnscope::runtime

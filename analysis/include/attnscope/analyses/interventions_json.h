@@ -1,0 +1,20 @@
+// SPDX-License-Identifier: Apache-2.0
+// How documents and stored runs record the interventions a result was measured under.
+#pragma once
+
+#include "attnscope/runtime/interventions.h"
+
+#include <nlohmann/json.hpp>
+
+#include <map>
+#include <vector>
+
+namespace attnscope::analyses {
+
+/// {"masked_heads": [[L, H], ...], "calibration": {"heads": [[L, H], ...], "beta": β, "rule": "...",
+/// "keys": [{"layer", "head", "keys": [...]}, ...]}, "sharing": [{"source", "target"}, ...]}, each key only
+/// when used; "keys" only when `calibratedKeys` is given (the keys one input's prefill chose).
+nlohmann::json interventionsToJson(const runtime::Interventions& interventions,
+                                   const std::map<runtime::HeadIndex, std::vector<int>>& calibratedKeys = {});
+
+} // namespace attnscope::analyses

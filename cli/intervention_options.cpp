@@ -1,0 +1,80 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "intervention_options.h"
+
+#include "attnscope/analyses/act_calibration.h"
+#include "option_checks.h"
+
+#include <algorithm>
+#include <map>
+
+namespace attnscope::cli {
+
+namespace {
+
+/// The runtime names its own fields; the user typed options.
+Status asOptionError(const Status& status) {
+    static const std::map<std::string, std::string> kOptionOf = {{"masked_heads", "--mask-heads"},
+                                                                 {"calibration.heads", "--calibrate-heads"},
+                                                                 {"calibration.keep", "--act-beta"},
+                                                                 {"calibration", "--calibrate-heads"},
+                                                                 {"sharing", "--share-layers"}};
+    const auto option = kOptionOf.find(status.field());
+    return Status::error(status.code(), status.message())
+        .atField(option != kOptionOf.end() ? option->second : status.field());
+}
+
+} // namespace
+
+void addInterventionOptions(CLI::App& command, InterventionOptions& options) {
+    command
+        .add_option("--mask-heads", options.maskHeads,
+                    "Zero these heads' outputs (LAYER:HEAD, 0-based; repeatable or comma-separated) to "
+                    "measure their effect")
+        ->delimiter(',');
+    command
+        .add_option("--calibrate-heads", options.calibrateHeads,
+                    "ACT attention calibration on these heads (LAYER:HEAD or LAYER:* for all of a layer; "
+                    "repeatable or comma-separated): their sink keys (ACT's rule, --act-threshold/-alpha/"
+                    "-first-sink) keep beta of their attention, the rest goes to the other keys")
+        ->delimiter(',');
+    command.add_option("--act-beta", options.actBeta, "ACT's beta: the share of attention a sink key keeps")
+        ->check(between(0.0, 1.0))
+        ->capture_default_str();
+    command
+        .add_option("--share-layers", options.shareLayers,
+                    "EchoAtt attention sharing, training-free: FIRST-LAST makes layers FIRST+1..LAST reuse "
+                    "layer FIRST's attention probabilities (0-based; repeatable or comma-separated)")
+        ->delimiter(',');
+}
+
+Status checkInterventionSyntax(const InterventionOptions& options) {
+    if (auto heads = runtime::parseHeadSpecs(options.maskHeads, false); !heads)
+        return std::move(heads).status().atField("--mask-heads");
+    if (auto heads = runtime::parseHeadSpecs(options.calibrateHeads, true); !heads)
+        return std::move(heads).status().atField("--calibrate-heads");
+    if (auto blocks = runtime::parseLayerBlocks(options.shareLayers); !blocks)
+        return std::move(blocks).status().atField("--share-layers");
+    return Status::ok();
+}
+
+Expected<runtime::Interventions> resolveInterventions(const InterventionOptions& options,
+                                                      const analyses::SinkParameters& rule,
+                                                      const model::ModelConfig& config) {
+    ATTNSCOPE_TRY(checkInterventionSyntax(options));
+    runtime::Interventions interventions;
+    interventions.maskedHeads = runtime::parseHeadSpecs(options.maskHeads, false).value();
+    if (!options.calibrateHeads.empty())
+        interventions.calibration = analyses::actCalibration(
+            runtime::expandWholeLayers(runtime::parseHeadSpecs(options.calibrateHeads, true).value(),
+                                       std::max(0, config.heads)),
+            options.actBeta, rule);
+    auto sharing = runtime::sharingFromBlocks(runtime::parseLayerBlocks(options.shareLayers).value());
+    if (!sharing)
+        return asOptionError(sharing.status());
+    interventions.sharing = std::move(sharing).value();
+    if (Status status = runtime::checkInterventions(config, interventions); !status.isOk())
+        return asOptionError(status);
+    return interventions;
+}
+
+} // namespace attnscope::cli
