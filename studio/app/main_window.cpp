@@ -293,6 +293,12 @@ void MainWindow::createMenus() {
     settings->setObjectName(QStringLiteral("analysisSettingsAction"));
     settings->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_Comma));
     settings->setStatusTip(tr("Which analyses Analyze Input runs, and every method's parameters"));
+    QAction* intervene =
+        tools->addAction(tr("&Intervene and Re-analyze…"), this, [this] { interveneAndReanalyze(); });
+    intervene->setObjectName(QStringLiteral("interveneAction"));
+    intervene->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_I));
+    intervene->setStatusTip(tr("Mask, calibrate (ACT) or share (EchoAtt) attention heads, analyze the "
+                               "shown run's input again and compare"));
     QAction* compare = tools->addAction(tr("&Compare Runs…"), this, [this] { compareRuns(); });
     compare->setObjectName(QStringLiteral("compareRunsAction"));
     compare->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_C));

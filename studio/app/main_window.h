@@ -72,6 +72,13 @@ public:
     /// the project (asking for one when none is open) and shows it. Returns the job id, 0 when nothing
     /// was started (the status bar says why).
     quint64 startAnalysis(const QString& analyses = QString());
+    /// Tools > Intervene and Re-analyze: asks for interventions (InterventionDialog) and re-analyzes the
+    /// shown run's input with its model, analyses and parameters under them; the new run is stored,
+    /// shown, and compared with the shown one (Compare Runs). Returns the job id, 0 when nothing started.
+    quint64 interveneAndReanalyze();
+    /// The same without asking: `interventions` ("L:*" heads expanded once the model is loaded), the
+    /// new run labelled `label`.
+    quint64 reanalyzeShownRun(const runtime::Interventions& interventions, const QString& label);
     /// Tools > Analysis Settings: which analyses Analyze Input runs and their parameters (persisted).
     void showAnalysisSettings();
     const analyses::SuiteOptions& analysisOptions() const { return m_analysisOptions; }
@@ -147,6 +154,14 @@ private:
     void addCudaAttentionAction(QMenu* tools);
     /// How new runs load the model's weights (Tools > bf16 Weights).
     runtime::LoadOptions loadOptions() const;
+    /// One analysis job: `text` on the model at `modelPath` with `options` (their interventions applied;
+    /// "L:*" expanded when the model is loaded), stored as a run labelled `label` in the open project and
+    /// shown; with `compareWith`, Compare Runs then opens on that run against the new one.
+    quint64 startSuiteJob(const QString& modelPath, const QString& text, analyses::SuiteOptions options,
+                          const QString& label, qint64 compareWith);
+    /// The shown run's analyses and parameters as recorded (the analysis settings for older runs that
+    /// did not record them, or when no run is shown).
+    Expected<analyses::SuiteOptions> shownRunOptions() const;
     /// Hands a prepared run to every view (GUI thread; costs milliseconds).
     void showRun(const PreparedRun& run);
     /// The run selected in the Project dock, if any.

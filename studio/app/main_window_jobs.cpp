@@ -4,6 +4,7 @@
 #include "main_window.h"
 
 #include "../dialogs/analysis_settings_dialog.h"
+#include "../dialogs/intervention_dialog.h"
 #include "../jobs/job_tracker.h"
 #include "../views/attention_heatmap_view.h"
 #include "../views/exact_tiles.h"
@@ -11,6 +12,7 @@
 #include "../views/prepared_run.h"
 #include "../views/properties_panel.h"
 #include "../views/token_view.h"
+#include "attnscope/analyses/interventions_json.h"
 #include "attnscope/analyses/suite.h"
 #include "attnscope/analyses/suite_settings.h"
 #include "attnscope/core/json_parse.h"
@@ -134,31 +136,94 @@ quint64 MainWindow::startAnalysis(const QString& analyses) {
         if (m_projectPath.isEmpty())
             return 0;
     }
+    analyses::SuiteOptions options = m_analysisOptions;
+    if (!analyses.isEmpty())
+        options.analyses = analyses.toStdString();
+    return startSuiteJob(m_modelPath, text, std::move(options), QStringLiteral("studio"), 0);
+}
+
+quint64 MainWindow::interveneAndReanalyze() {
+    if (refuseWhileBusy())
+        return 0;
+    if (!m_shownRun) {
+        showStatus(tr("Show a run first: its input is analyzed again under the interventions"));
+        return 0;
+    }
+    // ACT's sink rule is the shown run's: calibration removes the sinks its sink table lists.
+    const auto options = shownRunOptions();
+    if (!options) {
+        showStatus(QString::fromStdString(options.status().toString()));
+        return 0;
+    }
+    InterventionDialog dialog(options->sinks, this);
+    if (dialog.exec() != QDialog::Accepted)
+        return 0;
+    return reanalyzeShownRun(dialog.interventions(), dialog.label());
+}
+
+Expected<analyses::SuiteOptions> MainWindow::shownRunOptions() const {
+    // Older runs did not record their parameters: they get the current analysis settings.
+    analyses::SuiteOptions options = m_analysisOptions;
+    if (!m_shownRun)
+        return options;
+    const nlohmann::json settings = parseJsonText(m_shownRun->settingsJson);
+    if (settings.is_object() && settings.contains("parameters") && settings["parameters"].is_object())
+        ATTNSCOPE_TRY(analyses::applySuiteSettings(settings["parameters"], options,
+                                                   "run " + std::to_string(m_shownRun->id) + "'s settings"));
+    if (settings.is_object() && settings.contains("analyses") && settings["analyses"].is_string())
+        options.analyses = settings["analyses"].get<std::string>();
+    return options;
+}
+
+quint64 MainWindow::reanalyzeShownRun(const runtime::Interventions& interventions, const QString& label) {
+    if (refuseWhileBusy())
+        return 0;
+    if (!m_shownRun || m_projectPath.isEmpty()) {
+        showStatus(tr("Show a run first: its input is analyzed again under the interventions"));
+        return 0;
+    }
+    const store::RunRecord& run = *m_shownRun;
+    if (run.input.text.empty()) {
+        showStatus(tr("Run %1 has no input text to analyze again (it was given as token ids)").arg(run.id));
+        return 0;
+    }
+    // The shown run's analyses and parameters, so that the comparison shows the interventions alone.
+    auto options = shownRunOptions();
+    if (!options) {
+        showStatus(QString::fromStdString(options.status().toString()));
+        return 0;
+    }
+    options->interventions = interventions;
+    return startSuiteJob(QString::fromStdString(run.model.path), QString::fromStdString(run.input.text),
+                         std::move(options).value(), label, run.id);
+}
+
+quint64 MainWindow::startSuiteJob(const QString& modelPath, const QString& text,
+                                  analyses::SuiteOptions options, const QString& label, qint64 compareWith) {
     // The tokenizer: the model's own (HF directory, GGUF); a llama2.c checkpoint has none, and llama2.c
     // keeps it as tokenizer.bin beside the checkpoint.
-    QString tokenizerPath = m_modelPath;
-    if (QFileInfo(m_modelPath).suffix().toLower() == QLatin1String("bin")) {
-        tokenizerPath = QFileInfo(m_modelPath).dir().filePath(QStringLiteral("tokenizer.bin"));
-        if (QFileInfo(tokenizerPath) == QFileInfo(m_modelPath) || !QFileInfo::exists(tokenizerPath)) {
+    QString tokenizerPath = modelPath;
+    if (QFileInfo(modelPath).suffix().toLower() == QLatin1String("bin")) {
+        tokenizerPath = QFileInfo(modelPath).dir().filePath(QStringLiteral("tokenizer.bin"));
+        if (QFileInfo(tokenizerPath) == QFileInfo(modelPath) || !QFileInfo::exists(tokenizerPath)) {
             showStatus(tr("%1 is a llama2.c checkpoint, which carries no tokenizer: put its tokenizer.bin "
                           "next to it")
-                           .arg(QFileInfo(m_modelPath).fileName()));
+                           .arg(QFileInfo(modelPath).fileName()));
             return 0;
         }
     }
     struct Job {
         std::string modelPath, tokenizerPath, projectPath, text;
         analyses::SuiteOptions options;
+        std::string label;
         int64_t runId = 0;
         PreparedRun prepared; ///< the stored run read back, ready for the views
         runtime::LoadOptions load;
     };
     const std::string bundledNeedles = bundledSample(QStringLiteral("needles.jsonl")).toStdString();
-    auto job = std::make_shared<Job>(Job{m_modelPath.toStdString(), tokenizerPath.toStdString(),
-                                         m_projectPath.toStdString(), text.toStdString(), m_analysisOptions,
-                                         0, PreparedRun{}, loadOptions()});
-    if (!analyses.isEmpty())
-        job->options.analyses = analyses.toStdString();
+    auto job = std::make_shared<Job>(Job{modelPath.toStdString(), tokenizerPath.toStdString(),
+                                         m_projectPath.toStdString(), text.toStdString(), std::move(options),
+                                         label.toStdString(), 0, PreparedRun{}, loadOptions()});
     const auto wanted = analyses::suiteAnalyses(job->options.analyses);
     if (!wanted) {
         showStatus(QString::fromStdString(wanted.status().toString()));
@@ -173,14 +238,19 @@ quint64 MainWindow::startAnalysis(const QString& analyses) {
             return 0;
         }
     }
+    const QString title = job->options.interventions.empty()
+                              ? tr("Analysing the input (%1 characters)").arg(text.size())
+                              : tr("Re-analysing under interventions (%1)").arg(label);
     return m_jobs->start(
-        tr("Analysing the input (%1 characters)").arg(text.size()),
+        title,
         [job, bundledNeedles](const Progress& progress) -> Status {
             const std::string started = store::utcNow();
             QElapsedTimer clock;
             clock.start();
             ATTNSCOPE_ASSIGN_OR_RETURN(std::shared_ptr<runtime::Model> model,
                                        runtime::Model::load(job->modelPath, job->load));
+            if (auto& calibration = job->options.interventions.calibration)
+                calibration->heads = runtime::expandWholeLayers(calibration->heads, model->config().heads);
             ATTNSCOPE_ASSIGN_OR_RETURN(std::unique_ptr<tokenizers::Tokenizer> tokenizer,
                                        tokenizers::loadTokenizer(job->tokenizerPath));
             ATTNSCOPE_ASSIGN_OR_RETURN(tokenizers::Encoding encoding, tokenizer->encode(job->text, true));
@@ -194,19 +264,21 @@ quint64 MainWindow::startAnalysis(const QString& analyses) {
                 analyses::runSuite(model, input, job->options, progress.subRange(0.0f, 0.95f)));
             store::SuiteRunInfo info;
             info.modelPath = job->modelPath;
-            info.label = "studio";
+            info.label = job->label;
             // As the CLI records them: a run's "parameters" are a settings file for analyze --settings (the
             // bundled needle prompts as "", found again wherever AttnScope is installed).
             nlohmann::json parameters = analyses::suiteSettingsToJson(job->options);
             if (!bundledNeedles.empty() && parameters["needles"] == bundledNeedles)
                 parameters["needles"] = "";
-            info.settingsJson =
-                nlohmann::json{{"analyses", job->options.analyses},
-                               {"block_size", result.blockSize},
-                               {"parameters", parameters},
-                               {"weights", runtime::weightPrecisionName(job->load.matrices)},
-                               {"attention_device", runtime::attentionDeviceName(runtime::attentionDevice())}}
-                    .dump();
+            nlohmann::json settings = {
+                {"analyses", job->options.analyses},
+                {"block_size", result.blockSize},
+                {"parameters", parameters},
+                {"weights", runtime::weightPrecisionName(job->load.matrices)},
+                {"attention_device", runtime::attentionDeviceName(runtime::attentionDevice())}};
+            if (!job->options.interventions.empty())
+                settings["interventions"] = analyses::interventionsToJson(job->options.interventions);
+            info.settingsJson = settings.dump();
             info.text = job->text;
             info.tokens = encoding.ids;
             info.offsets = encoding.offsets;
@@ -219,7 +291,7 @@ quint64 MainWindow::startAnalysis(const QString& analyses) {
             ATTNSCOPE_ASSIGN_OR_RETURN(job->prepared, loadPreparedRun(job->projectPath, job->runId));
             return Status::ok();
         },
-        [this, job](const Status& status) {
+        [this, job, compareWith](const Status& status) {
             if (!status.isOk()) {
                 showStatus(status.isCancelled()
                                ? tr("Analysis cancelled")
@@ -234,6 +306,8 @@ quint64 MainWindow::startAnalysis(const QString& analyses) {
                 showRun(job->prepared);
             }
             showStatus(tr("Run %1 stored in %2").arg(job->runId).arg(QFileInfo(m_projectPath).fileName()));
+            if (compareWith > 0 && QString::fromStdString(job->projectPath) == m_projectPath)
+                compareRuns(compareWith, job->runId);
         });
 }
 

@@ -7,6 +7,7 @@
 #include "dialogs/add_note_dialog.h"
 #include "dialogs/analysis_settings_dialog.h"
 #include "dialogs/compare_runs_dialog.h"
+#include "dialogs/intervention_dialog.h"
 #include "gui_test_main.h"
 #include "jobs/job_tracker.h"
 #include "project_fixtures.h"
@@ -40,6 +41,8 @@
 #include <QToolButton>
 
 #include <nlohmann/json.hpp>
+
+#include <cmath>
 
 using namespace attnscope;
 using namespace attnscope::studio;
@@ -284,6 +287,105 @@ private Q_SLOTS:
         QCOMPARE(window.notesPanel()->runId(), qint64(0));
         QCOMPARE(window.views()->currentIndex(), 0);
         QVERIFY(project->runs()->empty()); // the read-only connection sees the deletions
+    }
+
+    void interveneAndReanalyzeComparesWithTheShownRun() {
+        // A run of the demo model on the short sample (text input, sinks only: seconds).
+        QTemporaryDir dir;
+        const QString path = dir.filePath(QStringLiteral("intervene.attnscope"));
+        QProcess cli;
+        cli.start(QStringLiteral(ATTNSCOPE_CLI_PATH),
+                  {QStringLiteral("analyze"),
+                   QStringLiteral(ATTNSCOPE_RESOURCES_DIR "/models/attnscope-demo"),
+                   QStringLiteral("--sample"), QStringLiteral("short"), QStringLiteral("--analyses"),
+                   QStringLiteral("sinks"), QStringLiteral("--window"), QStringLiteral("32"),
+                   QStringLiteral("--project"), path});
+        QVERIFY(cli.waitForFinished(120000));
+        QCOMPARE(cli.exitCode(), 0);
+
+        MainWindow window;
+        window.resize(1400, 900);
+        window.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&window));
+        auto* action = window.findChild<QAction*>(QStringLiteral("interveneAction"));
+        QVERIFY(action);
+        QCOMPARE(action->shortcut(), QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_I));
+        QCOMPARE(window.interveneAndReanalyze(), quint64(0)); // no run shown yet
+        QSignalSpy shown(&window, &MainWindow::runShown);
+        QVERIFY(window.openProject(path));
+        QVERIFY(shown.wait(30000));
+
+        // Through the menu: a typo and an empty request keep the dialog open and say why; then ACT on
+        // layer 1 and layers 2-3 sharing attention.
+        QString typo, nothing, label;
+        onNextModal<InterventionDialog>(this, [&](InterventionDialog* dialog) {
+            dialog->maskHeadsEdit()->setText(QStringLiteral("1:x"));
+            dialog->buttons()->button(QDialogButtonBox::Ok)->click();
+            typo = dialog->isVisible() ? dialog->errorText() : QStringLiteral("closed");
+            dialog->maskHeadsEdit()->clear();
+            dialog->buttons()->button(QDialogButtonBox::Ok)->click();
+            nothing = dialog->isVisible() ? dialog->errorText() : QStringLiteral("closed");
+            dialog->calibrateHeadsEdit()->setText(QStringLiteral("1:*"));
+            dialog->betaSpin()->setValue(0.25);
+            dialog->shareLayersEdit()->setText(QStringLiteral(" 2-3 "));
+            label = dialog->label();
+            dialog->buttons()->button(QDialogButtonBox::Ok)->click();
+        });
+        shown.clear();
+        action->trigger();
+        QVERIFY2(typo.startsWith(QStringLiteral("Mask heads: '1:x' is not LAYER:HEAD")), qPrintable(typo));
+        QVERIFY2(nothing.startsWith(QStringLiteral("Nothing to change")), qPrintable(nothing));
+        QCOMPARE(label, QStringLiteral("ACT 1:* β 0.25 · share 2-3"));
+        QVERIFY(shown.wait(120000));
+        QCOMPARE(window.shownRunId(), qint64(2));
+
+        // The new run: the same input and parameters, the interventions recorded and applied.
+        auto project = store::Project::open(path.toStdString(), store::OpenMode::ReadOnly);
+        QVERIFY(project);
+        auto before = project->run(1), after = project->run(2);
+        QVERIFY(before && after);
+        QCOMPARE(after->label, label.toStdString());
+        QVERIFY(after->input == before->input);
+        const auto settings = nlohmann::json::parse(after->settingsJson);
+        QCOMPARE(settings["parameters"]["window"].get<int>(), 32); // the shown run's, not the defaults
+        const auto& interventions = settings["interventions"];
+        QCOMPARE(interventions["calibration"]["heads"].size(), std::size_t(4)); // 1:* expanded
+        QCOMPARE(interventions["calibration"]["beta"].get<double>(), 0.25);
+        QVERIFY(interventions["sharing"] == nlohmann::json::parse(R"([{"source": 2, "target": 3}])"));
+        // Layer 3 attends with layer 2's queries and keys: its sink statistics are layer 2's.
+        const auto heads = nlohmann::json::parse(after->documentJson)["sinks"]["heads"];
+        const auto original = nlohmann::json::parse(before->documentJson)["sinks"]["heads"];
+        for (int h = 0; h < 4; ++h) {
+            QVERIFY(std::abs(heads[12 + h]["token0_mass"].get<double>() -
+                             heads[8 + h]["token0_mass"].get<double>()) < 1e-6);
+            QVERIFY(std::abs(heads[12 + h]["token0_mass"].get<double>() -
+                             original[12 + h]["token0_mass"].get<double>()) > 1e-6);
+        }
+
+        // Compare Runs opened on the shown run against the new one.
+        CompareRunsDialog* compare = nullptr;
+        for (auto* dialog : window.findChildren<CompareRunsDialog*>())
+            compare = dialog;
+        QVERIFY(compare);
+        const nlohmann::json& d = compare->comparison();
+        QCOMPARE(d["run_a"]["id"].get<qint64>(), qint64(1));
+        QCOMPARE(d["run_b"]["id"].get<qint64>(), qint64(2));
+        QVERIFY(d["same_input"].get<bool>());
+        QVERIFY(d["settings_differ"].contains("interventions"));
+        QVERIFY(d["metrics"].size() > 3);
+
+        // A head the model does not have: the job fails and says which.
+        runtime::Interventions outside;
+        outside.maskedHeads = {{7, 0}};
+        QTRY_VERIFY_WITH_TIMEOUT(!window.jobs()->isBusy(), 60000); // deep zoom's tiles for run 2
+        QString failure;
+        connect(window.jobs(), &JobTracker::finished, this, [&](quint64, JobState, const QString& message) {
+            if (failure.isEmpty()) // the status line right after the job
+                failure = window.findChild<QLabel*>(QStringLiteral("statusLabel"))->text() + message;
+        });
+        QVERIFY(window.reanalyzeShownRun(outside, QStringLiteral("mask 7:0")) != 0);
+        QTRY_VERIFY_WITH_TIMEOUT(!failure.isEmpty(), 60000);
+        QVERIFY2(failure.contains(QStringLiteral("no head 7:0 to mask")), qPrintable(failure));
     }
 
     void analysisSettingsReachTheStoredRun() {
