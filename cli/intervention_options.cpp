@@ -11,6 +11,15 @@ namespace attnscope::cli {
 
 namespace {
 
+/// The entries of a list option: CLI11 splits at commas, and "1:2, 3:0" in quotes leaves spaces.
+std::vector<std::string> specs(const std::vector<std::string>& values) {
+    std::vector<std::string> entries;
+    for (const std::string& value : values)
+        for (std::string& entry : runtime::splitSpecList(value))
+            entries.push_back(std::move(entry));
+    return entries;
+}
+
 /// The runtime names its own fields; the user typed options.
 Status asOptionError(const Status& status) {
     static const std::map<std::string, std::string> kOptionOf = {{"masked_heads", "--mask-heads"},
@@ -48,11 +57,11 @@ void addInterventionOptions(CLI::App& command, InterventionOptions& options) {
 }
 
 Status checkInterventionSyntax(const InterventionOptions& options) {
-    if (auto heads = runtime::parseHeadSpecs(options.maskHeads, false); !heads)
+    if (auto heads = runtime::parseHeadSpecs(specs(options.maskHeads), false); !heads)
         return std::move(heads).status().atField("--mask-heads");
-    if (auto heads = runtime::parseHeadSpecs(options.calibrateHeads, true); !heads)
+    if (auto heads = runtime::parseHeadSpecs(specs(options.calibrateHeads), true); !heads)
         return std::move(heads).status().atField("--calibrate-heads");
-    if (auto blocks = runtime::parseLayerBlocks(options.shareLayers); !blocks)
+    if (auto blocks = runtime::parseLayerBlocks(specs(options.shareLayers)); !blocks)
         return std::move(blocks).status().atField("--share-layers");
     return Status::ok();
 }
@@ -62,13 +71,13 @@ Expected<runtime::Interventions> resolveInterventions(const InterventionOptions&
                                                       const model::ModelConfig& config) {
     ATTNSCOPE_TRY(checkInterventionSyntax(options));
     runtime::Interventions interventions;
-    interventions.maskedHeads = runtime::parseHeadSpecs(options.maskHeads, false).value();
+    interventions.maskedHeads = runtime::parseHeadSpecs(specs(options.maskHeads), false).value();
     if (!options.calibrateHeads.empty())
         interventions.calibration = analyses::actCalibration(
-            runtime::expandWholeLayers(runtime::parseHeadSpecs(options.calibrateHeads, true).value(),
+            runtime::expandWholeLayers(runtime::parseHeadSpecs(specs(options.calibrateHeads), true).value(),
                                        std::max(0, config.heads)),
             options.actBeta, rule);
-    auto sharing = runtime::sharingFromBlocks(runtime::parseLayerBlocks(options.shareLayers).value());
+    auto sharing = runtime::sharingFromBlocks(runtime::parseLayerBlocks(specs(options.shareLayers)).value());
     if (!sharing)
         return asOptionError(sharing.status());
     interventions.sharing = std::move(sharing).value();

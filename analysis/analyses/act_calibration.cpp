@@ -10,7 +10,7 @@ runtime::ColumnCalibration actCalibration(std::vector<runtime::HeadIndex> heads,
     runtime::ColumnCalibration calibration;
     calibration.heads = std::move(heads);
     calibration.keep = beta;
-    calibration.selectColumns = [parameters](const float* columnMass, int tokens) {
+    calibration.selectColumns = [parameters](const runtime::HeadIndex&, const float* columnMass, int tokens) {
         return actSinkSet(actMeanReceived(columnMass, tokens), parameters);
     };
     calibration.description = describeActCalibration(beta, parameters);

@@ -12,7 +12,66 @@ nlohmann::json headList(const std::vector<runtime::HeadIndex>& heads) {
     return list;
 }
 
+/// [[L, H], ...] -> heads; false when malformed.
+bool readHeads(const nlohmann::json& list, std::vector<runtime::HeadIndex>& heads) {
+    if (!list.is_array())
+        return false;
+    for (const auto& pair : list) {
+        if (!pair.is_array() || pair.size() != 2 || !pair[0].is_number_integer() ||
+            !pair[1].is_number_integer())
+            return false;
+        heads.emplace_back(pair[0].get<int>(), pair[1].get<int>());
+    }
+    return true;
+}
+
 } // namespace
+
+Expected<runtime::Interventions> interventionsFromJson(const nlohmann::json& record) {
+    runtime::Interventions interventions;
+    if (!record.is_object())
+        return Status::parseError("expected an object").atField("interventions");
+    if (record.contains("masked_heads") && !readHeads(record["masked_heads"], interventions.maskedHeads))
+        return Status::parseError("expected [[layer, head], ...]").atField("interventions.masked_heads");
+    if (record.contains("calibration")) {
+        const nlohmann::json& c = record["calibration"];
+        std::vector<runtime::HeadIndex> heads;
+        if (!c.is_object() || !c.contains("heads") || !readHeads(c["heads"], heads) || !c.contains("beta") ||
+            !c["beta"].is_number())
+            return Status::parseError("expected {\"heads\": [[layer, head], ...], \"beta\": number, ...}")
+                .atField("interventions.calibration");
+        std::map<runtime::HeadIndex, std::vector<int>> keys;
+        for (const auto& entry : c.value("keys", nlohmann::json::array())) {
+            if (!entry.is_object() || !entry.value("layer", nlohmann::json()).is_number_integer() ||
+                !entry.value("head", nlohmann::json()).is_number_integer() ||
+                !entry.value("keys", nlohmann::json()).is_array())
+                return Status::parseError("expected {\"layer\", \"head\", \"keys\": [...]}")
+                    .atField("interventions.calibration.keys");
+            std::vector<int>& columns = keys[{entry["layer"].get<int>(), entry["head"].get<int>()}];
+            for (const auto& key : entry["keys"]) {
+                if (!key.is_number_integer())
+                    return Status::parseError("key positions must be integers")
+                        .atField("interventions.calibration.keys");
+                columns.push_back(key.get<int>());
+            }
+        }
+        interventions.calibration = runtime::fixedColumnCalibration(
+            std::move(heads), c["beta"].get<double>(), std::move(keys), c.value("rule", std::string()));
+    }
+    if (record.contains("sharing")) {
+        if (!record["sharing"].is_array())
+            return Status::parseError("expected [{\"source\", \"target\"}, ...]")
+                .atField("interventions.sharing");
+        for (const auto& share : record["sharing"]) {
+            if (!share.is_object() || !share.value("source", nlohmann::json()).is_number_integer() ||
+                !share.value("target", nlohmann::json()).is_number_integer())
+                return Status::parseError("expected {\"source\", \"target\"}")
+                    .atField("interventions.sharing");
+            interventions.sharing.push_back({share["source"].get<int>(), share["target"].get<int>()});
+        }
+    }
+    return interventions;
+}
 
 nlohmann::json interventionsToJson(const runtime::Interventions& interventions,
                                    const std::map<runtime::HeadIndex, std::vector<int>>& calibratedKeys) {

@@ -212,8 +212,8 @@ Status prefillColumnScale(int layer, const std::vector<int>& heads, const Column
     ATTNSCOPE_TRY(statusFromKernel(runAttention(dims, q, k, v, scratchView, request, mass), where));
     scale.assign(static_cast<std::size_t>(dims.queryHeads) * keys, 1.0f);
     for (int head : heads) {
-        std::vector<int> columns =
-            calibration.selectColumns(mass.columnMass.data() + static_cast<std::size_t>(head) * keys, keys);
+        std::vector<int> columns = calibration.selectColumns(
+            {layer, head}, mass.columnMass.data() + static_cast<std::size_t>(head) * keys, keys);
         for (std::size_t i = 0; i < columns.size(); ++i)
             if (columns[i] < 0 || columns[i] >= keys || (i > 0 && columns[i] <= columns[i - 1]))
                 return Status::invalidArgument(

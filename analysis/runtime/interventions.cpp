@@ -14,12 +14,17 @@ std::string headName(const HeadIndex& head) {
 
 Status checkHeads(const model::ModelConfig& config, const std::vector<HeadIndex>& heads,
                   const std::string& field, const std::string& purpose) {
-    for (const HeadIndex& head : heads)
-        if (head.first < 0 || head.first >= config.layers || head.second < 0 || head.second >= config.heads)
+    for (const HeadIndex& head : heads) {
+        if (head.first < 0 || head.first >= config.layers)
+            return Status::invalidArgument("no layer " + std::to_string(head.first) + " to " + purpose +
+                                           " (the model has " + std::to_string(config.layers) + " layers)")
+                .atField(field);
+        if (head.second < 0 || head.second >= config.heads)
             return Status::invalidArgument("no head " + headName(head) + " to " + purpose +
                                            " (the model has " + std::to_string(config.layers) +
                                            " layers of " + std::to_string(config.heads) + " heads)")
                 .atField(field);
+    }
     return Status::ok();
 }
 
@@ -126,6 +131,20 @@ std::vector<std::string> splitSpecList(const std::string& text) {
     return entries;
 }
 
+ColumnCalibration fixedColumnCalibration(std::vector<HeadIndex> heads, double keep,
+                                         std::map<HeadIndex, std::vector<int>> keys,
+                                         std::string description) {
+    ColumnCalibration calibration;
+    calibration.heads = std::move(heads);
+    calibration.keep = keep;
+    calibration.description = std::move(description);
+    calibration.selectColumns = [keys = std::move(keys)](const HeadIndex& head, const float*, int) {
+        const auto found = keys.find(head);
+        return found != keys.end() ? found->second : std::vector<int>{};
+    };
+    return calibration;
+}
+
 Expected<std::vector<SharedAttention>> sharingFromBlocks(const std::vector<std::pair<int, int>>& blocks) {
     std::vector<SharedAttention> sharing;
     std::set<int> used;
@@ -134,6 +153,9 @@ Expected<std::vector<SharedAttention>> sharingFromBlocks(const std::vector<std::
         if (first < 0 || last <= first)
             return Status::invalidArgument("block " + name +
                                            " must name at least two layers, first < last, 0-based")
+                .atField("sharing");
+        if (last >= kMaxSharedLayer)
+            return Status::invalidArgument("block " + name + " reaches past any model's layers")
                 .atField("sharing");
         for (int layer = first; layer <= last; ++layer)
             if (!used.insert(layer).second)

@@ -53,8 +53,8 @@ nlohmann::json interventionsJson(const runtime::Interventions& interventions,
         const analyses::SinkParameters& rule = options.sinkRule;
         const bool absolute = rule.actThreshold == analyses::ActThreshold::Absolute;
         json["calibration"]["method"] = "act";
-        json["calibration"]["act_threshold"] = rule.actAbsolute;
-        json["calibration"]["act_alpha"] = absolute ? 0.0 : rule.actAlpha;
+        json["calibration"]["act_threshold"] = absolute ? nlohmann::json(rule.actAbsolute) : nlohmann::json();
+        json["calibration"]["act_alpha"] = absolute ? nlohmann::json() : nlohmann::json(rule.actAlpha);
         json["calibration"]["act_first_sink"] = analyses::actFirstSinkName(rule.actFirstSink);
     }
     return json;
@@ -237,7 +237,7 @@ void printDocument(const nlohmann::json& d) {
             std::cout << " masked heads " << i["masked_heads"].dump() << ";";
         if (i.contains("calibration"))
             std::cout << " calibrated heads " << i["calibration"]["heads"].dump() << " ("
-                      << i["calibration"]["description"].get<std::string>() << ");";
+                      << i["calibration"]["rule"].get<std::string>() << ");";
         if (i.contains("sharing"))
             for (const auto& share : i["sharing"])
                 std::cout << " layer " << share["target"].get<int>() << " shares layer "

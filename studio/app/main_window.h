@@ -154,11 +154,18 @@ private:
     void addCudaAttentionAction(QMenu* tools);
     /// How new runs load the model's weights (Tools > bf16 Weights).
     runtime::LoadOptions loadOptions() const;
-    /// One analysis job: `text` on the model at `modelPath` with `options` (their interventions applied;
-    /// "L:*" expanded when the model is loaded), stored as a run labelled `label` in the open project and
-    /// shown; with `compareWith`, Compare Runs then opens on that run against the new one.
-    quint64 startSuiteJob(const QString& modelPath, const QString& text, analyses::SuiteOptions options,
-                          const QString& label, qint64 compareWith);
+    /// What one analysis job analyzes: a text to tokenize, or a stored run's tokens as they are.
+    struct AnalysisInput {
+        QString modelPath;
+        std::string text;
+        std::optional<store::InputRecord> stored; ///< tokens and offsets to use instead of tokenizing
+        runtime::LoadOptions load;
+    };
+    /// One analysis job: `input` with `options` (their interventions applied; "L:*" expanded when the
+    /// model is loaded), stored as a run labelled `label` in the open project and shown; with
+    /// `compareWith`, Compare Runs then opens on that run against the new one.
+    quint64 startSuiteJob(AnalysisInput input, analyses::SuiteOptions options, const QString& label,
+                          qint64 compareWith);
     /// The shown run's analyses and parameters as recorded (the analysis settings for older runs that
     /// did not record them, or when no run is shown).
     Expected<analyses::SuiteOptions> shownRunOptions() const;

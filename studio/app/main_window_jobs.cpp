@@ -139,7 +139,8 @@ quint64 MainWindow::startAnalysis(const QString& analyses) {
     analyses::SuiteOptions options = m_analysisOptions;
     if (!analyses.isEmpty())
         options.analyses = analyses.toStdString();
-    return startSuiteJob(m_modelPath, text, std::move(options), QStringLiteral("studio"), 0);
+    return startSuiteJob({m_modelPath, text.toStdString(), std::nullopt, loadOptions()}, std::move(options),
+                         QStringLiteral("studio"), 0);
 }
 
 quint64 MainWindow::interveneAndReanalyze() {
@@ -156,6 +157,10 @@ quint64 MainWindow::interveneAndReanalyze() {
         return 0;
     }
     InterventionDialog dialog(options->sinks, this);
+    // A run measured under interventions offers them again (the new run applies what the dialog says).
+    const nlohmann::json document = parseJsonText(m_shownRun->documentJson);
+    if (document.is_object() && document.contains("interventions"))
+        dialog.setInterventions(document["interventions"]);
     if (dialog.exec() != QDialog::Accepted)
         return 0;
     return reanalyzeShownRun(dialog.interventions(), dialog.label());
@@ -182,11 +187,12 @@ quint64 MainWindow::reanalyzeShownRun(const runtime::Interventions& intervention
         showStatus(tr("Show a run first: its input is analyzed again under the interventions"));
         return 0;
     }
-    const store::RunRecord& run = *m_shownRun;
-    if (run.input.text.empty()) {
-        showStatus(tr("Run %1 has no input text to analyze again (it was given as token ids)").arg(run.id));
+    if (m_runProject != m_projectPath) {
+        showStatus(tr("The shown run belongs to %1, not to the open project: show one of its runs first")
+                       .arg(QFileInfo(m_runProject).fileName()));
         return 0;
     }
+    const store::RunRecord& run = *m_shownRun;
     // The shown run's analyses and parameters, so that the comparison shows the interventions alone.
     auto options = shownRunOptions();
     if (!options) {
@@ -194,12 +200,18 @@ quint64 MainWindow::reanalyzeShownRun(const runtime::Interventions& intervention
         return 0;
     }
     options->interventions = interventions;
-    return startSuiteJob(QString::fromStdString(run.model.path), QString::fromStdString(run.input.text),
-                         std::move(options).value(), label, run.id);
+    // Its tokens as they are (not the text tokenized again: --max-tokens, --no-bos, another tokenizer),
+    // and the weight precision it was computed with.
+    AnalysisInput input{QString::fromStdString(run.model.path), run.input.text, run.input, {}};
+    const nlohmann::json settings = parseJsonText(run.settingsJson);
+    if (settings.is_object() && settings.value("weights", "f32") == "bf16")
+        input.load.matrices = runtime::WeightPrecision::BF16;
+    return startSuiteJob(std::move(input), std::move(options).value(), label, run.id);
 }
 
-quint64 MainWindow::startSuiteJob(const QString& modelPath, const QString& text,
-                                  analyses::SuiteOptions options, const QString& label, qint64 compareWith) {
+quint64 MainWindow::startSuiteJob(AnalysisInput input, analyses::SuiteOptions options, const QString& label,
+                                  qint64 compareWith) {
+    const QString modelPath = input.modelPath;
     // The tokenizer: the model's own (HF directory, GGUF); a llama2.c checkpoint has none, and llama2.c
     // keeps it as tokenizer.bin beside the checkpoint.
     QString tokenizerPath = modelPath;
@@ -214,6 +226,7 @@ quint64 MainWindow::startSuiteJob(const QString& modelPath, const QString& text,
     }
     struct Job {
         std::string modelPath, tokenizerPath, projectPath, text;
+        std::optional<store::InputRecord> stored;
         analyses::SuiteOptions options;
         std::string label;
         int64_t runId = 0;
@@ -221,9 +234,10 @@ quint64 MainWindow::startSuiteJob(const QString& modelPath, const QString& text,
         runtime::LoadOptions load;
     };
     const std::string bundledNeedles = bundledSample(QStringLiteral("needles.jsonl")).toStdString();
-    auto job = std::make_shared<Job>(Job{modelPath.toStdString(), tokenizerPath.toStdString(),
-                                         m_projectPath.toStdString(), text.toStdString(), std::move(options),
-                                         label.toStdString(), 0, PreparedRun{}, loadOptions()});
+    auto job =
+        std::make_shared<Job>(Job{modelPath.toStdString(), tokenizerPath.toStdString(),
+                                  m_projectPath.toStdString(), std::move(input.text), std::move(input.stored),
+                                  std::move(options), label.toStdString(), 0, PreparedRun{}, input.load});
     const auto wanted = analyses::suiteAnalyses(job->options.analyses);
     if (!wanted) {
         showStatus(QString::fromStdString(wanted.status().toString()));
@@ -238,9 +252,10 @@ quint64 MainWindow::startSuiteJob(const QString& modelPath, const QString& text,
             return 0;
         }
     }
-    const QString title = job->options.interventions.empty()
-                              ? tr("Analysing the input (%1 characters)").arg(text.size())
-                              : tr("Re-analysing under interventions (%1)").arg(label);
+    const QString title =
+        job->options.interventions.empty()
+            ? tr("Analysing the input (%1 characters)").arg(QString::fromStdString(job->text).size())
+            : tr("Re-analysing under interventions (%1)").arg(label);
     return m_jobs->start(
         title,
         [job, bundledNeedles](const Progress& progress) -> Status {
@@ -253,7 +268,13 @@ quint64 MainWindow::startSuiteJob(const QString& modelPath, const QString& text,
                 calibration->heads = runtime::expandWholeLayers(calibration->heads, model->config().heads);
             ATTNSCOPE_ASSIGN_OR_RETURN(std::unique_ptr<tokenizers::Tokenizer> tokenizer,
                                        tokenizers::loadTokenizer(job->tokenizerPath));
-            ATTNSCOPE_ASSIGN_OR_RETURN(tokenizers::Encoding encoding, tokenizer->encode(job->text, true));
+            tokenizers::Encoding encoding;
+            if (job->stored) {
+                encoding.ids = job->stored->tokens;
+                encoding.offsets = job->stored->offsets;
+            } else {
+                ATTNSCOPE_ASSIGN_OR_RETURN(encoding, tokenizer->encode(job->text, true));
+            }
             analyses::SuiteInput input;
             input.modelPath = job->modelPath;
             input.tokens = encoding.ids;
@@ -334,6 +355,19 @@ void MainWindow::startExactTiles() {
     const auto settings = parseJsonText(run.settingsJson);
     if (settings.is_object() && settings.value("weights", "f32") == "bf16")
         load.matrices = runtime::WeightPrecision::BF16;
+    // A run measured under interventions is recomputed under them (its calibration replaying the keys
+    // its input pass chose), so that the tiles agree with its stored statistics.
+    runtime::Interventions interventions;
+    const nlohmann::json document = parseJsonText(run.documentJson);
+    if (document.is_object() && document.contains("interventions")) {
+        auto recorded = analyses::interventionsFromJson(document["interventions"]);
+        if (!recorded) {
+            log::warning("studio", "exact tiles unavailable for run " + std::to_string(run.id) + ": " +
+                                       recorded.status().toString());
+            return;
+        }
+        interventions = std::move(recorded).value();
+    }
     auto tiles = std::make_shared<std::shared_ptr<ExactTiles>>();
     const std::string modelPath = run.model.path;
     const std::vector<int32_t> tokens = run.input.tokens;
@@ -342,8 +376,9 @@ void MainWindow::startExactTiles() {
     m_tilesJobRun = runId;
     m_tilesJob = m_jobs->start(
         tr("Preparing exact tiles for deep zoom"),
-        [tiles, modelPath, tokens, load](const Progress& progress) -> Status {
-            ATTNSCOPE_ASSIGN_OR_RETURN(*tiles, ExactTiles::capture(modelPath, tokens, progress, load));
+        [tiles, modelPath, tokens, load, interventions](const Progress& progress) -> Status {
+            ATTNSCOPE_ASSIGN_OR_RETURN(*tiles,
+                                       ExactTiles::capture(modelPath, tokens, progress, load, interventions));
             return Status::ok();
         },
         [this, tiles, runId, project](const Status& status) {

@@ -11,6 +11,9 @@
 #include <QPushButton>
 #include <QVBoxLayout>
 
+#include <algorithm>
+#include <map>
+
 namespace attnscope::studio {
 
 namespace {
@@ -36,7 +39,8 @@ InterventionDialog::InterventionDialog(const analyses::SinkParameters& sinkRule,
     auto* intro = new QLabel(
         tr("The shown run's input is analyzed again, with the same analyses and parameters, on the model "
            "changed as below (training-free). The result is stored as a new run and compared with the "
-           "shown one."),
+           "shown one. A calibrated head's own statistics stay those of its attention before calibration; "
+           "the change shows in the later layers and the outputs."),
         this);
     intro->setWordWrap(true);
     layout->addWidget(intro);
@@ -56,8 +60,8 @@ InterventionDialog::InterventionDialog(const analyses::SinkParameters& sinkRule,
         QString::fromStdString(analyses::describeActCalibration(analyses::kActBeta, sinkRule));
     m_calibrate->setToolTip(
         tr("ACT attention calibration (LAYER:HEAD, or LAYER:* for a whole layer): each head's sink keys, "
-           "found by the sink rule of Analysis Settings on its own attention to this input, keep β of "
-           "the attention they receive; the rest goes to the other keys in proportion. Rule: %1")
+           "found by the shown run's sink rule on the head's own attention to this input, keep β of the "
+           "attention they receive; the rest goes to the other keys in proportion. Rule: %1")
             .arg(rule.mid(rule.indexOf(QLatin1String("threshold")))));
     form->addRow(tr("&Calibrate heads (ACT):"), m_calibrate);
 
@@ -135,6 +139,41 @@ bool InterventionDialog::apply() {
     m_error->hide();
     m_error->clear();
     return true;
+}
+
+void InterventionDialog::setInterventions(const nlohmann::json& record) {
+    if (!record.is_object())
+        return;
+    auto heads = [](const nlohmann::json& list) {
+        QStringList text;
+        for (const auto& pair : list)
+            if (pair.is_array() && pair.size() == 2 && pair[0].is_number_integer() &&
+                pair[1].is_number_integer())
+                text << QStringLiteral("%1:%2").arg(pair[0].get<int>()).arg(pair[1].get<int>());
+        return text.join(QStringLiteral(", "));
+    };
+    if (record.contains("masked_heads") && record["masked_heads"].is_array())
+        m_mask->setText(heads(record["masked_heads"]));
+    if (record.contains("calibration") && record["calibration"].is_object()) {
+        const nlohmann::json& calibration = record["calibration"];
+        if (calibration.contains("heads") && calibration["heads"].is_array())
+            m_calibrate->setText(heads(calibration["heads"]));
+        if (calibration.contains("beta") && calibration["beta"].is_number())
+            m_beta->setValue(calibration["beta"].get<double>());
+    }
+    if (record.contains("sharing") && record["sharing"].is_array()) {
+        // Source -> its last target: the blocks they were made from (targets are consecutive).
+        std::map<int, int> blocks;
+        for (const auto& share : record["sharing"])
+            if (share.is_object() && share.value("source", nlohmann::json()).is_number_integer() &&
+                share.value("target", nlohmann::json()).is_number_integer())
+                blocks[share["source"].get<int>()] =
+                    std::max(blocks[share["source"].get<int>()], share["target"].get<int>());
+        QStringList text;
+        for (const auto& [first, last] : blocks)
+            text << QStringLiteral("%1-%2").arg(first).arg(last);
+        m_share->setText(text.join(QStringLiteral(", ")));
+    }
 }
 
 QString InterventionDialog::label() const {

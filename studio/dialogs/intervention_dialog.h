@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 // Tools > Intervene and Re-analyze: the training-free interventions to apply to the model — heads to mask,
-// heads to calibrate with ACT (β; the sink rule is the analysis settings'), layer blocks that share
+// heads to calibrate with ACT (β; the sink rule is the shown run's), layer blocks that share
 // attention (EchoAtt). The studio then re-analyzes the shown run's input under them as a new run and
 // compares it with the shown one. Spelled as the CLI's --mask-heads, --calibrate-heads, --act-beta and
 // --share-layers, and parsed by the same library functions.
@@ -10,6 +10,8 @@
 #include "attnscope/runtime/interventions.h"
 
 #include <QDialog>
+
+#include <nlohmann/json.hpp>
 
 class QDialogButtonBox;
 class QDoubleSpinBox;
@@ -31,6 +33,9 @@ public:
     /// The interventions as entered; valid after apply() returned true. "L:*" stays (L, -1) in the
     /// calibration's heads until the model is known (runtime::expandWholeLayers).
     const runtime::Interventions& interventions() const { return m_interventions; }
+    /// Fills the fields from a record (a run document's "interventions"); entries it cannot show are
+    /// left out.
+    void setInterventions(const nlohmann::json& record);
     /// A run label naming them, e.g. "mask 1:2 · ACT 1:* β 0.4 · share 0-1".
     QString label() const;
     /// The last refusal ("" when none).

@@ -10,11 +10,13 @@ namespace attnscope::studio {
 Expected<std::shared_ptr<ExactTiles>> ExactTiles::capture(const std::string& modelPath,
                                                           const std::vector<int32_t>& tokens,
                                                           const Progress& progress,
-                                                          const runtime::LoadOptions& load) {
+                                                          const runtime::LoadOptions& load,
+                                                          const runtime::Interventions& interventions) {
     ATTNSCOPE_ASSIGN_OR_RETURN(std::shared_ptr<runtime::Model> model, runtime::Model::load(modelPath, load));
     runtime::ForwardOptions options;
     options.logits = false;
     options.captureQueryKey = true;
+    options.interventions = interventions;
     // Every row's normaliser (K1) too: a tile then costs only its own keys, not all the keys its rows see.
     kernels::ProbeRequest probe;
     probe.rowLogSumExp = true;

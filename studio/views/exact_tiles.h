@@ -18,11 +18,11 @@ namespace attnscope::studio {
 
 class ExactTiles {
 public:
-    /// Loads the model and runs the input once, keeping every layer's queries and keys.
-    static Expected<std::shared_ptr<ExactTiles>> capture(const std::string& modelPath,
-                                                         const std::vector<int32_t>& tokens,
-                                                         const Progress& progress = {},
-                                                         const runtime::LoadOptions& load = {});
+    /// Loads the model and runs the input once, keeping every layer's queries and keys, under the
+    /// interventions the run was measured with (a sharing layer keeps its source's queries and keys).
+    static Expected<std::shared_ptr<ExactTiles>>
+    capture(const std::string& modelPath, const std::vector<int32_t>& tokens, const Progress& progress = {},
+            const runtime::LoadOptions& load = {}, const runtime::Interventions& interventions = {});
 
     int layers() const { return static_cast<int>(m_layers.size()); }
     int tokens() const { return m_layers.empty() ? 0 : m_layers.front().queryLength; }

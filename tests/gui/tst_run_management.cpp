@@ -374,6 +374,21 @@ private Q_SLOTS:
         QVERIFY(d["settings_differ"].contains("interventions"));
         QVERIFY(d["metrics"].size() > 3);
 
+        // The intervened run's deep-zoom tiles are computed under its interventions (replayed from its
+        // document), and the dialog offers them again for the next step.
+        QTRY_VERIFY_WITH_TIMEOUT(window.heatmap()->hasExactTiles(), 60000);
+        QString offered;
+        onNextModal<InterventionDialog>(this, [&](InterventionDialog* dialog) {
+            offered = dialog->maskHeadsEdit()->text() + QLatin1Char('|') +
+                      dialog->calibrateHeadsEdit()->text() + QLatin1Char('|') +
+                      QString::number(dialog->betaSpin()->value()) + QLatin1Char('|') +
+                      dialog->shareLayersEdit()->text();
+            dialog->reject();
+        });
+        QTRY_VERIFY_WITH_TIMEOUT(!window.jobs()->isBusy(), 60000);
+        QCOMPARE(window.interveneAndReanalyze(), quint64(0));
+        QCOMPARE(offered, QStringLiteral("|1:0, 1:1, 1:2, 1:3|0.25|2-3"));
+
         // A head the model does not have: the job fails and says which.
         runtime::Interventions outside;
         outside.maskedHeads = {{7, 0}};
@@ -385,7 +400,8 @@ private Q_SLOTS:
         });
         QVERIFY(window.reanalyzeShownRun(outside, QStringLiteral("mask 7:0")) != 0);
         QTRY_VERIFY_WITH_TIMEOUT(!failure.isEmpty(), 60000);
-        QVERIFY2(failure.contains(QStringLiteral("no head 7:0 to mask")), qPrintable(failure));
+        QVERIFY2(failure.contains(QStringLiteral("no layer 7 to mask (the model has 4 layers)")),
+                 qPrintable(failure));
     }
 
     void analysisSettingsReachTheStoredRun() {

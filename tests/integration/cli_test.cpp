@@ -317,9 +317,19 @@ TEST(Cli, EvaluateUnderInterventionsAgainstTheBaseline) {
     EXPECT_NEAR(unchanged["delta"]["copying_first_to_second_ratio"].get<double>(), 0.0, 1e-6)
         << keepAll.output;
 
-    auto text = runProcess(evaluate + " --mask-heads 1:2 --compare-baseline");
+    // Calibration alone changes the losses (the tiny model's rows spread their attention: hidden sinks).
+    auto calibrated = runProcess(evaluate + " --calibrate-heads 0:*,1:* --act-threshold 0.05 --json");
+    ASSERT_EQ(calibrated.exitCode, 0) << calibrated.output;
+    EXPECT_NE(nlohmann::json::parse(calibrated.output)["copying"]["mean_loss_per_copy"],
+              baseline["copying"]["mean_loss_per_copy"]);
+
+    auto text = runProcess(evaluate + " --mask-heads 1:2 --calibrate-heads '1:0, 1:1' --compare-baseline");
     ASSERT_EQ(text.exitCode, 0) << text.output;
     EXPECT_NE(text.output.find("masked heads [[1,2]]"), std::string::npos) << text.output;
+    EXPECT_NE(text.output.find("calibrated heads [[1,0],[1,1]] (ACT: beta 0.4, threshold 0.1 (absolute), "
+                               "drop-first)"),
+              std::string::npos)
+        << text.output;
     EXPECT_NE(text.output.find("baseline (no interventions)"), std::string::npos) << text.output;
     EXPECT_NE(text.output.find("change: copying_first_to_second_ratio"), std::string::npos) << text.output;
 
@@ -327,7 +337,9 @@ TEST(Cli, EvaluateUnderInterventionsAgainstTheBaseline) {
         std::string arguments, expected;
     };
     const std::vector<Case> bad{
-        {" --calibrate-heads 9:0", "--calibrate-heads: no head 9:0 to calibrate (the model has 2 layers"},
+        {" --calibrate-heads 9:*", "--calibrate-heads: no layer 9 to calibrate (the model has 2 layers)"},
+        {" --calibrate-heads 1:4",
+         "--calibrate-heads: no head 1:4 to calibrate (the model has 2 layers of 4"},
         {" --calibrate-heads one", "--calibrate-heads: 'one' is not LAYER:HEAD (0-based) or LAYER:*"},
         {" --mask-heads 1:*", "--mask-heads: '1:*' is not LAYER:HEAD (0-based)"},
         {" --share-layers 1-0", "--share-layers: block 1-0 must name at least two layers"},
@@ -370,6 +382,10 @@ TEST(Cli, AnalyzeUnderInterventionsIsStoredAndCompared) {
     // The keys the input pass calibrated, per head: ACT's rule on the statistics the sinks analysis
     // reports for the same head (layer 1 shares layer 0's queries and keys, so its attention is layer 0's).
     ASSERT_EQ(interventions["calibration"]["keys"].size(), 4u) << interventions.dump();
+    std::size_t calibratedKeys = 0;
+    for (const auto& keys : interventions["calibration"]["keys"])
+        calibratedKeys += keys["keys"].size();
+    EXPECT_GT(calibratedKeys, 0u) << "the threshold must find hidden sinks for the comparison to mean much";
     const auto& heads = document["sinks"]["heads"];
     for (const auto& keys : interventions["calibration"]["keys"]) {
         const int head = keys["head"].get<int>();

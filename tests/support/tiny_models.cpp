@@ -619,7 +619,7 @@ ReferenceOutput referenceForward(const TinyModel& model, const std::vector<int32
                         else if (!std::isinf(scores[j]))
                             seesOthers = true;
                     }
-                    if (seesOthers) {
+                    if (seesOthers && mass < 1.0 - 1e-6) { // the kernel's guard (attention.h)
                         const double others = (1.0 - interventions.keep * mass) / (1.0 - mass);
                         for (int j = 0; j < T; ++j)
                             row[j] *= scaled[j] ? interventions.keep : others;

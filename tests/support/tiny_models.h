@@ -60,7 +60,8 @@ struct ReferenceOutput {
 };
 /// Interventions the reference applies, written out independently of the runtime's: ACT's closed form
 /// P'_is = keep P_is on the given keys and P_it (1 - keep m_i) / (1 - m_i) elsewhere (m_i the row's mass on
-/// the given keys; rows that see only given keys unchanged), and layers reusing an earlier layer's
+/// the given keys; rows that see only given keys, or with m_i within 1e-6 of 1, unchanged), and layers
+/// reusing an earlier layer's
 /// post-RoPE queries and keys.
 struct ReferenceInterventions {
     std::map<std::pair<int, int>, std::vector<int>> calibratedColumns; ///< (layer, head) -> keys

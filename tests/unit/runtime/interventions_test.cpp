@@ -2,6 +2,7 @@
 // Interventions in the forward pass — ACT calibration and EchoAtt sharing — against the independent
 // double-precision reference, through cached decoding, and refused by name when they do not fit.
 #include "attnscope/analyses/act_calibration.h"
+#include "attnscope/analyses/interventions_json.h"
 #include "attnscope/runtime/forward.h"
 #include "attnscope/runtime/interventions.h"
 #include "attnscope/runtime/model.h"
@@ -56,7 +57,8 @@ protected:
         runtime::ColumnCalibration calibration;
         calibration.heads = std::move(heads);
         calibration.keep = keep;
-        calibration.selectColumns = [this, columns](const float* mass, int tokens) {
+        calibration.selectColumns = [this, columns](const runtime::HeadIndex&, const float* mass,
+                                                    int tokens) {
             m_seenMass.emplace_back(mass, mass + tokens);
             return columns;
         };
@@ -153,6 +155,41 @@ TEST_F(Interventions, ActCalibrationScalesTheHiddenSinksOfTheReferenceRule) {
     EXPECT_LE(maxAbsDiff(result->logits, referenceForward(m_tiny, kTokens, reference).logits), 1e-4);
 }
 
+TEST_F(Interventions, ARecordReplaysTheSameInterventions) {
+    // What a stored run records (the keys its input pass chose) replays the same forward pass.
+    analyses::SinkParameters rule;
+    rule.actAbsolute = 0.12;
+    runtime::ForwardOptions options;
+    options.interventions.calibration = analyses::actCalibration({{1, 0}, {2, 3}}, 0.3, rule);
+    options.interventions.sharing = {{0, 1}};
+    options.interventions.maskedHeads = {{2, 1}};
+    auto original = runtime::forward(*m_model, kTokens, options);
+    ASSERT_TRUE(original) << original.status().toString();
+    const nlohmann::json record =
+        analyses::interventionsToJson(options.interventions, original->calibratedColumns);
+    ASSERT_TRUE(record["calibration"].contains("keys")) << record.dump();
+
+    auto replayed = analyses::interventionsFromJson(nlohmann::json::parse(record.dump()));
+    ASSERT_TRUE(replayed) << replayed.status().toString();
+    EXPECT_EQ(replayed->maskedHeads, options.interventions.maskedHeads);
+    ASSERT_EQ(replayed->sharing.size(), 1u);
+    EXPECT_EQ(replayed->sharing[0].target, 1);
+    runtime::ForwardOptions again;
+    again.interventions = *replayed;
+    auto result = runtime::forward(*m_model, kTokens, again);
+    ASSERT_TRUE(result) << result.status().toString();
+    EXPECT_EQ(result->calibratedColumns, original->calibratedColumns);
+    EXPECT_LE(maxAbsDiff(result->logits, original->logits), 1e-6);
+
+    for (const char* bad : {R"({"masked_heads": [[1]]})", R"({"calibration": {"heads": [[1, 0]]}})",
+                            R"({"calibration": {"heads": [], "beta": 0.4, "keys": [{"layer": 1}]}})",
+                            R"({"sharing": [{"source": 0}]})", "[]"}) {
+        auto refused = analyses::interventionsFromJson(nlohmann::json::parse(bad));
+        ASSERT_FALSE(refused) << bad;
+        EXPECT_EQ(refused.status().field().rfind("interventions", 0), 0u) << refused.status().toString();
+    }
+}
+
 TEST_F(Interventions, SharingReusesTheSourceLayersAttention) {
     runtime::ForwardOptions options;
     ASSERT_TRUE(runtime::sharingFromBlocks({{0, 2}}).hasValue());
@@ -211,7 +248,7 @@ TEST_F(Interventions, BadInterventionsAreRefusedByName) {
     std::vector<Case> cases(7);
     cases[0].interventions.maskedHeads = {{3, 0}};
     cases[0].field = "masked_heads";
-    cases[0].words = "no head 3:0";
+    cases[0].words = "no layer 3 to mask (the model has 3 layers)";
     cases[1].interventions.calibration = fixedColumns({{0, 4}}, {}, 0.4f);
     cases[1].field = "calibration.heads";
     cases[1].words = "no head 0:4 to calibrate";

@@ -2,6 +2,7 @@
 // How documents and stored runs record the interventions a result was measured under.
 #pragma once
 
+#include "attnscope/core/expected.h"
 #include "attnscope/runtime/interventions.h"
 
 #include <nlohmann/json.hpp>
@@ -16,5 +17,10 @@ namespace attnscope::analyses {
 /// when used; "keys" only when `calibratedKeys` is given (the keys one input's prefill chose).
 nlohmann::json interventionsToJson(const runtime::Interventions& interventions,
                                    const std::map<runtime::HeadIndex, std::vector<int>>& calibratedKeys = {});
+
+/// The interventions a record describes, to run them again on the same input: masking and sharing as
+/// recorded, the calibration replaying the recorded keys of each head (runtime::fixedColumnCalibration;
+/// a record without "keys" calibrates nothing). Errors name the key that is malformed.
+Expected<runtime::Interventions> interventionsFromJson(const nlohmann::json& record);
 
 } // namespace attnscope::analyses

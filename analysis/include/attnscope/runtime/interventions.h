@@ -9,6 +9,7 @@
 #include "attnscope/model/model_config.h"
 
 #include <functional>
+#include <map>
 #include <optional>
 #include <string>
 #include <utility>
@@ -23,15 +24,19 @@ using HeadIndex = std::pair<int, int>;
 /// calibrated head, the prefill runs the layer's attention once to measure each calibrated head's
 /// column mass C_j = sum_i P_ij over all rows, asks `selectColumns` which keys to scale, and runs the
 /// layer again with P'_is = keep * P_is on those keys and the removed mass given to the other keys in
-/// proportion to P_it (ACT's closed form; a row that sees only scaled keys is left unchanged). Cached
-/// decoding keeps the prefill's choice: later rows are calibrated on the same keys.
+/// proportion to P_it (ACT's closed form; a row whose mass on the scaled keys is within 1e-6 of 1 — in
+/// particular one that sees only scaled keys — is left unchanged, as the kernel defines it). Cached
+/// decoding keeps the prefill's choice: later rows are calibrated on the same keys. The choice sees the
+/// whole prefill, as ACT's does: in a scoring pass, the keys of row i depend on the rows after it.
 struct ColumnCalibration {
     std::vector<HeadIndex> heads;
     /// β of ACT: the share of a selected key's probability that stays on it, in [0, 1].
     double keep = 0.4;
-    /// The keys (ascending, each in [0, tokens)) to scale for one head, from its column mass over the
-    /// `tokens` rows and keys of a causal prefill. Called once per calibrated head and prefill.
-    std::function<std::vector<int>(const float* columnMass, int tokens)> selectColumns;
+    /// The keys (ascending, each in [0, tokens)) to scale for `head`, from its column mass over the
+    /// `tokens` rows and keys of a causal prefill. Called once per calibrated head and prefill, on the
+    /// thread that runs the forward pass; copies of an Interventions share the callable's captures, so it
+    /// must be reentrant (the ACT rule captures its parameters by value).
+    std::function<std::vector<int>(const HeadIndex& head, const float* columnMass, int tokens)> selectColumns;
     /// How the selection was made, for records and messages ("ACT, threshold 0.1, drop first").
     std::string description;
 };
@@ -44,6 +49,9 @@ struct SharedAttention {
     int source = 0;
     int target = 0;
 };
+
+/// No model has this many layers: layer blocks past it are refused before they are expanded.
+inline constexpr int kMaxSharedLayer = 100000;
 
 /// Everything a forward pass can change. Empty by default: the model as trained.
 struct Interventions {
@@ -75,8 +83,14 @@ Expected<std::vector<std::pair<int, int>>> parseLayerBlocks(const std::vector<st
 /// Splits "a, b,c" at commas and white space, dropping empty entries (for text fields).
 std::vector<std::string> splitSpecList(const std::string& text);
 
+/// A calibration that scales the recorded keys of each head (a stored run's "calibration.keys"), whatever
+/// the column mass: replays a run's calibration exactly, on the same input.
+ColumnCalibration fixedColumnCalibration(std::vector<HeadIndex> heads, double keep,
+                                         std::map<HeadIndex, std::vector<int>> keys, std::string description);
+
 /// EchoAtt's shared blocks as layer ranges: each block [first, last] makes layers first+1..last reuse
-/// layer `first`'s attention. Blocks must not overlap; errors name the block.
+/// layer `first`'s attention. Blocks must not overlap, and must lie below kMaxSharedLayer; errors name
+/// the block.
 Expected<std::vector<SharedAttention>> sharingFromBlocks(const std::vector<std::pair<int, int>>& blocks);
 
 } // namespace attnscope::runtime

@@ -90,8 +90,10 @@ struct Intervention {
     const float* columnLogitBias = nullptr;
     bool biasPerHead = false;
     /// Post-softmax calibration (ACT, METHODS.md section 2): keys with scale c_j != 1 keep c_j * P_ij,
-    /// and the other keys share the remaining mass in proportion to P_ij; a row that sees only scaled
-    /// keys is left unchanged. [keyLength], or [queryHeads][keyLength] when `scalePerHead`.
+    /// and the other keys share the remaining mass in proportion to P_ij; a row whose mass on the scaled
+    /// keys is within 1e-6 of 1 (one that sees only scaled keys, or nearly all of whose attention they
+    /// hold: the redistribution would divide by ~0) is left unchanged. [keyLength], or
+    /// [queryHeads][keyLength] when `scalePerHead`.
     const float* columnScale = nullptr;
     bool scalePerHead = false;
 };
