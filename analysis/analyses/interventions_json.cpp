@@ -56,7 +56,8 @@ Expected<runtime::Interventions> interventionsFromJson(const nlohmann::json& rec
             }
         }
         interventions.calibration = runtime::fixedColumnCalibration(
-            std::move(heads), c["beta"].get<double>(), std::move(keys), c.value("rule", std::string()));
+            std::move(heads), c["beta"].get<double>(), std::move(keys),
+            c.contains("rule") && c["rule"].is_string() ? c["rule"].get<std::string>() : std::string());
     }
     if (record.contains("sharing")) {
         if (!record["sharing"].is_array())
