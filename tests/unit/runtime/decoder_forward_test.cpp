@@ -4,6 +4,7 @@
 #include "attnscope/runtime/forward.h"
 #include "attnscope/runtime/model.h"
 
+#include "../../support/max_abs_diff.h"
 #include "../../support/temp_dir.h"
 #include "../../support/tiny_models.h"
 
@@ -34,22 +35,6 @@ protected:
 };
 
 const std::vector<int32_t> kTokens = {1, 5, 3, 9, 0, 2, 7, 7, 10, 4};
-
-double maxAbsDiff(const std::vector<float>& a, const std::vector<double>& b) {
-    EXPECT_EQ(a.size(), b.size());
-    double worst = 0;
-    for (std::size_t i = 0; i < std::min(a.size(), b.size()); ++i)
-        worst = std::max(worst, std::fabs(static_cast<double>(a[i]) - b[i]));
-    return worst;
-}
-
-double maxAbsDiff(const std::vector<float>& a, const std::vector<float>& b) {
-    EXPECT_EQ(a.size(), b.size());
-    double worst = 0;
-    for (std::size_t i = 0; i < std::min(a.size(), b.size()); ++i)
-        worst = std::max(worst, std::fabs(static_cast<double>(a[i]) - b[i]));
-    return worst;
-}
 
 } // namespace
 
