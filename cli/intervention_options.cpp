@@ -46,9 +46,11 @@ void addInterventionOptions(CLI::App& command, InterventionOptions& options) {
                     "repeatable or comma-separated): their sink keys (ACT's rule, --act-threshold/-alpha/"
                     "-first-sink) keep beta of their attention, the rest goes to the other keys")
         ->delimiter(',');
-    command.add_option("--act-beta", options.actBeta, "ACT's beta: the share of attention a sink key keeps")
-        ->check(between(0.0, 1.0))
-        ->capture_default_str();
+    options.betaOption =
+        command
+            .add_option("--act-beta", options.actBeta, "ACT's beta: the share of attention a sink key keeps")
+            ->check(between(0.0, 1.0))
+            ->capture_default_str();
     command
         .add_option("--share-layers", options.shareLayers,
                     "EchoAtt attention sharing, training-free: FIRST-LAST makes layers FIRST+1..LAST reuse "
@@ -57,6 +59,9 @@ void addInterventionOptions(CLI::App& command, InterventionOptions& options) {
 }
 
 Status checkInterventionSyntax(const InterventionOptions& options) {
+    if (options.betaOption && options.betaOption->count() > 0 && options.calibrateHeads.empty())
+        return Status::invalidArgument("beta applies to calibrated heads: give --calibrate-heads too")
+            .atField("--act-beta");
     if (auto heads = runtime::parseHeadSpecs(specs(options.maskHeads), false); !heads)
         return std::move(heads).status().atField("--mask-heads");
     if (auto heads = runtime::parseHeadSpecs(specs(options.calibrateHeads), true); !heads)

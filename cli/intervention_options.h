@@ -19,7 +19,8 @@ struct InterventionOptions {
     std::vector<std::string> maskHeads;      ///< "L:H" each
     std::vector<std::string> calibrateHeads; ///< "L:H" or "L:*" each
     double actBeta = 0.4;
-    std::vector<std::string> shareLayers; ///< "FIRST-LAST" each
+    std::vector<std::string> shareLayers;    ///< "FIRST-LAST" each
+    const CLI::Option* betaOption = nullptr; ///< set by addInterventionOptions: was --act-beta given?
 
     bool any() const { return !maskHeads.empty() || !calibrateHeads.empty() || !shareLayers.empty(); }
 };

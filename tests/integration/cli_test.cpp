@@ -347,6 +347,7 @@ TEST(Cli, EvaluateUnderInterventionsAgainstTheBaseline) {
         {" --share-layers 0+1", "--share-layers: '0+1' is not FIRST-LAST"},
         {" --act-beta 1.5 --calibrate-heads 1:0", "--act-beta: must be between 0 and 1, got 1.5"},
         {" --compare-baseline", "--compare-baseline needs an intervention"},
+        {" --act-beta 0.2 --share-layers 0-1", "--act-beta: beta applies to calibrated heads"},
     };
     for (const Case& c : bad) {
         auto result = runProcess(evaluate + c.arguments, true);
