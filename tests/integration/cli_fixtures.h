@@ -1,0 +1,42 @@
+// SPDX-License-Identifier: Apache-2.0
+// What the CLI tests share: the executable's path and small model files written for a test.
+#pragma once
+
+#include "../support/tiny_models.h"
+
+#include <cstdint>
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <vector>
+
+namespace attnscope::test {
+
+inline const std::string kCli = ATTNSCOPE_CLI_PATH;
+
+/// A tiny llama2.c checkpoint (dim 8, 2 layers, 2 heads / 1 KV head, vocab 16, seq 4), zero weights.
+inline std::string writeTinyLlama2c() {
+    const auto path = std::filesystem::temp_directory_path() / "attnscope_cli_tiny_llama2c.bin";
+    const int32_t header[7] = {8, 12, 2, 2, 1, 16, 4};
+    const int64_t dim = 8, hidden = 12, layers = 2, kvDim = 4, vocab = 16, seq = 4, headDim = 4;
+    const int64_t floats = vocab * dim +
+                           layers * (2 * dim + 2 * dim * dim + 2 * dim * kvDim + 3 * dim * hidden) + dim +
+                           seq * headDim;
+    std::ofstream file(path, std::ios::binary);
+    file.write(reinterpret_cast<const char*>(header), sizeof header);
+    const std::vector<float> zeros(static_cast<std::size_t>(floats), 0.0f);
+    file.write(reinterpret_cast<const char*>(zeros.data()), static_cast<std::streamsize>(zeros.size() * 4));
+    return path.string();
+}
+
+/// A fresh `dir` holding `tiny` as a llama GGUF; returns the file's path.
+inline std::string writeTinyGguf(const std::filesystem::path& dir, const TinyModel& tiny) {
+    std::filesystem::remove_all(dir);
+    std::filesystem::create_directories(dir);
+    const std::string gguf = (dir / "tiny.gguf").string();
+    const Bytes bytes = writeLlamaGguf(tiny);
+    std::ofstream(gguf, std::ios::binary).write(reinterpret_cast<const char*>(bytes.data()), bytes.size());
+    return gguf;
+}
+
+} // namespace attnscope::test
