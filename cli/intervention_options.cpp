@@ -22,11 +22,11 @@ std::vector<std::string> specs(const std::vector<std::string>& values) {
 
 /// The runtime names its own fields; the user typed options.
 Status asOptionError(const Status& status) {
-    static const std::map<std::string, std::string> kOptionOf = {{"masked_heads", "--mask-heads"},
-                                                                 {"calibration.heads", "--calibrate-heads"},
-                                                                 {"calibration.keep", "--act-beta"},
-                                                                 {"calibration", "--calibrate-heads"},
-                                                                 {"sharing", "--share-layers"}};
+    static const std::map<std::string, std::string> kOptionOf = {
+        {"masked_heads", "--mask-heads"},       {"calibration.heads", "--calibrate-heads"},
+        {"calibration.keep", "--act-beta"},     {"calibration", "--calibrate-heads"},
+        {"sharing", "--share-layers"},          {"streaming", "--streaming-window"},
+        {"sparse_prefill", "--sparse-prefill"}, {"kv_selection", "--kv-policy"}};
     const auto option = kOptionOf.find(status.field());
     return Status::error(status.code(), status.message())
         .atField(option != kOptionOf.end() ? option->second : status.field());
@@ -73,7 +73,8 @@ Status checkInterventionSyntax(const InterventionOptions& options) {
 
 Expected<runtime::Interventions> resolveInterventions(const InterventionOptions& options,
                                                       const analyses::SinkParameters& rule,
-                                                      const model::ModelConfig& config) {
+                                                      const model::ModelConfig& config,
+                                                      const SparseAttentionOptions* sparse) {
     ATTNSCOPE_TRY(checkInterventionSyntax(options));
     runtime::Interventions interventions;
     interventions.maskedHeads = runtime::parseHeadSpecs(specs(options.maskHeads), false).value();
@@ -86,6 +87,10 @@ Expected<runtime::Interventions> resolveInterventions(const InterventionOptions&
     if (!sharing)
         return asOptionError(sharing.status());
     interventions.sharing = std::move(sharing).value();
+    if (sparse) {
+        ATTNSCOPE_TRY(checkSparseAttentionSyntax(*sparse));
+        applySparseAttention(*sparse, interventions);
+    }
     if (Status status = runtime::checkInterventions(config, interventions); !status.isOk())
         return asOptionError(status);
     return interventions;

@@ -7,6 +7,7 @@
 #include "attnscope/core/expected.h"
 #include "attnscope/model/model_config.h"
 #include "attnscope/runtime/interventions.h"
+#include "sparse_attention_options.h"
 
 #include <CLI/CLI.hpp>
 
@@ -32,9 +33,11 @@ void addInterventionOptions(CLI::App& command, InterventionOptions& options);
 Status checkInterventionSyntax(const InterventionOptions& options);
 
 /// The interventions on a model of `config`, calibrating with ACT's sink rule `rule` (threshold and
-/// first-sink rule); every error names the option it comes from.
+/// first-sink rule), with the sparse-attention methods of `sparse` when given; every error names the
+/// option it comes from.
 Expected<runtime::Interventions> resolveInterventions(const InterventionOptions& options,
                                                       const analyses::SinkParameters& rule,
-                                                      const model::ModelConfig& config);
+                                                      const model::ModelConfig& config,
+                                                      const SparseAttentionOptions* sparse = nullptr);
 
 } // namespace attnscope::cli

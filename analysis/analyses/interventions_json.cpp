@@ -71,6 +71,21 @@ Expected<runtime::Interventions> interventionsFromJson(const nlohmann::json& rec
             interventions.sharing.push_back({share["source"].get<int>(), share["target"].get<int>()});
         }
     }
+    if (record.contains("streaming")) {
+        const nlohmann::json& s = record["streaming"];
+        if (!s.is_object() || !s.value("sinks", nlohmann::json()).is_number_integer() ||
+            !s.value("window", nlohmann::json()).is_number_integer())
+            return Status::parseError("expected {\"sinks\", \"window\"} (integers)")
+                .atField("interventions.streaming");
+        interventions.streaming = runtime::StreamingAttention{s["sinks"].get<int>(), s["window"].get<int>()};
+    }
+    // A rule's masks depend on the input; the record keeps its description, not the rule.
+    for (const char* key : {"sparse_prefill", "kv_selection"})
+        if (record.contains(key))
+            return Status::unsupported("a recorded " + std::string(key) +
+                                       " names its rule but cannot replay it; run it again with the rule's "
+                                       "options")
+                .atField("interventions." + std::string(key));
     return interventions;
 }
 
@@ -96,6 +111,13 @@ nlohmann::json interventionsToJson(const runtime::Interventions& interventions,
             sharing.push_back({{"source", share.source}, {"target", share.target}});
         json["sharing"] = sharing;
     }
+    if (const auto& streaming = interventions.streaming)
+        json["streaming"] = {{"sinks", streaming->sinks}, {"window", streaming->window}};
+    if (const auto& prefill = interventions.sparsePrefill)
+        json["sparse_prefill"] = {{"rule", prefill->description}, {"block", prefill->blockSize}};
+    if (const auto& selection = interventions.kvSelection)
+        json["kv_selection"] = {{"rule", selection->description},
+                                {"observation_window", selection->observationWindow}};
     return json;
 }
 

@@ -50,11 +50,12 @@ double kl(const std::vector<double>& p, const std::vector<double>& q) {
 
 } // namespace
 
-FlexPrefillHead flexPrefillHead(const float* lastRows, int lastRowCount, const std::vector<double>& estimated,
-                                const std::vector<double>& blockEstimate, const BlockGrid& grid,
-                                const SparsityParameters& parameters) {
+FlexPrefillHead flexPrefillDecision(const float* lastRows, int lastRowCount,
+                                    const std::vector<double>& estimated,
+                                    const std::vector<double>& blockEstimate, int tokens,
+                                    const SparsityParameters& parameters) {
     FlexPrefillHead head;
-    const int n = grid.tokens, nb = grid.blocks, B = parameters.flexBlock;
+    const int n = tokens, B = parameters.flexBlock, nb = (tokens + B - 1) / B;
     head.blocks = nb;
     head.blockMask.assign(static_cast<std::size_t>(nb) * nb, 0);
     auto set = [&](int i, int j) {
@@ -127,6 +128,15 @@ FlexPrefillHead flexPrefillHead(const float* lastRows, int lastRowCount, const s
     head.activeBlocks = static_cast<int>(std::count(head.blockMask.begin(), head.blockMask.end(), 1));
     head.computationalRatio =
         nb ? static_cast<double>(head.activeBlocks) / (static_cast<double>(nb) * nb) : 1;
+    return head;
+}
+
+FlexPrefillHead flexPrefillHead(const float* lastRows, int lastRowCount, const std::vector<double>& estimated,
+                                const std::vector<double>& blockEstimate, const BlockGrid& grid,
+                                const SparsityParameters& parameters) {
+    FlexPrefillHead head =
+        flexPrefillDecision(lastRows, lastRowCount, estimated, blockEstimate, grid.tokens, parameters);
+    const int nb = head.blocks;
     head.mask = blockMaskMetrics(grid, head.blockMask);
     if (nb > 0) {
         double kept = 0, total = 0;

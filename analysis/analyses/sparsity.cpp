@@ -4,6 +4,7 @@
 // TokenSelect from probability passes over captured queries/keys, the A-shape from K3/K7.
 #include "attnscope/analyses/sparsity.h"
 
+#include "flex_estimates.h"
 #include "probability_pass.h"
 #include "torch_guard.h"
 
@@ -38,20 +39,22 @@ at::Tensor blockMeans(const at::Tensor& x, int block) {
     return at::stack(means, 0);
 }
 
-/// FlexPrefill's pooled estimates for head h: ā over key blocks for the mean last-block query, and
-/// the block-causal softmax of block-mean queries against block-mean keys.
-void flexEstimates(const StackedHeads& s, int h, int block, std::vector<double>& estimated,
-                   std::vector<double>& blockEstimate) {
-    const int t = s.tokens, rows = std::min(block, t);
-    at::Tensor keys = blockMeans(s.keys[h], block);
-    at::Tensor lastQuery = s.queries[h].narrow(0, t - rows, rows).mean(0);
-    estimated = toVector(at::softmax(at::mv(keys, lastQuery) * s.scale, 0));
-    at::Tensor queries = blockMeans(s.queries[h], block);
-    at::Tensor logits = at::mm(queries, keys.t()) * s.scale;
+} // namespace
+
+void detail::flexEstimates(const at::Tensor& headQueries, const at::Tensor& headKeys, float scale, int block,
+                           std::vector<double>& estimated, std::vector<double>& blockEstimate) {
+    const int t = static_cast<int>(headQueries.size(0)), rows = std::min(block, t);
+    at::Tensor keys = blockMeans(headKeys, block);
+    at::Tensor lastQuery = headQueries.narrow(0, t - rows, rows).mean(0);
+    estimated = toVector(at::softmax(at::mv(keys, lastQuery) * scale, 0));
+    at::Tensor queries = blockMeans(headQueries, block);
+    at::Tensor logits = at::mm(queries, keys.t()) * scale;
     const int64_t nb = keys.size(0);
     at::Tensor causal = at::ones({nb, nb}, at::kBool).tril();
     blockEstimate = toVector(at::softmax(logits.masked_fill(causal.logical_not(), -INFINITY), 1));
 }
+
+namespace {
 
 /// AnchorAttention (METHODS.md 7) for every head of one layer.
 Status anchorLayer(const StackedHeads& s, const SparsityParameters& p, const Progress& progress,
@@ -336,7 +339,8 @@ Expected<SparsityAnalysis> analyzeSparsity(const std::vector<runtime::QueryKeyCa
                 const BlockGrid flexGrid =
                     blockGridOf(probe, h, k, t, p.probeBlock, p.flexBlock / p.probeBlock);
                 std::vector<double> estimated, blockEstimate;
-                flexEstimates(s, k, p.flexBlock, estimated, blockEstimate);
+                detail::flexEstimates(s.queries[k], s.keys[k], s.scale, p.flexBlock, estimated,
+                                      blockEstimate);
                 const float* last =
                     probe.lastRowProbabilities.data() + static_cast<std::size_t>(k) * probe.lastRows * t;
                 head.flex = flexPrefillHead(last, probe.lastRows, estimated, blockEstimate, flexGrid, p);

@@ -7,6 +7,7 @@
 #include "attnscope/runtime/attention_device.h"
 #include "attnscope/runtime/kernel_status.h"
 #include "model_weights.h"
+#include "sparse_masks.h"
 #include "torch_guard.h"
 
 #include <ATen/ATen.h>
@@ -161,6 +162,10 @@ struct KvCache {
     /// Per layer, the calibration's column scale [queryHeads][positions] chosen at the prefill; empty
     /// for layers without a calibrated head.
     std::vector<std::vector<float>> columnScale;
+    /// Per layer, the KV-cache policy's kept prompt keys [queryHeads][promptLength] of 0/1 (empty without
+    /// a policy).
+    std::vector<std::vector<uint8_t>> keptPrompt;
+    int promptLength = 0;
     int64_t length = 0;
 };
 
@@ -228,6 +233,79 @@ Status prefillColumnScale(int layer, const std::vector<int>& heads, const Column
     return Status::ok();
 }
 
+/// The KV-cache policy's kept prompt keys of one layer after its prefill: one attention pass gives the
+/// probabilities of the prompt's last rows, the policy's rule picks each head's keys. [queryHeads][tokens].
+Status selectPromptKeys(int layer, const KvSelection& selection, const kernels::AttentionDims& dims,
+                        const at::Tensor& q, const at::Tensor& k, const at::Tensor& v,
+                        std::vector<uint8_t>& kept) {
+    const int tokens = dims.keyLength, window = std::min(selection.observationWindow, dims.queryLength);
+    kernels::AttentionDims windowDims = dims;
+    windowDims.queryLength = window;
+    windowDims.queryOffset = dims.queryOffset + dims.queryLength - window;
+    kernels::TensorView queries = viewOf(q);
+    queries.data = q.data_ptr<float>() + static_cast<int64_t>(dims.queryLength - window) * dims.headDim;
+    std::vector<float> scratch(static_cast<std::size_t>(dims.queryHeads) * window * dims.headDim);
+    kernels::OutputView scratchView{
+        scratch.data(),
+        {static_cast<int64_t>(scratch.size()), static_cast<int64_t>(window) * dims.headDim, dims.headDim, 1}};
+    kernels::ProbeRequest request;
+    request.lastRows = window;
+    kernels::ProbeResult rows;
+    ATTNSCOPE_TRY(
+        statusFromKernel(runAttention(windowDims, queries, viewOf(k), viewOf(v), scratchView, request, rows),
+                         "layer " + std::to_string(layer) + " KV-cache policy's observation pass"));
+    kept.assign(static_cast<std::size_t>(dims.queryHeads) * tokens, 0);
+    for (int h = 0; h < dims.queryHeads; ++h) {
+        const std::vector<int> keys = selection.keepKeys(
+            {layer, h}, rows.lastRowProbabilities.data() + static_cast<std::size_t>(h) * window * tokens,
+            window, tokens);
+        for (std::size_t i = 0; i < keys.size(); ++i) {
+            if (keys[i] < 0 || keys[i] >= tokens || (i > 0 && keys[i] <= keys[i - 1]))
+                return Status::invalidArgument("the KV-cache policy kept key " + std::to_string(keys[i]) +
+                                               " for head " + std::to_string(layer) + ":" +
+                                               std::to_string(h) + "; keys must be ascending in [0, " +
+                                               std::to_string(tokens) + ")")
+                    .atField("kv_selection");
+            kept[static_cast<std::size_t>(h) * tokens + keys[i]] = 1;
+        }
+    }
+    return Status::ok();
+}
+
+/// The sparse-attention mask of one layer's call, if an intervention masks it; remembers a KV-cache
+/// policy's choice at the prefill. `masked` tells whether `mask` applies.
+Status sparseMaskOf(int layer, const Interventions& interventions, const kernels::AttentionDims& dims,
+                    const at::Tensor& q, const at::Tensor& k, const at::Tensor& v, KvCache* cache,
+                    detail::OwnedMask& mask, bool& masked) {
+    masked = false;
+    const bool prefill = dims.queryOffset == 0;
+    if (interventions.streaming) {
+        detail::streamingMask(*interventions.streaming, dims.queryLength, dims.queryOffset, dims.keyLength,
+                              mask);
+        masked = true;
+    } else if (interventions.sparsePrefill && prefill) {
+        const SparsePrefill& rule = *interventions.sparsePrefill;
+        auto blocks = rule.blockMasks(LayerQueryKey{layer, dims, viewOf(q), viewOf(k), viewOf(v)});
+        if (!blocks)
+            return std::move(blocks).status().atField("sparse_prefill");
+        ATTNSCOPE_TRY(detail::prefillBlockMask(std::move(blocks).value(), rule.blockSize, dims.queryHeads,
+                                               dims.keyLength, mask));
+        masked = true;
+    }
+    if (interventions.kvSelection && cache) {
+        if (prefill) {
+            ATTNSCOPE_TRY(
+                selectPromptKeys(layer, *interventions.kvSelection, dims, q, k, v, cache->keptPrompt[layer]));
+            cache->promptLength = dims.keyLength;
+        } else if (!cache->keptPrompt[layer].empty()) {
+            detail::keptPromptMask(cache->keptPrompt[layer], cache->promptLength, dims.queryHeads,
+                                   dims.keyLength, mask);
+            masked = true;
+        }
+    }
+    return Status::ok();
+}
+
 /// A cached column scale [queryHeads][oldKeys] widened to `keys` with 1 (uncalibrated) for the new keys.
 std::vector<float> widenColumnScale(const std::vector<float>& scale, int queryHeads, int keys) {
     const std::size_t oldKeys = scale.size() / static_cast<std::size_t>(queryHeads);
@@ -278,6 +356,7 @@ Status runDecoder(const Model& model, const std::vector<int32_t>& tokens, KvCach
             cache->keys.resize(c.layers);
             cache->values.resize(c.layers);
             cache->columnScale.resize(c.layers);
+            cache->keptPrompt.resize(c.layers);
         }
         const Interventions& interventions = options.interventions;
         const std::vector<std::vector<int>> calibrated = calibratedHeadsByLayer(c, interventions);
@@ -364,9 +443,26 @@ Status runDecoder(const Model& model, const std::vector<int32_t>& tokens, KvCach
                     request.intervention.scalePerHead = true;
                 }
             }
+            detail::OwnedMask sparseMask;
+            bool masked = false;
+            kernelStatus = sparseMaskOf(l, interventions, dims, q, k, v, cache, sparseMask, masked);
+            if (!kernelStatus.isOk())
+                return;
+            if (masked) {
+                if (request.mask.kind != kernels::AttentionMask::Kind::None) {
+                    kernelStatus = Status::unsupported("this statistic is measured under its own attention "
+                                                       "mask, which a sparse-attention intervention would "
+                                                       "replace; measure it without one")
+                                       .atField("interventions");
+                    return;
+                }
+                request.mask = sparseMask.mask;
+            }
             kernelStatus =
                 statusFromKernel(runAttention(dims, viewOf(q), viewOf(k), viewOf(v), outView, request, probe),
                                  "layer " + std::to_string(l) + " attention");
+            if (masked && kernelStatus.isOk())
+                result.masks.add(detail::maskStatistics(sparseMask, dims, probe, request.heads));
             if (options.probe)
                 result.probes.push_back(std::move(probe));
             if (!kernelStatus.isOk())
@@ -490,12 +586,13 @@ Expected<std::vector<float>> DecoderSession::append(const std::vector<int32_t>& 
     ATTNSCOPE_TRY(
         runDecoder(*m_model, tokens, m_cache.get(), options, /*allLogits=*/false, result, progress));
     m_lastProbes = std::move(result.probes);
+    m_masks.add(result.masks);
     return std::move(result.logits);
 }
 
 Expected<std::vector<int32_t>> generate(const std::shared_ptr<const Model>& model,
                                         const std::vector<int32_t>& prompt, const GenerateOptions& options,
-                                        const Progress& progress) {
+                                        const Progress& progress, MaskStatistics* masks) {
     if (options.maxNewTokens < 0)
         return Status::invalidArgument("must not be negative").atField("max_new_tokens");
     DecoderSession session(model, options.interventions);
@@ -514,6 +611,8 @@ Expected<std::vector<int32_t>> generate(const std::shared_ptr<const Model>& mode
             progress.update(0.1f + 0.9f * static_cast<float>(step + 1) / options.maxNewTokens, "generating"));
         ATTNSCOPE_ASSIGN_OR_RETURN(logits, session.append({next}));
     }
+    if (masks)
+        masks->add(session.maskStatistics());
     return generated;
 }
 
@@ -568,12 +667,15 @@ std::vector<double> nllFromLogits(const std::vector<float>& logits, int vocabSiz
 }
 
 Expected<std::vector<double>> tokenNll(const Model& model, const std::vector<int32_t>& tokens,
-                                       const Progress& progress, const Interventions& interventions) {
+                                       const Progress& progress, const Interventions& interventions,
+                                       MaskStatistics* masks) {
     if (tokens.size() < 2)
         return Status::invalidArgument("need at least two tokens to score").atField("tokens");
     ForwardOptions options;
     options.interventions = interventions;
     ATTNSCOPE_ASSIGN_OR_RETURN(ForwardResult result, forward(model, tokens, options, progress));
+    if (masks)
+        masks->add(result.masks);
     if (result.logits.empty())
         return Status::unsupported("this model file has no language-model head, so it gives no token "
                                    "probabilities")

@@ -37,7 +37,8 @@ Expected<PerplexityResult> perplexity(const Model& model, const std::vector<int3
                   ids.begin() + static_cast<std::ptrdiff_t>(lead));
         if (ids.size() < 2)
             break;
-        ATTNSCOPE_ASSIGN_OR_RETURN(std::vector<double> nll, tokenNll(model, ids, {}, interventions));
+        ATTNSCOPE_ASSIGN_OR_RETURN(std::vector<double> nll,
+                                   tokenNll(model, ids, {}, interventions, &result.masks));
         for (double value : nll)
             total += value;
         result.scoredTokens += static_cast<int64_t>(nll.size());
@@ -68,8 +69,9 @@ Expected<CopyingResult> copyingLoss(const Model& model, const std::vector<int32_
                                                " differs from the first at offset " + std::to_string(i))
                     .atField("ids");
         }
-    ATTNSCOPE_ASSIGN_OR_RETURN(std::vector<double> nll, tokenNll(model, ids, progress, interventions));
     CopyingResult result;
+    ATTNSCOPE_ASSIGN_OR_RETURN(std::vector<double> nll,
+                               tokenNll(model, ids, progress, interventions, &result.masks));
     result.span = span;
     result.repeats = repeats;
     const std::size_t prefix = ids.size() - static_cast<std::size_t>(repeated);
@@ -108,7 +110,8 @@ Expected<NeedleResult> needleExactMatch(const std::shared_ptr<const Model>& mode
         GenerateOptions options;
         options.maxNewTokens = static_cast<int>(answer.ids.size()) + 2;
         options.interventions = interventions;
-        ATTNSCOPE_ASSIGN_OR_RETURN(std::vector<int32_t> generated, generate(model, prompt.ids, options));
+        ATTNSCOPE_ASSIGN_OR_RETURN(std::vector<int32_t> generated,
+                                   generate(model, prompt.ids, options, {}, &result.masks));
         ATTNSCOPE_ASSIGN_OR_RETURN(std::string produced, tokenizer.decode(generated, /*skipSpecial=*/true));
         NeedleOutcome outcome{produced, false};
         outcome.correct =

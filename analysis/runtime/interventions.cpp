@@ -28,6 +28,55 @@ Status checkHeads(const model::ModelConfig& config, const std::vector<HeadIndex>
     return Status::ok();
 }
 
+/// The sparse-attention part of checkInterventions.
+Status checkSparseAttention(const model::ModelConfig& config, const Interventions& interventions) {
+    const char* field = interventions.streaming       ? "streaming"
+                        : interventions.sparsePrefill ? "sparse_prefill"
+                                                      : "kv_selection";
+    if (!interventions.sparse())
+        return Status::ok();
+    if (!config.causal)
+        return Status::unsupported("sparse attention is defined here for causal decoders; this model is a "
+                                   "bidirectional encoder")
+            .atField(field);
+    if (interventions.calibration)
+        return Status::unsupported("calibration and sparse attention cannot be combined: ACT's closed form "
+                                   "redistributes the dense softmax's mass, not a masked one")
+            .atField(field);
+    if (const auto& streaming = interventions.streaming) {
+        if (streaming->sinks < 0 || streaming->window < 1)
+            return Status::invalidArgument("needs sinks >= 0 and a window >= 1, got sinks " +
+                                           std::to_string(streaming->sinks) + ", window " +
+                                           std::to_string(streaming->window))
+                .atField("streaming");
+        if (interventions.sparsePrefill)
+            return Status::invalidArgument("StreamingLLM's attention already masks the prefill; choose it or "
+                                           "a sparse prefill")
+                .atField("sparse_prefill");
+        if (interventions.kvSelection)
+            return Status::invalidArgument("StreamingLLM's attention already decides the keys decoding "
+                                           "sees; choose it or a KV-cache policy")
+                .atField("kv_selection");
+    }
+    if (const auto& prefill = interventions.sparsePrefill) {
+        if (prefill->blockSize < 1)
+            return Status::invalidArgument("the block size must be >= 1, not " +
+                                           std::to_string(prefill->blockSize))
+                .atField("sparse_prefill");
+        if (!prefill->blockMasks)
+            return Status::invalidArgument("no rule chooses the block masks").atField("sparse_prefill");
+    }
+    if (const auto& selection = interventions.kvSelection) {
+        if (selection->observationWindow < 1)
+            return Status::invalidArgument("the observation window must be >= 1, not " +
+                                           std::to_string(selection->observationWindow))
+                .atField("kv_selection");
+        if (!selection->keepKeys)
+            return Status::invalidArgument("no rule chooses the keys to keep").atField("kv_selection");
+    }
+    return Status::ok();
+}
+
 } // namespace
 
 Status checkInterventions(const model::ModelConfig& config, const Interventions& interventions) {
@@ -63,7 +112,7 @@ Status checkInterventions(const model::ModelConfig& config, const Interventions&
                                            " is given more than one layer to share attention with")
                 .atField("sharing");
     }
-    return Status::ok();
+    return checkSparseAttention(config, interventions);
 }
 
 Expected<std::vector<HeadIndex>> parseHeadSpecs(const std::vector<std::string>& specs,

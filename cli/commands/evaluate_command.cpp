@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: Apache-2.0
 // `attnscope-cli evaluate MODEL [--text-file F [--window N]] [--needles FILE.jsonl]
 //      [--copying PROBE.json] [--tokenizer FILE] [--mask-heads L:H,...] [--calibrate-heads L:H,...]
-//      [--share-layers A-B,...] [--compare-baseline] [--json [OUT]]`
+//      [--share-layers A-B,...] [--streaming-window W] [--sparse-prefill flexprefill]
+//      [--kv-policy snapkv] [--compare-baseline] [--json [OUT]]`
 // Perplexity of a text, needle-in-a-haystack exact match (greedy), and in-context copying loss, each
-// optionally under interventions (ablation, ACT calibration, EchoAtt sharing) and against the baseline.
+// optionally under interventions (ablation, ACT calibration, EchoAtt sharing, sparse attention) and
+// against the baseline.
 #include "commands.h"
 
 #include "../intervention_options.h"
@@ -42,6 +44,7 @@ struct EvaluateOptions {
     double actAlpha = 0;
     std::string firstSink = "drop-first";
     bool compareBaseline = false;
+    SparseAttentionOptions sparse;
 };
 
 /// The interventions as the document records them: the shared record plus ACT's rule, spelled as the
@@ -57,7 +60,27 @@ nlohmann::json interventionsJson(const runtime::Interventions& interventions,
         json["calibration"]["act_alpha"] = absolute ? nlohmann::json() : nlohmann::json(rule.actAlpha);
         json["calibration"]["act_first_sink"] = analyses::actFirstSinkName(rule.actFirstSink);
     }
+    const SparseAttentionOptions& sparse = options.sparse;
+    if (json.contains("sparse_prefill"))
+        json["sparse_prefill"].update({{"method", sparse.sparsePrefill},
+                                       {"gamma", sparse.flex.flexGamma},
+                                       {"tau", sparse.flex.flexTau},
+                                       {"min_budget", sparse.flex.flexMinBudget},
+                                       {"max_budget", sparse.flex.flexMaxBudget}});
+    if (json.contains("kv_selection"))
+        json["kv_selection"].update({{"method", sparse.kvPolicy},
+                                     {"capacity", sparse.snapCapacity},
+                                     {"kernel", sparse.snapKernel},
+                                     {"pooling", sparse.snapMaxPool ? "max" : "average"}});
     return json;
+}
+
+/// `section` with "sparse_attention": what the masks kept, when a sparse-attention intervention ran.
+nlohmann::json withMasks(nlohmann::json section, const runtime::MaskStatistics& masks) {
+    if (masks.rows > 0)
+        section["sparse_attention"] = {
+            {"masked_rows", masks.rows}, {"density", masks.density()}, {"mean_recall", masks.meanRecall()}};
+    return section;
 }
 
 Expected<nlohmann::json> evaluatePerplexity(const runtime::Model& model,
@@ -76,9 +99,13 @@ Expected<nlohmann::json> evaluatePerplexity(const runtime::Model& model,
                                runtime::perplexity(model, encoding->ids, options.window, bos,
                                                    progress.subRange(0.0f, 0.4f, "perplexity"),
                                                    interventions));
-    return nlohmann::json{{"file", options.textFile},   {"tokens", result.scoredTokens},
-                          {"windows", result.windows},  {"window", options.window},
-                          {"mean_nll", result.meanNll}, {"perplexity", result.perplexity}};
+    return withMasks(nlohmann::json{{"file", options.textFile},
+                                    {"tokens", result.scoredTokens},
+                                    {"windows", result.windows},
+                                    {"window", options.window},
+                                    {"mean_nll", result.meanNll},
+                                    {"perplexity", result.perplexity}},
+                     result.masks);
 }
 
 Expected<nlohmann::json> evaluateNeedles(const std::shared_ptr<runtime::Model>& model,
@@ -97,12 +124,13 @@ Expected<nlohmann::json> evaluateNeedles(const std::shared_ptr<runtime::Model>& 
         outcomes.push_back({{"answer", cases[i].answer},
                             {"produced", result.outcomes[i].produced},
                             {"correct", result.outcomes[i].correct}});
-    return nlohmann::json{{"file", options.needles},
-                          {"prompts", cases.size()},
-                          {"correct", result.correct},
-                          {"accuracy", result.accuracy},
-                          {"mean_prompt_tokens", result.meanPromptTokens},
-                          {"outcomes", outcomes}};
+    return withMasks(nlohmann::json{{"file", options.needles},
+                                    {"prompts", cases.size()},
+                                    {"correct", result.correct},
+                                    {"accuracy", result.accuracy},
+                                    {"mean_prompt_tokens", result.meanPromptTokens},
+                                    {"outcomes", outcomes}},
+                     result.masks);
 }
 
 Expected<nlohmann::json> evaluateCopying(const runtime::Model& model, const EvaluateOptions& options,
@@ -126,11 +154,12 @@ Expected<nlohmann::json> evaluateCopying(const runtime::Model& model, const Eval
                                        progress.subRange(0.9f, 1.0f, "copying"), interventions);
     if (!result)
         return std::move(result).status().inFile(options.copying);
-    return nlohmann::json{{"file", options.copying},
-                          {"span", result->span},
-                          {"repeats", result->repeats},
-                          {"mean_loss_per_copy", result->meanLossPerCopy},
-                          {"first_to_second_ratio", result->firstToSecondRatio}};
+    return withMasks(nlohmann::json{{"file", options.copying},
+                                    {"span", result->span},
+                                    {"repeats", result->repeats},
+                                    {"mean_loss_per_copy", result->meanLossPerCopy},
+                                    {"first_to_second_ratio", result->firstToSecondRatio}},
+                     result->masks);
 }
 
 /// Every requested evaluation under `interventions`; progress spans [0, 1] of `progress`.
@@ -170,11 +199,13 @@ nlohmann::json deltas(const nlohmann::json& intervened, const nlohmann::json& ba
 Expected<nlohmann::json> execute(EvaluateOptions options) {
     if (options.textFile.empty() && options.needles.empty() && options.copying.empty())
         return Status::invalidArgument("nothing to evaluate: give --text-file, --needles and/or --copying");
-    if (options.compareBaseline && !options.intervene.any())
+    if (options.compareBaseline && !options.intervene.any() && !options.sparse.any())
         return Status::invalidArgument("--compare-baseline needs an intervention to compare with: give "
-                                       "--mask-heads, --calibrate-heads or --share-layers")
+                                       "--mask-heads, --calibrate-heads, --share-layers, --streaming-window, "
+                                       "--sparse-prefill or --kv-policy")
             .atField("--compare-baseline");
     ATTNSCOPE_TRY(checkInterventionSyntax(options.intervene));
+    ATTNSCOPE_TRY(checkSparseAttentionSyntax(options.sparse));
     if (options.actAlpha > 0) {
         options.sinkRule.actThreshold = analyses::ActThreshold::RelativeAlpha;
         options.sinkRule.actAlpha = options.actAlpha;
@@ -183,8 +214,9 @@ Expected<nlohmann::json> execute(EvaluateOptions options) {
         analyses::actFirstSinkFromName(options.firstSink).value_or(analyses::ActFirstSink::DropFirst);
     ATTNSCOPE_ASSIGN_OR_RETURN(std::shared_ptr<runtime::Model> model,
                                runtime::Model::load(options.model, loadOptions(options.weights)));
-    ATTNSCOPE_ASSIGN_OR_RETURN(runtime::Interventions interventions,
-                               resolveInterventions(options.intervene, options.sinkRule, model->config()));
+    ATTNSCOPE_ASSIGN_OR_RETURN(
+        runtime::Interventions interventions,
+        resolveInterventions(options.intervene, options.sinkRule, model->config(), &options.sparse));
     nlohmann::json document = {{"model", options.model}, {"weights", options.weights}};
     if (!interventions.empty())
         document["interventions"] = interventionsJson(interventions, options);
@@ -209,23 +241,36 @@ Expected<nlohmann::json> execute(EvaluateOptions options) {
     return document;
 }
 
+/// "  sparse attention: kept 23.1% of the causal pairs (mean recall 0.941 over 65536 rows)".
+void printMasks(const nlohmann::json& section) {
+    if (!section.contains("sparse_attention"))
+        return;
+    const auto& m = section["sparse_attention"];
+    std::cout << "  sparse attention: kept " << 100.0 * m["density"].get<double>()
+              << "% of the causal pairs (mean recall " << m["mean_recall"].get<double>() << " over "
+              << m["masked_rows"].get<int64_t>() << " masked rows x heads x layers)\n";
+}
+
 void printText(const nlohmann::json& d) {
     if (d.contains("perplexity")) {
         const auto& p = d["perplexity"];
         std::cout << "perplexity: " << p["perplexity"].get<double>() << " (" << p["mean_nll"].get<double>()
                   << " nats/token over " << p["tokens"].get<int64_t>() << " tokens, "
                   << p["windows"].get<int>() << " windows)\n";
+        printMasks(p);
     }
     if (d.contains("needles")) {
         const auto& n = d["needles"];
         std::cout << "needles: " << n["correct"].get<int>() << "/" << n["prompts"].get<int>()
                   << " exact (accuracy " << n["accuracy"].get<double>() << ", mean prompt "
                   << n["mean_prompt_tokens"].get<double>() << " tokens)\n";
+        printMasks(n);
     }
     if (d.contains("copying")) {
         const auto& c = d["copying"];
         std::cout << "copying: mean loss per copy " << c["mean_loss_per_copy"].dump() << ", first/second "
                   << c["first_to_second_ratio"].get<double>() << "\n";
+        printMasks(c);
     }
 }
 
@@ -242,6 +287,12 @@ void printDocument(const nlohmann::json& d) {
             for (const auto& share : i["sharing"])
                 std::cout << " layer " << share["target"].get<int>() << " shares layer "
                           << share["source"].get<int>() << "'s attention;";
+        if (i.contains("streaming"))
+            std::cout << " StreamingLLM attention (" << i["streaming"]["sinks"].get<int>()
+                      << " sinks, window " << i["streaming"]["window"].get<int>() << ");";
+        for (const char* key : {"sparse_prefill", "kv_selection"})
+            if (i.contains(key))
+                std::cout << " " << i[key]["rule"].get<std::string>() << ";";
         std::cout << "\n";
     }
     printText(d);
@@ -273,6 +324,7 @@ void registerEvaluateCommand(CLI::App& app, int& exitCode) {
     command->add_option("--copying", options->copying,
                         "JSON {\"ids\", \"span\", \"repeats\"}: mean loss of each copy of a repeated span");
     addInterventionOptions(*command, options->intervene);
+    addSparseAttentionOptions(*command, options->sparse);
     command
         ->add_option("--act-threshold", options->sinkRule.actAbsolute,
                      "ACT's absolute sink threshold on the mean received attention (code: 0.1)")

@@ -146,7 +146,15 @@ struct MaskReader {
         case AttentionMask::Kind::RowKeys: {
             std::fill(keep, keep + kTileKeys, 0.0f);
             const int64_t at = static_cast<int64_t>(h) * dims.queryLength + i;
-            for (int64_t e = mask->rowOffsets[at]; e < mask->rowOffsets[at + 1]; ++e) {
+            int64_t first = mask->rowOffsets[at];
+            const int64_t last = mask->rowOffsets[at + 1];
+            if (mask->rowKeysAscending) {
+                first = std::lower_bound(mask->rowKeys + first, mask->rowKeys + last, k0) - mask->rowKeys;
+                for (int64_t e = first; e < last && mask->rowKeys[e] < k0 + kTileKeys; ++e)
+                    keep[mask->rowKeys[e] - k0] = 1.0f;
+                return;
+            }
+            for (int64_t e = first; e < last; ++e) {
                 const int64_t key = mask->rowKeys[e];
                 if (key >= k0 && key < k0 + kTileKeys)
                     keep[key - k0] = 1.0f;

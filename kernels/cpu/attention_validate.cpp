@@ -150,6 +150,13 @@ KernelStatus validateProbe(const AttentionDims& dims, const ProbeRequest& reques
                 return KernelStatus::invalid("probe.mask.rowKeys[" + std::to_string(e) + "]: key " +
                                              std::to_string(mask.rowKeys[e]) + " is outside the " +
                                              std::to_string(dims.keyLength) + " keys");
+        if (mask.rowKeysAscending)
+            for (int64_t e = 0; e < lists; ++e)
+                for (int64_t at = mask.rowOffsets[e] + 1; at < mask.rowOffsets[e + 1]; ++at)
+                    if (mask.rowKeys[at] <= mask.rowKeys[at - 1])
+                        return KernelStatus::invalid("probe.mask.rowKeys[" + std::to_string(at) +
+                                                     "]: not ascending within list " + std::to_string(e) +
+                                                     " although rowKeysAscending is set");
         break;
     }
     }

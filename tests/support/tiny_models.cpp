@@ -594,6 +594,8 @@ ReferenceOutput referenceForward(const TinyModel& model, const std::vector<int32
                 for (int j = 0; j < (bert ? T : i + 1); ++j) {
                     if (c.slidingWindow > 0 && i - j >= c.slidingWindow)
                         continue;
+                    if (interventions.allowed && !interventions.allowed(l, hd, i, j))
+                        continue;
                     double dot = 0;
                     for (int e = 0; e < d; ++e)
                         dot += q[i][hd][e] * k[j][hd / group][e];

@@ -6,6 +6,7 @@
 #include "format_writers.h"
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <string>
 #include <vector>
@@ -67,6 +68,8 @@ struct ReferenceInterventions {
     std::map<std::pair<int, int>, std::vector<int>> calibratedColumns; ///< (layer, head) -> keys
     double keep = 0.4;
     std::map<int, int> sharedFrom; ///< target layer -> source layer
+    /// Sparse attention: row i of (layer, head) sees key j only when this says so (and causality does).
+    std::function<bool(int layer, int head, int row, int key)> allowed;
 };
 /// `attention` holds each head's probabilities before calibration (sharing layers: their source's).
 ReferenceOutput referenceForward(const TinyModel& model, const std::vector<int32_t>& tokens,

@@ -375,6 +375,35 @@ TEST(AttentionMasked, PerRowKeySets) {
     });
 }
 
+TEST(AttentionMasked, AscendingPerHeadRowKeysSpanningTiles) {
+    // StreamingLLM's shape per head (sinks plus a window that differs by head): long ascending lists that
+    // cross several 64-key tiles, read by binary search when rowKeysAscending is set.
+    const AttentionDims dims = maskDims();
+    auto allowed = [](int h, int i, int j) {
+        return j <= i && (j < 1 + h || i - j < 20 + 30 * h);
+    };
+    std::vector<int64_t> offsets{0};
+    std::vector<int32_t> keys;
+    for (int h = 0; h < dims.queryHeads; ++h)
+        for (int i = 0; i < dims.queryLength; ++i) {
+            for (int j = 0; j < dims.keyLength; ++j)
+                if (allowed(h, i, j))
+                    keys.push_back(j);
+            offsets.push_back(static_cast<int64_t>(keys.size()));
+        }
+    kernels::ProbeRequest request;
+    request.mask.kind = kernels::AttentionMask::Kind::RowKeys;
+    request.mask.perHead = true;
+    request.mask.rowKeysAscending = true;
+    request.mask.rowOffsets = offsets.data();
+    request.mask.rowKeys = keys.data();
+    expectMasked(dims, request, allowed);
+
+    std::swap(keys[offsets[150] + 1], keys[offsets[150] + 2]); // row 150 of head 0, now out of order
+    EXPECT_NE(kernels::validateProbe(dims, request).message.find("not ascending within list 150"),
+              std::string::npos);
+}
+
 TEST(AttentionInterventions, LogitBiasShiftsTheSoftmax) {
     AttentionDims dims = maskDims();
     std::vector<float> bias(dims.keyLength);

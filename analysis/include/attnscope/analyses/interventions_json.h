@@ -13,14 +13,17 @@
 namespace attnscope::analyses {
 
 /// {"masked_heads": [[L, H], ...], "calibration": {"heads": [[L, H], ...], "beta": β, "rule": "...",
-/// "keys": [{"layer", "head", "keys": [...]}, ...]}, "sharing": [{"source", "target"}, ...]}, each key only
-/// when used; "keys" only when `calibratedKeys` is given (the keys one input's prefill chose).
+/// "keys": [{"layer", "head", "keys": [...]}, ...]}, "sharing": [{"source", "target"}, ...],
+/// "streaming": {"sinks", "window"}, "sparse_prefill": {"rule", "block"}, "kv_selection": {"rule",
+/// "observation_window"}}, each key only when used; "keys" only when `calibratedKeys` is given (the keys
+/// one input's prefill chose).
 nlohmann::json interventionsToJson(const runtime::Interventions& interventions,
                                    const std::map<runtime::HeadIndex, std::vector<int>>& calibratedKeys = {});
 
 /// The interventions a record describes, to run them again on the same input: masking and sharing as
 /// recorded, the calibration replaying the recorded keys of each head (runtime::fixedColumnCalibration;
-/// a record without "keys" calibrates nothing). Errors name the key that is malformed.
+/// a record without "keys" calibrates nothing), StreamingLLM's attention as recorded; a sparse prefill or
+/// KV-cache policy is refused (its record names the rule, which is not replayed). Errors name the key.
 Expected<runtime::Interventions> interventionsFromJson(const nlohmann::json& record);
 
 } // namespace attnscope::analyses

@@ -121,6 +121,13 @@ struct FlexPrefillHead {
     std::vector<uint8_t> blockMask; ///< [blocks * blocks]
 };
 
+/// FlexPrefill's decision and block mask alone (no metrics: `mask` and `lastBlockRecall` stay zero), over
+/// ceil(tokens / flexBlock) blocks; the arguments as for flexPrefillHead. What a sparse prefill runs.
+FlexPrefillHead flexPrefillDecision(const float* lastRows, int lastRowCount,
+                                    const std::vector<double>& estimated,
+                                    const std::vector<double>& blockEstimate, int tokens,
+                                    const SparsityParameters& parameters);
+
 /// The FlexPrefill decision and mask from: the last B rows of P (K5, [B][tokens], row r = query
 /// tokens - B + r), the estimated block distribution of the mean last-block query (ā, [blocks]), the
 /// block-level estimate softmax_causal(Q̄ K̄^T) ([blocks * blocks]), and the FlexPrefill-sized grid.

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // Language-model checks on a loaded model: perplexity of a text, in-context copying of repeated
 // tokens, and needle-in-a-haystack exact match with greedy decoding — each optionally under
-// interventions (head ablation, calibration, attention sharing).
+// interventions (head ablation, calibration, attention sharing, sparse attention).
 #pragma once
 
 #include "attnscope/core/expected.h"
@@ -23,6 +23,7 @@ struct PerplexityResult {
     int windows = 0;
     double meanNll = 0; ///< nats per token
     double perplexity = 0;
+    MaskStatistics masks; ///< what sparse-attention interventions kept (no rows without them)
 };
 
 /// Scores `tokens` (without BOS) in non-overlapping windows of at most `window` tokens, each window
@@ -36,6 +37,7 @@ struct CopyingResult {
     int repeats = 0;
     std::vector<double> meanLossPerCopy; ///< nats per token of each copy (copy 0 is the first)
     double firstToSecondRatio = 0;       ///< meanLossPerCopy[0] / meanLossPerCopy[1]
+    MaskStatistics masks;                ///< what sparse-attention interventions kept
 };
 
 /// `ids` = an optional prefix of `ids.size() - span * repeats` tokens, then one span repeated `repeats`
@@ -60,6 +62,7 @@ struct NeedleResult {
     int correct = 0;
     double accuracy = 0;
     double meanPromptTokens = 0;
+    MaskStatistics masks; ///< what sparse-attention interventions kept, prefill and decoding together
 };
 
 /// Greedy-decodes each prompt (with BOS) for the answer's token count plus two, and counts it correct

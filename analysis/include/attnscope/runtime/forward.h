@@ -55,6 +55,8 @@ struct ForwardResult {
     std::vector<QueryKeyCapture> queryKeys;            ///< one per layer when captureQueryKey is set
     /// The keys each calibrated head's calibration scaled (ascending), when calibration is set.
     std::map<HeadIndex, std::vector<int>> calibratedColumns;
+    /// What the sparse-attention interventions' masks kept in this call (zero rows without them).
+    MaskStatistics masks;
 };
 
 /// Runs the model on `tokens` (ids, no batching). Every attention call goes through
@@ -78,7 +80,8 @@ struct KvCache; // per-layer keys and values (LibTorch tensors), private to the 
 class DecoderSession {
 public:
     /// `interventions` apply to every step (ForwardOptions::interventions); a calibration chooses its
-    /// keys in the first append() (the prefill) and keeps them for later steps.
+    /// keys in the first append() (the prefill) and keeps them for later steps, as a KV-cache policy
+    /// (KvSelection) keeps its prompt keys; a sparse prefill masks only the first append().
     explicit DecoderSession(std::shared_ptr<const Model> model, Interventions interventions = {});
     ~DecoderSession();
     DecoderSession(DecoderSession&&) noexcept;
@@ -92,6 +95,8 @@ public:
     void setProbe(std::optional<kernels::ProbeRequest> probe) { m_probe = std::move(probe); }
     /// Per-layer statistics of the last append(), when a probe is set.
     const std::vector<kernels::ProbeResult>& lastProbes() const { return m_lastProbes; }
+    /// What the sparse-attention interventions' masks kept, over every append() so far.
+    const MaskStatistics& maskStatistics() const { return m_masks; }
 
 private:
     std::shared_ptr<const Model> m_model;
@@ -99,6 +104,7 @@ private:
     Interventions m_interventions;
     std::optional<kernels::ProbeRequest> m_probe;
     std::vector<kernels::ProbeResult> m_lastProbes;
+    MaskStatistics m_masks;
 };
 
 struct GenerateOptions {
@@ -112,9 +118,10 @@ struct GenerateOptions {
 };
 
 /// Continues `prompt` with up to maxNewTokens tokens (greedy or seeded sampling) using the KV cache.
+/// `masks`, when given, receives what sparse-attention interventions kept (added to what it holds).
 Expected<std::vector<int32_t>> generate(const std::shared_ptr<const Model>& model,
                                         const std::vector<int32_t>& prompt, const GenerateOptions& options,
-                                        const Progress& progress = {});
+                                        const Progress& progress = {}, MaskStatistics* masks = nullptr);
 
 /// A greedy continuation with, for every generated token, the top-1 key of each (layer, query head) at
 /// the query row that produced it (K6 inside the kernel; no attention map is materialized).
@@ -135,8 +142,9 @@ std::vector<double> nllFromLogits(const std::vector<float>& logits, int vocabSiz
 
 /// Negative log-likelihood (nats) of each token given the previous ones: entry i scores tokens[i + 1];
 /// tokens.size() - 1 values. Perplexity is exp(mean).
+/// `masks`, when given, receives what sparse-attention interventions kept (added to what it holds).
 Expected<std::vector<double>> tokenNll(const Model& model, const std::vector<int32_t>& tokens,
-                                       const Progress& progress = {},
-                                       const Interventions& interventions = {});
+                                       const Progress& progress = {}, const Interventions& interventions = {},
+                                       MaskStatistics* masks = nullptr);
 
 } // namespace attnscope::runtime

@@ -6,8 +6,10 @@
 #pragma once
 
 #include "attnscope/core/expected.h"
+#include "attnscope/kernels/attention.h"
 #include "attnscope/model/model_config.h"
 
+#include <cstdint>
 #include <functional>
 #include <map>
 #include <optional>
@@ -53,6 +55,69 @@ struct SharedAttention {
 /// No model has this many layers: layer blocks past it are refused before they are expanded.
 inline constexpr int kMaxSharedLayer = 100000;
 
+/// StreamingLLM's attention (METHODS.md section 1): in every layer, each row sees only the first `sinks`
+/// keys and its own last `window` keys (itself included) — in the prefill and while decoding, as a stream
+/// with a cache of sinks + window would. Tokens keep their own positions (StreamingLLM renumbers them
+/// inside its rolling cache; the A-shape masks of the sparsity analyses do not). Computed as a K8
+/// per-row key mask, so the measured figures are the masked model's; memory and time are not saved.
+struct StreamingAttention {
+    int sinks = 4;
+    int window = 1024;
+};
+
+/// What a sparse prefill's rule sees of one layer: its queries and keys exactly as the layer's kernel
+/// gets them (after RoPE; a layer that shares attention sees its source's).
+struct LayerQueryKey {
+    int layer = 0;
+    kernels::AttentionDims dims;      ///< one whole causal prefill: queryLength == keyLength, offset 0
+    kernels::TensorView queries;      ///< [queryHeads, tokens, headDim] fp32, contiguous
+    kernels::TensorView keys, values; ///< [kvHeads, tokens, headDim] fp32, contiguous
+};
+
+/// A block-sparse prefill (FlexPrefill, METHODS.md section 5): for each layer the rule returns every query
+/// head's block mask over the prefill, which then runs under it. Calls after the prefill (decoding) stay
+/// dense, as the paper's do.
+struct SparsePrefill {
+    int blockSize = 128;
+    /// [queryHeads][blocks][blocks] of 0/1 with blocks = ceil(tokens / blockSize): query block I may see key
+    /// block J (the causal mask still applies inside). Called once per layer and prefill on the thread of the
+    /// forward pass; copies of an Interventions share the callable, so it must be reentrant.
+    std::function<Expected<std::vector<uint8_t>>(const LayerQueryKey& layer)> blockMasks;
+    /// How the masks are chosen, for records and messages ("FlexPrefill, gamma 0.9, tau 0.1, ...").
+    std::string description;
+};
+
+/// A KV-cache policy (SnapKV, METHODS.md section 8a): after a session's prefill, each query head keeps the
+/// prompt keys its rule picks from the attention of the prompt's last `observationWindow` rows; every
+/// later row sees the kept prompt keys and all tokens after the prompt. The prefill itself stays dense.
+/// Computed as a K8 column mask (the cache is not shrunk).
+struct KvSelection {
+    int observationWindow = 32;
+    /// The kept prompt keys (ascending, each in [0, promptLength)) of `head`, from `windowRows`:
+    /// [window][promptLength] probabilities of the prompt's last `window` rows. Same threading contract as
+    /// SparsePrefill::blockMasks.
+    std::function<std::vector<int>(const HeadIndex& head, const float* windowRows, int window,
+                                   int promptLength)>
+        keepKeys;
+    std::string description;
+};
+
+/// What a sparse intervention's masks kept, summed over the masked rows of every layer and query head.
+struct MaskStatistics {
+    int64_t rows = 0;        ///< (row, layer, head) triples that ran under a mask
+    double keptPairs = 0;    ///< (row, key) pairs the masks kept, within the causal pairs
+    double visiblePairs = 0; ///< causal (row, key) pairs of the same rows
+    double recallSum = 0;    ///< sum over those rows of the dense softmax's mass on the kept keys
+    double density() const { return visiblePairs > 0 ? keptPairs / visiblePairs : 1.0; }
+    double meanRecall() const { return rows > 0 ? recallSum / static_cast<double>(rows) : 1.0; }
+    void add(const MaskStatistics& other) {
+        rows += other.rows;
+        keptPairs += other.keptPairs;
+        visiblePairs += other.visiblePairs;
+        recallSum += other.recallSum;
+    }
+};
+
 /// Everything a forward pass can change. Empty by default: the model as trained.
 struct Interventions {
     /// Heads whose attention output is zeroed before the output projection (ablation).
@@ -61,13 +126,21 @@ struct Interventions {
     /// At most one entry per target layer; a target may itself be the source of a later layer (the
     /// later one then sees the same probabilities).
     std::vector<SharedAttention> sharing;
+    /// Sparse attention: at most one of `streaming` and `sparsePrefill` (both mask the prefill), and
+    /// `kvSelection` not with `streaming` (both mask decoding).
+    std::optional<StreamingAttention> streaming;
+    std::optional<SparsePrefill> sparsePrefill;
+    std::optional<KvSelection> kvSelection;
 
-    bool empty() const { return maskedHeads.empty() && !calibration && sharing.empty(); }
+    bool sparse() const { return streaming || sparsePrefill || kvSelection; }
+    bool empty() const { return maskedHeads.empty() && !calibration && sharing.empty() && !sparse(); }
 };
 
 /// Checks every index against the model: heads in range (fields "masked_heads", "calibration.heads"),
 /// keep in [0, 1] ("calibration.keep"), a column selector present, calibration only on causal models,
-/// sharing layers in range with source < target and one source per target ("sharing").
+/// sharing layers in range with source < target and one source per target ("sharing"); sparse attention
+/// only on causal models, with positive sizes and a rule ("streaming", "sparse_prefill", "kv_selection"),
+/// not two masks on the same rows and not with calibration (whose closed form assumes the dense softmax).
 Status checkInterventions(const model::ModelConfig& config, const Interventions& interventions);
 
 /// Heads as people type them: "L:H" (0-based), and with `allowWholeLayers` "L:*" for every head of layer

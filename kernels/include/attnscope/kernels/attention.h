@@ -80,6 +80,10 @@ struct AttentionMask {
     /// rowKeys[rowOffsets[h * queryLength + i] .. rowOffsets[h * queryLength + i + 1]).
     const int64_t* rowOffsets = nullptr;
     const int32_t* rowKeys = nullptr;
+    /// RowKeys: every row's keys are strictly ascending (validated). Changes no result; lets the CPU
+    /// backend find a tile's keys by binary search instead of scanning the row's whole list per tile
+    /// (long rows, such as StreamingLLM's sinks plus a window of a thousand keys).
+    bool rowKeysAscending = false;
 };
 
 /// Training-free interventions applied inside the kernel. Attention sharing (EchoAtt) needs no field:
