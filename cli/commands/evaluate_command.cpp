@@ -206,6 +206,10 @@ Expected<nlohmann::json> execute(EvaluateOptions options) {
             .atField("--compare-baseline");
     ATTNSCOPE_TRY(checkInterventionSyntax(options.intervene));
     ATTNSCOPE_TRY(checkSparseAttentionSyntax(options.sparse));
+    if (!options.sparse.kvPolicy.empty() && options.needles.empty())
+        return Status::invalidArgument("a KV-cache policy changes decoding only, and only --needles decodes: "
+                                       "give --needles (perplexity and copying are scored in one prefill)")
+            .atField("--kv-policy");
     if (options.actAlpha > 0) {
         options.sinkRule.actThreshold = analyses::ActThreshold::RelativeAlpha;
         options.sinkRule.actAlpha = options.actAlpha;
