@@ -14,10 +14,9 @@
 #include "../model_tokenizer.h"
 #include "../option_checks.h"
 #include "../terminal_progress.h"
+#include "attnscope/analyses/evaluation_report.h"
 #include "attnscope/analyses/interventions_json.h"
-#include "attnscope/core/json_parse.h"
 #include "attnscope/core/read_file.h"
-#include "attnscope/runtime/evaluation.h"
 #include "attnscope/runtime/model.h"
 
 #include <algorithm>
@@ -75,127 +74,6 @@ nlohmann::json interventionsJson(const runtime::Interventions& interventions,
     return json;
 }
 
-/// `section` with "sparse_attention": what the masks kept, when a sparse-attention intervention ran.
-nlohmann::json withMasks(nlohmann::json section, const runtime::MaskStatistics& masks) {
-    if (masks.rows > 0)
-        section["sparse_attention"] = {
-            {"masked_rows", masks.rows}, {"density", masks.density()}, {"mean_recall", masks.meanRecall()}};
-    return section;
-}
-
-Expected<nlohmann::json> evaluatePerplexity(const runtime::Model& model,
-                                            const tokenizers::Tokenizer& tokenizer,
-                                            const EvaluateOptions& options,
-                                            const runtime::Interventions& interventions,
-                                            const Progress& progress) {
-    ATTNSCOPE_ASSIGN_OR_RETURN(std::string text, readWholeFile(options.textFile));
-    auto encoding = tokenizer.encode(text, /*addSpecialTokens=*/false);
-    if (!encoding)
-        return std::move(encoding).status().inFile(options.textFile);
-    // The BOS the tokenizer adds (if any) starts every window, as it starts every input.
-    auto empty = tokenizer.encode("", /*addSpecialTokens=*/true);
-    const int32_t bos = empty && !empty->ids.empty() ? empty->ids.front() : -1;
-    ATTNSCOPE_ASSIGN_OR_RETURN(runtime::PerplexityResult result,
-                               runtime::perplexity(model, encoding->ids, options.window, bos,
-                                                   progress.subRange(0.0f, 0.4f, "perplexity"),
-                                                   interventions));
-    return withMasks(nlohmann::json{{"file", options.textFile},
-                                    {"tokens", result.scoredTokens},
-                                    {"windows", result.windows},
-                                    {"window", options.window},
-                                    {"mean_nll", result.meanNll},
-                                    {"perplexity", result.perplexity}},
-                     result.masks);
-}
-
-Expected<nlohmann::json> evaluateNeedles(const std::shared_ptr<runtime::Model>& model,
-                                         const tokenizers::Tokenizer& tokenizer,
-                                         const EvaluateOptions& options,
-                                         const runtime::Interventions& interventions,
-                                         const Progress& progress) {
-    ATTNSCOPE_ASSIGN_OR_RETURN(std::vector<runtime::NeedleCase> cases,
-                               runtime::readNeedleCases(options.needles));
-    ATTNSCOPE_ASSIGN_OR_RETURN(runtime::NeedleResult result,
-                               runtime::needleExactMatch(model, tokenizer, cases,
-                                                         progress.subRange(0.4f, 0.9f, "needles"),
-                                                         interventions));
-    nlohmann::json outcomes = nlohmann::json::array();
-    for (std::size_t i = 0; i < cases.size(); ++i)
-        outcomes.push_back({{"answer", cases[i].answer},
-                            {"produced", result.outcomes[i].produced},
-                            {"correct", result.outcomes[i].correct}});
-    return withMasks(nlohmann::json{{"file", options.needles},
-                                    {"prompts", cases.size()},
-                                    {"correct", result.correct},
-                                    {"accuracy", result.accuracy},
-                                    {"mean_prompt_tokens", result.meanPromptTokens},
-                                    {"outcomes", outcomes}},
-                     result.masks);
-}
-
-Expected<nlohmann::json> evaluateCopying(const runtime::Model& model, const EvaluateOptions& options,
-                                         const runtime::Interventions& interventions,
-                                         const Progress& progress) {
-    ATTNSCOPE_ASSIGN_OR_RETURN(std::string text, readWholeFile(options.copying));
-    const auto probe = parseJsonText(text);
-    if (probe.is_discarded() || !probe.is_object() || !probe.contains("ids") || !probe["ids"].is_array() ||
-        !probe.contains("span") || !probe["span"].is_number_integer() || !probe.contains("repeats") ||
-        !probe["repeats"].is_number_integer())
-        return Status::parseError(
-                   "expected an object with \"ids\" (array), \"span\" and \"repeats\" (integers)")
-            .inFile(options.copying);
-    std::vector<int32_t> ids;
-    for (const auto& id : probe["ids"]) {
-        if (!id.is_number_integer())
-            return Status::parseError("ids must be integers").inFile(options.copying).atField("ids");
-        ids.push_back(id.get<int32_t>());
-    }
-    auto result = runtime::copyingLoss(model, ids, probe["span"].get<int>(), probe["repeats"].get<int>(),
-                                       progress.subRange(0.9f, 1.0f, "copying"), interventions);
-    if (!result)
-        return std::move(result).status().inFile(options.copying);
-    return withMasks(nlohmann::json{{"file", options.copying},
-                                    {"span", result->span},
-                                    {"repeats", result->repeats},
-                                    {"mean_loss_per_copy", result->meanLossPerCopy},
-                                    {"first_to_second_ratio", result->firstToSecondRatio}},
-                     result->masks);
-}
-
-/// Every requested evaluation under `interventions`; progress spans [0, 1] of `progress`.
-Expected<nlohmann::json> evaluateAll(const std::shared_ptr<runtime::Model>& model,
-                                     const tokenizers::Tokenizer* tokenizer, const EvaluateOptions& options,
-                                     const runtime::Interventions& interventions, const Progress& progress) {
-    nlohmann::json document = nlohmann::json::object();
-    if (!options.textFile.empty()) {
-        ATTNSCOPE_ASSIGN_OR_RETURN(document["perplexity"],
-                                   evaluatePerplexity(*model, *tokenizer, options, interventions, progress));
-    }
-    if (!options.needles.empty()) {
-        ATTNSCOPE_ASSIGN_OR_RETURN(document["needles"],
-                                   evaluateNeedles(model, *tokenizer, options, interventions, progress));
-    }
-    if (!options.copying.empty()) {
-        ATTNSCOPE_ASSIGN_OR_RETURN(document["copying"],
-                                   evaluateCopying(*model, options, interventions, progress));
-    }
-    return document;
-}
-
-/// Intervened minus baseline for each figure both measured.
-nlohmann::json deltas(const nlohmann::json& intervened, const nlohmann::json& baseline) {
-    nlohmann::json delta = nlohmann::json::object();
-    auto difference = [&](const char* section, const char* key, const char* name) {
-        if (intervened.contains(section) && baseline.contains(section))
-            delta[name] = intervened[section][key].get<double>() - baseline[section][key].get<double>();
-    };
-    difference("perplexity", "perplexity", "perplexity");
-    difference("perplexity", "mean_nll", "mean_nll");
-    difference("needles", "accuracy", "needle_accuracy");
-    difference("copying", "first_to_second_ratio", "copying_first_to_second_ratio");
-    return delta;
-}
-
 Expected<nlohmann::json> execute(EvaluateOptions options) {
     if (options.textFile.empty() && options.needles.empty() && options.copying.empty())
         return Status::invalidArgument("nothing to evaluate: give --text-file, --needles and/or --copying");
@@ -230,18 +108,21 @@ Expected<nlohmann::json> execute(EvaluateOptions options) {
     if (!options.textFile.empty() || !options.needles.empty()) {
         ATTNSCOPE_ASSIGN_OR_RETURN(tokenizer, tokenizerForModel(options.model, options.tokenizer));
     }
-    const float split = options.compareBaseline ? 0.5f : 1.0f;
-    ATTNSCOPE_ASSIGN_OR_RETURN(
-        nlohmann::json intervened,
-        evaluateAll(model, tokenizer.get(), options, interventions, options.progress.subRange(0.0f, split)));
-    document.update(intervened);
-    if (options.compareBaseline) {
-        ATTNSCOPE_ASSIGN_OR_RETURN(nlohmann::json baseline,
-                                   evaluateAll(model, tokenizer.get(), options, {},
-                                               options.progress.subRange(split, 1.0f, "baseline")));
-        document["delta"] = deltas(intervened, baseline);
-        document["baseline"] = std::move(baseline);
+    analyses::EvaluationRequest request;
+    if (!options.textFile.empty()) {
+        ATTNSCOPE_ASSIGN_OR_RETURN(request.text, readWholeFile(options.textFile));
+        request.textSource = options.textFile;
+        if (request.text.empty())
+            return Status::invalidArgument("the text is empty").inFile(options.textFile);
     }
+    request.window = options.window;
+    request.needlesFile = options.needles;
+    request.copyingFile = options.copying;
+    request.compareBaseline = options.compareBaseline;
+    ATTNSCOPE_ASSIGN_OR_RETURN(
+        nlohmann::json measured,
+        analyses::evaluateModel(model, tokenizer.get(), request, interventions, options.progress));
+    document.update(measured);
     return document;
 }
 
