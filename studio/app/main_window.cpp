@@ -299,6 +299,20 @@ void MainWindow::createMenus() {
     intervene->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_I));
     intervene->setStatusTip(tr("Mask, calibrate (ACT) or share (EchoAtt) attention heads, analyze the "
                                "shown run's input again and compare"));
+    QAction* evaluate = tools->addAction(tr("&Evaluate Model…"), this, [this] { evaluateModel(); });
+    evaluate->setObjectName(QStringLiteral("evaluateAction"));
+    evaluate->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_M));
+    evaluate->setStatusTip(tr("Perplexity, needle retrieval and copying of the open model, under masking, "
+                              "calibration, sharing or sparse attention, beside the model as trained"));
+    m_saveEvaluationAction = tools->addAction(tr("Save Evaluation &Results…"), this, [this] {
+        const QString path = QFileDialog::getSaveFileName(
+            this, tr("Save Evaluation Results"), QStringLiteral("evaluation.json"), tr("JSON (*.json)"));
+        if (!path.isEmpty())
+            saveEvaluation(path);
+    });
+    m_saveEvaluationAction->setObjectName(QStringLiteral("saveEvaluationAction"));
+    m_saveEvaluationAction->setShortcut(QKeySequence(Qt::CTRL | Qt::ALT | Qt::Key_M));
+    m_saveEvaluationAction->setEnabled(false);
     QAction* compare = tools->addAction(tr("&Compare Runs…"), this, [this] { compareRuns(); });
     compare->setObjectName(QStringLiteral("compareRunsAction"));
     compare->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_C));

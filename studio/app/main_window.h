@@ -4,6 +4,7 @@
 
 #include "studio_settings.h"
 
+#include "attnscope/analyses/evaluation_report.h"
 #include "attnscope/analyses/suite.h"
 #include "attnscope/runtime/model.h"
 #include "attnscope/store/project.h"
@@ -79,6 +80,18 @@ public:
     /// The same without asking: `interventions` ("L:*" heads expanded once the model is loaded), the
     /// new run labelled `label`.
     quint64 reanalyzeShownRun(const runtime::Interventions& interventions, const QString& label);
+    /// Tools > Evaluate Model: asks what to measure and how to change the model (EvaluateDialog), then
+    /// measures the open model in the background (analyses::evaluateModel) and shows the figures in the
+    /// Properties dock (evaluationFinished). Returns the job id, 0 when nothing started.
+    quint64 evaluateModel();
+    /// The same without asking: `request` (its text, when `measurePerplexity`, is the input panel's),
+    /// under `interventions`, labelled `label`.
+    quint64 startEvaluation(analyses::EvaluationRequest request, bool measurePerplexity,
+                            const runtime::Interventions& interventions, const QString& label);
+    /// The last evaluation's document (as `attnscope-cli evaluate --json` writes it); null when none.
+    const nlohmann::json& lastEvaluation() const { return m_lastEvaluation; }
+    /// Writes lastEvaluation() as JSON to `path`. False (the status bar says why) on failure.
+    bool saveEvaluation(const QString& path);
     /// Tools > Analysis Settings: which analyses Analyze Input runs and their parameters (persisted).
     void showAnalysisSettings();
     const analyses::SuiteOptions& analysisOptions() const { return m_analysisOptions; }
@@ -137,6 +150,8 @@ Q_SIGNALS:
     void runShown(qint64 id);
     /// The Report tab holds run `id`'s report (drawn in the background when the tab is first shown).
     void reportShown(qint64 id);
+    /// An evaluation finished: `ok` with lastEvaluation() holding it, or failed (the status bar says why).
+    void evaluationFinished(bool ok);
 
 protected:
     void closeEvent(QCloseEvent* event) override;
@@ -244,6 +259,10 @@ private:
     QMenu* m_viewMenu = nullptr;
     QActionGroup* m_themeGroup = nullptr;
     QAction* m_cancelAction = nullptr;
+    QAction* m_saveEvaluationAction = nullptr;
+    /// Shows an evaluation document's figures in the Properties dock and the log.
+    void showEvaluation(const nlohmann::json& document, const QString& label);
+    nlohmann::json m_lastEvaluation;
     QLabel* m_statusLabel = nullptr;
     JobProgressWidget* m_progress = nullptr;
 };

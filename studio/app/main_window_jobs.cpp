@@ -3,6 +3,8 @@
 // that prepares the shown run's exact tiles for deep zoom (one job at a time, JobTracker).
 #include "main_window.h"
 
+#include "model_files.h"
+
 #include "../dialogs/analysis_settings_dialog.h"
 #include "../dialogs/intervention_dialog.h"
 #include "../jobs/job_tracker.h"
@@ -35,22 +37,6 @@
 #include <memory>
 
 namespace attnscope::studio {
-
-namespace {
-
-/// A bundled sample input (installed beside the application, in /usr/share, or in the source tree).
-QString bundledSample(const QString& name) {
-    const QStringList folders = {QCoreApplication::applicationDirPath() +
-                                     QStringLiteral("/../share/attnscope/samples"),
-                                 QStringLiteral("/usr/share/attnscope/samples"),
-                                 QStringLiteral(ATTNSCOPE_SOURCE_RESOURCES "/samples")};
-    for (const QString& folder : folders)
-        if (QFileInfo::exists(folder + QLatin1Char('/') + name))
-            return QFileInfo(folder + QLatin1Char('/') + name).absoluteFilePath();
-    return {};
-}
-
-} // namespace
 
 void MainWindow::loadAnalysisOptions() {
     m_analysisOptions = AnalysisSettingsDialog::studioDefaults();
@@ -212,17 +198,10 @@ quint64 MainWindow::reanalyzeShownRun(const runtime::Interventions& intervention
 quint64 MainWindow::startSuiteJob(AnalysisInput input, analyses::SuiteOptions options, const QString& label,
                                   qint64 compareWith) {
     const QString modelPath = input.modelPath;
-    // The tokenizer: the model's own (HF directory, GGUF); a llama2.c checkpoint has none, and llama2.c
-    // keeps it as tokenizer.bin beside the checkpoint.
-    QString tokenizerPath = modelPath;
-    if (QFileInfo(modelPath).suffix().toLower() == QLatin1String("bin")) {
-        tokenizerPath = QFileInfo(modelPath).dir().filePath(QStringLiteral("tokenizer.bin"));
-        if (QFileInfo(tokenizerPath) == QFileInfo(modelPath) || !QFileInfo::exists(tokenizerPath)) {
-            showStatus(tr("%1 is a llama2.c checkpoint, which carries no tokenizer: put its tokenizer.bin "
-                          "next to it")
-                           .arg(QFileInfo(modelPath).fileName()));
-            return 0;
-        }
+    QString tokenizerPath, refusal;
+    if (!tokenizerPathFor(modelPath, tokenizerPath, refusal)) {
+        showStatus(refusal);
+        return 0;
     }
     struct Job {
         std::string modelPath, tokenizerPath, projectPath, text;

@@ -8,6 +8,7 @@
 
 #include "attnscope/analyses/sinks.h"
 #include "attnscope/runtime/interventions.h"
+#include "intervention_fields.h"
 
 #include <QDialog>
 
@@ -41,20 +42,14 @@ public:
     /// The last refusal ("" when none).
     QString errorText() const;
 
-    QLineEdit* maskHeadsEdit() const { return m_mask; }
-    QLineEdit* calibrateHeadsEdit() const { return m_calibrate; }
-    QDoubleSpinBox* betaSpin() const { return m_beta; }
-    QLineEdit* shareLayersEdit() const { return m_share; }
+    QLineEdit* maskHeadsEdit() const { return m_fields->maskHeadsEdit(); }
+    QLineEdit* calibrateHeadsEdit() const { return m_fields->calibrateHeadsEdit(); }
+    QDoubleSpinBox* betaSpin() const { return m_fields->betaSpin(); }
+    QLineEdit* shareLayersEdit() const { return m_fields->shareLayersEdit(); }
     QDialogButtonBox* buttons() const { return m_buttons; }
 
 private:
-    void showError(const QString& field, const Status& status);
-
-    analyses::SinkParameters m_sinkRule;
-    QLineEdit* m_mask;
-    QLineEdit* m_calibrate;
-    QDoubleSpinBox* m_beta;
-    QLineEdit* m_share;
+    InterventionFields* m_fields;
     QLabel* m_error;
     QDialogButtonBox* m_buttons;
     runtime::Interventions m_interventions;
