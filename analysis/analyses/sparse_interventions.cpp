@@ -1,8 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "attnscope/analyses/sparse_interventions.h"
 
-#include "attnscope/runtime/attention_device.h"
-#include "attnscope/runtime/kernel_status.h"
 #include "flex_estimates.h"
 #include "torch_guard.h"
 
@@ -13,34 +11,12 @@ namespace attnscope::analyses {
 
 namespace {
 
-/// The probabilities of the layer's last `rows` query rows against every key: [queryHeads][rows][tokens].
-Expected<std::vector<float>> lastRowProbabilities(const runtime::LayerQueryKey& layer, int rows) {
-    const kernels::AttentionDims& dims = layer.dims;
-    kernels::AttentionDims last = dims;
-    last.queryLength = rows;
-    last.queryOffset = dims.queryOffset + dims.queryLength - rows;
-    kernels::TensorView queries = layer.queries;
-    queries.data = static_cast<const float*>(layer.queries.data) +
-                   static_cast<int64_t>(dims.queryLength - rows) * layer.queries.stride[2];
-    std::vector<float> scratch(static_cast<std::size_t>(dims.queryHeads) * rows * dims.headDim);
-    kernels::OutputView out{
-        scratch.data(),
-        {static_cast<int64_t>(scratch.size()), static_cast<int64_t>(rows) * dims.headDim, dims.headDim, 1}};
-    kernels::ProbeRequest request;
-    request.lastRows = rows;
-    kernels::ProbeResult result;
-    ATTNSCOPE_TRY(runtime::statusFromKernel(
-        runtime::runAttention(last, queries, layer.keys, layer.values, out, request, result),
-        "layer " + std::to_string(layer.layer) + " FlexPrefill estimate"));
-    return std::move(result.lastRowProbabilities);
-}
-
 Expected<std::vector<uint8_t>> flexPrefillMasks(const runtime::LayerQueryKey& layer,
                                                 const SparsityParameters& p) {
     const kernels::AttentionDims& dims = layer.dims;
     const int tokens = dims.keyLength, heads = dims.queryHeads, group = dims.queryHeads / dims.kvHeads;
     const int rows = std::min(p.flexBlock, tokens);
-    ATTNSCOPE_ASSIGN_OR_RETURN(std::vector<float> last, lastRowProbabilities(layer, rows));
+    ATTNSCOPE_ASSIGN_OR_RETURN(std::vector<float> last, runtime::lastRowProbabilities(layer, rows));
     const int64_t blocks = (tokens + p.flexBlock - 1) / p.flexBlock;
     std::vector<uint8_t> masks;
     masks.reserve(static_cast<std::size_t>(heads * blocks * blocks));

@@ -239,26 +239,13 @@ Status selectPromptKeys(int layer, const KvSelection& selection, const kernels::
                         const at::Tensor& q, const at::Tensor& k, const at::Tensor& v,
                         std::vector<uint8_t>& kept) {
     const int tokens = dims.keyLength, window = std::min(selection.observationWindow, dims.queryLength);
-    kernels::AttentionDims windowDims = dims;
-    windowDims.queryLength = window;
-    windowDims.queryOffset = dims.queryOffset + dims.queryLength - window;
-    kernels::TensorView queries = viewOf(q);
-    queries.data = q.data_ptr<float>() + static_cast<int64_t>(dims.queryLength - window) * dims.headDim;
-    std::vector<float> scratch(static_cast<std::size_t>(dims.queryHeads) * window * dims.headDim);
-    kernels::OutputView scratchView{
-        scratch.data(),
-        {static_cast<int64_t>(scratch.size()), static_cast<int64_t>(window) * dims.headDim, dims.headDim, 1}};
-    kernels::ProbeRequest request;
-    request.lastRows = window;
-    kernels::ProbeResult rows;
-    ATTNSCOPE_TRY(
-        statusFromKernel(runAttention(windowDims, queries, viewOf(k), viewOf(v), scratchView, request, rows),
-                         "layer " + std::to_string(layer) + " KV-cache policy's observation pass"));
+    auto rows = lastRowProbabilities(LayerQueryKey{layer, dims, viewOf(q), viewOf(k), viewOf(v)}, window);
+    if (!rows)
+        return std::move(rows).status().atField("kv_selection");
     kept.assign(static_cast<std::size_t>(dims.queryHeads) * tokens, 0);
     for (int h = 0; h < dims.queryHeads; ++h) {
         const std::vector<int> keys = selection.keepKeys(
-            {layer, h}, rows.lastRowProbabilities.data() + static_cast<std::size_t>(h) * window * tokens,
-            window, tokens);
+            {layer, h}, rows->data() + static_cast<std::size_t>(h) * window * tokens, window, tokens);
         for (std::size_t i = 0; i < keys.size(); ++i) {
             if (keys[i] < 0 || keys[i] >= tokens || (i > 0 && keys[i] <= keys[i - 1]))
                 return Status::invalidArgument("the KV-cache policy kept key " + std::to_string(keys[i]) +

@@ -1,8 +1,37 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "sparse_masks.h"
 
+#include "attnscope/runtime/attention_device.h"
+#include "attnscope/runtime/kernel_status.h"
+
 #include <algorithm>
 #include <string>
+
+namespace attnscope::runtime {
+
+Expected<std::vector<float>> lastRowProbabilities(const LayerQueryKey& layer, int rows) {
+    const kernels::AttentionDims& dims = layer.dims;
+    rows = std::clamp(rows, 1, dims.queryLength);
+    kernels::AttentionDims last = dims;
+    last.queryLength = rows;
+    last.queryOffset = dims.queryOffset + dims.queryLength - rows;
+    kernels::TensorView queries = layer.queries;
+    queries.data = static_cast<const float*>(layer.queries.data) +
+                   static_cast<int64_t>(dims.queryLength - rows) * layer.queries.stride[2];
+    std::vector<float> scratch(static_cast<std::size_t>(dims.queryHeads) * rows * dims.headDim);
+    kernels::OutputView out{
+        scratch.data(),
+        {static_cast<int64_t>(scratch.size()), static_cast<int64_t>(rows) * dims.headDim, dims.headDim, 1}};
+    kernels::ProbeRequest request;
+    request.lastRows = rows;
+    kernels::ProbeResult result;
+    ATTNSCOPE_TRY(
+        statusFromKernel(runAttention(last, queries, layer.keys, layer.values, out, request, result),
+                         "layer " + std::to_string(layer.layer) + " last rows' probabilities"));
+    return std::move(result.lastRowProbabilities);
+}
+
+} // namespace attnscope::runtime
 
 namespace attnscope::runtime::detail {
 

@@ -217,12 +217,7 @@ TEST(Cli, AnalyzeReadsASettingsFileAndTheCommandLineWins) {
 
 TEST(Cli, EvaluateUnderInterventionsAgainstTheBaseline) {
     const auto dir = std::filesystem::temp_directory_path() / "attnscope_cli_interventions";
-    const attnscope::test::TinyModel tiny = attnscope::test::makeTinyModel({}, 9);
-    const std::string gguf = writeTinyGguf(dir, tiny);
-    const std::string probe = (dir / "copy.json").string();
-    std::ofstream(probe)
-        << R"({"ids": [1, 4, 9, 2, 6, 3, 4, 9, 2, 6, 3, 4, 9, 2, 6, 3], "span": 5, "repeats": 3})";
-    const std::string evaluate = kCli + " evaluate " + gguf + " --copying " + probe;
+    const std::string evaluate = attnscope::test::tinyCopyingEvaluation(dir);
 
     auto plain = runProcess(evaluate + " --json");
     ASSERT_EQ(plain.exitCode, 0) << plain.output;

@@ -39,4 +39,14 @@ inline std::string writeTinyGguf(const std::filesystem::path& dir, const TinyMod
     return gguf;
 }
 
+/// `evaluate MODEL --copying PROBE` for the tiny models in `dir` (a fresh folder holding makeTinyModel({}, 9)
+/// as GGUF, and a probe of one token and a 5-token span repeated three times).
+inline std::string tinyCopyingEvaluation(const std::filesystem::path& dir) {
+    const std::string gguf = writeTinyGguf(dir, makeTinyModel({}, 9));
+    const std::string probe = (dir / "copy.json").string();
+    std::ofstream(probe)
+        << R"({"ids": [1, 4, 9, 2, 6, 3, 4, 9, 2, 6, 3, 4, 9, 2, 6, 3], "span": 5, "repeats": 3})";
+    return kCli + " evaluate " + gguf + " --copying " + probe;
+}
+
 } // namespace attnscope::test

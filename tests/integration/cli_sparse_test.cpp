@@ -16,7 +16,6 @@
 
 using attnscope::test::kCli;
 using attnscope::test::runProcess;
-using attnscope::test::writeTinyGguf;
 
 namespace {
 
@@ -28,12 +27,7 @@ nlohmann::json parsed(const attnscope::test::ProcessResult& run) {
 
 TEST(Cli, EvaluateUnderSparseAttentionReportsWhatTheMasksKept) {
     const auto dir = std::filesystem::temp_directory_path() / "attnscope_cli_sparse";
-    const attnscope::test::TinyModel tiny = attnscope::test::makeTinyModel({}, 9);
-    const std::string gguf = writeTinyGguf(dir, tiny);
-    const std::string probe = (dir / "copy.json").string();
-    std::ofstream(probe)
-        << R"({"ids": [1, 4, 9, 2, 6, 3, 4, 9, 2, 6, 3, 4, 9, 2, 6, 3], "span": 5, "repeats": 3})";
-    const std::string evaluate = kCli + " evaluate " + gguf + " --copying " + probe;
+    const std::string evaluate = attnscope::test::tinyCopyingEvaluation(dir);
 
     auto run = runProcess(evaluate + " --streaming-window 3 --streaming-sinks 1 --compare-baseline --json");
     ASSERT_EQ(run.exitCode, 0) << run.output;

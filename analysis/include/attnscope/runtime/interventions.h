@@ -74,6 +74,11 @@ struct LayerQueryKey {
     kernels::TensorView keys, values; ///< [kvHeads, tokens, headDim] fp32, contiguous
 };
 
+/// The probabilities of `layer`'s last `rows` query rows against all its keys, [queryHeads][rows][keys], from
+/// one kernel pass over those rows only (K5; on the current attention device). For rules that decide from
+/// the end of the prefill, as FlexPrefill and SnapKV do.
+Expected<std::vector<float>> lastRowProbabilities(const LayerQueryKey& layer, int rows);
+
 /// A block-sparse prefill (FlexPrefill, METHODS.md section 5): for each layer the rule returns every query
 /// head's block mask over the prefill, which then runs under it. Calls after the prefill (decoding) stay
 /// dense, as the paper's do.
