@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "attnscope/analyses/evaluation_report.h"
 
+#include "attnscope/analyses/interventions_json.h"
 #include "attnscope/core/json_parse.h"
 #include "attnscope/core/read_file.h"
 #include "attnscope/runtime/evaluation.h"
@@ -12,8 +13,7 @@ namespace {
 /// `section` with "sparse_attention": what the masks kept, when a sparse-attention intervention ran.
 nlohmann::json withMasks(nlohmann::json section, const runtime::MaskStatistics& masks) {
     if (masks.rows > 0)
-        section["sparse_attention"] = {
-            {"masked_rows", masks.rows}, {"density", masks.density()}, {"mean_recall", masks.meanRecall()}};
+        section["sparse_attention"] = maskStatisticsToJson(masks);
     return section;
 }
 

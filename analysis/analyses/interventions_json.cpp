@@ -89,6 +89,10 @@ Expected<runtime::Interventions> interventionsFromJson(const nlohmann::json& rec
     return interventions;
 }
 
+nlohmann::json maskStatisticsToJson(const runtime::MaskStatistics& masks) {
+    return {{"masked_rows", masks.rows}, {"density", masks.density()}, {"mean_recall", masks.meanRecall()}};
+}
+
 nlohmann::json interventionsToJson(const runtime::Interventions& interventions,
                                    const std::map<runtime::HeadIndex, std::vector<int>>& calibratedKeys) {
     nlohmann::json json = nlohmann::json::object();

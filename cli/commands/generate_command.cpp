@@ -1,11 +1,17 @@
 // SPDX-License-Identifier: Apache-2.0
 // `attnscope-cli generate MODEL (--prompt TEXT | --prompt-file F | --tokens 1,2,3) --max-new-tokens N
-//      [--greedy | --temperature T --seed S [--top-k K]] [--tokenizer FILE] [--json]`
+//      [--greedy | --temperature T --seed S [--top-k K]] [--tokenizer FILE] [interventions] [sparse
+//      attention]
+//      [--json]`
+// The continuation of the model as trained, or under the interventions and sparse attention `evaluate` takes
+// (what the masks kept is reported).
 #include "commands.h"
 
+#include "../intervention_options.h"
 #include "../json_output.h"
 #include "../model_input.h"
 #include "../option_checks.h"
+#include "attnscope/analyses/interventions_json.h"
 #include "attnscope/runtime/forward.h"
 #include "attnscope/runtime/model.h"
 #include "attnscope/tokenizers/tokenizer.h"
@@ -24,9 +30,13 @@ struct GenerateCommandOptions {
     double temperature = 0.0;
     int topK = 0;
     uint64_t seed = 0;
+    InterventionOptions intervene;
+    SparseAttentionOptions sparse;
 };
 
 Expected<nlohmann::json> execute(const GenerateCommandOptions& options) {
+    ATTNSCOPE_TRY(checkInterventionSyntax(options.intervene));
+    ATTNSCOPE_TRY(checkSparseAttentionSyntax(options.sparse));
     // The tokenizer is also wanted with --tokens: it turns the continuation back into text.
     ATTNSCOPE_ASSIGN_OR_RETURN(ResolvedInput input, resolveModelInput(options.input, true));
     const std::vector<int32_t>& prompt = input.tokens;
@@ -40,11 +50,20 @@ Expected<nlohmann::json> execute(const GenerateCommandOptions& options) {
     generateOptions.seed = options.seed;
     ATTNSCOPE_ASSIGN_OR_RETURN(std::shared_ptr<runtime::Model> model,
                                runtime::Model::load(options.input.model, loadOptions(options.input.weights)));
+    // ACT calibration uses the sink analysis' default rule (threshold 0.1, drop-first), as `analyze` does.
+    ATTNSCOPE_ASSIGN_OR_RETURN(generateOptions.interventions,
+                               resolveInterventions(options.intervene, analyses::SinkParameters{},
+                                                    model->config(), &options.sparse));
+    runtime::MaskStatistics masks;
     ATTNSCOPE_ASSIGN_OR_RETURN(std::vector<int32_t> generated,
-                               runtime::generate(model, prompt, generateOptions));
+                               runtime::generate(model, prompt, generateOptions, {}, &masks));
 
     nlohmann::json document = {
         {"prompt_ids", prompt}, {"ids", generated}, {"mode", generateOptions.greedy ? "greedy" : "sampled"}};
+    if (!generateOptions.interventions.empty())
+        document["interventions"] = analyses::interventionsToJson(generateOptions.interventions);
+    if (masks.rows > 0)
+        document["sparse_attention"] = analyses::maskStatisticsToJson(masks);
     if (!generateOptions.greedy) {
         document["temperature"] = options.temperature;
         document["seed"] = options.seed;
@@ -75,6 +94,8 @@ void registerGenerateCommand(CLI::App& app, int& exitCode) {
     command->add_option("--top-k", options->topK, "Sample among the k most likely tokens (0: all)")
         ->check(atLeast(0));
     command->add_option("--seed", options->seed, "Random seed for sampling")->capture_default_str();
+    addInterventionOptions(*command, options->intervene);
+    addSparseAttentionOptions(*command, options->sparse);
     output->addOption(*command);
     command->callback([options, output, &exitCode] {
         exitCode = output->finish(execute(*options), [](const nlohmann::json& document) {

@@ -9,6 +9,7 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <string>
@@ -129,4 +130,34 @@ TEST(Cli, EvaluateNeedlesUnderASnapKvCache) {
     EXPECT_EQ(error["error"]["message"],
               "the observation window (16) must be smaller than the capacity (16)");
     std::filesystem::remove_all(dir);
+}
+
+TEST(Cli, GenerateUnderStreamingAttention) {
+    // The prompt's rows and every decoded row but the last run under the mask, in 4 layers of 4 heads.
+    const std::string model = std::string(ATTNSCOPE_RESOURCES_DIR) + "/models/attnscope-demo";
+    auto run = runProcess(kCli + " generate " + model +
+                          " --tokens 0,600,601,602,603,604,605,606,607,608 --max-new-tokens 6 "
+                          "--streaming-window 4 --streaming-sinks 1 --json");
+    ASSERT_EQ(run.exitCode, 0) << run.output;
+    const auto document = parsed(run);
+    ASSERT_TRUE(document.is_object()) << run.output;
+    EXPECT_EQ(document["interventions"]["streaming"], nlohmann::json::parse(R"({"sinks": 1, "window": 4})"));
+    EXPECT_EQ(document["ids"].size(), 6u);
+    EXPECT_EQ(document["sparse_attention"]["masked_rows"], (10 + 5) * 16);
+    // Row i keeps min(i + 1, 5) of its i + 1 keys: rows 0-4 everything, rows 5-14 five of 6..15.
+    double kept = 0, visible = 0;
+    for (int i = 0; i < 15; ++i) {
+        kept += std::min(i + 1, 5);
+        visible += i + 1;
+    }
+    EXPECT_NEAR(document["sparse_attention"]["density"].get<double>(), kept / visible, 1e-12);
+
+    auto plain = runProcess(kCli + " generate " + model + " --tokens 0,600,601 --max-new-tokens 2 --json");
+    ASSERT_EQ(plain.exitCode, 0) << plain.output;
+    EXPECT_FALSE(parsed(plain).contains("interventions"));
+    EXPECT_FALSE(parsed(plain).contains("sparse_attention"));
+    auto refused = runProcess(kCli + " generate " + model + " --tokens 0,600 --snap-capacity 64", true);
+    EXPECT_NE(refused.exitCode, 0);
+    EXPECT_NE(refused.output.find("--snap-capacity: applies to --kv-policy"), std::string::npos)
+        << refused.output;
 }

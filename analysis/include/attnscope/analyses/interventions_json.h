@@ -26,4 +26,7 @@ nlohmann::json interventionsToJson(const runtime::Interventions& interventions,
 /// KV-cache policy is refused (its record names the rule, which is not replayed). Errors name the key.
 Expected<runtime::Interventions> interventionsFromJson(const nlohmann::json& record);
 
+/// What sparse-attention masks kept: {"masked_rows", "density", "mean_recall"} (runtime::MaskStatistics).
+nlohmann::json maskStatisticsToJson(const runtime::MaskStatistics& masks);
+
 } // namespace attnscope::analyses
