@@ -79,6 +79,12 @@ Status checkSparseAttentionSyntax(const SparseAttentionOptions& options) {
         refuseWithout(options.streamingParameters, options.streamingWindow > 0, "--streaming-window"));
     ATTNSCOPE_TRY(refuseWithout(options.flexParameters, !options.sparsePrefill.empty(), "--sparse-prefill"));
     ATTNSCOPE_TRY(refuseWithout(options.snapParameters, !options.kvPolicy.empty(), "--kv-policy"));
+    if (!options.sparsePrefill.empty() && options.flex.flexMaxBudget > 0 &&
+        options.flex.flexMaxBudget < options.flex.flexMinBudget)
+        return Status::invalidArgument("the maximum budget (" + std::to_string(options.flex.flexMaxBudget) +
+                                       ") is below the minimum budget (" +
+                                       std::to_string(options.flex.flexMinBudget) + ")")
+            .atField("--flex-max-budget");
     if (!options.kvPolicy.empty() && options.snapWindow >= options.snapCapacity)
         return Status::invalidArgument("the observation window (" + std::to_string(options.snapWindow) +
                                        ") must be smaller than the capacity (" +

@@ -16,8 +16,17 @@ Expected<std::vector<uint8_t>> flexPrefillMasks(const runtime::LayerQueryKey& la
     const kernels::AttentionDims& dims = layer.dims;
     const int tokens = dims.keyLength, heads = dims.queryHeads, group = dims.queryHeads / dims.kvHeads;
     const int rows = std::min(p.flexBlock, tokens);
-    ATTNSCOPE_ASSIGN_OR_RETURN(std::vector<float> last, runtime::lastRowProbabilities(layer, rows));
     const int64_t blocks = (tokens + p.flexBlock - 1) / p.flexBlock;
+    if (tokens <= std::max(2 * p.flexBlock, p.flexMinBudget)) { // the reference runs these dense
+        std::vector<uint8_t> dense;
+        dense.reserve(static_cast<std::size_t>(heads * blocks * blocks));
+        for (int h = 0; h < heads; ++h)
+            for (int64_t I = 0; I < blocks; ++I)
+                for (int64_t J = 0; J < blocks; ++J)
+                    dense.push_back(J <= I ? 1 : 0);
+        return dense;
+    }
+    ATTNSCOPE_ASSIGN_OR_RETURN(std::vector<float> last, runtime::lastRowProbabilities(layer, rows));
     std::vector<uint8_t> masks;
     masks.reserve(static_cast<std::size_t>(heads * blocks * blocks));
     Status status = runtime::guardTorch("FlexPrefill estimates", [&] {

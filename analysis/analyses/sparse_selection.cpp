@@ -94,9 +94,10 @@ FlexPrefillHead flexPrefillDecision(const float* lastRows, int lastRowCount,
         const int low = (parameters.flexMinBudget + B - 1) / B;
         const int high = parameters.flexMaxBudget > 0 ? (parameters.flexMaxBudget + B - 1) / B : nb;
         auto budget = [&](const std::vector<double>& profile) {
-            // The reference divides by 128 whatever the block size (a documented quirk).
-            return std::min(nb,
-                            std::clamp(cumulativeCount(profile, parameters.flexGamma) / 128 + 1, low, high));
+            // The reference divides by 128 whatever the block size (a documented quirk). The minimum first,
+            // then the maximum, so that a maximum below the minimum wins rather than being undefined.
+            return std::min(
+                nb, std::min(high, std::max(low, cumulativeCount(profile, parameters.flexGamma) / 128 + 1)));
         };
         head.verticalBlocks = head.queryAware ? std::min(nb, low) : budget(vertical);
         head.slashBlocks = head.queryAware ? std::min(nb, low) : budget(slash);

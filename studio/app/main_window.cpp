@@ -304,12 +304,8 @@ void MainWindow::createMenus() {
     evaluate->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_M));
     evaluate->setStatusTip(tr("Perplexity, needle retrieval and copying of the open model, under masking, "
                               "calibration, sharing or sparse attention, beside the model as trained"));
-    m_saveEvaluationAction = tools->addAction(tr("Save Evaluation &Results…"), this, [this] {
-        const QString path = QFileDialog::getSaveFileName(
-            this, tr("Save Evaluation Results"), QStringLiteral("evaluation.json"), tr("JSON (*.json)"));
-        if (!path.isEmpty())
-            saveEvaluation(path);
-    });
+    m_saveEvaluationAction =
+        tools->addAction(tr("Save Evaluation &Results…"), this, &MainWindow::chooseEvaluationPath);
     m_saveEvaluationAction->setObjectName(QStringLiteral("saveEvaluationAction"));
     m_saveEvaluationAction->setShortcut(QKeySequence(Qt::CTRL | Qt::ALT | Qt::Key_M));
     m_saveEvaluationAction->setEnabled(false);

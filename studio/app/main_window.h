@@ -27,6 +27,7 @@ class QTextBrowser;
 namespace attnscope::studio {
 
 class AttentionHeatmapView;
+class EvaluationResultsDialog;
 class CompareRunsDialog;
 class ShortcutsDialog;
 class HeadAtlasView;
@@ -81,8 +82,8 @@ public:
     /// new run labelled `label`.
     quint64 reanalyzeShownRun(const runtime::Interventions& interventions, const QString& label);
     /// Tools > Evaluate Model: asks what to measure and how to change the model (EvaluateDialog), then
-    /// measures the open model in the background (analyses::evaluateModel) and shows the figures in the
-    /// Properties dock (evaluationFinished). Returns the job id, 0 when nothing started.
+    /// measures the open model in the background (analyses::evaluateModel) and shows the figures in a
+    /// table (evaluationResults(), evaluationFinished). Returns the job id, 0 when nothing started.
     quint64 evaluateModel();
     /// The same without asking: `request` (its text, when `measurePerplexity`, is the input panel's),
     /// under `interventions`, labelled `label`.
@@ -92,6 +93,8 @@ public:
     const nlohmann::json& lastEvaluation() const { return m_lastEvaluation; }
     /// Writes lastEvaluation() as JSON to `path`. False (the status bar says why) on failure.
     bool saveEvaluation(const QString& path);
+    /// The table of the last evaluation (null before the first).
+    EvaluationResultsDialog* evaluationResults() const { return m_evaluationResults; }
     /// Tools > Analysis Settings: which analyses Analyze Input runs and their parameters (persisted).
     void showAnalysisSettings();
     const analyses::SuiteOptions& analysisOptions() const { return m_analysisOptions; }
@@ -260,9 +263,12 @@ private:
     QActionGroup* m_themeGroup = nullptr;
     QAction* m_cancelAction = nullptr;
     QAction* m_saveEvaluationAction = nullptr;
-    /// Shows an evaluation document's figures in the Properties dock and the log.
+    /// Shows an evaluation document's figures in the Evaluation table and the log.
     void showEvaluation(const nlohmann::json& document, const QString& label);
     nlohmann::json m_lastEvaluation;
+    EvaluationResultsDialog* m_evaluationResults = nullptr;
+    /// Asks for a path and saves the last evaluation there.
+    void chooseEvaluationPath();
     QLabel* m_statusLabel = nullptr;
     JobProgressWidget* m_progress = nullptr;
 };

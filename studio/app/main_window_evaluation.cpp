@@ -1,46 +1,26 @@
 // SPDX-License-Identifier: Apache-2.0
 // MainWindow's Tools > Evaluate Model: the language-model checks of `attnscope-cli evaluate` (perplexity,
 // needles, copying) on the open model, under interventions and sparse attention, as a background job whose
-// figures go to the Properties dock and can be saved as the CLI's JSON.
+// figures go to a table (EvaluationResultsDialog) and can be saved as the CLI's JSON.
 #include "main_window.h"
 
 #include "../dialogs/evaluate_dialog.h"
+#include "../dialogs/evaluation_results_dialog.h"
 #include "../jobs/job_tracker.h"
 #include "../views/model_input_panel.h"
-#include "../views/properties_panel.h"
 #include "attnscope/analyses/interventions_json.h"
 #include "attnscope/core/log.h"
 #include "attnscope/tokenizers/tokenizer.h"
 #include "model_files.h"
 
+#include <QFileDialog>
 #include <QFileInfo>
 #include <QSaveFile>
+#include <QTableWidget>
 
 #include <memory>
 
 namespace attnscope::studio {
-
-namespace {
-
-/// "71.28 (as trained 69.90, +1.37)", or the figure alone without a baseline.
-QString withBaseline(double value, const nlohmann::json* baseline, int decimals) {
-    QString text = QString::number(value, 'f', decimals);
-    if (baseline)
-        text += QObject::tr(" (as trained %1, %2%3)")
-                    .arg(QString::number(baseline->get<double>(), 'f', decimals))
-                    .arg(value >= baseline->get<double>() ? QStringLiteral("+") : QString())
-                    .arg(QString::number(value - baseline->get<double>(), 'f', decimals));
-    return text;
-}
-
-/// The baseline's figure at `section`.`key`, if the document has one.
-const nlohmann::json* baselineOf(const nlohmann::json& document, const char* section, const char* key) {
-    if (!document.contains("baseline") || !document["baseline"].contains(section))
-        return nullptr;
-    return &document["baseline"][section][key];
-}
-
-} // namespace
 
 quint64 MainWindow::evaluateModel() {
     if (refuseWhileBusy())
@@ -74,8 +54,10 @@ quint64 MainWindow::startEvaluation(analyses::EvaluationRequest request, bool me
             return 0;
         }
     }
+    // The tokenizer only when text is read or written: a copying probe is token ids.
     QString tokenizerPath, refusal;
-    if (!tokenizerPathFor(m_modelPath, tokenizerPath, refusal)) {
+    if ((measurePerplexity || !request.needlesFile.empty()) &&
+        !tokenizerPathFor(m_modelPath, tokenizerPath, refusal)) {
         showStatus(refusal);
         return 0;
     }
@@ -131,52 +113,29 @@ quint64 MainWindow::startEvaluation(analyses::EvaluationRequest request, bool me
 }
 
 void MainWindow::showEvaluation(const nlohmann::json& document, const QString& label) {
-    QList<QPair<QString, QString>> rows;
-    rows.append(
-        {tr("Model"), QFileInfo(QString::fromStdString(document["model"].get<std::string>())).fileName()});
-    rows.append({tr("Changed"), label});
-    auto masks = [&](const char* section, const QString& name) {
-        if (!document[section].contains("sparse_attention"))
-            return;
-        const nlohmann::json& kept = document[section]["sparse_attention"];
-        rows.append(
-            {tr("Sparse attention (%1)").arg(name), tr("kept %1% of the causal pairs, mean recall %2")
-                                                        .arg(100.0 * kept["density"].get<double>(), 0, 'f', 1)
-                                                        .arg(kept["mean_recall"].get<double>(), 0, 'f', 3)});
-    };
-    QStringList summary;
-    if (document.contains("perplexity")) {
-        const nlohmann::json& p = document["perplexity"];
-        const QString value =
-            withBaseline(p["perplexity"].get<double>(), baselineOf(document, "perplexity", "perplexity"), 2);
-        rows.append({tr("Perplexity"), value});
-        rows.append({tr("Scored"), tr("%1 tokens in %2 windows of %3")
-                                       .arg(p["tokens"].get<int64_t>())
-                                       .arg(p["windows"].get<int>())
-                                       .arg(p["window"].get<int>())});
-        masks("perplexity", tr("perplexity"));
-        summary << tr("perplexity %1").arg(value);
+    if (!m_evaluationResults) {
+        m_evaluationResults = new EvaluationResultsDialog(this);
+        connect(m_evaluationResults, &EvaluationResultsDialog::saveRequested, this,
+                &MainWindow::chooseEvaluationPath);
     }
-    if (document.contains("needles")) {
-        const nlohmann::json& n = document["needles"];
-        QString value = tr("%1/%2 exact").arg(n["correct"].get<int>()).arg(n["prompts"].get<int>());
-        if (const nlohmann::json* baseline = baselineOf(document, "needles", "correct"))
-            value += tr(" (as trained %1/%2)").arg(baseline->get<int>()).arg(n["prompts"].get<int>());
-        rows.append({tr("Needles"), value});
-        masks("needles", tr("needles"));
-        summary << tr("needles %1").arg(value);
+    m_evaluationResults->showEvaluation(document, label);
+    m_evaluationResults->show();
+    m_evaluationResults->raise();
+    QTableWidget* table = m_evaluationResults->table();
+    for (int row = 0; row < table->rowCount(); ++row) {
+        std::string line =
+            table->item(row, 0)->text().toStdString() + ": " + table->item(row, 1)->text().toStdString();
+        if (!table->isColumnHidden(2))
+            line += " (as trained " + table->item(row, 2)->text().toStdString() + ")";
+        log::info("evaluate", line);
     }
-    if (document.contains("copying")) {
-        const QString value = withBaseline(document["copying"]["first_to_second_ratio"].get<double>(),
-                                           baselineOf(document, "copying", "first_to_second_ratio"), 2);
-        rows.append({tr("Copying, loss of copy 1 / copy 2"), value});
-        masks("copying", tr("copying"));
-        summary << tr("copying %1").arg(value);
-    }
-    m_properties->showGroup(tr("Evaluation: %1").arg(label), rows);
-    for (const auto& [name, value] : rows)
-        log::info("evaluate", name.toStdString() + ": " + value.toStdString());
-    showStatus(tr("Evaluated (%1): %2").arg(label, summary.join(QStringLiteral("; "))));
+}
+
+void MainWindow::chooseEvaluationPath() {
+    const QString path = QFileDialog::getSaveFileName(this, tr("Save Evaluation Results"),
+                                                      QStringLiteral("evaluation.json"), tr("JSON (*.json)"));
+    if (!path.isEmpty())
+        saveEvaluation(path);
 }
 
 bool MainWindow::saveEvaluation(const QString& path) {

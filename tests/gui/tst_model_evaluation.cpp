@@ -5,24 +5,25 @@
 #include "app/main_window.h"
 #include "app/studio_settings.h"
 #include "dialogs/evaluate_dialog.h"
+#include "dialogs/evaluation_results_dialog.h"
 #include "dialogs/intervention_fields.h"
 #include "gui_test_main.h"
 #include "project_fixtures.h"
 #include "views/model_input_panel.h"
-#include "views/properties_panel.h"
 
 #include <QAction>
 #include <QCheckBox>
 #include <QComboBox>
 #include <QDialogButtonBox>
+#include <QDir>
 #include <QFile>
 #include <QLineEdit>
 #include <QProcess>
 #include <QPushButton>
 #include <QSignalSpy>
 #include <QSpinBox>
+#include <QTableWidget>
 #include <QTemporaryDir>
-#include <QTreeWidget>
 
 #include <nlohmann/json.hpp>
 
@@ -98,6 +99,8 @@ private Q_SLOTS:
             dialog->needlesCheck()->setChecked(true);
             dialog->needlesEdit()->setText(needles);
             label = dialog->label();
+            QDir().mkpath(QStringLiteral(ATTNSCOPE_SCREENSHOT_DIR));
+            dialog->grab().save(QStringLiteral(ATTNSCOPE_SCREENSHOT_DIR "/evaluate_dialog.png"));
             ok();
         });
         QSignalSpy finished(&window, &MainWindow::evaluationFinished);
@@ -116,30 +119,43 @@ private Q_SLOTS:
 
         // The document: what was changed, both measurements, the change, and what the masks kept.
         const nlohmann::json& document = window.lastEvaluation();
-        QVERIFY(document["interventions"]["streaming"] ==
+        QVERIFY(document.at("interventions").at("streaming") ==
                 nlohmann::json::parse(R"({"sinks": 4, "window": 16})"));
-        QCOMPARE(document["perplexity"]["file"].get<std::string>(), std::string("input text"));
-        QCOMPARE(document["needles"]["prompts"].get<int>(), 2);
-        QCOMPARE(document["baseline"]["needles"]["prompts"].get<int>(), 2);
-        const double density = document["perplexity"]["sparse_attention"]["density"].get<double>();
+        QCOMPARE(document.at("perplexity").at("file").get<std::string>(), std::string("input text"));
+        QCOMPARE(document.at("needles").at("prompts").get<int>(), 2);
+        QCOMPARE(document.at("baseline").at("needles").at("prompts").get<int>(), 2);
+        const double density = document.at("perplexity").at("sparse_attention").at("density").get<double>();
         QVERIFY2(density > 0.3 && density < 1.0, qPrintable(QString::number(density)));
-        QVERIFY(document["needles"]["sparse_attention"]["density"].get<double>() < 0.1);
-        QVERIFY(std::abs(document["delta"]["perplexity"].get<double>() -
-                         (document["perplexity"]["perplexity"].get<double>() -
-                          document["baseline"]["perplexity"]["perplexity"].get<double>())) < 1e-9);
+        QVERIFY(document.at("needles").at("sparse_attention").at("density").get<double>() < 0.1);
+        QVERIFY(std::abs(document.at("delta").at("perplexity").get<double>() -
+                         (document.at("perplexity").at("perplexity").get<double>() -
+                          document.at("baseline").at("perplexity").at("perplexity").get<double>())) < 1e-9);
 
-        // The Properties dock shows the figures.
-        auto* properties = window.findChild<PropertiesPanel*>();
-        QVERIFY(properties);
-        const QList<QTreeWidgetItem*> groups =
-            properties->findItems(QStringLiteral("Evaluation: StreamingLLM 4 + 16"), Qt::MatchExactly);
-        QCOMPARE(groups.size(), 1);
+        // The Evaluation table shows the figures beside the model as trained.
+        EvaluationResultsDialog* results = window.evaluationResults();
+        QVERIFY(results && results->isVisible());
+        QTableWidget* table = results->table();
+        QCOMPARE(table->horizontalHeaderItem(1)->text(), QStringLiteral("StreamingLLM 4 + 16"));
+        QVERIFY(!table->isColumnHidden(2));
         QStringList names;
-        for (int i = 0; i < groups.front()->childCount(); ++i)
-            names << groups.front()->child(i)->text(0);
-        QVERIFY2(names.contains(QStringLiteral("Perplexity")) && names.contains(QStringLiteral("Needles")) &&
-                     names.contains(QStringLiteral("Sparse attention (perplexity)")),
+        for (int row = 0; row < table->rowCount(); ++row)
+            names << table->item(row, 0)->text();
+        const int perplexity = static_cast<int>(names.indexOf(QStringLiteral("Perplexity")));
+        QVERIFY2(perplexity >= 0, qPrintable(names.join(QStringLiteral(", "))));
+        QCOMPARE(table->item(perplexity, 1)->text(),
+                 QString::number(document.at("perplexity").at("perplexity").get<double>(), 'f', 2));
+        QCOMPARE(
+            table->item(perplexity, 2)->text(),
+            QString::number(document.at("baseline").at("perplexity").at("perplexity").get<double>(), 'f', 2));
+        const int answered = static_cast<int>(names.indexOf(QStringLiteral("Needles answered")));
+        QVERIFY(answered >= 0);
+        QCOMPARE(table->item(answered, 1)->text(),
+                 QStringLiteral("%1 / 2").arg(document.at("needles").at("correct").get<int>()));
+        QVERIFY2(names.contains(QStringLiteral("Sparse attention (perplexity): kept pairs / mass")),
                  qPrintable(names.join(QStringLiteral(", "))));
+        QDir().mkpath(QStringLiteral(ATTNSCOPE_SCREENSHOT_DIR));
+        results->grab().save(QStringLiteral(ATTNSCOPE_SCREENSHOT_DIR "/evaluation_results.png"));
+        QVERIFY(window.saveScreenshot(QStringLiteral(ATTNSCOPE_SCREENSHOT_DIR "/evaluation.png")));
 
         // Saved as JSON, and the CLI measures the same figures for the same request.
         QVERIFY(save->isEnabled());
@@ -163,8 +179,8 @@ private Q_SLOTS:
         QVERIFY(cli.waitForFinished(120000));
         QCOMPARE(cli.exitCode(), 0);
         const auto measured = nlohmann::json::parse(cli.readAllStandardOutput().toStdString());
-        QCOMPARE(measured["perplexity"]["perplexity"].get<double>(),
-                 document["perplexity"]["perplexity"].get<double>());
+        QCOMPARE(measured.at("perplexity").at("perplexity").get<double>(),
+                 document.at("perplexity").at("perplexity").get<double>());
     }
 };
 

@@ -223,6 +223,7 @@ TEST_F(SparseAttention, FlexPrefillsMasksKeepTheFirstColumnAndTheDiagonal) {
                     EXPECT_EQ(row[J], 0) << "nothing above the diagonal";
             }
     }
+    EXPECT_LT(result->masks.density(), 1.0) << "FlexPrefill at gamma 0.5 must drop some blocks";
     ReferenceInterventions reference;
     reference.allowed = [&](int l, int h, int i, int j) {
         return chosen[static_cast<std::size_t>(l)]

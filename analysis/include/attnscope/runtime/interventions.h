@@ -80,7 +80,8 @@ struct LayerQueryKey {
 Expected<std::vector<float>> lastRowProbabilities(const LayerQueryKey& layer, int rows);
 
 /// A block-sparse prefill (FlexPrefill, METHODS.md section 5): for each layer the rule returns every query
-/// head's block mask over the prefill, which then runs under it. Calls after the prefill (decoding) stay
+/// head's block mask over the prefill, which then runs under it (a layer that shares another's attention
+/// asks the rule again, with the source's queries and keys). Calls after the prefill (decoding) stay
 /// dense, as the paper's do.
 struct SparsePrefill {
     int blockSize = 128;
@@ -107,7 +108,10 @@ struct KvSelection {
     std::string description;
 };
 
-/// What a sparse intervention's masks kept, summed over the masked rows of every layer and query head.
+/// What a sparse intervention's masks kept, summed over the masked rows of every layer and query head (of the
+/// heads a ForwardOptions::probe computes statistics for, when it names some). A row whose kept keys hold no
+/// mass representable in fp32 next to the dropped ones (logits more than ~87 below the row's maximum) counts
+/// with recall 0 and gets a zero output, as the kernel's K8 defines it.
 struct MaskStatistics {
     int64_t rows = 0;        ///< (row, layer, head) triples that ran under a mask
     double keptPairs = 0;    ///< (row, key) pairs the masks kept, within the causal pairs
