@@ -38,6 +38,7 @@ int main(int argc, char** argv) {
     attnscope::cli::registerRunCommand(app, exitCode);
     attnscope::cli::registerGenerateCommand(app, exitCode);
     attnscope::cli::registerEvaluateCommand(app, exitCode);
+    attnscope::cli::registerActSearchCommand(app, exitCode);
     attnscope::cli::registerBenchCommand(app, exitCode);
     attnscope::cli::registerAnalyzeCommand(app, exitCode);
 #ifdef ATTNSCOPE_HAS_STORE

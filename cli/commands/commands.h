@@ -20,6 +20,8 @@ void registerGenerateCommand(CLI::App& app, int& exitCode);
 void registerPluginsCommand(CLI::App& app, int& exitCode);
 /// `evaluate MODEL`: perplexity of a text, needle exact match, copying loss of a repeated span.
 void registerEvaluateCommand(CLI::App& app, int& exitCode);
+/// `act-search MODEL`: ACT's head search, each head calibrated alone and kept when the measurement improves.
+void registerActSearchCommand(CLI::App& app, int& exitCode);
 /// `bench attention`: kernel timings on this machine (plain, statistics, LibTorch baseline).
 void registerBenchCommand(CLI::App& app, int& exitCode);
 /// `analyze MODEL`: per-head analyses from in-kernel statistics (sinks so far).

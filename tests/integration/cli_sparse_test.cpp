@@ -165,3 +165,55 @@ TEST(Cli, GenerateUnderStreamingAttention) {
     EXPECT_NE(refused.output.find("--snap-capacity: applies to --kv-policy"), std::string::npos)
         << refused.output;
 }
+
+TEST(Cli, ActSearchKeepsTheHeadsThatImproveTheMeasurement) {
+    const auto dir = std::filesystem::temp_directory_path() / "attnscope_cli_act_search";
+    const std::string evaluate = attnscope::test::tinyCopyingEvaluation(dir);
+    // The same model and probe, judged by the copying ratio; the tiny model's rows spread their attention,
+    // so a low threshold finds sinks to calibrate in every head.
+    std::string search = evaluate;
+    search.replace(search.find(" evaluate "), 10, " act-search ");
+    auto run = runProcess(search + " --heads 0:*,1:0 --act-threshold 0.05 --json");
+    ASSERT_EQ(run.exitCode, 0) << run.output;
+    const auto document = parsed(run);
+    ASSERT_TRUE(document.is_object()) << run.output;
+    EXPECT_EQ(document["metric"], "copying_first_to_second_ratio");
+    ASSERT_EQ(document["trials"].size(), 5u); // layer 0's four heads, then 1:0
+    EXPECT_EQ(document["trials"][4]["layer"], 1);
+    EXPECT_EQ(document["trials"][4]["head"], 0);
+    // Each trial is evaluate with that head calibrated, and kept exactly when it beats the baseline.
+    auto plain = runProcess(evaluate + " --json");
+    ASSERT_EQ(plain.exitCode, 0) << plain.output;
+    EXPECT_DOUBLE_EQ(document["baseline"].get<double>(),
+                     parsed(plain)["copying"]["first_to_second_ratio"].get<double>());
+    auto one = runProcess(evaluate + " --calibrate-heads 0:2 --act-threshold 0.05 --json");
+    ASSERT_EQ(one.exitCode, 0) << one.output;
+    EXPECT_DOUBLE_EQ(document["trials"][2]["score"].get<double>(),
+                     parsed(one)["copying"]["first_to_second_ratio"].get<double>());
+    std::vector<std::string> kept;
+    for (const auto& trial : document["trials"]) {
+        EXPECT_EQ(trial["kept"].get<bool>(),
+                  trial["score"].get<double>() > document["baseline"].get<double>());
+        if (trial["kept"].get<bool>())
+            kept.push_back(std::to_string(trial["layer"].get<int>()) + ":" +
+                           std::to_string(trial["head"].get<int>()));
+    }
+    EXPECT_EQ(document["selected"], nlohmann::json(kept));
+    EXPECT_NE(document["trials"][0]["score"], document["baseline"]) << "calibration must change the ratio";
+    EXPECT_EQ(document["combined"].is_null(), kept.empty());
+
+    struct Case {
+        std::string arguments, expected;
+    };
+    const std::vector<Case> bad{
+        {" --heads 5:0", "--heads: no layer 5 to calibrate (the model has 2 layers)"},
+        {" --heads x", "--heads: 'x' is not LAYER:HEAD (0-based) or LAYER:*"},
+        {" --needles /nonexistent.jsonl", "exactly one of --text-file, --needles, --copying"},
+    };
+    for (const Case& c : bad) {
+        auto result = runProcess(search + c.arguments, true);
+        EXPECT_NE(result.exitCode, 0) << c.arguments;
+        EXPECT_NE(result.output.find(c.expected), std::string::npos) << c.arguments << "\n" << result.output;
+    }
+    std::filesystem::remove_all(dir);
+}
