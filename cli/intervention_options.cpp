@@ -58,6 +58,35 @@ void addInterventionOptions(CLI::App& command, InterventionOptions& options) {
         ->delimiter(',');
 }
 
+void addActRuleOptions(CLI::App& command, ActRuleOptions& options) {
+    command
+        .add_option("--act-threshold", options.threshold,
+                    "ACT's absolute sink threshold on the mean received attention (code: 0.1)")
+        ->check(between(0.0, 1.0))
+        ->capture_default_str();
+    command
+        .add_option("--act-alpha", options.alpha, "Use the relative sink threshold alpha/N instead (paper)")
+        ->check(positive())
+        ->check(between(0, 1e9));
+    command
+        .add_option("--act-first-sink", options.firstSink,
+                    "drop-first (reference code: token 0 stays uncalibrated), exclude-token0, keep-all")
+        ->check(CLI::IsMember({"drop-first", "exclude-token0", "keep-all"}))
+        ->capture_default_str();
+}
+
+analyses::SinkParameters actRuleFrom(const ActRuleOptions& options) {
+    analyses::SinkParameters rule;
+    rule.actAbsolute = options.threshold;
+    if (options.alpha > 0) {
+        rule.actThreshold = analyses::ActThreshold::RelativeAlpha;
+        rule.actAlpha = options.alpha;
+    }
+    rule.actFirstSink =
+        analyses::actFirstSinkFromName(options.firstSink).value_or(analyses::ActFirstSink::DropFirst);
+    return rule;
+}
+
 Status checkInterventionSyntax(const InterventionOptions& options) {
     if (options.betaOption && options.betaOption->count() > 0 && options.calibrateHeads.empty())
         return Status::invalidArgument("beta applies to calibrated heads: give --calibrate-heads too")

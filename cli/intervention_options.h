@@ -26,6 +26,20 @@ struct InterventionOptions {
     bool any() const { return !maskHeads.empty() || !calibrateHeads.empty() || !shareLayers.empty(); }
 };
 
+/// ACT's sink rule as options (--act-threshold, --act-alpha, --act-first-sink), for the commands that
+/// calibrate with it.
+struct ActRuleOptions {
+    double threshold = analyses::SinkParameters{}.actAbsolute;
+    double alpha = 0; ///< > 0: the paper's relative threshold alpha / N instead
+    std::string firstSink = "drop-first";
+};
+
+/// Adds the three options to `command`.
+void addActRuleOptions(CLI::App& command, ActRuleOptions& options);
+
+/// The sink rule the options describe.
+analyses::SinkParameters actRuleFrom(const ActRuleOptions& options);
+
 /// Adds the four options to `command`.
 void addInterventionOptions(CLI::App& command, InterventionOptions& options);
 

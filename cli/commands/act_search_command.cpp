@@ -6,6 +6,7 @@
 // measurement improves on the uncalibrated model, then the kept heads together.
 #include "commands.h"
 
+#include "../intervention_options.h"
 #include "../json_output.h"
 #include "../model_input.h"
 #include "../model_tokenizer.h"
@@ -28,9 +29,7 @@ struct ActSearchCommandOptions {
     int window = 1024;
     std::vector<std::string> heads;
     double beta = analyses::kActBeta;
-    double threshold = analyses::SinkParameters{}.actAbsolute;
-    double alpha = 0;
-    std::string firstSink = "drop-first";
+    ActRuleOptions actRule;
     Progress progress;
 };
 
@@ -46,14 +45,7 @@ Expected<nlohmann::json> execute(const ActSearchCommandOptions& options) {
     auto parsed = runtime::parseHeadSpecs(entries, true);
     if (!parsed)
         return std::move(parsed).status().atField("--heads");
-    analyses::SinkParameters rule;
-    rule.actAbsolute = options.threshold;
-    if (options.alpha > 0) {
-        rule.actThreshold = analyses::ActThreshold::RelativeAlpha;
-        rule.actAlpha = options.alpha;
-    }
-    rule.actFirstSink =
-        analyses::actFirstSinkFromName(options.firstSink).value_or(analyses::ActFirstSink::DropFirst);
+    const analyses::SinkParameters rule = actRuleFrom(options.actRule);
     analyses::EvaluationRequest request;
     request.window = options.window;
     request.needlesFile = options.needles;
@@ -151,20 +143,7 @@ void registerActSearchCommand(CLI::App& app, int& exitCode) {
     command->add_option("--act-beta", options->beta, "ACT's beta: the share of attention a sink key keeps")
         ->check(between(0.0, 1.0))
         ->capture_default_str();
-    command
-        ->add_option("--act-threshold", options->threshold,
-                     "ACT's absolute sink threshold on the mean received attention (code: 0.1)")
-        ->check(between(0.0, 1.0))
-        ->capture_default_str();
-    command
-        ->add_option("--act-alpha", options->alpha, "Use the relative sink threshold alpha/N instead (paper)")
-        ->check(positive())
-        ->check(between(0, 1e9));
-    command
-        ->add_option("--act-first-sink", options->firstSink,
-                     "drop-first (reference code: token 0 stays uncalibrated), exclude-token0, keep-all")
-        ->check(CLI::IsMember({"drop-first", "exclude-token0", "keep-all"}))
-        ->capture_default_str();
+    addActRuleOptions(*command, options->actRule);
     output->addOption(*command);
     command->callback([options, output, &exitCode] {
         TerminalProgress bar;

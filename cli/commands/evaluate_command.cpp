@@ -39,9 +39,8 @@ struct EvaluateOptions {
     std::string weights = "f32";
     Progress progress; ///< the terminal's progress bar and Ctrl-C
     InterventionOptions intervene;
-    analyses::SinkParameters sinkRule; ///< ACT's sink rule for --calibrate-heads
-    double actAlpha = 0;
-    std::string firstSink = "drop-first";
+    ActRuleOptions actRule;            ///< ACT's sink rule for --calibrate-heads, as given
+    analyses::SinkParameters sinkRule; ///< the same, resolved by execute()
     bool compareBaseline = false;
     SparseAttentionOptions sparse;
 };
@@ -88,12 +87,7 @@ Expected<nlohmann::json> execute(EvaluateOptions options) {
         return Status::invalidArgument("a KV-cache policy changes decoding only, and only --needles decodes: "
                                        "give --needles (perplexity and copying are scored in one prefill)")
             .atField("--kv-policy");
-    if (options.actAlpha > 0) {
-        options.sinkRule.actThreshold = analyses::ActThreshold::RelativeAlpha;
-        options.sinkRule.actAlpha = options.actAlpha;
-    }
-    options.sinkRule.actFirstSink =
-        analyses::actFirstSinkFromName(options.firstSink).value_or(analyses::ActFirstSink::DropFirst);
+    options.sinkRule = actRuleFrom(options.actRule);
     ATTNSCOPE_ASSIGN_OR_RETURN(std::shared_ptr<runtime::Model> model,
                                runtime::Model::load(options.model, loadOptions(options.weights)));
     ATTNSCOPE_ASSIGN_OR_RETURN(
@@ -210,21 +204,7 @@ void registerEvaluateCommand(CLI::App& app, int& exitCode) {
                         "JSON {\"ids\", \"span\", \"repeats\"}: mean loss of each copy of a repeated span");
     addInterventionOptions(*command, options->intervene);
     addSparseAttentionOptions(*command, options->sparse);
-    command
-        ->add_option("--act-threshold", options->sinkRule.actAbsolute,
-                     "ACT's absolute sink threshold on the mean received attention (code: 0.1)")
-        ->check(between(0.0, 1.0))
-        ->capture_default_str();
-    command
-        ->add_option("--act-alpha", options->actAlpha,
-                     "Use the relative sink threshold alpha/N instead (paper)")
-        ->check(positive())
-        ->check(between(0, 1e9));
-    command
-        ->add_option("--act-first-sink", options->firstSink,
-                     "drop-first (reference code: token 0 stays uncalibrated), exclude-token0, keep-all")
-        ->check(CLI::IsMember({"drop-first", "exclude-token0", "keep-all"}))
-        ->capture_default_str();
+    addActRuleOptions(*command, options->actRule);
     command->add_flag("--compare-baseline", options->compareBaseline,
                       "Also evaluate without the interventions and report the change");
     output->addOption(*command);
