@@ -30,14 +30,14 @@ struct ActSearchCommandOptions {
     std::vector<std::string> heads;
     double beta = analyses::kActBeta;
     ActRuleOptions actRule;
-    Progress progress;
 };
 
 std::string headText(const runtime::HeadIndex& head) {
     return std::to_string(head.first) + ":" + std::to_string(head.second);
 }
 
-Expected<nlohmann::json> execute(const ActSearchCommandOptions& options) {
+/// `progress`: the terminal's progress bar and Ctrl-C.
+Expected<nlohmann::json> execute(const ActSearchCommandOptions& options, const Progress& progress) {
     std::vector<std::string> entries;
     for (const std::string& value : options.heads)
         for (std::string& entry : runtime::splitSpecList(value))
@@ -70,7 +70,7 @@ Expected<nlohmann::json> execute(const ActSearchCommandOptions& options) {
                                         : runtime::expandWholeLayers(*parsed, model->config().heads);
     search.beta = options.beta;
     search.rule = rule;
-    auto result = analyses::actHeadSearch(model, tokenizer.get(), request, search, options.progress);
+    auto result = analyses::actHeadSearch(model, tokenizer.get(), request, search, progress);
     if (!result) {
         const Status& status = result.status();
         if (status.field().rfind("candidates", 0) == 0)
@@ -147,9 +147,7 @@ void registerActSearchCommand(CLI::App& app, int& exitCode) {
     output->addOption(*command);
     command->callback([options, output, &exitCode] {
         TerminalProgress bar;
-        ActSearchCommandOptions run = *options;
-        run.progress = bar.progress();
-        exitCode = output->finish(execute(run), printDocument);
+        exitCode = output->finish(execute(*options, bar.progress()), printDocument);
     });
 }
 

@@ -37,7 +37,6 @@ struct EvaluateOptions {
     std::string needles;
     std::string copying;
     std::string weights = "f32";
-    Progress progress; ///< the terminal's progress bar and Ctrl-C
     InterventionOptions intervene;
     ActRuleOptions actRule;            ///< ACT's sink rule for --calibrate-heads, as given
     analyses::SinkParameters sinkRule; ///< the same, resolved by execute()
@@ -73,7 +72,8 @@ nlohmann::json interventionsJson(const runtime::Interventions& interventions,
     return json;
 }
 
-Expected<nlohmann::json> execute(EvaluateOptions options) {
+/// `progress`: the terminal's progress bar and Ctrl-C.
+Expected<nlohmann::json> execute(EvaluateOptions options, const Progress& progress) {
     if (options.textFile.empty() && options.needles.empty() && options.copying.empty())
         return Status::invalidArgument("nothing to evaluate: give --text-file, --needles and/or --copying");
     if (options.compareBaseline && !options.intervene.any() && !options.sparse.any())
@@ -115,7 +115,7 @@ Expected<nlohmann::json> execute(EvaluateOptions options) {
     request.compareBaseline = options.compareBaseline;
     ATTNSCOPE_ASSIGN_OR_RETURN(
         nlohmann::json measured,
-        analyses::evaluateModel(model, tokenizer.get(), request, interventions, options.progress));
+        analyses::evaluateModel(model, tokenizer.get(), request, interventions, progress));
     document.update(measured);
     return document;
 }
@@ -210,9 +210,7 @@ void registerEvaluateCommand(CLI::App& app, int& exitCode) {
     output->addOption(*command);
     command->callback([options, output, &exitCode] {
         TerminalProgress bar;
-        EvaluateOptions run = *options;
-        run.progress = bar.progress();
-        exitCode = output->finish(execute(run), printDocument);
+        exitCode = output->finish(execute(*options, bar.progress()), printDocument);
     });
 }
 

@@ -265,10 +265,7 @@ TEST(Cli, EvaluateUnderInterventionsAgainstTheBaseline) {
     EXPECT_NE(text.output.find("baseline (no interventions)"), std::string::npos) << text.output;
     EXPECT_NE(text.output.find("change: copying_first_to_second_ratio"), std::string::npos) << text.output;
 
-    struct Case {
-        std::string arguments, expected;
-    };
-    const std::vector<Case> bad{
+    const std::vector<attnscope::test::Refusal> bad{
         {" --calibrate-heads 9:*", "--calibrate-heads: no layer 9 to calibrate (the model has 2 layers)"},
         {" --calibrate-heads 1:4",
          "--calibrate-heads: no head 1:4 to calibrate (the model has 2 layers of 4"},
@@ -281,11 +278,7 @@ TEST(Cli, EvaluateUnderInterventionsAgainstTheBaseline) {
         {" --compare-baseline", "--compare-baseline needs an intervention"},
         {" --act-beta 0.2 --share-layers 0-1", "--act-beta: beta applies to calibrated heads"},
     };
-    for (const Case& c : bad) {
-        auto result = runProcess(evaluate + c.arguments, true);
-        EXPECT_NE(result.exitCode, 0) << c.arguments;
-        EXPECT_NE(result.output.find(c.expected), std::string::npos) << c.arguments << "\n" << result.output;
-    }
+    attnscope::test::expectRefusals(evaluate, bad);
     std::filesystem::remove_all(dir);
 }
 

@@ -3,6 +3,9 @@
 #pragma once
 
 #include "../support/tiny_models.h"
+#include "process.h"
+
+#include <gtest/gtest.h>
 
 #include <cstdint>
 #include <filesystem>
@@ -37,6 +40,21 @@ inline std::string writeTinyGguf(const std::filesystem::path& dir, const TinyMod
     const Bytes bytes = writeLlamaGguf(tiny);
     std::ofstream(gguf, std::ios::binary).write(reinterpret_cast<const char*>(bytes.data()), bytes.size());
     return gguf;
+}
+
+/// Arguments to append to a command line and a text its refusal must contain.
+struct Refusal {
+    std::string arguments, expected;
+};
+
+/// Runs `command` with each refusal's arguments (stderr merged) and expects a failure naming it.
+inline void expectRefusals(const std::string& command, const std::vector<Refusal>& refusals) {
+    for (const Refusal& refusal : refusals) {
+        const ProcessResult result = runProcess(command + refusal.arguments, true);
+        EXPECT_NE(result.exitCode, 0) << refusal.arguments;
+        EXPECT_NE(result.output.find(refusal.expected), std::string::npos) << refusal.arguments << "\n"
+                                                                           << result.output;
+    }
 }
 
 /// `evaluate MODEL --copying PROBE` for the tiny models in `dir` (a fresh folder holding makeTinyModel({}, 9)

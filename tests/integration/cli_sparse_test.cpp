@@ -67,10 +67,7 @@ TEST(Cli, EvaluateUnderSparseAttentionReportsWhatTheMasksKept) {
         << text.output;
     EXPECT_NE(text.output.find("sparse attention: kept"), std::string::npos) << text.output;
 
-    struct Case {
-        std::string arguments, expected;
-    };
-    const std::vector<Case> bad{
+    const std::vector<attnscope::test::Refusal> bad{
         {" --streaming-sinks 2", "--streaming-sinks: applies to --streaming-window: give it too"},
         {" --flex-gamma 0.5", "--flex-gamma: applies to --sparse-prefill"},
         {" --snap-capacity 64", "--snap-capacity: applies to --kv-policy"},
@@ -84,11 +81,7 @@ TEST(Cli, EvaluateUnderSparseAttentionReportsWhatTheMasksKept) {
         {" --streaming-window 4 --sparse-prefill flexprefill",
          "--sparse-prefill: StreamingLLM's attention already masks the prefill"},
     };
-    for (const Case& c : bad) {
-        auto result = runProcess(evaluate + c.arguments, true);
-        EXPECT_NE(result.exitCode, 0) << c.arguments;
-        EXPECT_NE(result.output.find(c.expected), std::string::npos) << c.arguments << "\n" << result.output;
-    }
+    attnscope::test::expectRefusals(evaluate, bad);
     std::filesystem::remove_all(dir);
 }
 
@@ -202,18 +195,11 @@ TEST(Cli, ActSearchKeepsTheHeadsThatImproveTheMeasurement) {
     EXPECT_NE(document["trials"][0]["score"], document["baseline"]) << "calibration must change the ratio";
     EXPECT_EQ(document["combined"].is_null(), kept.empty());
 
-    struct Case {
-        std::string arguments, expected;
-    };
-    const std::vector<Case> bad{
+    const std::vector<attnscope::test::Refusal> bad{
         {" --heads 5:0", "--heads: no layer 5 to calibrate (the model has 2 layers)"},
         {" --heads x", "--heads: 'x' is not LAYER:HEAD (0-based) or LAYER:*"},
         {" --needles /nonexistent.jsonl", "exactly one of --text-file, --needles, --copying"},
     };
-    for (const Case& c : bad) {
-        auto result = runProcess(search + c.arguments, true);
-        EXPECT_NE(result.exitCode, 0) << c.arguments;
-        EXPECT_NE(result.output.find(c.expected), std::string::npos) << c.arguments << "\n" << result.output;
-    }
+    attnscope::test::expectRefusals(search, bad);
     std::filesystem::remove_all(dir);
 }

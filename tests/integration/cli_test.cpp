@@ -319,10 +319,7 @@ TEST(Cli, TokenizeReadsTextPastTheCommandLinesLimitFromAFile) {
 
 TEST(Cli, RefusesBadOptionValuesByName) {
     const std::string demo = std::string(ATTNSCOPE_RESOURCES_DIR) + "/models/attnscope-demo";
-    struct Case {
-        std::string arguments, expected;
-    };
-    const std::vector<Case> cases{
+    const std::vector<attnscope::test::Refusal> cases{
         {"analyze " + demo + " --sample short --window -5", "--window: must be at least 0, got -5"},
         {"analyze " + demo + " --sample short --razor-repeats 0",
          "--razor-repeats: Value 0 not in range 2 to 64"},
@@ -341,11 +338,7 @@ TEST(Cli, RefusesBadOptionValuesByName) {
         {"bench attention --len 64 --threads -1", "--threads: Value -1 not in range 0 to 1024"},
         {"plugins --dir /nonexistent_attnscope_dir", "--dir: Directory does not exist"},
     };
-    for (const Case& c : cases) {
-        auto result = runProcess(kCli + " " + c.arguments, true);
-        EXPECT_NE(result.exitCode, 0) << c.arguments;
-        EXPECT_NE(result.output.find(c.expected), std::string::npos) << c.arguments << "\n" << result.output;
-    }
+    attnscope::test::expectRefusals(kCli + " ", cases);
 
     // An empty needle-prompt file is refused by name (it scored every head 0 from no samples).
     const auto emptyNeedles = std::filesystem::temp_directory_path() / "attnscope_cli_empty_needles.jsonl";
