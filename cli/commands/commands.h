@@ -26,6 +26,8 @@ void registerActSearchCommand(CLI::App& app, int& exitCode);
 void registerBenchCommand(CLI::App& app, int& exitCode);
 /// `analyze MODEL`: per-head analyses from in-kernel statistics (sinks so far).
 void registerAnalyzeCommand(CLI::App& app, int& exitCode);
+/// `scanpath compare|stats`: gaze scanpaths compared with every metric and summarized.
+void registerScanpathCommand(CLI::App& app, int& exitCode);
 /// runs, compare, export: reading projects (builds with the store only).
 void registerProjectCommands(CLI::App& app, int& exitCode);
 /// notes: a run's notes in a project (builds with the store only).

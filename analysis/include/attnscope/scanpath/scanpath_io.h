@@ -8,6 +8,7 @@
 #include "attnscope/core/expected.h"
 #include "attnscope/scanpath/scanpath.h"
 
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -77,5 +78,37 @@ struct StiImage {
 /// keys are read into a sorted map), participants likewise.
 Expected<std::vector<StiImage>> parseStiAmazon(std::string_view text, const std::string& fileName);
 Expected<std::vector<StiImage>> readStiAmazon(const std::string& path);
+
+/// The table preset whose x and y columns the header (the first line that is not blank or a '#'
+/// comment) names: multimatch (start_x), dataviewer (CURRENT_FIX_X) or pygaze (X); InvalidArgument
+/// otherwise, listing the header's columns.
+Expected<TableFormat> detectTableFormat(std::string_view text, const std::string& fileName);
+
+/// The kinds of gaze file AttnScope reads.
+enum class GazeFormat {
+    Auto,  ///< by extension: .asc EyeLink, .json STI Amazon, anything else a table (preset from its header)
+    Table, ///< a delimited table (with GazeReadOptions::table, or the preset its header names)
+    EyeLinkAsc,
+    StiAmazon,
+};
+
+/// How to read a gaze file.
+struct GazeReadOptions {
+    GazeFormat format = GazeFormat::Auto;
+    std::optional<TableFormat> table; ///< the column mapping of a table; detected from the header when unset
+    Eye eye = Eye::Unknown;           ///< for EyeLink ASC
+};
+
+/// Everything one gaze file held, whatever its format.
+struct GazeRecording {
+    std::string format;              ///< "table", "eyelink-asc" or "sti-amazon"
+    std::vector<Scanpath> scanpaths; ///< in file order (STI: image by image, participant by participant)
+    /// Per scanpath, its areas of interest: EyeLink interest areas, or the STI image's target boxes.
+    std::vector<std::vector<AoiBox>> areas;
+    int skippedRows = 0;
+};
+
+/// Reads any gaze file AttnScope supports.
+Expected<GazeRecording> readGaze(const std::string& path, const GazeReadOptions& options = {});
 
 } // namespace attnscope::scanpath

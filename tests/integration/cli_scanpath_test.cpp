@@ -1,0 +1,112 @@
+// SPDX-License-Identifier: Apache-2.0
+// `attnscope-cli scanpath compare|stats` on the shared recordings and on written tables.
+#include "cli_fixtures.h"
+
+#include <nlohmann/json.hpp>
+
+#include <map>
+
+using namespace attnscope::test;
+namespace fs = std::filesystem;
+
+namespace {
+
+const fs::path kEyetracking = fs::path(ATTNSCOPE_SHARED_DATA_DIR) / "eyetracking";
+
+nlohmann::json jsonOf(const std::string& command) {
+    const ProcessResult run = runProcess(command);
+    EXPECT_EQ(run.exitCode, 0) << command << "\n" << run.output;
+    return nlohmann::json::parse(run.output, nullptr, false);
+}
+
+} // namespace
+
+TEST(CliScanpath, CompareReproducesTheMatlabMultiMatchWithSimplification) {
+    const fs::path dir = kEyetracking / "multimatch";
+    if (!fs::exists(dir))
+        GTEST_SKIP() << "shared data not found at " << dir;
+    const std::string compare = kCli + " scanpath compare " + (dir / "segment_10_sub-19.tsv").string() + " " +
+                                (dir / "segment_10_sub-01.tsv").string() + " --screen 1280x720";
+    const nlohmann::json grouped = jsonOf(compare + " --tdir 45 --tdur 0.3 --tamp 146.8 --json");
+    ASSERT_TRUE(grouped.is_object());
+    const auto& mm = grouped["metrics"]["multimatch"];
+    EXPECT_NEAR(mm["vector"].get<double>(), 0.95076, 1e-5);
+    EXPECT_NEAR(mm["direction"].get<double>(), 0.95638, 1e-5);
+    EXPECT_NEAR(mm["length"].get<double>(), 0.94082, 1e-5);
+    EXPECT_NEAR(mm["position"].get<double>(), 0.94491, 1e-5);
+    EXPECT_NEAR(mm["duration"].get<double>(), 0.78261, 1e-5);
+    EXPECT_EQ(grouped["parameters"]["multimatch"]["simplify"], true);
+    EXPECT_EQ(grouped["a"]["fixations"], 28);
+    EXPECT_EQ(grouped["b"]["fixations"], 36);
+
+    // Only --tdir: multimatch_gaze's rule leaves simplification off, so the plain values come back.
+    const nlohmann::json plain = jsonOf(compare + " --tdir 45 --json");
+    EXPECT_EQ(plain["parameters"]["multimatch"]["simplify"], false);
+    EXPECT_NEAR(plain["metrics"]["multimatch"]["direction"].get<double>(), 0.69902, 1e-5);
+    // A scanpath against itself: every similarity 1, every distance 0.
+    const nlohmann::json self =
+        jsonOf(kCli + " scanpath compare " + (dir / "segment_10_sub-19.tsv").string() + " " +
+               (dir / "segment_10_sub-19.tsv").string() + " --screen 1280x720 --json");
+    EXPECT_DOUBLE_EQ(self["metrics"]["scanmatch"].get<double>(), 1.0);
+    EXPECT_DOUBLE_EQ(self["metrics"]["sequence_score"].get<double>(), 1.0);
+    EXPECT_DOUBLE_EQ(self["metrics"]["dtw"].get<double>(), 0.0);
+    EXPECT_DOUBLE_EQ(self["metrics"]["multimatch"]["position"].get<double>(), 1.0);
+}
+
+TEST(CliScanpath, StatsAggregatesOatBehaviourPerStimulusOnTheStiSet) {
+    const fs::path file = kEyetracking / "sti-amazon" / "Amazon.json";
+    if (!fs::exists(file))
+        GTEST_SKIP() << "shared data not found at " << file;
+    const nlohmann::json stats =
+        jsonOf(kCli + " scanpath stats " + file.string() + " --grid 14x6 --agreement --json");
+    ASSERT_TRUE(stats.is_object());
+    EXPECT_EQ(stats["format"], "sti-amazon");
+    EXPECT_EQ(stats["behaviour_stimuli"], 100);
+    // OAT's aggregation recomputed from the per-scanpath entries: mean per stimulus, then over stimuli.
+    std::map<std::string, std::pair<double, int>> correctByStimulus;
+    for (const auto& entry : stats["scanpaths"]) {
+        const auto& b = entry["behaviour"];
+        EXPECT_NEAR(b["search"].get<double>() + b["refix"].get<double>() + b["revisit"].get<double>(), 1.0,
+                    1e-9);
+        auto& [total, count] = correctByStimulus[entry["stimulus"].get<std::string>()];
+        total += b["correct"].get<double>();
+        ++count;
+    }
+    ASSERT_EQ(correctByStimulus.size(), 100u);
+    double mean = 0.0;
+    for (const auto& [stimulus, sum] : correctByStimulus)
+        mean += sum.first / sum.second / 100.0;
+    EXPECT_NEAR(stats["behaviour"]["correct"].get<double>(), mean, 1e-12);
+    EXPECT_EQ(stats["agreement"]["stimuli"], 100);
+    const double agreement = stats["agreement"]["mean_pairwise"]["sequence_score"].get<double>();
+    EXPECT_GT(agreement, 0.0);
+    EXPECT_LT(agreement, 1.0);
+}
+
+TEST(CliScanpath, CustomColumnsAndRefusals) {
+    const fs::path dir = fs::temp_directory_path() / "attnscope_cli_scanpath";
+    fs::create_directories(dir);
+    const std::string table = (dir / "gaze.csv").string();
+    std::ofstream(table) << "who,px,py,ms\nann,10,10,200\nann,500,20,250\nann,510,400,180\nbob,12,14,220\n"
+                            "bob,480,30,240\nbob,505,390,200\n";
+    const std::string custom = " --x-column px --y-column py --duration-column ms --participant-column who";
+    const nlohmann::json stats =
+        jsonOf(kCli + " scanpath stats " + table + custom + " --screen 640x480 --agreement --json");
+    ASSERT_EQ(stats["scanpaths"].size(), 2u);
+    EXPECT_EQ(stats["scanpaths"][1]["subject"], "bob");
+    EXPECT_DOUBLE_EQ(stats["scanpaths"][0]["mean_duration_ms"].get<double>(), 210.0);
+    const nlohmann::json compared = jsonOf(kCli + " scanpath compare " + table + " " + table +
+                                           " --b-index 1 --screen 640x480 --json" + custom);
+    EXPECT_EQ(compared["b"]["subject"], "bob");
+    EXPECT_GT(compared["metrics"]["multimatch"]["position"].get<double>(), 0.9);
+
+    const std::string compare = kCli + " scanpath compare " + table + " " + table;
+    expectRefusals(compare, {
+                                {"", "no known fixation columns"},
+                                {custom, "--screen"},
+                                {custom + " --screen 640x480 --b-index 2", "index 2 is out of range"},
+                                {custom + " --screen 640", "WIDTHxHEIGHT"},
+                                {custom + " --screen 640x480 --grid 2.5x3", "--grid"},
+                                {" --x-column px --screen 640x480", "--y-column"},
+                            });
+}
