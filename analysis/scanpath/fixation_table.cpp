@@ -206,6 +206,70 @@ Expected<FixationTable> parseFixationTable(std::string_view content, const Table
     return table;
 }
 
+Expected<WordMeasures> parseWordMeasures(std::string_view content, const std::string& measureColumn,
+                                         const std::string& wordColumn, const std::string& fileName) {
+    WordMeasures measures;
+    Status failure;
+    char delimiter = 0;
+    std::vector<std::string> header;
+    int measure = -1, word = -1;
+    text::forEachLine(content, [&](int number, std::string_view line) {
+        const std::string where = "line " + std::to_string(number);
+        if (text::trim(line).empty() || (header.empty() && line.front() == '#'))
+            return true;
+        if (header.empty()) {
+            delimiter = detectDelimiter(line);
+            auto fields = splitFields(line, delimiter);
+            if (!fields) {
+                failure = Status::parseError("unterminated quote in the header").atField(where);
+                return false;
+            }
+            header = std::move(*fields);
+            for (std::size_t i = 0; i < header.size(); ++i) {
+                if (header[i] == measureColumn)
+                    measure = static_cast<int>(i);
+                if (!wordColumn.empty() && header[i] == wordColumn)
+                    word = static_cast<int>(i);
+            }
+            if (measure < 0) {
+                failure =
+                    Status::parseError("the header has no column '" + measureColumn + "'").atField(where);
+                return false;
+            }
+            return true;
+        }
+        auto fields = splitFields(line, delimiter);
+        if (!fields || fields->size() < header.size()) {
+            failure = Status::parseError(fields ? "has fewer fields than the header" : "unterminated quote")
+                          .atField(where);
+            return false;
+        }
+        const auto value = text::parseNumber((*fields)[static_cast<std::size_t>(measure)]);
+        if (!value) {
+            failure = Status::parseError("expected a number, found " +
+                                         text::quoted((*fields)[static_cast<std::size_t>(measure)]))
+                          .atField(where + ", column " + measureColumn);
+            return false;
+        }
+        measures.values.push_back(*value);
+        measures.words.push_back(word >= 0 ? (*fields)[static_cast<std::size_t>(word)] : std::string());
+        return true;
+    });
+    if (!failure.isOk())
+        return std::move(failure).inFile(fileName);
+    if (header.empty())
+        return Status::parseError("the table is empty: no header line").inFile(fileName);
+    return measures;
+}
+
+Expected<WordMeasures> readWordMeasures(const std::string& path, const std::string& measureColumn,
+                                        const std::string& wordColumn) {
+    auto content = readWholeFile(path);
+    if (!content)
+        return content.status();
+    return parseWordMeasures(*content, measureColumn, wordColumn, path);
+}
+
 Expected<FixationTable> readFixationTable(const std::string& path, const TableFormat& format) {
     auto content = readWholeFile(path);
     if (!content)

@@ -28,6 +28,8 @@ void registerBenchCommand(CLI::App& app, int& exitCode);
 void registerAnalyzeCommand(CLI::App& app, int& exitCode);
 /// `scanpath compare|stats`: gaze scanpaths compared with every metric and summarized.
 void registerScanpathCommand(CLI::App& app, int& exitCode);
+/// `scanpath predict MODEL`: reading relevance and a predicted scanpath (a subcommand of `scanpath`).
+void registerScanpathPredictCommand(CLI::App& parent, int& exitCode);
 /// runs, compare, export: reading projects (builds with the store only).
 void registerProjectCommands(CLI::App& app, int& exitCode);
 /// notes: a run's notes in a project (builds with the store only).

@@ -510,6 +510,7 @@ void registerScanpathCommand(CLI::App& app, int& exitCode) {
     command->require_subcommand(1);
     registerCompare(*command, exitCode);
     registerStats(*command, exitCode);
+    registerScanpathPredictCommand(*command, exitCode);
 }
 
 } // namespace attnscope::cli

@@ -2,6 +2,8 @@
 // `attnscope-cli scanpath compare|stats` on the shared recordings and on written tables.
 #include "cli_fixtures.h"
 
+#include "attnscope/io/npy.h"
+
 #include <nlohmann/json.hpp>
 
 #include <map>
@@ -109,4 +111,79 @@ TEST(CliScanpath, CustomColumnsAndRefusals) {
                                 {custom + " --screen 640x480 --grid 2.5x3", "--grid"},
                                 {" --x-column px --screen 640x480", "--y-column"},
                             });
+}
+
+TEST(CliScanpath, PredictReadsReceivedAttentionAsTheDenseMapsSayAndCorrelatesWithHumanTimes) {
+    const std::string model = std::string(ATTNSCOPE_RESOURCES_DIR) + "/models/attnscope-demo";
+    const fs::path dir = fs::temp_directory_path() / "attnscope_cli_scanpath_predict";
+    fs::create_directories(dir);
+    const std::string text = "Never trust a man who has not read the secret number of Oscar twice.";
+    const std::string predict = kCli + " scanpath predict " + model + " --text \"" + text + "\"";
+    const nlohmann::json received = jsonOf(predict + " --skip-quantile 0 --json");
+    ASSERT_TRUE(received.is_object());
+    const auto& words = received["words"];
+    const auto& tokens = received["tokens"];
+    ASSERT_EQ(words.size(), 14u);
+    EXPECT_EQ(received["parameters"]["layer"], 3);
+    EXPECT_EQ(received["predicted_scanpath"].size(), 14u); // nothing skipped at quantile 0
+
+    // The same relevance from the dense maps of layer 3: head-mean column sums over the rows after BOS.
+    std::string maps;
+    for (int h = 0; h < 4; ++h)
+        maps +=
+            " --attention 3:" + std::to_string(h) + ":" + (dir / ("h" + std::to_string(h) + ".npy")).string();
+    const ProcessResult run = runProcess(kCli + " run " + model + " --text \"" + text + "\"" + maps);
+    ASSERT_EQ(run.exitCode, 0) << run.output;
+    const std::size_t n = tokens.size();
+    std::vector<double> wordSums(words.size(), 0.0);
+    for (int h = 0; h < 4; ++h) {
+        auto map = attnscope::io::readNpyFloat32((dir / ("h" + std::to_string(h) + ".npy")).string());
+        ASSERT_TRUE(map) << map.status().toString();
+        ASSERT_EQ(map->values.size(), n * n);
+        for (std::size_t i = 1; i < n; ++i)
+            for (std::size_t j = 0; j < n; ++j) {
+                const int word = tokens[j]["word"].get<int>();
+                if (word >= 0)
+                    wordSums[static_cast<std::size_t>(word)] += map->values[i * n + j] / 4.0;
+            }
+    }
+    for (std::size_t w = 0; w < words.size(); ++w)
+        EXPECT_NEAR(words[w]["relevance"].get<double>(), wordSums[w], 1e-4) << words[w]["word"];
+
+    // Human times: the relevance itself reversed in rank gives ρ = −1 over the inner words.
+    const std::string human = (dir / "human.tsv").string();
+    {
+        std::ofstream table(human);
+        table << "WORD\tTRT\n";
+        for (std::size_t w = 0; w < words.size(); ++w)
+            table << words[w]["word"].get<std::string>() << "\t"
+                  << 1000.0 - 10.0 * words[w]["relevance"].get<double>() << "\n";
+    }
+    const std::string scanpathOut = (dir / "predicted.tsv").string();
+    const nlohmann::json correlated =
+        jsonOf(predict + " --human " + human + " --human-word-column WORD --scanpath-out " + scanpathOut +
+               " --json");
+    EXPECT_EQ(correlated["human"]["words"], 12);
+    EXPECT_NEAR(correlated["human"]["spearman"].get<double>(), -1.0, 1e-12);
+    EXPECT_LT(correlated["human"]["spearman_p"].get<double>(), 1e-6);
+    // The 0.2 quantile of 14 relevances skips three words; the table lists the rest in reading order.
+    EXPECT_EQ(correlated["predicted_scanpath"].size(), 11u);
+    std::ifstream written(scanpathOut);
+    std::string line;
+    int lines = 0;
+    while (std::getline(written, line))
+        ++lines;
+    EXPECT_EQ(lines, 12); // header + 11 fixations
+
+    std::ofstream(dir / "short.tsv") << "TRT\n1\n2\n";
+    expectRefusals(predict, {
+                                {" --human " + (dir / "short.tsv").string(), "has 2 words; the text has 14"},
+                                {" --human " + human + " --human-column FFD", "no column 'FFD'"},
+                                {" --min-duration 600", "--min-duration"},
+                                {" --layer 4", "layer 4 is out of range"},
+                            });
+    const ProcessResult tokensOnly =
+        runProcess(kCli + " scanpath predict " + model + " --tokens 1,2,3", true);
+    EXPECT_NE(tokensOnly.exitCode, 0);
+    EXPECT_NE(tokensOnly.output.find("needs text"), std::string::npos) << tokensOnly.output;
 }

@@ -79,6 +79,19 @@ struct StiImage {
 Expected<std::vector<StiImage>> parseStiAmazon(std::string_view text, const std::string& fileName);
 Expected<std::vector<StiImage>> readStiAmazon(const std::string& path);
 
+/// One reading measure per word (a word-level report: ZuCo's TRT, Provo's IA_DWELL_TIME, ...).
+struct WordMeasures {
+    std::vector<std::string> words; ///< the `wordColumn` entries ("" when the table has none)
+    std::vector<double> values;     ///< NaN for missing entries (".", "NA")
+};
+
+/// Reads the column `measureColumn` (and `wordColumn`, when given and present) of a delimited table,
+/// one row per word in reading order.
+Expected<WordMeasures> parseWordMeasures(std::string_view text, const std::string& measureColumn,
+                                         const std::string& wordColumn, const std::string& fileName);
+Expected<WordMeasures> readWordMeasures(const std::string& path, const std::string& measureColumn,
+                                        const std::string& wordColumn);
+
 /// The table preset whose x and y columns the header (the first line that is not blank or a '#'
 /// comment) names: multimatch (start_x), dataviewer (CURRENT_FIX_X) or pygaze (X); InvalidArgument
 /// otherwise, listing the header's columns.
