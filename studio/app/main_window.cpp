@@ -6,6 +6,7 @@
 #include "../jobs/job_progress_widget.h"
 #include "../jobs/job_tracker.h"
 #include "../views/attention_heatmap_view.h"
+#include "../views/gaze_view.h"
 #include "../views/head_atlas_view.h"
 #include "../views/head_details_view.h"
 #include "../views/log_panel.h"
@@ -57,6 +58,9 @@ double-precision reference. Long jobs show progress in the status bar; Esc cance
 <li><b>Tools ▸ Analyze Input</b> (Ctrl+R) runs the analyses on the model and the input in the background
 and stores the run in a project (<b>File ▸ New Project…</b>, Ctrl+Alt+N); the <b>Head Atlas</b> and
 <b>Heatmap</b> tabs show it. <b>File ▸ Open Project…</b> (Ctrl+Alt+O) reopens earlier runs.</li>
+<li><b>File ▸ Import Gaze Recording…</b> (Ctrl+Shift+G) reads human scanpaths (EyeLink .asc, fixation tables,
+the STI search set); the <b>Gaze</b> tab draws them and compares two with MultiMatch, ScanMatch, Sequence Score
+and more.</li>
 <li><b>File ▸ Export View…</b> (Ctrl+E) saves the current view as PNG, SVG or PDF.</li>
 </ol>
 <p>The <b>3D View</b> tab shows a matrix as a surface; until a model is analysed it shows an example head.</p>)";
@@ -135,6 +139,9 @@ void MainWindow::createCentralViews() {
     m_views->addTab(m_details, tr("Head"));
     m_figures = new RunFigureView(m_views);
     m_views->addTab(m_figures, tr("Layers && Rankings"));
+    m_gaze = new GazeView(m_views);
+    m_views->addTab(m_gaze, tr("Gaze"));
+    connect(m_gaze, &GazeView::statusMessage, this, &MainWindow::showStatus);
     connect(m_atlas, &HeadAtlasView::headSelected, this, &MainWindow::openHead);
     connect(m_figures, &RunFigureView::headClicked, this, [this](int layer, int head) {
         m_atlas->selectHead(layer, head);
@@ -238,6 +245,14 @@ void MainWindow::createMenus() {
     QAction* openText = file->addAction(tr("Load Input &Text…"), this, &MainWindow::chooseInputText);
     openText->setObjectName(QStringLiteral("openTextAction"));
     openText->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_O));
+    QAction* importGazeAction =
+        file->addAction(tr("Import &Gaze Recording…"), this, &MainWindow::chooseGazeFile);
+    importGazeAction->setObjectName(QStringLiteral("importGazeAction"));
+    importGazeAction->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_G));
+    importGazeAction->setToolTip(
+        tr("Scanpaths from EyeLink .asc files, fixation tables (multimatch TSV, Data Viewer "
+           "reports, any CSV) or the STI search set (.json), drawn and compared in the "
+           "Gaze tab"));
     file->addSeparator();
     QAction* exportReportAction = file->addAction(tr("Export &Report…"), this, &MainWindow::chooseReportPath);
     exportReportAction->setObjectName(QStringLiteral("exportReportAction"));

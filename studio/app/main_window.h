@@ -7,6 +7,7 @@
 #include "attnscope/analyses/evaluation_report.h"
 #include "attnscope/analyses/suite.h"
 #include "attnscope/runtime/model.h"
+#include "attnscope/scanpath/scanpath_io.h"
 #include "attnscope/store/project.h"
 
 #include <QHash>
@@ -30,6 +31,7 @@ class AttentionHeatmapView;
 class EvaluationResultsDialog;
 class CompareRunsDialog;
 class ShortcutsDialog;
+class GazeView;
 class HeadAtlasView;
 class HeadDetailsView;
 class RunFigureView;
@@ -95,6 +97,13 @@ public:
     bool saveEvaluation(const QString& path);
     /// The table of the last evaluation (null before the first).
     EvaluationResultsDialog* evaluationResults() const { return m_evaluationResults; }
+    /// File > Import Gaze Recording: asks for a gaze file (EyeLink .asc, a fixation table, STI .json).
+    void chooseGazeFile();
+    /// Reads the gaze file at `path` in the background and adds its scanpaths to the Gaze tab
+    /// (gazeImportFinished). A table whose header names no known layout asks for its columns
+    /// (GazeColumnsDialog) unless `table` gives them.
+    void importGaze(const QString& path, std::optional<scanpath::TableFormat> table = std::nullopt);
+    GazeView* gazeView() const { return m_gaze; }
     /// Tools > Analysis Settings: which analyses Analyze Input runs and their parameters (persisted).
     void showAnalysisSettings();
     const analyses::SuiteOptions& analysisOptions() const { return m_analysisOptions; }
@@ -155,6 +164,8 @@ Q_SIGNALS:
     void reportShown(qint64 id);
     /// An evaluation finished: `ok` with lastEvaluation() holding it, or failed (the status bar says why).
     void evaluationFinished(bool ok);
+    /// A gaze import ended: `ok`, and the message the status bar showed.
+    void gazeImportFinished(bool ok, const QString& message);
 
 protected:
     void closeEvent(QCloseEvent* event) override;
@@ -244,6 +255,7 @@ private:
     TokenView* m_tokens = nullptr;
     HeadDetailsView* m_details = nullptr;
     RunFigureView* m_figures = nullptr;
+    GazeView* m_gaze = nullptr;
     qint64 m_runId = 0;
     QString m_runProject;                ///< the project the shown run is stored in
     quint64 m_tilesJob = 0;              ///< id of the latest exact-tiles job (0: none started)
