@@ -44,6 +44,11 @@ std::vector<int> alphabetSequence(const Scanpath& path, const ComparisonConfig& 
 Expected<Comparison> compareScanpaths(const Scanpath& a, const Scanpath& b, const ComparisonConfig& config) {
     if (Status s = checkScanMatchConfig(config.scanMatch); !s.isOk())
         return std::move(s).context("ScanMatch");
+    // Every metric here is quadratic in the fixations.
+    if (static_cast<double>(a.fixations.size()) * static_cast<double>(b.fixations.size()) > kMaxAlignedPairs)
+        return Status::invalidArgument(
+            "the scanpaths are too long to compare (" + std::to_string(a.fixations.size()) + " × " +
+            std::to_string(b.fixations.size()) + " fixations; more than 4·10^8 pairs)");
     Comparison comparison;
     auto multi = multiMatch(a, b, config.multiMatch);
     if (!multi)

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "attnscope/scanpath/multimatch.h"
 
+#include "attnscope/scanpath/scanmatch.h"
+
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
@@ -256,7 +258,7 @@ Expected<MultiMatchResult> multiMatch(const Scanpath& a, const Scanpath& b, cons
         return Status::invalidArgument("simplification merges by fixation duration; a scanpath has none")
             .atField("simplify");
     // The alignment keeps one direction byte per saccade pair.
-    if (static_cast<double>(a.fixations.size()) * static_cast<double>(b.fixations.size()) > 4e8)
+    if (static_cast<double>(a.fixations.size()) * static_cast<double>(b.fixations.size()) > kMaxAlignedPairs)
         return Status::invalidArgument(
             "the scanpaths are too long to align (more than 4·10^8 saccade pairs)");
 

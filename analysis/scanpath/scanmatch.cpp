@@ -50,8 +50,17 @@ Expected<std::vector<int>> scanMatchSequence(const Scanpath& path, const ScanMat
             .atField("temp_bin_ms");
     std::vector<double> durations;
     durations.reserve(path.fixations.size());
-    for (const Fixation& f : path.fixations)
+    double total = 0.0;
+    for (const Fixation& f : path.fixations) {
         durations.push_back(f.durationMs);
+        total += f.durationMs / config.tempBinMs + 0.5;
+    }
+    // Bounded before allocating: a corrupt duration (hours) must not become a billion symbols.
+    if (total > 2e7)
+        return Status::invalidArgument("the scanpath is too long to bin: about " +
+                                       std::to_string(static_cast<long long>(total)) +
+                                       " temporal bins (more than 2·10^7); use a longer temporal bin")
+            .atField("temp_bin_ms");
     return repeatByDuration(bins, durations, config.tempBinMs, config.rounding);
 }
 
@@ -92,6 +101,13 @@ Expected<double> scanMatch(const Scanpath& a, const Scanpath& b, const ScanMatch
     auto second = scanMatchSequence(b, config);
     if (!second)
         return second.status();
+    // The alignment visits every pair of bins: temporal binning of long fixations can make that slow.
+    if (static_cast<double>(first->size()) * static_cast<double>(second->size()) > kMaxAlignedPairs)
+        return Status::invalidArgument("the binned sequences are too long to align (" +
+                                       std::to_string(first->size()) + " × " +
+                                       std::to_string(second->size()) +
+                                       " bins; more than 4·10^8 pairs): use a longer temporal bin")
+            .atField("temp_bin_ms");
     return scanMatchScore(*first, *second, config);
 }
 

@@ -171,3 +171,19 @@ TEST(Aoi, GridCellsAndBoxes) {
     EXPECT_EQ(aoiAt(boxes, 16, 5, OffAoi::Nearest), 9); // centres at 5 and 25
     EXPECT_EQ(aoiAt({}, 16, 5, OffAoi::Nearest), -1);
 }
+
+TEST(ScanMatch, RefusesBinnedSequencesTooLongToAlign) {
+    ScanMatchConfig config;
+    config.tempBinMs = 1.0;
+    // Two fixations of 10^4 s each: 2·10^7 one-millisecond bins would be 4·10^14 pairs.
+    const Scanpath hours = pathOf({{10, 10}, {500, 500}}, {1e7, 1e7});
+    auto refused = scanMatch(hours, hours, config);
+    ASSERT_FALSE(refused);
+    EXPECT_EQ(refused.status().field(), "temp_bin_ms");
+    EXPECT_NE(refused.status().message().find("too long"), std::string::npos);
+    // 3·10^4 bins each (9·10^8 pairs) also exceed the alignment bound.
+    const Scanpath long_ = pathOf({{10, 10}, {500, 500}}, {15000, 15000});
+    refused = scanMatch(long_, long_, config);
+    ASSERT_FALSE(refused);
+    EXPECT_NE(refused.status().message().find("4·10^8"), std::string::npos);
+}

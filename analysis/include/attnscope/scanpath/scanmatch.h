@@ -41,7 +41,11 @@ Expected<std::vector<int>> scanMatchSequence(const Scanpath& path, const ScanMat
 /// The score of two bin sequences: F / (T · max(n, m)); NaN when both are empty.
 double scanMatchScore(const std::vector<int>& a, const std::vector<int>& b, const ScanMatchConfig& config);
 
-/// ScanMatch between two scanpaths.
+/// The most symbol pairs an alignment visits (a few seconds of work); longer inputs are refused.
+constexpr double kMaxAlignedPairs = 4e8;
+
+/// ScanMatch between two scanpaths. Refuses sequences whose alignment would visit more than
+/// kMaxAlignedPairs pairs (InvalidArgument naming temp_bin_ms).
 Expected<double> scanMatch(const Scanpath& a, const Scanpath& b, const ScanMatchConfig& config);
 
 } // namespace attnscope::scanpath
