@@ -373,8 +373,9 @@ Expected<nlohmann::json> runStats(const StatsOptions& options) {
         for (const nlohmann::json& d : documents)
             pointers.push_back(&d);
         agreement = average(pointers);
-        agreement.erase(
-            "edit_distance"); // a mean of integer distances reads as a distance; keep the similarity
+        // Means of integer counts (edit distance, aligned pairs) read as counts: keep the similarities.
+        agreement.erase("edit_distance");
+        agreement["multimatch"].erase("aligned_pairs");
         document["agreement"] = {{"stimuli", means.size()}, {"mean_pairwise", agreement}};
     }
     return document;
