@@ -324,6 +324,12 @@ void MainWindow::createMenus() {
     m_saveEvaluationAction->setObjectName(QStringLiteral("saveEvaluationAction"));
     m_saveEvaluationAction->setShortcut(QKeySequence(Qt::CTRL | Qt::ALT | Qt::Key_M));
     m_saveEvaluationAction->setEnabled(false);
+    QAction* reading = tools->addAction(tr("Predict &Reading Scanpath…"), this, &MainWindow::predictReading);
+    reading->setObjectName(QStringLiteral("predictReadingAction"));
+    reading->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_P));
+    reading->setToolTip(
+        tr("Word relevance from the open model's attention over the input text, and the reading "
+           "scanpath it predicts, in the Gaze tab"));
     QAction* compare = tools->addAction(tr("&Compare Runs…"), this, [this] { compareRuns(); });
     compare->setObjectName(QStringLiteral("compareRunsAction"));
     compare->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_C));

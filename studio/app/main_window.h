@@ -5,6 +5,7 @@
 #include "studio_settings.h"
 
 #include "attnscope/analyses/evaluation_report.h"
+#include "attnscope/analyses/reading_relevance.h"
 #include "attnscope/analyses/suite.h"
 #include "attnscope/runtime/model.h"
 #include "attnscope/scanpath/scanpath_io.h"
@@ -104,6 +105,12 @@ public:
     /// (GazeColumnsDialog) unless `table` gives them.
     void importGaze(const QString& path, std::optional<scanpath::TableFormat> table = std::nullopt);
     GazeView* gazeView() const { return m_gaze; }
+    /// Tools > Predict Reading Scanpath: asks for the relevance method and layer, then reads word relevance
+    /// from the open model's attention over the input text in the background and shows the predicted
+    /// reading scanpath in the Gaze tab (readingPredicted). Returns the job id, 0 when nothing started.
+    quint64 predictReading();
+    /// The same without asking.
+    quint64 startReadingPrediction(const analyses::ReadingRelevanceRequest& request);
     /// Tools > Analysis Settings: which analyses Analyze Input runs and their parameters (persisted).
     void showAnalysisSettings();
     const analyses::SuiteOptions& analysisOptions() const { return m_analysisOptions; }
@@ -166,6 +173,8 @@ Q_SIGNALS:
     void evaluationFinished(bool ok);
     /// A gaze import ended: `ok`, and the message the status bar showed.
     void gazeImportFinished(bool ok, const QString& message);
+    /// A reading prediction ended (`ok`); on success the Gaze tab holds it.
+    void readingPredicted(bool ok);
 
 protected:
     void closeEvent(QCloseEvent* event) override;

@@ -3,13 +3,21 @@
 #include "main_window.h"
 
 #include "../dialogs/gaze_columns_dialog.h"
+#include "../jobs/job_tracker.h"
 #include "../views/gaze_view.h"
+#include "../views/model_input_panel.h"
 #include "attnscope/core/log.h"
+#include "attnscope/tokenizers/tokenizer.h"
+#include "model_files.h"
 
+#include <QComboBox>
+#include <QDialogButtonBox>
 #include <QFile>
 #include <QFileDialog>
 #include <QFileInfo>
+#include <QFormLayout>
 #include <QFutureWatcher>
+#include <QSpinBox>
 #include <QTabWidget>
 #include <QtConcurrent/QtConcurrentRun>
 
@@ -73,6 +81,117 @@ void MainWindow::importGaze(const QString& path, std::optional<scanpath::TableFo
         return std::make_shared<Expected<scanpath::GazeRecording>>(
             scanpath::readGaze(path.toStdString(), options));
     }));
+}
+
+} // namespace attnscope::studio
+
+namespace attnscope::studio {
+
+quint64 MainWindow::predictReading() {
+    // What the reading is read from: the method and the layer (scanpath predict's --method and --layer).
+    QDialog dialog(this);
+    dialog.setObjectName(QStringLiteral("readingDialog"));
+    dialog.setWindowTitle(tr("Predict Reading Scanpath"));
+    auto* form = new QFormLayout(&dialog);
+    auto* method = new QComboBox(&dialog);
+    method->setObjectName(QStringLiteral("readingMethod"));
+    method->addItem(tr("Attention received (in the kernel)"),
+                    static_cast<int>(analyses::RelevanceMethod::Received));
+    method->addItem(tr("Attention received per visible row"),
+                    static_cast<int>(analyses::RelevanceMethod::ReceivedMean));
+    method->addItem(tr("Attention rollout (≤ 1024 tokens)"),
+                    static_cast<int>(analyses::RelevanceMethod::Rollout));
+    form->addRow(tr("Relevance"), method);
+    auto* layer = new QSpinBox(&dialog);
+    layer->setObjectName(QStringLiteral("readingLayer"));
+    layer->setRange(-1, 10000);
+    layer->setValue(-1);
+    layer->setSpecialValueText(tr("last"));
+    form->addRow(tr("Layer"), layer);
+    auto* buttons = new QDialogButtonBox(QDialogButtonBox::Ok | QDialogButtonBox::Cancel, &dialog);
+    form->addRow(buttons);
+    connect(buttons, &QDialogButtonBox::accepted, &dialog, &QDialog::accept);
+    connect(buttons, &QDialogButtonBox::rejected, &dialog, &QDialog::reject);
+    if (dialog.exec() != QDialog::Accepted)
+        return 0;
+    analyses::ReadingRelevanceRequest request;
+    request.method = static_cast<analyses::RelevanceMethod>(method->currentData().toInt());
+    request.layer = layer->value();
+    return startReadingPrediction(request);
+}
+
+quint64 MainWindow::startReadingPrediction(const analyses::ReadingRelevanceRequest& request) {
+    if (refuseWhileBusy())
+        return 0;
+    if (m_modelPath.isEmpty()) {
+        showStatus(tr("Open a model first (File ▸ Open Model…)"));
+        return 0;
+    }
+    const QString text = m_modelPanel->inputText();
+    if (text.trimmed().isEmpty()) {
+        showStatus(tr("Type or load an input text first: its reading is predicted"));
+        return 0;
+    }
+    QString tokenizerPath, refusal;
+    if (!tokenizerPathFor(m_modelPath, tokenizerPath, refusal)) {
+        showStatus(refusal);
+        return 0;
+    }
+    struct Job {
+        std::string modelPath, tokenizerPath, text;
+        analyses::ReadingRelevanceRequest request;
+        runtime::LoadOptions load;
+        std::optional<analyses::ReadingRelevance> relevance;
+        scanpath::Scanpath predicted;
+    };
+    auto job = std::make_shared<Job>(Job{m_modelPath.toStdString(),
+                                         tokenizerPath.toStdString(),
+                                         text.toStdString(),
+                                         request,
+                                         loadOptions(),
+                                         {},
+                                         {}});
+    return m_jobs->start(
+        tr("Predicting the reading scanpath"),
+        [job](const Progress& progress) -> Status {
+            ATTNSCOPE_ASSIGN_OR_RETURN(std::unique_ptr<tokenizers::Tokenizer> tokenizer,
+                                       tokenizers::loadTokenizer(job->tokenizerPath));
+            ATTNSCOPE_ASSIGN_OR_RETURN(tokenizers::Encoding encoding, tokenizer->encode(job->text));
+            ATTNSCOPE_ASSIGN_OR_RETURN(std::shared_ptr<runtime::Model> model,
+                                       runtime::Model::load(job->modelPath, job->load));
+            if (encoding.ids.size() > static_cast<std::size_t>(model->config().contextLength))
+                return Status::invalidArgument("the input has " + std::to_string(encoding.ids.size()) +
+                                               " tokens; the model's context is " +
+                                               std::to_string(model->config().contextLength));
+            ATTNSCOPE_ASSIGN_OR_RETURN(analyses::ReadingRelevance relevance,
+                                       analyses::readingRelevance(*model, encoding.ids, encoding.offsets,
+                                                                  job->text, job->request, progress));
+            job->predicted = scanpath::predictReading(relevance.wordRelevance);
+            job->relevance = std::move(relevance);
+            return Status::ok();
+        },
+        [this, job](const Status& status) {
+            if (!status.isOk()) {
+                showStatus(
+                    status.isCancelled()
+                        ? tr("Reading prediction cancelled")
+                        : tr("Reading prediction failed: %1").arg(QString::fromStdString(status.toString())));
+                Q_EMIT readingPredicted(false);
+                return;
+            }
+            m_gaze->addReading(QFileInfo(QString::fromStdString(job->modelPath)).fileName(), *job->relevance,
+                               job->predicted);
+            m_views->setCurrentWidget(m_gaze);
+            const QString message =
+                tr("Predicted reading: %1 of %2 words fixated (relevance: %3 attention, layer %4)")
+                    .arg(job->predicted.fixations.size())
+                    .arg(job->relevance->words.size())
+                    .arg(QString::fromLatin1(analyses::relevanceMethodName(job->request.method)))
+                    .arg(job->relevance->layer);
+            showStatus(message);
+            log::info("gaze", message.toStdString());
+            Q_EMIT readingPredicted(true);
+        });
 }
 
 } // namespace attnscope::studio

@@ -38,16 +38,51 @@ QRectF extentOf(const ScanpathFigure& figure) {
     return {left - margin, top - margin, right - left + 2 * margin, bottom - top + 2 * margin};
 }
 
-/// A fixation's circle radius in plot pixels: area ∝ duration (250 ms → 2 % of the plot's diagonal),
-/// a fixed size without durations.
-double radiusOf(const scanpath::Fixation& f, double diagonal) {
-    const double base = 0.02 * diagonal;
+/// A fixation's circle radius in plot pixels: area ∝ duration (250 ms → `base`), a fixed size without
+/// durations.
+double radiusFor(const scanpath::Fixation& f, double base) {
     if (!std::isfinite(f.durationMs) || f.durationMs <= 0.0)
         return 0.7 * base;
     return std::clamp(base * std::sqrt(f.durationMs / 250.0), 0.25 * base, 3.0 * base);
 }
 
+/// The radius of a 250 ms fixation: 2 % of the plot's diagonal, or a third of a word's line on a text.
+double baseRadius(const ScanpathFigure& figure, double diagonal, double scale) {
+    if (!figure.areaWeights.empty() && !figure.areas.empty())
+        return 0.3 * (figure.areas.front().bottom - figure.areas.front().top) * scale;
+    return 0.02 * diagonal;
+}
+
 } // namespace
+
+std::vector<scanpath::AoiBox> layoutWords(const std::vector<std::string>& words, double width,
+                                          const QFont& font, double* height) {
+    const QFontMetricsF metrics(font);
+    const double lineHeight = 2.2 * metrics.height(),
+                 space = metrics.horizontalAdvance(QLatin1Char(' ')) * 2.0;
+    const double margin = metrics.height();
+    std::vector<scanpath::AoiBox> boxes;
+    double x = margin, y = margin;
+    for (std::size_t w = 0; w < words.size(); ++w) {
+        const double advance = metrics.horizontalAdvance(QString::fromStdString(words[w])) + space;
+        if (x + advance > width - margin && x > margin) {
+            x = margin;
+            y += lineHeight;
+        }
+        scanpath::AoiBox box;
+        box.id = static_cast<int>(w);
+        box.left = x;
+        box.top = y;
+        box.right = x + advance;
+        box.bottom = y + lineHeight;
+        box.label = words[w];
+        boxes.push_back(std::move(box));
+        x += advance;
+    }
+    if (height)
+        *height = y + lineHeight + margin;
+    return boxes;
+}
 
 QColor scanpathColour(int index) {
     static const QColor palette[] = {QColor(0, 114, 178),   QColor(230, 159, 0),  QColor(0, 158, 115),
@@ -107,7 +142,7 @@ void drawScanpaths(QPainter& painter, const QRectF& area, const ScanpathFigure& 
     painter.setPen(QPen(ink.grid, 1.0));
     painter.setBrush(Qt::NoBrush);
     painter.drawRect(plot);
-    if (figure.gridColumns > 0 && figure.gridRows > 0) {
+    if (figure.gridColumns > 0 && figure.gridRows > 0 && figure.areaWeights.empty()) {
         QPen dashed(ink.grid, 0.8, Qt::DashLine);
         painter.setPen(dashed);
         for (int c = 1; c < figure.gridColumns; ++c) {
@@ -119,9 +154,28 @@ void drawScanpaths(QPainter& painter, const QRectF& area, const ScanpathFigure& 
             painter.drawLine(QPointF(plot.left(), y), QPointF(plot.right(), y));
         }
     }
-    painter.setPen(QPen(ink.text, 1.0, Qt::DotLine));
-    for (const scanpath::AoiBox& box : figure.areas) {
+    const bool words = !figure.areaWeights.empty();
+    if (words && !figure.areas.empty()) {
+        // Words at the size their lines were laid out for, scaled with the plot (a line is 2.2 font heights).
+        QFont wordFont = painter.font();
+        wordFont.setPixelSize(std::max(
+            6, static_cast<int>((figure.areas.front().bottom - figure.areas.front().top) * scale / 2.2)));
+        painter.setFont(wordFont);
+    }
+    for (std::size_t a = 0; a < figure.areas.size(); ++a) {
+        const scanpath::AoiBox& box = figure.areas[a];
         const QRectF r = mapBox(box);
+        if (words) {
+            // Relevance as the box's fill, the word centred on it.
+            const double weight = a < figure.areaWeights.size() ? figure.areaWeights[a] : 0.0;
+            QColor fill = std::isfinite(weight) ? viridis(std::clamp(weight, 0.0, 1.0)) : ink.missing;
+            fill.setAlphaF(0.45);
+            painter.fillRect(r, fill);
+            painter.setPen(ink.text);
+            painter.drawText(r, Qt::AlignCenter, QString::fromStdString(box.label));
+            continue;
+        }
+        painter.setPen(QPen(ink.text, 1.0, Qt::DotLine));
         painter.drawRect(r);
         if (!box.label.empty())
             painter.drawText(r.adjusted(2, 1, -2, -1), Qt::AlignLeft | Qt::AlignTop,
@@ -133,6 +187,7 @@ void drawScanpaths(QPainter& painter, const QRectF& area, const ScanpathFigure& 
 
     // Saccades under fixations, then the numbered circles.
     const double diagonal = std::hypot(plot.width(), plot.height());
+    const double base = baseRadius(figure, diagonal, scale);
     QFont small = painter.font();
     small.setPointSizeF(std::max(6.0, 0.011 * diagonal));
     painter.setFont(small);
@@ -151,7 +206,7 @@ void drawScanpaths(QPainter& painter, const QRectF& area, const ScanpathFigure& 
             if (saccade.length() < 1.0)
                 continue;
             // Stop the arrow at the next circle's rim so its head stays visible.
-            const double rim = radiusOf(fixations[k + 1], diagonal);
+            const double rim = radiusFor(fixations[k + 1], base);
             const QPointF tip = saccade.length() > rim ? saccade.pointAt(1.0 - rim / saccade.length()) : to;
             painter.drawLine(from, tip);
             const double head = std::max(4.0, 0.012 * diagonal);
@@ -165,9 +220,9 @@ void drawScanpaths(QPainter& painter, const QRectF& area, const ScanpathFigure& 
         }
         for (int k = 0; k < shown; ++k) {
             const QPointF centre = map(fixations[k].x, fixations[k].y);
-            const double r = radiusOf(fixations[k], diagonal);
+            const double r = radiusFor(fixations[k], base);
             QColor fill = layer.colour;
-            fill.setAlphaF(0.5);
+            fill.setAlphaF(words ? 0.3 : 0.5); // on a text, the word must stay readable under the circle
             painter.setPen(QPen(layer.colour, 1.0));
             painter.setBrush(fill);
             painter.drawEllipse(centre, r, r);
@@ -219,7 +274,8 @@ std::optional<std::pair<int, int>> fixationAt(const QRectF& area, const Scanpath
             const QPointF centre(plot.left() + (fixations[k].x - extent.left()) * scale,
                                  plot.top() + (fixations[k].y - extent.top()) * scale);
             const double d = QLineF(centre, point).length();
-            if (d <= radiusOf(fixations[k], diagonal) && (!best || d < bestDistance)) {
+            if (d <= radiusFor(fixations[k], baseRadius(figure, diagonal, scale)) &&
+                (!best || d < bestDistance)) {
                 best = std::make_pair(static_cast<int>(l), k);
                 bestDistance = d;
             }

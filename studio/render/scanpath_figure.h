@@ -7,12 +7,14 @@
 #include "attnscope/scanpath/scanpath.h"
 
 #include <QColor>
+#include <QFont>
 #include <QPainter>
 #include <QPointF>
 #include <QRectF>
 #include <QString>
 
 #include <optional>
+#include <string>
 #include <vector>
 
 namespace attnscope::render {
@@ -31,9 +33,18 @@ struct ScanpathFigure {
     std::vector<ScanpathLayer> layers;
     std::vector<scanpath::AoiBox> areas;   ///< interest areas (outlined)
     std::vector<scanpath::AoiBox> targets; ///< search targets (outlined in the accent colour)
-    int gridColumns = 0, gridRows = 0;     ///< > 0: draw the object grid
+    /// Per area, a weight in [0, 1] shading it (word relevance); empty = outlines only. With weights the
+    /// areas are words: their labels are centred and no grid is drawn.
+    std::vector<double> areaWeights;
+    int gridColumns = 0, gridRows = 0; ///< > 0: draw the object grid
     QString title;
 };
+
+/// Words laid out as lines of text `width` pixels wide (in reading order, wrapped at word boundaries) in
+/// `font`: one box per word with the word as its label and id = its index. `height` receives the
+/// text's height. A text stimulus for reading scanpaths.
+std::vector<scanpath::AoiBox> layoutWords(const std::vector<std::string>& words, double width,
+                                          const QFont& font, double* height);
 
 /// The i-th colour of a categorical palette (Okabe–Ito: distinguishable with colour-blindness).
 QColor scanpathColour(int index);

@@ -24,6 +24,7 @@
 #include <QVBoxLayout>
 
 #include <cmath>
+#include <limits>
 
 namespace attnscope::studio {
 
@@ -296,6 +297,54 @@ void GazeView::addRecording(const QString& source, scanpath::GazeRecording recor
     refreshComparison();
 }
 
+void GazeView::addReading(const QString& source, const analyses::ReadingRelevance& relevance,
+                          const scanpath::Scanpath& predicted) {
+    std::vector<std::string> words;
+    for (const scanpath::WordSpan& word : relevance.words)
+        words.push_back(word.text);
+    double height = 0.0;
+    QFont font = this->font();
+    font.setPixelSize(15);
+    constexpr double kWidth = 640.0; // the virtual page the text is laid out on, in pixels
+    Entry entry;
+    entry.source = source;
+    entry.areas = render::layoutWords(words, kWidth, font, &height);
+    double lowest = std::numeric_limits<double>::infinity(), highest = -lowest;
+    for (const double v : relevance.wordRelevance)
+        if (std::isfinite(v))
+            lowest = std::min(lowest, v), highest = std::max(highest, v);
+    for (const double v : relevance.wordRelevance)
+        entry.areaWeights.push_back(!std::isfinite(v)  ? v
+                                    : highest > lowest ? (v - lowest) / (highest - lowest)
+                                                       : 1.0);
+    entry.path = predicted;
+    for (scanpath::Fixation& f : entry.path.fixations)
+        if (f.word >= 0 && static_cast<std::size_t>(f.word) < entry.areas.size()) {
+            f.x = entry.areas[static_cast<std::size_t>(f.word)].centreX();
+            f.y = entry.areas[static_cast<std::size_t>(f.word)].centreY();
+        }
+    QString opening;
+    for (std::size_t w = 0; w < words.size() && w < 4; ++w)
+        opening += (w ? QStringLiteral(" ") : QString()) + QString::fromStdString(words[w]);
+    entry.path.stimulusId = tr("text: %1…").arg(opening).toStdString();
+    entry.path.subjectId =
+        tr("model (%1, layer %2)")
+            .arg(QString::fromLatin1(analyses::relevanceMethodName(relevance.request.method)))
+            .arg(relevance.layer)
+            .toStdString();
+    entry.path.screenWidth = kWidth;
+    entry.path.screenHeight = height;
+    for (const Entry& existing : m_entries)
+        if (existing.item)
+            existing.item->setCheckState(ColumnNumber, Qt::Unchecked);
+    m_entries.push_back(std::move(entry));
+    m_filter = QString::fromStdString(m_entries.back().path.stimulusId);
+    refreshList();
+    setChecked(scanpathCount() - 1, true);
+    refreshFigure();
+    refreshComparison();
+}
+
 void GazeView::clear() {
     m_entries.clear();
     m_filter.clear();
@@ -439,6 +488,7 @@ void GazeView::refreshFigure() {
             figure.width = entry.path.screenWidth;
             figure.height = entry.path.screenHeight;
             (entry.searchTarget ? figure.targets : figure.areas) = entry.areas;
+            figure.areaWeights = entry.areaWeights;
             figure.title = QString::fromStdString(entry.path.stimulusId);
         }
     }

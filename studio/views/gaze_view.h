@@ -5,6 +5,7 @@
 // The metrics are the CLI's (`scanpath compare`), so a saved comparison reads the same.
 #pragma once
 
+#include "attnscope/analyses/reading_relevance.h"
 #include "attnscope/scanpath/behaviour.h"
 #include "attnscope/scanpath/comparison.h"
 #include "attnscope/scanpath/scanpath_io.h"
@@ -54,10 +55,18 @@ public:
     /// Adds a recording's scanpaths, labelled with `source` (the file). New scanpaths are checked until
     /// two are, and the stimulus filter moves to the new recording's first stimulus.
     void addRecording(const QString& source, scanpath::GazeRecording recording);
+    /// Adds a model's predicted reading of a text (`scanpath predict`): the words laid out as a text
+    /// stimulus shaded by relevance, the predicted fixations on them. Only the new entry is checked.
+    void addReading(const QString& source, const analyses::ReadingRelevance& relevance,
+                    const scanpath::Scanpath& predicted);
     /// Forgets every scanpath.
     void clear();
 
     int scanpathCount() const { return static_cast<int>(m_entries.size()); }
+    /// Scanpath `index` (in import order) as drawn; `index` must be < scanpathCount().
+    const scanpath::Scanpath& scanpathAt(int index) const {
+        return m_entries[static_cast<std::size_t>(index)].path;
+    }
     /// Scanpath `index` (in import order) drawn and compared, or not.
     void setChecked(int index, bool checked);
     std::vector<int> checkedScanpaths() const;
@@ -103,7 +112,8 @@ private:
         int indexInSource = 0;
         scanpath::Scanpath path;
         std::vector<scanpath::AoiBox> areas;
-        bool searchTarget = false; ///< the areas are search targets (STI), not interest areas
+        bool searchTarget = false;       ///< the areas are search targets (STI), not interest areas
+        std::vector<double> areaWeights; ///< a text stimulus: each word's relevance, scaled to [0, 1]
         QTreeWidgetItem* item = nullptr;
     };
 

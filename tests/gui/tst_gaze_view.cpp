@@ -8,6 +8,7 @@
 #include "gui_test_main.h"
 #include "project_fixtures.h"
 #include "views/gaze_view.h"
+#include "views/model_input_panel.h"
 
 #include <QAction>
 #include <QComboBox>
@@ -175,6 +176,54 @@ private Q_SLOTS:
         QCOMPARE(QString::fromStdString(view->comparisonDocument()["a"]["stimulus"].get<std::string>()),
                  QStringLiteral("14.jpg"));
         QVERIFY(view->comparison()->sequenceScore >= 0.0 && view->comparison()->sequenceScore <= 1.0);
+    }
+
+    void predictsTheReadingOfTheInputTextAsTheCliDoes() {
+        const QString text =
+            QStringLiteral("Never trust a man who has not read the secret number of Oscar twice.");
+        MainWindow window;
+        window.resize(1400, 900);
+        window.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&window));
+        auto* action = window.findChild<QAction*>(QStringLiteral("predictReadingAction"));
+        QVERIFY(action);
+        QCOMPARE(action->shortcut(), QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_P));
+        QCOMPARE(window.startReadingPrediction({}), quint64(0)); // no model yet
+        QVERIFY(window.openModel(QStringLiteral(ATTNSCOPE_RESOURCES_DIR "/models/attnscope-demo")));
+        QCOMPARE(window.startReadingPrediction({}), quint64(0)); // no text yet
+        window.modelPanel()->setInputText(text);
+        QSignalSpy done(&window, &MainWindow::readingPredicted);
+        QVERIFY(window.startReadingPrediction({}) != 0);
+        QVERIFY(done.wait(60000));
+        QVERIFY(done.at(0).at(0).toBool());
+        GazeView* view = window.gazeView();
+        QCOMPARE(view->scanpathCount(), 1);
+        QCOMPARE(view->canvas()->figure().areas.size(), std::size_t(14)); // the words, laid out as text
+        QCOMPARE(view->canvas()->figure().areaWeights.size(), std::size_t(14));
+        const scanpath::Scanpath& predicted = view->scanpathAt(0);
+        window.grab().save(QStringLiteral(ATTNSCOPE_SCREENSHOT_DIR "/studio-reading.png"));
+
+        // The CLI's prediction for the same text: the same words fixated for the same durations.
+        QProcess cli;
+        cli.start(QStringLiteral(ATTNSCOPE_CLI_PATH),
+                  {QStringLiteral("scanpath"), QStringLiteral("predict"),
+                   QStringLiteral(ATTNSCOPE_RESOURCES_DIR "/models/attnscope-demo"), QStringLiteral("--text"),
+                   text, QStringLiteral("--json")});
+        QVERIFY(cli.waitForFinished(60000));
+        const nlohmann::json expected =
+            nlohmann::json::parse(cli.readAllStandardOutput().toStdString(), nullptr, false);
+        QVERIFY(expected.is_object());
+        const auto& fixations = expected["predicted_scanpath"];
+        QCOMPARE(predicted.fixations.size(), fixations.size());
+        for (std::size_t k = 0; k < fixations.size(); ++k) {
+            QCOMPARE(predicted.fixations[k].word, fixations[k]["word"].get<int>());
+            QVERIFY(std::abs(predicted.fixations[k].durationMs - fixations[k]["duration_ms"].get<double>()) <
+                    1e-6);
+            // Each fixation sits on its word's box.
+            const scanpath::AoiBox& box =
+                view->canvas()->figure().areas[static_cast<std::size_t>(predicted.fixations[k].word)];
+            QVERIFY(box.contains(predicted.fixations[k].x, predicted.fixations[k].y));
+        }
     }
 
     void asksForColumnsOfUnknownTablesAndRefusesBrokenFiles() {
