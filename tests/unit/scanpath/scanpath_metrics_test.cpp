@@ -181,6 +181,10 @@ TEST(ScanMatch, RefusesBinnedSequencesTooLongToAlign) {
     ASSERT_FALSE(refused);
     EXPECT_EQ(refused.status().field(), "temp_bin_ms");
     EXPECT_NE(refused.status().message().find("too long"), std::string::npos);
+    // A duration past any integer type (fuzz_gaze: the message once converted it with undefined behaviour).
+    refused = scanMatch(pathOf({{10, 10}, {500, 500}}, {1e300, 1e300}), hours, config);
+    ASSERT_FALSE(refused);
+    EXPECT_EQ(refused.status().field(), "temp_bin_ms");
     // 3·10^4 bins each (9·10^8 pairs) also exceed the alignment bound.
     const Scanpath long_ = pathOf({{10, 10}, {500, 500}}, {15000, 15000});
     refused = scanMatch(long_, long_, config);
