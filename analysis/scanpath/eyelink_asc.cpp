@@ -121,9 +121,14 @@ Expected<AscRecording> parseEyeLinkAsc(std::string_view content, const std::stri
                     return false;
                 screenWidth = right - left + 1.0;
                 screenHeight = bottom - top + 1.0;
-            } else if (words.size() >= 7 && words[0] == "!V" && words[1] == "IAREA" &&
+            } else if (words.size() >= 3 && words[0] == "!V" && words[1] == "IAREA" &&
                        words[2] == "RECTANGLE") {
                 // !V IAREA RECTANGLE <id> <left> <top> <right> <bottom> [label]
+                if (words.size() < 8) {
+                    failure = Status::parseError("an interest area needs id, left, top, right and bottom")
+                                  .atField(where + ", IAREA RECTANGLE");
+                    return false;
+                }
                 AoiBox box;
                 double id = 0;
                 const std::array<double*, 5> targets{&id, &box.left, &box.top, &box.right, &box.bottom};

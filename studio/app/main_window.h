@@ -225,6 +225,9 @@ private:
     bool userJobRunning() const;
     /// Refuses to start a user job over a running one (the status bar says which and how to cancel it).
     bool refuseWhileBusy();
+    /// True (the status bar says why) when a job on the open model cannot start: busy, no model, or —
+    /// unless `textNeededFor` is null — no input text ("Type or load an input text first: <textNeededFor>").
+    bool refuseModelJob(const QString& textNeededFor = QString());
     /// The Open Recent menus of models and projects, from the settings.
     void rebuildRecentMenus();
     QDockWidget* addDock(const QString& title, const QString& objectName, QWidget* content,

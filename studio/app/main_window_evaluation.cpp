@@ -23,12 +23,8 @@
 namespace attnscope::studio {
 
 quint64 MainWindow::evaluateModel() {
-    if (refuseWhileBusy())
+    if (refuseModelJob())
         return 0;
-    if (m_modelPath.isEmpty()) {
-        showStatus(tr("Open a model first (File ▸ Open Model…)"));
-        return 0;
-    }
     EvaluateDialog dialog(m_analysisOptions.sinks, !m_modelPanel->inputText().trimmed().isEmpty(),
                           bundledSample(QStringLiteral("needles.jsonl")),
                           bundledSample(QStringLiteral("repeated_random.json")), this);
@@ -40,19 +36,11 @@ quint64 MainWindow::evaluateModel() {
 
 quint64 MainWindow::startEvaluation(analyses::EvaluationRequest request, bool measurePerplexity,
                                     const runtime::Interventions& interventions, const QString& label) {
-    if (refuseWhileBusy())
+    if (refuseModelJob(measurePerplexity ? tr("its perplexity is measured") : QString()))
         return 0;
-    if (m_modelPath.isEmpty()) {
-        showStatus(tr("Open a model first (File ▸ Open Model…)"));
-        return 0;
-    }
     if (measurePerplexity) {
         request.text = m_modelPanel->inputText().toStdString();
         request.textSource = "input text";
-        if (m_modelPanel->inputText().trimmed().isEmpty()) {
-            showStatus(tr("Type or load an input text first: its perplexity is measured"));
-            return 0;
-        }
     }
     // The tokenizer only when text is read or written: a copying probe is token ids.
     QString tokenizerPath, refusal;

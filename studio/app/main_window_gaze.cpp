@@ -121,17 +121,9 @@ quint64 MainWindow::predictReading() {
 }
 
 quint64 MainWindow::startReadingPrediction(const analyses::ReadingRelevanceRequest& request) {
-    if (refuseWhileBusy())
+    if (refuseModelJob(tr("its reading is predicted")))
         return 0;
-    if (m_modelPath.isEmpty()) {
-        showStatus(tr("Open a model first (File ▸ Open Model…)"));
-        return 0;
-    }
     const QString text = m_modelPanel->inputText();
-    if (text.trimmed().isEmpty()) {
-        showStatus(tr("Type or load an input text first: its reading is predicted"));
-        return 0;
-    }
     QString tokenizerPath, refusal;
     if (!tokenizerPathFor(m_modelPath, tokenizerPath, refusal)) {
         showStatus(refusal);

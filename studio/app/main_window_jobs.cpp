@@ -106,17 +106,9 @@ void MainWindow::startKernelSelfCheck() {
 }
 
 quint64 MainWindow::startAnalysis(const QString& analyses) {
-    if (refuseWhileBusy())
+    if (refuseModelJob(QLatin1String("")))
         return 0;
-    if (m_modelPath.isEmpty()) {
-        showStatus(tr("Open a model first (File ▸ Open Model…)"));
-        return 0;
-    }
     const QString text = m_modelPanel->inputText();
-    if (text.trimmed().isEmpty()) {
-        showStatus(tr("Type or load an input text first"));
-        return 0;
-    }
     if (m_projectPath.isEmpty()) {
         chooseNewProject();
         if (m_projectPath.isEmpty())
@@ -320,6 +312,21 @@ bool MainWindow::refuseWhileBusy() {
         return false;
     showStatus(tr("Busy: %1. Wait for it, or cancel it first (Esc).").arg(m_jobs->title()));
     return true;
+}
+
+bool MainWindow::refuseModelJob(const QString& textNeededFor) {
+    if (refuseWhileBusy())
+        return true;
+    if (m_modelPath.isEmpty()) {
+        showStatus(tr("Open a model first (File ▸ Open Model…)"));
+        return true;
+    }
+    if (!textNeededFor.isNull() && m_modelPanel->inputText().trimmed().isEmpty()) {
+        showStatus(textNeededFor.isEmpty() ? tr("Type or load an input text first")
+                                           : tr("Type or load an input text first: %1").arg(textNeededFor));
+        return true;
+    }
+    return false;
 }
 
 void MainWindow::startExactTiles() {

@@ -8,6 +8,7 @@
 
 #include <gtest/gtest.h>
 
+#include <array>
 #include <filesystem>
 
 using namespace attnscope;
@@ -28,6 +29,15 @@ Scanpath readMultimatch(const std::string& name) {
     if (!table || table->scanpaths.size() != 1)
         return {};
     return table->scanpaths.front();
+}
+
+/// The five similarities, each to the MATLAB toolbox's five decimals.
+void expectSimilarities(const MultiMatchResult& result, const std::array<double, 5>& matlab) {
+    EXPECT_NEAR(result.vector, matlab[0], 1e-5);
+    EXPECT_NEAR(result.direction, matlab[1], 1e-5);
+    EXPECT_NEAR(result.length, matlab[2], 1e-5);
+    EXPECT_NEAR(result.position, matlab[3], 1e-5);
+    EXPECT_NEAR(result.duration, matlab[4], 1e-5);
 }
 
 } // namespace
@@ -52,11 +62,7 @@ TEST(MultiMatch, MatchesTheMatlabToolboxWithoutSimplification) {
     MultiMatchConfig config; // screen 1280 × 720
     auto result = multiMatch(first, second, config);
     ASSERT_TRUE(result) << result.status().toString();
-    EXPECT_NEAR(result->vector, 0.99082, 1e-5);
-    EXPECT_NEAR(result->direction, 0.69902, 1e-5);
-    EXPECT_NEAR(result->length, 0.98927, 1e-5);
-    EXPECT_NEAR(result->position, 0.94767, 1e-5);
-    EXPECT_NEAR(result->duration, 0.65563, 1e-5);
+    expectSimilarities(*result, {0.99082, 0.69902, 0.98927, 0.94767, 0.65563});
 }
 
 TEST(MultiMatch, MatchesTheMatlabToolboxWithSimplification) {
@@ -70,11 +76,7 @@ TEST(MultiMatch, MatchesTheMatlabToolboxWithSimplification) {
     config.amplitudeThresholdPx = 146.8;
     auto result = multiMatch(first, second, config);
     ASSERT_TRUE(result) << result.status().toString();
-    EXPECT_NEAR(result->vector, 0.95076, 1e-5);
-    EXPECT_NEAR(result->direction, 0.95638, 1e-5);
-    EXPECT_NEAR(result->length, 0.94082, 1e-5);
-    EXPECT_NEAR(result->position, 0.94491, 1e-5);
-    EXPECT_NEAR(result->duration, 0.78261, 1e-5);
+    expectSimilarities(*result, {0.95076, 0.95638, 0.94082, 0.94491, 0.78261});
     EXPECT_LT(result->alignedPairs, 36); // simplification merged saccades
 }
 
@@ -212,6 +214,11 @@ TEST(ScanpathImport, EyeLinkAscBlocksEyesAndInterestAreas) {
     EXPECT_EQ(refused.status().file(), "test.asc");
     EXPECT_EQ(refused.status().field(), "line 7, EFIX x");
     EXPECT_FALSE(parseEyeLinkAsc("MSG 1 hello\n", "empty.asc"));
+    // An interest area with four numbers (fuzz_gaze: read past the line's words).
+    auto shortArea =
+        parseEyeLinkAsc("START 1\nMSG 2 !V IAREA RECTANGLE 1 2 3 4\nEFIX L 3 4 1 5 6 7\nEND 9\n", "a.asc");
+    ASSERT_FALSE(shortArea);
+    EXPECT_EQ(shortArea.status().field(), "line 2, IAREA RECTANGLE");
 }
 
 TEST(ScanpathImport, StiAmazonVisualSearchSet) {
