@@ -8,6 +8,7 @@
 namespace attnscope::studio {
 
 PropertiesPanel::PropertiesPanel(QWidget* parent) : QTreeWidget(parent) {
+    setObjectName(QStringLiteral("propertiesPanel"));
     setColumnCount(2);
     setHeaderLabels({tr("Property"), tr("Value")});
     header()->setSectionResizeMode(0, QHeaderView::ResizeToContents);

@@ -317,7 +317,8 @@ private Q_SLOTS:
         QVERIFY(finished.wait(120000));
         QCOMPARE(window.jobs()->state(), JobState::Completed);
         QVERIFY(!progress->isVisible());
-        auto* properties = window.findChild<QTreeWidget*>();
+        auto* properties = window.findChild<QTreeWidget*>(QStringLiteral("propertiesPanel"));
+        QVERIFY(properties);
         QVERIFY(properties->topLevelItem(0)->text(0).startsWith(QStringLiteral("Kernel self-check")));
         QCOMPARE(properties->topLevelItem(0)->childCount(), 4); // N = 256, 512, 1024, 2048
         QVERIFY(properties->topLevelItem(0)->child(3)->text(1).contains(QStringLiteral("GFLOP/s")));
