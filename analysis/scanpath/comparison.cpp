@@ -2,6 +2,7 @@
 #include "attnscope/scanpath/comparison.h"
 
 #include "attnscope/scanpath/geometric_metrics.h"
+#include "attnscope/scanpath/saliency_maps.h"
 #include "attnscope/scanpath/sequence_metrics.h"
 
 #include <cmath>
@@ -67,6 +68,17 @@ Expected<Comparison> compareScanpaths(const Scanpath& a, const Scanpath& b, cons
     comparison.frechet = discreteFrechet(p, q);
     comparison.hausdorff = hausdorff(p, q);
     comparison.eyenalysis = eyenalysis(p, q);
+    DensityMapConfig density;
+    density.screenWidth = config.multiMatch.screenWidth;
+    density.screenHeight = config.multiMatch.screenHeight;
+    density.sigmaPx = config.mapSigmaPx;
+    density.durationWeighted = config.mapDurationWeighted;
+    const SaliencyMap predicted = fixationDensity({&a}, density), reference = fixationDensity({&b}, density);
+    comparison.maps.cc = correlationCoefficient(predicted, reference);
+    comparison.maps.sim = similarity(predicted, reference);
+    comparison.maps.kl = klDivergence(predicted, reference);
+    comparison.maps.nss = normalizedScanpathSaliency(predicted, {&b});
+    comparison.maps.aucJudd = aucJudd(predicted, {&b});
     return comparison;
 }
 
@@ -76,6 +88,7 @@ Expected<Comparison> meanPairwiseComparison(const std::vector<Scanpath>& paths,
         return Status::invalidArgument("agreement needs at least two scanpaths of the stimulus");
     Mean vector, direction, length, position, duration, scan, sequence, edit, similarity, dtw, frechet, haus,
         eye;
+    Mean cc, sim, kl, nss, auc;
     for (std::size_t i = 0; i < paths.size(); ++i)
         for (std::size_t j = i + 1; j < paths.size(); ++j) {
             auto c = compareScanpaths(paths[i], paths[j], config);
@@ -94,6 +107,11 @@ Expected<Comparison> meanPairwiseComparison(const std::vector<Scanpath>& paths,
             frechet.add(c->frechet);
             haus.add(c->hausdorff);
             eye.add(c->eyenalysis);
+            cc.add(c->maps.cc);
+            sim.add(c->maps.sim);
+            kl.add(c->maps.kl);
+            nss.add(c->maps.nss);
+            auc.add(c->maps.aucJudd);
         }
     Comparison mean;
     mean.multiMatch = {vector.value(),   direction.value(), length.value(),
@@ -106,6 +124,7 @@ Expected<Comparison> meanPairwiseComparison(const std::vector<Scanpath>& paths,
     mean.frechet = frechet.value();
     mean.hausdorff = haus.value();
     mean.eyenalysis = eye.value();
+    mean.maps = {cc.value(), sim.value(), kl.value(), nss.value(), auc.value()};
     return mean;
 }
 
@@ -124,7 +143,13 @@ nlohmann::json comparisonToJson(const Comparison& c) {
             {"dtw", number(c.dtw)},
             {"frechet", number(c.frechet)},
             {"hausdorff", number(c.hausdorff)},
-            {"eyenalysis", number(c.eyenalysis)}};
+            {"eyenalysis", number(c.eyenalysis)},
+            {"maps",
+             {{"cc", number(c.maps.cc)},
+              {"sim", number(c.maps.sim)},
+              {"kl", number(c.maps.kl)},
+              {"nss", number(c.maps.nss)},
+              {"auc_judd", number(c.maps.aucJudd)}}}};
 }
 
 nlohmann::json comparisonConfigToJson(const ComparisonConfig& config) {
@@ -144,6 +169,7 @@ nlohmann::json comparisonConfigToJson(const ComparisonConfig& config) {
               {"temp_bin_ms", sm.tempBinMs},
               {"rounding", sm.rounding == DurationRounding::Round ? "round" : "floor"},
               {"semantics", sm.pythonPortCompat ? "python-port" : "matlab"}}},
+            {"maps", {{"sigma_px", config.mapSigmaPx}, {"duration_weighted", config.mapDurationWeighted}}},
             {"alphabet", config.alphabet == Alphabet::Grid ? "grid" : "aoi"},
             {"collapse_repeats", config.collapseRepeats}};
 }

@@ -57,8 +57,9 @@ Expected<std::vector<int>> scanMatchSequence(const Scanpath& path, const ScanMat
     }
     // Bounded before allocating: a corrupt duration (hours) must not become a billion symbols.
     if (total > 2e7)
-        return Status::invalidArgument("the scanpath is too long to bin: more than 2·10^7 temporal bins; use a "
-                                       "longer temporal bin")
+        return Status::invalidArgument(
+                   "the scanpath is too long to bin: more than 2·10^7 temporal bins; use a "
+                   "longer temporal bin")
             .atField("temp_bin_ms");
     return repeatByDuration(bins, durations, config.tempBinMs, config.rounding);
 }

@@ -38,6 +38,8 @@ struct CompareOptions {
     double scanMatchThreshold = 3.5, scanMatchGap = 0.0, tempBinMs = 0.0;
     std::string rounding = "round", alphabet = "grid";
     bool scanMatchPort = false, collapse = false;
+    double mapSigma = 200.0 / 6.0;
+    bool mapDurationWeighted = false;
 };
 
 struct StatsOptions {
@@ -198,6 +200,8 @@ Expected<nlohmann::json> runCompare(const CompareOptions& options) {
     config.scanMatch.pythonPortCompat = options.scanMatchPort;
     config.alphabet = options.alphabet == "aoi" ? Alphabet::Aoi : Alphabet::Grid;
     config.collapseRepeats = options.collapse;
+    config.mapSigmaPx = options.mapSigma;
+    config.mapDurationWeighted = options.mapDurationWeighted;
     auto comparison = compareScanpaths(*a, *b, config);
     if (!comparison)
         return comparison.status();
@@ -230,7 +234,10 @@ void printCompare(const nlohmann::json& document) {
               << shown(m["edit_distance"]) << "  edit similarity " << shown(m["edit_similarity"]) << "\n"
               << "Distances    DTW " << shown(m["dtw"]) << "  Frechet " << shown(m["frechet"])
               << "  Hausdorff " << shown(m["hausdorff"]) << "  Eyenalysis " << shown(m["eyenalysis"])
-              << " (px)\n";
+              << " (px)\n"
+              << "Maps (A vs B) CC " << shown(m["maps"]["cc"]) << "  SIM " << shown(m["maps"]["sim"])
+              << "  KL " << shown(m["maps"]["kl"]) << "  NSS " << shown(m["maps"]["nss"]) << "  AUC-Judd "
+              << shown(m["maps"]["auc_judd"]) << "\n";
 }
 
 /// Fixation count, dwell and saccade amplitude of one scanpath.
@@ -477,6 +484,13 @@ void registerCompare(CLI::App& parent, int& exitCode) {
         ->check(CLI::IsMember({"grid", "aoi"}))
         ->capture_default_str();
     command->add_flag("--collapse", options->collapse, "Sequence metrics on collapsed strings (AAB -> AB)");
+    command
+        ->add_option("--map-sigma", options->mapSigma,
+                     "The fixation density maps' Gaussian sigma in px (CC, SIM, KL, NSS, AUC-Judd)")
+        ->check(positive())
+        ->capture_default_str();
+    command->add_flag("--map-duration-weighted", options->mapDurationWeighted,
+                      "Weigh fixations by duration in the density maps");
     output->addOption(*command);
     command->callback(
         [options, output, &exitCode] { exitCode = output->finish(runCompare(*options), printCompare); });

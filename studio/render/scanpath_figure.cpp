@@ -185,6 +185,35 @@ void drawScanpaths(QPainter& painter, const QRectF& area, const ScanpathFigure& 
     for (const scanpath::AoiBox& box : figure.targets)
         painter.drawRect(mapBox(box));
 
+    if (figure.heatmap && !figure.heatmap->values.empty()) {
+        const scanpath::SaliencyMap& density = *figure.heatmap;
+        double peak = 0.0, nonZero = 0.0;
+        int count = 0;
+        for (const double v : density.values) {
+            peak = std::max(peak, v);
+            if (v > 0.0)
+                nonZero += v, ++count;
+        }
+        if (peak > 0.0) {
+            const double floor = nonZero / count;
+            QImage image(density.columns, density.rows, QImage::Format_ARGB32);
+            for (int r = 0; r < density.rows; ++r)
+                for (int c = 0; c < density.columns; ++c) {
+                    const double v = density.at(c, r);
+                    QColor colour = viridis(v / peak);
+                    colour.setAlphaF(v >= floor ? 0.5 : 0.0);
+                    image.setPixelColor(c, r, colour);
+                }
+            // The cells cover the screen from (0, 0) on; the last ones may pass its edge, clipped.
+            painter.save();
+            painter.setClipRect(plot);
+            painter.drawImage(
+                QRectF(map(0, 0), map(density.columns * density.cellPx, density.rows * density.cellPx)),
+                image);
+            painter.restore();
+        }
+    }
+
     // Saccades under fixations, then the numbered circles.
     const double diagonal = std::hypot(plot.width(), plot.height());
     const double base = baseRadius(figure, diagonal, scale);

@@ -4,6 +4,7 @@
 // saccade arrows, one colour per scanpath. QtGui only, so views, reports and exports share it.
 #pragma once
 
+#include "attnscope/scanpath/saliency_maps.h"
 #include "attnscope/scanpath/scanpath.h"
 
 #include <QColor>
@@ -37,6 +38,9 @@ struct ScanpathFigure {
     /// areas are words: their labels are centred and no grid is drawn.
     std::vector<double> areaWeights;
     int gridColumns = 0, gridRows = 0; ///< > 0: draw the object grid
+    /// A fixation density drawn under the scanpaths (PyGaze's heatmap: cells below the mean of the
+    /// non-zero cells transparent, the rest coloured by value at half opacity).
+    std::optional<scanpath::SaliencyMap> heatmap;
     QString title;
 };
 

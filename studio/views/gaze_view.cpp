@@ -3,6 +3,7 @@
 
 #include "render/figures.h"
 
+#include <QCheckBox>
 #include <QComboBox>
 #include <QDoubleSpinBox>
 #include <QFile>
@@ -237,6 +238,19 @@ QWidget* GazeView::createSettings() {
     form->addRow(tr("Simplify: turn (°)"), m_tdir);
     form->addRow(tr("duration (s)"), m_tdur);
     form->addRow(tr("amplitude (px)"), m_tamp);
+    m_sigma =
+        spin(QStringLiteral("gazeMapSigma"), 10000, 200.0 / 6.0, 1,
+             tr("The fixation density maps' Gaussian σ in pixels (PyGaze: 200 / 6; about 1° of visual angle "
+                "when the geometry is known): the heatmap and the map metrics"));
+    m_heatmap = new QCheckBox(tr("Heatmap"), settings);
+    m_heatmap->setObjectName(QStringLiteral("gazeHeatmap"));
+    m_heatmap->setToolTip(tr("Draw the checked scanpaths' fixation density under them"));
+    connect(m_heatmap, &QCheckBox::toggled, this, [this] { refreshFigure(); });
+    connect(m_sigma, &QDoubleSpinBox::valueChanged, this, [this] { refreshFigure(); });
+    auto* density = new QHBoxLayout;
+    density->addWidget(m_sigma, 1);
+    density->addWidget(m_heatmap);
+    form->addRow(tr("Density σ (px)"), density);
     layout->addWidget(settings);
 
     m_metrics = new QTableWidget(0, 2, panel);
@@ -498,6 +512,16 @@ void GazeView::refreshFigure() {
     }
     figure.gridColumns = m_gridColumns->value();
     figure.gridRows = m_gridRows->value();
+    if (m_heatmap->isChecked() && !figure.layers.empty()) {
+        std::vector<const scanpath::Scanpath*> paths;
+        for (const render::ScanpathLayer& layer : figure.layers)
+            paths.push_back(layer.path);
+        scanpath::DensityMapConfig density;
+        density.screenWidth = figure.width;
+        density.screenHeight = figure.height;
+        density.sigmaPx = m_sigma->value();
+        figure.heatmap = scanpath::fixationDensity(paths, density);
+    }
     // The scrubber spans the longest checked scanpath; at its end every fixation shows.
     const bool atEnd = m_replay->value() >= m_replay->maximum();
     m_replay->blockSignals(true);
@@ -526,7 +550,16 @@ scanpath::ComparisonConfig GazeView::comparisonConfig() const {
     config.multiMatch.durationThresholdS = m_tdur->value();
     config.multiMatch.amplitudeThresholdPx = m_tamp->value();
     config.multiMatch.simplify = m_tdir->value() > 0 && m_tamp->value() > 0;
+    config.mapSigmaPx = m_sigma->value();
     return config;
+}
+
+void GazeView::setHeatmapShown(bool shown) {
+    m_heatmap->setChecked(shown);
+}
+
+void GazeView::setMapSigma(double pixels) {
+    m_sigma->setValue(pixels);
 }
 
 void GazeView::setScreen(double width, double height) {
@@ -581,7 +614,12 @@ void GazeView::refreshComparison() {
         {tr("DTW (px)"), formatted(c.dtw, 1)},
         {tr("Fréchet (px)"), formatted(c.frechet, 1)},
         {tr("Hausdorff (px)"), formatted(c.hausdorff, 1)},
-        {tr("Eyenalysis (px)"), formatted(c.eyenalysis, 1)}};
+        {tr("Eyenalysis (px)"), formatted(c.eyenalysis, 1)},
+        {tr("Map CC"), formatted(c.maps.cc)},
+        {tr("Map SIM"), formatted(c.maps.sim)},
+        {tr("Map KL (B ‖ A)"), formatted(c.maps.kl)},
+        {tr("NSS (B on A's map)"), formatted(c.maps.nss)},
+        {tr("AUC-Judd (B on A's map)"), formatted(c.maps.aucJudd)}};
     m_metrics->setRowCount(static_cast<int>(rows.size()));
     for (int r = 0; r < static_cast<int>(rows.size()); ++r) {
         m_metrics->setItem(r, 0, new QTableWidgetItem(rows[static_cast<std::size_t>(r)].first));

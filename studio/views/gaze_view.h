@@ -18,6 +18,7 @@
 #include <optional>
 #include <vector>
 
+class QCheckBox;
 class QComboBox;
 class QDoubleSpinBox;
 class QLabel;
@@ -83,6 +84,10 @@ public:
     void setGrid(int columns, int rows);
     /// MultiMatch simplification thresholds; all three 0 turns it off.
     void setSimplification(double directionDeg, double durationS, double amplitudePx);
+    /// Draws the checked scanpaths' fixation density under them (σ from the map field).
+    void setHeatmapShown(bool shown);
+    /// The density maps' Gaussian σ in pixels (the heatmap and the map metrics).
+    void setMapSigma(double pixels);
     /// Fixations drawn per scanpath (-1: all): the replay scrubber.
     void setShownFixations(int count);
 
@@ -144,6 +149,8 @@ private:
     QDoubleSpinBox* m_tdir;
     QDoubleSpinBox* m_tdur;
     QDoubleSpinBox* m_tamp;
+    QDoubleSpinBox* m_sigma;
+    QCheckBox* m_heatmap;
     QTableWidget* m_metrics;
     QLabel* m_noteLabel;
 };

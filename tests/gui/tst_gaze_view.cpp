@@ -22,6 +22,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <cmath>
 #include <fstream>
 
@@ -106,6 +107,26 @@ private Q_SLOTS:
         view->setShownFixations(2);
         QVERIFY(pixelsNear(view->canvas()->grab().toImage(), render::scanpathColour(1)) < second / 3);
         view->setShownFixations(-1);
+        // The heatmap: the fixation density under the scanpaths, in viridis.
+        // The heatmap paints the paper around the fixations: many pixels change, and the densest cell
+        // lies where the two viewers' fixations cluster (right of centre, upper half).
+        view->setMapSigma(40.0);
+        view->setHeatmapShown(true);
+        QVERIFY(view->canvas()->figure().heatmap.has_value());
+        const QImage withHeatmap = view->canvas()->grab().toImage();
+        int changed = 0;
+        for (int y = 0; y < full.height(); ++y)
+            for (int x = 0; x < full.width(); ++x)
+                changed += full.pixel(x, y) != withHeatmap.pixel(x, y);
+        QVERIFY2(changed > 2000, qPrintable(QString::number(changed)));
+        const scanpath::SaliencyMap& density = *view->canvas()->figure().heatmap;
+        const auto densest =
+            std::max_element(density.values.begin(), density.values.end()) - density.values.begin();
+        const double densestX = (densest % density.columns + 0.5) * density.cellPx;
+        const double densestY = (densest / density.columns + 0.5) * density.cellPx;
+        QVERIFY2(densestX > 640 && densestY < 360,
+                 qPrintable(QStringLiteral("%1 %2").arg(densestX).arg(densestY)));
+        QVERIFY(std::abs(metric(*view, QStringLiteral("Map CC")) - view->comparison()->maps.cc) < 1e-4);
         QVERIFY(!view->canvas()->describeAt(QPointF(-10, -10)).size());
         QDir().mkpath(QStringLiteral(ATTNSCOPE_SCREENSHOT_DIR));
         window.grab().save(QStringLiteral(ATTNSCOPE_SCREENSHOT_DIR "/studio-gaze.png"));
@@ -123,7 +144,8 @@ private Q_SLOTS:
                    kEyetracking + QStringLiteral("/multimatch/segment_10_sub-01.tsv"),
                    QStringLiteral("--screen"), QStringLiteral("1280x720"), QStringLiteral("--tdir"),
                    QStringLiteral("45"), QStringLiteral("--tdur"), QStringLiteral("0.3"),
-                   QStringLiteral("--tamp"), QStringLiteral("146.8"), QStringLiteral("--json")});
+                   QStringLiteral("--tamp"), QStringLiteral("146.8"), QStringLiteral("--map-sigma"),
+                   QStringLiteral("40"), QStringLiteral("--json")});
         QVERIFY(cli.waitForFinished(60000));
         const nlohmann::json expected =
             nlohmann::json::parse(cli.readAllStandardOutput().toStdString(), nullptr, false);

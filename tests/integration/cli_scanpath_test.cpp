@@ -53,6 +53,14 @@ TEST(CliScanpath, CompareReproducesTheMatlabMultiMatchWithSimplification) {
     EXPECT_DOUBLE_EQ(self["metrics"]["sequence_score"].get<double>(), 1.0);
     EXPECT_DOUBLE_EQ(self["metrics"]["dtw"].get<double>(), 0.0);
     EXPECT_DOUBLE_EQ(self["metrics"]["multimatch"]["position"].get<double>(), 1.0);
+    EXPECT_NEAR(self["metrics"]["maps"]["cc"].get<double>(), 1.0, 1e-12);
+    EXPECT_NEAR(self["metrics"]["maps"]["sim"].get<double>(), 1.0, 1e-9);
+    EXPECT_NEAR(self["metrics"]["maps"]["kl"].get<double>(), 0.0, 1e-9);
+    // A wider kernel makes two viewers' maps overlap more.
+    const double narrow = grouped["metrics"]["maps"]["cc"].get<double>();
+    const nlohmann::json wide = jsonOf(compare + " --map-sigma 120 --json");
+    EXPECT_EQ(wide["parameters"]["maps"]["sigma_px"], 120.0);
+    EXPECT_GT(wide["metrics"]["maps"]["cc"].get<double>(), narrow);
 }
 
 TEST(CliScanpath, StatsAggregatesOatBehaviourPerStimulusOnTheStiSet) {

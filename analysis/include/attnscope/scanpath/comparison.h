@@ -27,6 +27,20 @@ struct ComparisonConfig {
     ScanMatchConfig scanMatch;
     Alphabet alphabet = Alphabet::Grid;
     bool collapseRepeats = false; ///< sequence metrics on collapsed strings (AAB → AB)
+    /// The density maps' Gaussian σ in pixels (PyGaze's 200 / 6 by default; ~1° of visual angle when the
+    /// geometry is known) and whether fixations weigh by duration. The screen is the MultiMatch screen.
+    double mapSigmaPx = 200.0 / 6.0;
+    bool mapDurationWeighted = false;
+};
+
+/// Map metrics between two scanpaths (SCANPATH.md §2.6): A's fixation density as the prediction, B as
+/// the reference.
+struct MapComparison {
+    double cc = kMissing;      ///< Pearson's correlation of the two density maps
+    double sim = kMissing;     ///< histogram intersection of the normalized maps
+    double kl = kMissing;      ///< KL(B's map ‖ A's map), B as Q
+    double nss = kMissing;     ///< A's map at B's fixations
+    double aucJudd = kMissing; ///< A's map ranking B's fixated cells
 };
 
 /// All metrics between two scanpaths. Similarities are in [0, 1] (1 = same); distances in pixels.
@@ -40,6 +54,7 @@ struct Comparison {
     double frechet = kMissing;
     double hausdorff = kMissing;
     double eyenalysis = kMissing;
+    MapComparison maps;
 };
 
 /// The symbol sequence the sequence metrics use.
