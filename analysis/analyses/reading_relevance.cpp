@@ -9,26 +9,31 @@ namespace attnscope::analyses {
 
 namespace {
 
-/// The first row whose token lies in a word: the rows of BOS and other leading special tokens are left out.
-std::size_t firstWordRow(const std::vector<int>& tokenWord) {
+/// The rows [first, end) from the first to the last token that lies in a word: the rows of special tokens
+/// around the text (BOS, EOS, CLS, SEP) are left out.
+std::pair<std::size_t, std::size_t> wordRows(const std::vector<int>& tokenWord) {
+    std::size_t first = tokenWord.size(), end = 0;
     for (std::size_t i = 0; i < tokenWord.size(); ++i)
-        if (tokenWord[i] >= 0)
-            return i;
-    return tokenWord.size();
+        if (tokenWord[i] >= 0) {
+            first = std::min(first, i);
+            end = i + 1;
+        }
+    return {first, std::max(first, end)};
 }
 
-/// Head-mean column mass of one layer over rows [first, T), optionally divided by the rows that see j.
+/// Head-mean column mass of one layer over rows [first, end), optionally divided by the rows that see j.
 std::vector<double> receivedFromColumnMass(const kernels::ProbeResult& probe, int heads, std::size_t tokens,
-                                           std::size_t first, bool causal, bool perVisibleRow) {
+                                           std::size_t first, std::size_t end, bool causal,
+                                           bool perVisibleRow) {
     std::vector<double> received(tokens, 0.0);
     for (int h = 0; h < heads; ++h)
         for (std::size_t j = 0; j < tokens; ++j)
             received[j] += probe.columnMass[static_cast<std::size_t>(h) * tokens + j] / heads;
     if (perVisibleRow)
         for (std::size_t j = 0; j < tokens; ++j) {
-            // Rows i in [first, T) see j when i ≥ j (causal) — every row otherwise.
+            // Rows i in [first, end) see j when i ≥ j (causal) — every row otherwise.
             const std::size_t from = causal ? std::max(first, j) : first;
-            const double rows = tokens > from ? static_cast<double>(tokens - from) : 0.0;
+            const double rows = end > from ? static_cast<double>(end - from) : 0.0;
             received[j] = rows > 0.0 ? received[j] / rows : 0.0;
         }
     return received;
@@ -81,7 +86,7 @@ Expected<ReadingRelevance> readingRelevance(const runtime::Model& model, const s
         spans.emplace_back(static_cast<std::size_t>(std::max<int64_t>(begin, 0)),
                            static_cast<std::size_t>(std::max<int64_t>(end, 0)));
     result.tokenWord = scanpath::tokenWords(result.words, spans);
-    const std::size_t first = firstWordRow(result.tokenWord);
+    const auto [first, end] = wordRows(result.tokenWord);
 
     runtime::ForwardOptions options;
     options.logits = false;
@@ -92,7 +97,7 @@ Expected<ReadingRelevance> readingRelevance(const runtime::Model& model, const s
     } else {
         kernels::ProbeRequest probe;
         probe.columnMass = true;
-        probe.columnMassRows = {static_cast<int>(first), -1};
+        probe.columnMassRows = {static_cast<int>(first), static_cast<int>(end)};
         options.probe = probe;
     }
     ATTNSCOPE_ASSIGN_OR_RETURN(runtime::ForwardResult forward,
@@ -109,14 +114,15 @@ Expected<ReadingRelevance> readingRelevance(const runtime::Model& model, const s
             }
             layers.push_back(std::move(mean));
         }
-        std::vector<std::size_t> rows;
-        for (std::size_t i = first; i < n; ++i)
-            rows.push_back(i);
+        std::vector<std::size_t> rows; // the rows of word tokens only
+        for (std::size_t i = 0; i < n; ++i)
+            if (result.tokenWord[i] >= 0)
+                rows.push_back(i);
         result.tokenRelevance = scanpath::columnSums(scanpath::attentionRollout(layers, n), n, rows);
     } else {
         result.tokenRelevance =
             receivedFromColumnMass(forward.probes.at(static_cast<std::size_t>(layer)), config.heads, n, first,
-                                   config.causal, request.method == RelevanceMethod::ReceivedMean);
+                                   end, config.causal, request.method == RelevanceMethod::ReceivedMean);
     }
     result.wordRelevance =
         scanpath::mergeToWords(result.tokenRelevance, result.tokenWord, result.words.size(), request.merge);

@@ -5,6 +5,7 @@
 #include "attnscope/scanpath/saliency_maps.h"
 #include "attnscope/scanpath/sequence_metrics.h"
 
+#include <algorithm>
 #include <cmath>
 
 namespace attnscope::scanpath {
@@ -50,6 +51,20 @@ Expected<Comparison> compareScanpaths(const Scanpath& a, const Scanpath& b, cons
         return Status::invalidArgument(
             "the scanpaths are too long to compare (" + std::to_string(a.fixations.size()) + " × " +
             std::to_string(b.fixations.size()) + " fixations; more than 4·10^8 pairs)");
+    if (config.alphabet == Alphabet::Aoi) {
+        const auto assigned = [](const Scanpath& path) {
+            return std::any_of(path.fixations.begin(), path.fixations.end(),
+                               [](const Fixation& f) { return f.aoi >= 0; });
+        };
+        if (!assigned(a) && !assigned(b))
+            return Status::invalidArgument(
+                       "no fixation lies in an area of interest: the recordings carry none "
+                       "(EyeLink interest areas, a Data Viewer or --aoi-column column)")
+                .atField("alphabet");
+    }
+    if (!std::isfinite(config.mapSigmaPx) || config.mapSigmaPx <= 0.0)
+        return Status::invalidArgument("the density maps' sigma must be a positive number of pixels")
+            .atField("map_sigma");
     Comparison comparison;
     auto multi = multiMatch(a, b, config.multiMatch);
     if (!multi)

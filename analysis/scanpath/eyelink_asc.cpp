@@ -94,6 +94,11 @@ Expected<AscRecording> parseEyeLinkAsc(std::string_view content, const std::stri
             if (!numberAt(2, "start", f.startMs) || !numberAt(3, "end", end) ||
                 !numberAt(4, "duration", f.durationMs) || !numberAt(5, "x", f.x) || !numberAt(6, "y", f.y))
                 return false;
+            if (f.durationMs < 0.0) {
+                failure = Status::parseError("a fixation cannot last a negative time")
+                              .atField(where + ", EFIX duration");
+                return false;
+            }
             if (!inBlock)
                 openBlock();
             if (blockEye == Eye::Unknown)

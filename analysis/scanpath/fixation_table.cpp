@@ -99,8 +99,21 @@ Expected<TableFormat> tableFormatByName(std::string_view name) {
         .atField("format");
 }
 
+std::vector<std::string> tableHeaderColumns(std::string_view content) {
+    std::vector<std::string> columns;
+    text::forEachLine(text::withoutBom(content), [&](int, std::string_view line) {
+        if (text::trim(line).empty() || line.front() == '#')
+            return true;
+        if (auto fields = splitFields(line, detectDelimiter(line)))
+            columns = std::move(*fields);
+        return false;
+    });
+    return columns;
+}
+
 Expected<FixationTable> parseFixationTable(std::string_view content, const TableFormat& format,
                                            const std::string& fileName) {
+    content = text::withoutBom(content);
     if (format.x.empty() || format.y.empty())
         return Status::invalidArgument("the table format names no x or y column").atField("format");
     const double toMs = format.timeUnit == TimeUnit::Seconds ? 1000.0 : 1.0;
@@ -180,6 +193,11 @@ Expected<FixationTable> parseFixationTable(std::string_view content, const Table
             ++table.skippedRows;
             return true;
         }
+        if (fixation.durationMs < 0.0) {
+            failure = Status::parseError("a fixation cannot last a negative time")
+                          .atField(where + ", column " + header[static_cast<std::size_t>(durationColumn)]);
+            return false;
+        }
         fixation.durationMs *= toMs;
         fixation.startMs *= toMs;
         if (std::isfinite(aoi) && aoi >= 0.0 && aoi < 2e9)
@@ -208,6 +226,7 @@ Expected<FixationTable> parseFixationTable(std::string_view content, const Table
 
 Expected<WordMeasures> parseWordMeasures(std::string_view content, const std::string& measureColumn,
                                          const std::string& wordColumn, const std::string& fileName) {
+    content = text::withoutBom(content);
     WordMeasures measures;
     Status failure;
     char delimiter = 0;

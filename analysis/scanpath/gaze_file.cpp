@@ -11,27 +11,8 @@
 namespace attnscope::scanpath {
 
 Expected<TableFormat> detectTableFormat(std::string_view content, const std::string& fileName) {
-    std::string_view header;
-    text::forEachLine(content, [&](int, std::string_view line) {
-        if (text::trim(line).empty() || line.front() == '#')
-            return true;
-        header = line;
-        return false;
-    });
-    // Column names as words: split on any delimiter a table may use.
-    std::vector<std::string> columns;
-    std::string word;
-    for (const char c : header) {
-        if (c == '\t' || c == ',' || c == ';' || c == ' ' || c == '"') {
-            if (!word.empty())
-                columns.push_back(std::move(word));
-            word.clear();
-        } else {
-            word += c;
-        }
-    }
-    if (!word.empty())
-        columns.push_back(std::move(word));
+    // Split exactly as the parser will split it, so a preset chosen here finds its columns there.
+    const std::vector<std::string> columns = tableHeaderColumns(content);
     const auto has = [&](const std::string& name) {
         return std::find(columns.begin(), columns.end(), name) != columns.end();
     };
@@ -71,6 +52,10 @@ Expected<GazeRecording> readGaze(const std::string& path, const GazeReadOptions&
         recording.format = "eyelink-asc";
         recording.scanpaths = std::move(asc->scanpaths);
         recording.areas = std::move(asc->interestAreas);
+        // Each fixation in the interest area that contains it (the AOI alphabet's symbols).
+        for (std::size_t i = 0; i < recording.scanpaths.size(); ++i)
+            for (Fixation& f : recording.scanpaths[i].fixations)
+                f.aoi = aoiAt(recording.areas[i], f.x, f.y, OffAoi::None);
         return recording;
     }
     case GazeFormat::StiAmazon: {

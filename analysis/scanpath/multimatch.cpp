@@ -163,17 +163,20 @@ std::vector<std::pair<std::size_t, std::size_t>> align(const VectorPath& a, cons
                 current[0] = 0.0;
                 continue;
             }
-            double best = std::numeric_limits<double>::infinity();
-            std::uint8_t step = Diagonal;
-            if (i > 0 && j > 0)
-                best = previous[j - 1];
-            if (i > 0 && previous[j] < best) {
-                best = previous[j];
-                step = Up;
-            }
-            if (j > 0 && current[j - 1] < best) {
-                best = current[j - 1];
-                step = Left;
+            // On the first row or column only one step leads here; inside, the cheapest (the diagonal on
+            // ties). Costs are finite (multiMatch refuses infinite saccades), but the border steps do not
+            // rely on it.
+            std::uint8_t step = i == 0 ? Left : j == 0 ? Up : Diagonal;
+            double best = i == 0 ? current[j - 1] : j == 0 ? previous[j] : previous[j - 1];
+            if (i > 0 && j > 0) {
+                if (previous[j] < best) {
+                    best = previous[j];
+                    step = Up;
+                }
+                if (current[j - 1] < best) {
+                    best = current[j - 1];
+                    step = Left;
+                }
             }
             current[j] = best + vectorDifference(a, i, b, j);
             from[i * m + j] = step;
@@ -267,6 +270,14 @@ Expected<MultiMatchResult> multiMatch(const Scanpath& a, const Scanpath& b, cons
         first = simplify(std::move(first), config);
         second = simplify(std::move(second), config);
     }
+    // Finite positions can still be too far apart for a double (1e308 − (−1e308)).
+    for (const VectorPath* path : {&first, &second})
+        for (std::size_t k = 0; k < path->saccades(); ++k)
+            if (!std::isfinite(path->rho[k]) || !std::isfinite(path->lenX[k]) ||
+                !std::isfinite(path->lenY[k]))
+                return Status::invalidArgument("a saccade is longer than a double can hold")
+                    .atField(path == &first ? "first scanpath" : "second scanpath");
+    const bool durations = a.hasDurations() && b.hasDurations();
     const auto path = align(first, second);
     std::vector<double> vector, direction, length, position, duration;
     for (const auto& [i, j] : path) {
@@ -278,7 +289,7 @@ Expected<MultiMatchResult> multiMatch(const Scanpath& a, const Scanpath& b, cons
         length.push_back(std::abs(first.rho[i] - second.rho[j]));
         position.push_back(std::hypot(first.x[i] - second.x[j], first.y[i] - second.y[j]));
         const double d1 = first.duration[i], d2 = second.duration[j];
-        duration.push_back(std::abs(d1 - d2) / std::abs(std::max(d1, d2)));
+        duration.push_back(durations ? std::abs(d1 - d2) / std::abs(std::max(d1, d2)) : kMissing);
     }
     const double diagonal = std::hypot(config.screenWidth, config.screenHeight);
     result.vector = 1.0 - median(vector) / (2.0 * diagonal);

@@ -16,6 +16,8 @@ constexpr double kMatlabEps = 2.2204e-16;
 /// The distinct cells the fixations fall in.
 std::vector<std::size_t> fixatedCells(const SaliencyMap& map, const std::vector<const Scanpath*>& paths) {
     std::set<std::size_t> cells;
+    if (map.values.empty() || map.columns < 1 || map.rows < 1)
+        return {};
     for (const Scanpath* path : paths)
         for (const Fixation& f : path->fixations)
             if (std::isfinite(f.x) && std::isfinite(f.y))

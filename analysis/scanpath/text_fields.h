@@ -29,6 +29,11 @@ void forEachLine(std::string_view text, Visit&& visit) {
     }
 }
 
+/// `text` without a leading UTF-8 byte-order mark (spreadsheets write one before the header).
+inline std::string_view withoutBom(std::string_view text) {
+    return text.substr(0, 3) == "\xEF\xBB\xBF" ? text.substr(3) : text;
+}
+
 inline std::string_view trim(std::string_view s) {
     while (!s.empty() && (s.front() == ' ' || s.front() == '\t'))
         s.remove_prefix(1);

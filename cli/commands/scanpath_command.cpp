@@ -24,7 +24,7 @@ using namespace attnscope::scanpath;
 /// What a gaze file option set says: the file's format and columns.
 struct GazeInputOptions {
     std::string format = "auto";
-    std::string xColumn, yColumn, durationColumn, participantColumn, stimulusColumn, trialColumn;
+    std::string xColumn, yColumn, durationColumn, participantColumn, stimulusColumn, trialColumn, aoiColumn;
     std::string timeUnit = "ms";
     std::string eye = "any";
 };
@@ -60,6 +60,8 @@ void addGazeInputOptions(CLI::App& command, GazeInputOptions& options) {
     command.add_option("--participant-column", options.participantColumn, "A table's participant column");
     command.add_option("--stimulus-column", options.stimulusColumn, "A table's stimulus column");
     command.add_option("--trial-column", options.trialColumn, "A table's trial column");
+    command.add_option("--aoi-column", options.aoiColumn,
+                       "A table's area-of-interest id column (--alphabet aoi)");
     command.add_option("--time-unit", options.timeUnit, "The unit of a custom table's durations: ms or s")
         ->check(CLI::IsMember({"ms", "s"}))
         ->capture_default_str();
@@ -85,6 +87,10 @@ Expected<GazeReadOptions> readOptionsFrom(const GazeInputOptions& input) {
         options.table = *preset;
     }
     if (!input.xColumn.empty() || !input.yColumn.empty()) {
+        if (input.format != "auto" && input.format != "table")
+            return Status::invalidArgument("--x-column/--y-column describe a table of your own; --format " +
+                                           input.format + " reads a known layout")
+                .atField("--format");
         if (input.xColumn.empty() || input.yColumn.empty())
             return Status::invalidArgument("a custom table mapping needs both --x-column and --y-column")
                 .atField(input.xColumn.empty() ? "--x-column" : "--y-column");
@@ -95,6 +101,7 @@ Expected<GazeReadOptions> readOptionsFrom(const GazeInputOptions& input) {
         table.participant = input.participantColumn;
         table.stimulus = input.stimulusColumn;
         table.trial = input.trialColumn;
+        table.aoi = input.aoiColumn;
         table.timeUnit = input.timeUnit == "s" ? TimeUnit::Seconds : TimeUnit::Milliseconds;
         options.format = GazeFormat::Table;
         options.table = table;
@@ -311,7 +318,9 @@ Expected<nlohmann::json> runStats(const StatsOptions& options) {
             entry["behaviour"] = behaviourToJson(stats);
             behaviourByStimulus[path.stimulusId].push_back(stats);
         }
-        byStimulus[path.stimulusId].push_back(path);
+        // Viewers of one stimulus; a recording that names no stimulus is grouped by trial (an EyeLink
+        // session's blocks, a Data Viewer report's TRIAL_INDEX), so different trials are never pooled.
+        byStimulus[path.stimulusId.empty() ? "trial " + path.trialId : path.stimulusId].push_back(path);
         scanpaths.push_back(std::move(entry));
     }
     nlohmann::json document{{"file", options.file},

@@ -126,24 +126,12 @@ void GazeColumnsDialog::setTimeUnit(scanpath::TimeUnit unit) {
 }
 
 QStringList GazeColumnsDialog::headerColumns(const QByteArray& text) {
-    for (const QByteArray& line : text.split('\n')) {
-        const QString header = QString::fromUtf8(line).trimmed();
-        if (header.isEmpty() || header.startsWith(u'#'))
-            continue;
-        const QChar delimiter = header.contains(u'\t')  ? u'\t'
-                                : header.contains(u',') ? u','
-                                : header.contains(u';') ? u';'
-                                                        : u' ';
-        QStringList columns;
-        for (QString column : header.split(delimiter, Qt::SkipEmptyParts)) {
-            column = column.trimmed();
-            if (column.startsWith(u'"') && column.endsWith(u'"') && column.size() >= 2)
-                column = column.mid(1, column.size() - 2);
-            columns << column;
-        }
-        return columns;
-    }
-    return {};
+    // The parser's own split (delimiter, quotes, byte-order mark): the names offered are the names it finds.
+    QStringList columns;
+    for (const std::string& column :
+         scanpath::tableHeaderColumns(std::string_view(text.constData(), text.size())))
+        columns << QString::fromStdString(column);
+    return columns;
 }
 
 } // namespace attnscope::studio

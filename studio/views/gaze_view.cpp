@@ -16,6 +16,7 @@
 #include <QLabel>
 #include <QPainter>
 #include <QPushButton>
+#include <QSignalBlocker>
 #include <QSlider>
 #include <QSpinBox>
 #include <QSplitter>
@@ -242,6 +243,7 @@ QWidget* GazeView::createSettings() {
         spin(QStringLiteral("gazeMapSigma"), 10000, 200.0 / 6.0, 1,
              tr("The fixation density maps' Gaussian σ in pixels (PyGaze: 200 / 6; about 1° of visual angle "
                 "when the geometry is known): the heatmap and the map metrics"));
+    m_sigma->setMinimum(0.5); // a blur of zero is no density: the comparison refuses it
     m_heatmap = new QCheckBox(tr("Heatmap"), settings);
     m_heatmap->setObjectName(QStringLiteral("gazeHeatmap"));
     m_heatmap->setToolTip(tr("Draw the checked scanpaths' fixation density under them"));
@@ -590,8 +592,16 @@ void GazeView::refreshComparison() {
     }
     const Entry& a = m_entries[static_cast<std::size_t>(checked[0])];
     const Entry& b = m_entries[static_cast<std::size_t>(checked[1])];
+    // A new pair is compared on A's own screen when its recording says it (as `scanpath compare` does);
+    // an edit of the fields holds for the pair it was made for.
+    const std::pair<int, int> pair{checked[0], checked[1]};
+    if (pair != m_comparedPair && a.path.screenWidth > 0 && a.path.screenHeight > 0) {
+        const QSignalBlocker blockWidth(m_screenWidth), blockHeight(m_screenHeight);
+        m_screenWidth->setValue(a.path.screenWidth);
+        m_screenHeight->setValue(a.path.screenHeight);
+    }
     m_comparedConfig = comparisonConfig();
-    m_comparedPair = {checked[0], checked[1]};
+    m_comparedPair = pair;
     auto comparison = scanpath::compareScanpaths(a.path, b.path, m_comparedConfig);
     if (!comparison) {
         m_note = QString::fromStdString(comparison.status().toString());

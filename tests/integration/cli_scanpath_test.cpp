@@ -118,6 +118,8 @@ TEST(CliScanpath, CustomColumnsAndRefusals) {
                                 {custom + " --screen 640", "WIDTHxHEIGHT"},
                                 {custom + " --screen 640x480 --grid 2.5x3", "--grid"},
                                 {" --x-column px --screen 640x480", "--y-column"},
+                                {custom + " --format asc --screen 640x480", "--format"},
+                                {custom + " --screen 640x480 --alphabet aoi", "alphabet"},
                             });
 }
 

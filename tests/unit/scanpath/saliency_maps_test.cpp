@@ -96,3 +96,9 @@ TEST(SaliencyMaps, DensityIsAGaussianAroundEachFixation) {
     EXPECT_LE(binned.rows, 161);
     EXPECT_EQ(fixationDensity({&one}, DensityMapConfig{}).values.size(), 0u); // no screen, no map
 }
+
+TEST(SaliencyMaps, EmptyMapsAndComparisonsThatCannotBeMade) {
+    const Scanpath one = fixationsAt({{1, 1}});
+    EXPECT_TRUE(std::isnan(aucJudd(SaliencyMap{}, {&one})));
+    EXPECT_TRUE(std::isnan(normalizedScanpathSaliency(SaliencyMap{}, {&one})));
+}

@@ -10,6 +10,7 @@
 
 #include <array>
 #include <filesystem>
+#include <fstream>
 
 using namespace attnscope;
 using namespace attnscope::scanpath;
@@ -200,6 +201,16 @@ TEST(ScanpathImport, EyeLinkAscBlocksEyesAndInterestAreas) {
     EXPECT_EQ(recording->interestAreas[0][0].label, "the word");
     EXPECT_DOUBLE_EQ(recording->interestAreas[0][0].right, 300.0);
     EXPECT_EQ(recording->scanpaths[1].trialId, "2");
+    // Through readGaze, EyeLink fixations carry the interest area that holds them: (512, 384) is outside
+    // the area 100..300 × 100..200.
+    const fs::path written = fs::temp_directory_path() / "attnscope_scanpath_areas.asc";
+    std::ofstream(written)
+        << "START 1\nMSG 2 !V IAREA RECTANGLE 7 100 100 300 200 word\nEFIX L 3 9 6 150 150 1\n"
+           "EFIX L 10 20 10 512 384 1\nEND 30\n";
+    auto gaze = readGaze(written.string());
+    ASSERT_TRUE(gaze) << gaze.status().toString();
+    EXPECT_EQ(gaze->scanpaths.at(0).fixations.at(0).aoi, 7);
+    EXPECT_EQ(gaze->scanpaths.at(0).fixations.at(1).aoi, -1);
     EXPECT_EQ(recording->scanpaths[1].fixations.size(), 1u);
 
     auto right = parseEyeLinkAsc(asc, "test.asc", Eye::Right);
@@ -274,4 +285,39 @@ TEST(ScanpathImport, StiAmazonRefusalsNameTheKey) {
     EXPECT_EQ(field("{\"x.jpg\": {\"size\": {\"width\": 10, \"height\": 10}, \"fixations\": {},"
                     " \"ground_truth\": [{\"xmin\": 5, \"xmax\": 1, \"ymin\": 0, \"ymax\": 1}]}}"),
               "x.jpg.ground_truth[0]");
+}
+
+TEST(ScanpathImport, ReviewedEdgeCases) {
+    // Saccades too long for a double are refused by name, never aligned (the alignment once stepped off
+    // the matrix on infinite costs).
+    const auto table = [](const std::string& text) {
+        auto parsed = parseFixationTable(text, pygazeTableFormat(), "t.csv");
+        EXPECT_TRUE(parsed) << parsed.status().toString();
+        return parsed ? parsed->scanpaths.at(0) : Scanpath{};
+    };
+    const Scanpath line = table("X,Y\n0,0\n1,0\n2,0\n");
+    const Scanpath far = table("X,Y\n0,0\n1e308,0\n-1e308,0\n0,0\n0,0\n");
+    auto refused = multiMatch(line, far, {});
+    ASSERT_FALSE(refused);
+    EXPECT_EQ(refused.status().field(), "second scanpath");
+
+    // A header whose words merely contain X and Y (Tobii's "Fixation point X") is no PyGaze table: the
+    // refusal asks for the columns instead of naming a column the user never gave.
+    auto tobii =
+        detectTableFormat("Participant name,Fixation point X,Fixation point Y\np,1,2\n", "tobii.csv");
+    ASSERT_FALSE(tobii);
+    EXPECT_EQ(tobii.status().field(), "header");
+    EXPECT_EQ(tableHeaderColumns("\xEF\xBB\xBF\"a,b\",c\n1,2\n"), (std::vector<std::string>{"a,b", "c"}));
+    // A byte-order mark before the header (spreadsheets write one) is not part of the first column.
+    auto bom = parseFixationTable("\xEF\xBB\xBFX,Y\n1,2\n", pygazeTableFormat(), "bom.csv");
+    ASSERT_TRUE(bom) << bom.status().toString();
+    EXPECT_EQ(bom->scanpaths.at(0).fixations.size(), 1u);
+
+    // Negative durations are malformed, in tables and in ASC files.
+    auto negative = parseFixationTable("X,Y,Duration\n1,2,-5\n", pygazeTableFormat(), "neg.csv");
+    ASSERT_FALSE(negative);
+    EXPECT_EQ(negative.status().field(), "line 2, column Duration");
+    auto negativeAsc = parseEyeLinkAsc("START 1\nEFIX L 10 20 -3 5 6 7\nEND 30\n", "neg.asc");
+    ASSERT_FALSE(negativeAsc);
+    EXPECT_EQ(negativeAsc.status().field(), "line 2, EFIX duration");
 }

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // The scanpath metrics against SCANPATH.md's vectors (§2.2–2.5, §6) and hand-computed cases.
 #include "attnscope/scanpath/behaviour.h"
+#include "attnscope/scanpath/comparison.h"
 #include "attnscope/scanpath/geometric_metrics.h"
 #include "attnscope/scanpath/scanmatch.h"
 #include "attnscope/scanpath/sequence_metrics.h"
@@ -190,4 +191,24 @@ TEST(ScanMatch, RefusesBinnedSequencesTooLongToAlign) {
     refused = scanMatch(long_, long_, config);
     ASSERT_FALSE(refused);
     EXPECT_NE(refused.status().message().find("4·10^8"), std::string::npos);
+}
+
+TEST(Comparison, RefusesWhatItCannotCompare) {
+    const Scanpath a = pathOf({{10, 10}, {300, 40}, {600, 400}}),
+                   b = pathOf({{20, 15}, {320, 60}, {580, 380}});
+    ComparisonConfig config;
+    config.mapSigmaPx = 0.0;
+    auto refused = compareScanpaths(a, b, config);
+    ASSERT_FALSE(refused);
+    EXPECT_EQ(refused.status().field(), "map_sigma");
+    config = {};
+    config.alphabet = Alphabet::Aoi; // these fixations carry no area of interest
+    refused = compareScanpaths(a, b, config);
+    ASSERT_FALSE(refused);
+    EXPECT_EQ(refused.status().field(), "alphabet");
+    Scanpath withAreas = a;
+    withAreas.fixations[1].aoi = 4;
+    auto compared = compareScanpaths(withAreas, b, config);
+    ASSERT_TRUE(compared) << compared.status().toString();
+    EXPECT_EQ(compared->editDistance, 1); // [-1, 4, -1] against [-1, -1, -1]
 }

@@ -92,6 +92,10 @@ Expected<WordMeasures> parseWordMeasures(std::string_view text, const std::strin
 Expected<WordMeasures> readWordMeasures(const std::string& path, const std::string& measureColumn,
                                         const std::string& wordColumn);
 
+/// The column names of a table's header (the first line that is not blank or a '#' comment), split as
+/// parseFixationTable splits it: delimiter, quotes, a leading byte-order mark. Empty when there is none.
+std::vector<std::string> tableHeaderColumns(std::string_view text);
+
 /// The table preset whose x and y columns the header (the first line that is not blank or a '#'
 /// comment) names: multimatch (start_x), dataviewer (CURRENT_FIX_X) or pygaze (X); InvalidArgument
 /// otherwise, listing the header's columns.
@@ -114,8 +118,10 @@ struct GazeReadOptions {
 
 /// Everything one gaze file held, whatever its format.
 struct GazeRecording {
-    std::string format;              ///< "table", "eyelink-asc" or "sti-amazon"
-    std::vector<Scanpath> scanpaths; ///< in file order (STI: image by image, participant by participant)
+    std::string format; ///< "table", "eyelink-asc" or "sti-amazon"
+    /// In file order (STI: image by image, participant by participant). EyeLink fixations carry the id
+    /// of the interest area that contains them (-1 outside every area).
+    std::vector<Scanpath> scanpaths;
     /// Per scanpath, its areas of interest: EyeLink interest areas, or the STI image's target boxes.
     std::vector<std::vector<AoiBox>> areas;
     int skippedRows = 0;
