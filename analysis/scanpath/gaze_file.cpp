@@ -52,10 +52,14 @@ Expected<GazeRecording> readGaze(const std::string& path, const GazeReadOptions&
         recording.format = "eyelink-asc";
         recording.scanpaths = std::move(asc->scanpaths);
         recording.areas = std::move(asc->interestAreas);
-        // Each fixation in the interest area that contains it (the AOI alphabet's symbols).
-        for (std::size_t i = 0; i < recording.scanpaths.size(); ++i)
+        // Each fixation in the interest area that contains it (the AOI alphabet's symbols). An EDF file
+        // records one participant: its name is the subject.
+        const std::string subject = std::filesystem::path(path).stem().string();
+        for (std::size_t i = 0; i < recording.scanpaths.size(); ++i) {
+            recording.scanpaths[i].subjectId = subject;
             for (Fixation& f : recording.scanpaths[i].fixations)
                 f.aoi = aoiAt(recording.areas[i], f.x, f.y, OffAoi::None);
+        }
         return recording;
     }
     case GazeFormat::StiAmazon: {

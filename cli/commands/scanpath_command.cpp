@@ -399,7 +399,8 @@ Expected<nlohmann::json> runStats(const StatsOptions& options) {
 
 void printStats(const nlohmann::json& document) {
     std::cout << document["file"].get<std::string>() << " (" << document["format"].get<std::string>()
-              << "): " << document["scanpaths"].size() << " scanpaths";
+              << "): " << document["scanpaths"].size()
+              << (document["scanpaths"].size() == 1 ? " scanpath" : " scanpaths");
     if (document["skipped_rows"].get<int>() > 0)
         std::cout << ", " << document["skipped_rows"] << " rows without a position skipped";
     std::cout << "\n  #  subject      stimulus             trial   fix  mean dur ms  mean saccade px\n";

@@ -211,6 +211,7 @@ TEST(ScanpathImport, EyeLinkAscBlocksEyesAndInterestAreas) {
     ASSERT_TRUE(gaze) << gaze.status().toString();
     EXPECT_EQ(gaze->scanpaths.at(0).fixations.at(0).aoi, 7);
     EXPECT_EQ(gaze->scanpaths.at(0).fixations.at(1).aoi, -1);
+    EXPECT_EQ(gaze->scanpaths.at(0).subjectId, "attnscope_scanpath_areas"); // the recording's file name
     EXPECT_EQ(recording->scanpaths[1].fixations.size(), 1u);
 
     auto right = parseEyeLinkAsc(asc, "test.asc", Eye::Right);
