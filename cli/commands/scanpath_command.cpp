@@ -8,12 +8,15 @@
 #include "attnscope/scanpath/behaviour.h"
 #include "attnscope/scanpath/comparison.h"
 #include "attnscope/scanpath/scanpath_io.h"
+#include "attnscope/scanpath/transitions.h"
 
+#include <algorithm>
 #include <cmath>
 #include <iomanip>
 #include <iostream>
 #include <map>
 #include <memory>
+#include <tuple>
 
 namespace attnscope::cli {
 
@@ -47,6 +50,8 @@ struct StatsOptions {
     GazeInputOptions input;
     std::string screen, grid = "12x8";
     bool agreement = false;
+    std::string transitions; ///< "", "grid" or "aoi": the alphabet of the transition matrix
+    bool transitionRepeats = false;
 };
 
 void addGazeInputOptions(CLI::App& command, GazeInputOptions& options) {
@@ -301,6 +306,7 @@ Expected<nlohmann::json> runStats(const StatsOptions& options) {
     // OAT's aggregation: behaviour averaged over a stimulus' scanpaths, then over stimuli.
     std::map<std::string, std::vector<BehaviouralStats>> behaviourByStimulus;
     std::map<std::string, std::vector<Scanpath>> byStimulus;
+    std::vector<std::vector<int>> transitionSequences;
     for (std::size_t i = 0; i < recording->scanpaths.size(); ++i) {
         Scanpath path = recording->scanpaths[i];
         if (screen) {
@@ -321,6 +327,20 @@ Expected<nlohmann::json> runStats(const StatsOptions& options) {
         // Viewers of one stimulus; a recording that names no stimulus is grouped by trial (an EyeLink
         // session's blocks, a Data Viewer report's TRIAL_INDEX), so different trials are never pooled.
         byStimulus[path.stimulusId.empty() ? "trial " + path.trialId : path.stimulusId].push_back(path);
+        if (options.transitions == "aoi") {
+            std::vector<int> sequence;
+            for (const Fixation& f : path.fixations)
+                sequence.push_back(f.aoi);
+            transitionSequences.push_back(std::move(sequence));
+        } else if (options.transitions == "grid") {
+            if (!(path.screenWidth > 0 && path.screenHeight > 0))
+                return Status::invalidArgument(
+                           "grid transitions need the screen size; the recording does not say "
+                           "it, give --screen WIDTHxHEIGHT")
+                    .atField("--screen");
+            transitionSequences.push_back(
+                gridSequence(path, AoiGrid{grid->first, grid->second, path.screenWidth, path.screenHeight}));
+        }
         scanpaths.push_back(std::move(entry));
     }
     nlohmann::json document{{"file", options.file},
@@ -334,6 +354,23 @@ Expected<nlohmann::json> runStats(const StatsOptions& options) {
             perStimulus.push_back(meanBehaviour(stats));
         document["behaviour"] = behaviourToJson(meanBehaviour(perStimulus));
         document["behaviour_stimuli"] = perStimulus.size();
+    }
+    if (!options.transitions.empty()) {
+        const TransitionMatrix matrix = aoiTransitions(transitionSequences, options.transitionRepeats);
+        const std::size_t n = matrix.symbols.size();
+        const std::vector<double> probabilities = matrix.probabilities();
+        nlohmann::json counts = nlohmann::json::array(), rows = nlohmann::json::array();
+        for (std::size_t from = 0; from < n; ++from) {
+            counts.push_back(std::vector<double>(matrix.counts.begin() + from * n,
+                                                 matrix.counts.begin() + (from + 1) * n));
+            rows.push_back(std::vector<double>(probabilities.begin() + from * n,
+                                               probabilities.begin() + (from + 1) * n));
+        }
+        document["transitions"] = {{"alphabet", options.transitions},
+                                   {"include_repeats", options.transitionRepeats},
+                                   {"symbols", matrix.symbols},
+                                   {"counts", counts},
+                                   {"probabilities", rows}};
     }
     if (options.agreement) {
         // Viewers of the same stimulus compared pairwise, then averaged over stimuli.
@@ -423,6 +460,27 @@ void printStats(const nlohmann::json& document) {
                   << document["behaviour_stimuli"] << " stimuli): correct " << shown(b["correct"])
                   << ", length " << shown(b["length"]) << ", search " << shown(b["search"]) << ", refix "
                   << shown(b["refix"]) << ", revisit " << shown(b["revisit"]) << "\n";
+    }
+    if (document.contains("transitions")) {
+        // The most frequent moves; the whole matrix is in --json.
+        const auto& t = document["transitions"];
+        const auto& symbols = t["symbols"];
+        std::vector<std::tuple<double, int, int>> moves;
+        for (std::size_t from = 0; from < symbols.size(); ++from)
+            for (std::size_t to = 0; to < symbols.size(); ++to)
+                if (t["counts"][from][to].get<double>() > 0)
+                    moves.emplace_back(t["counts"][from][to].get<double>(), symbols[from].get<int>(),
+                                       symbols[to].get<int>());
+        std::sort(moves.rbegin(), moves.rend());
+        const auto name = [](int symbol) {
+            return symbol < 0 ? std::string("no AOI") : std::to_string(symbol);
+        };
+        std::cout << "Transitions (" << t["alphabet"].get<std::string>() << ", " << moves.size()
+                  << " kinds), most frequent:";
+        for (std::size_t k = 0; k < moves.size() && k < 8; ++k)
+            std::cout << (k ? ", " : " ") << name(std::get<1>(moves[k])) << " -> "
+                      << name(std::get<2>(moves[k])) << " (" << std::get<0>(moves[k]) << ")";
+        std::cout << "\n";
     }
     if (document.contains("agreement")) {
         const auto& a = document["agreement"]["mean_pairwise"];
@@ -523,6 +581,12 @@ void registerStats(CLI::App& parent, int& exitCode) {
         ->capture_default_str();
     command->add_flag("--agreement", options->agreement,
                       "Compare the viewers of each stimulus pairwise (every metric, averaged)");
+    command
+        ->add_option("--transitions", options->transitions,
+                     "The transition matrix between grid cells or AOI ids (\"no AOI\" is -1)")
+        ->check(CLI::IsMember({"grid", "aoi"}));
+    command->add_flag("--transition-repeats", options->transitionRepeats,
+                      "Count immediate refixations as transitions (the diagonal)");
     output->addOption(*command);
     command->callback(
         [options, output, &exitCode] { exitCode = output->finish(runStats(*options), printStats); });

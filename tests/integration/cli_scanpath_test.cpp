@@ -123,6 +123,29 @@ TEST(CliScanpath, CustomColumnsAndRefusals) {
                             });
 }
 
+TEST(CliScanpath, StatsCountsAoiTransitions) {
+    const fs::path dir = fs::temp_directory_path() / "attnscope_cli_scanpath_transitions";
+    fs::create_directories(dir);
+    const std::string table = (dir / "report.csv").string();
+    // Data Viewer layout: s01 moves 3 → 3 (a refixation) → 5 → none → 5; s02 moves 5 → 3.
+    std::ofstream(table)
+        << "RECORDING_SESSION_LABEL,TRIAL_INDEX,CURRENT_FIX_X,CURRENT_FIX_Y,CURRENT_FIX_DURATION,"
+           "CURRENT_FIX_INTEREST_AREA_ID\n"
+           "s01,1,10,10,200,3\ns01,1,12,11,150,3\ns01,1,300,40,220,5\ns01,1,500,400,180,.\n"
+           "s01,1,310,42,240,5\ns02,1,300,40,200,5\ns02,1,11,12,260,3\n";
+    const nlohmann::json stats = jsonOf(kCli + " scanpath stats " + table + " --transitions aoi --json");
+    const auto& t = stats["transitions"];
+    ASSERT_EQ(t["symbols"], nlohmann::json::parse("[-1, 3, 5]"));
+    EXPECT_EQ(t["counts"], nlohmann::json::parse("[[0, 0, 1], [0, 0, 1], [1, 1, 0]]"));
+    EXPECT_EQ(t["probabilities"][2], nlohmann::json::parse("[0.5, 0.5, 0]"));
+    const nlohmann::json repeats =
+        jsonOf(kCli + " scanpath stats " + table + " --transitions aoi --transition-repeats --json");
+    EXPECT_EQ(repeats["transitions"]["counts"][1][1], 1.0);
+    const ProcessResult grid = runProcess(kCli + " scanpath stats " + table + " --transitions grid", true);
+    EXPECT_NE(grid.exitCode, 0);
+    EXPECT_NE(grid.output.find("--screen"), std::string::npos) << grid.output;
+}
+
 TEST(CliScanpath, PredictReadsReceivedAttentionAsTheDenseMapsSayAndCorrelatesWithHumanTimes) {
     const std::string model = std::string(ATTNSCOPE_RESOURCES_DIR) + "/models/attnscope-demo";
     const fs::path dir = fs::temp_directory_path() / "attnscope_cli_scanpath_predict";

@@ -5,6 +5,7 @@
 #include "attnscope/scanpath/geometric_metrics.h"
 #include "attnscope/scanpath/scanmatch.h"
 #include "attnscope/scanpath/sequence_metrics.h"
+#include "attnscope/scanpath/transitions.h"
 
 #include <gtest/gtest.h>
 
@@ -211,4 +212,20 @@ TEST(Comparison, RefusesWhatItCannotCompare) {
     auto compared = compareScanpaths(withAreas, b, config);
     ASSERT_TRUE(compared) << compared.status().toString();
     EXPECT_EQ(compared->editDistance, 1); // [-1, 4, -1] against [-1, -1, -1]
+}
+
+TEST(Transitions, CountsMovesBetweenAreasWithNoAoiAsASymbol) {
+    // [1, 1, 2, -1, 2] and [2, 1]: moves 1→1 (a refixation), 1→2, 2→-1, -1→2, and 2→1 in the second.
+    const TransitionMatrix moves = aoiTransitions({{1, 1, 2, -1, 2}, {2, 1}});
+    ASSERT_EQ(moves.symbols, (std::vector<int>{-1, 1, 2}));
+    EXPECT_EQ(moves.count(1, 1), 0.0); // refixations are not transitions by default
+    EXPECT_EQ(moves.count(1, 2), 1.0);
+    EXPECT_EQ(moves.count(2, 0), 1.0);
+    EXPECT_EQ(moves.count(0, 2), 1.0);
+    EXPECT_EQ(moves.count(2, 1), 1.0);
+    const auto p = moves.probabilities();
+    EXPECT_DOUBLE_EQ(p[2 * 3 + 0], 0.5); // from 2: to -1 once, to 1 once
+    EXPECT_DOUBLE_EQ(p[2 * 3 + 1], 0.5);
+    EXPECT_EQ(aoiTransitions({{1, 1, 2, -1, 2}}, true).count(1, 1), 1.0);
+    EXPECT_TRUE(aoiTransitions({}).symbols.empty());
 }
