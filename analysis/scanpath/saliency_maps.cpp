@@ -38,6 +38,21 @@ std::vector<double> normalized(const SaliencyMap& map) {
     return out;
 }
 
+/// Σ_i term(P_i, Q_i) over two maps normalized to sum 1 (KL, SIM); NaN for different sizes or an all-zero
+/// map.
+template <typename Term>
+double sumOverNormalizedPair(const SaliencyMap& a, const SaliencyMap& b, Term term) {
+    if (a.values.size() != b.values.size())
+        return kNaN;
+    const std::vector<double> p = normalized(a), q = normalized(b);
+    if (p.empty() || q.empty())
+        return kNaN;
+    double total = 0.0;
+    for (std::size_t i = 0; i < p.size(); ++i)
+        total += term(p[i], q[i]);
+    return total;
+}
+
 /// One blur pass along rows (horizontal) or columns with the kernel `weights` (centre at half its size).
 std::vector<double> blurPass(const std::vector<double>& in, int columns, int rows,
                              const std::vector<double>& weights, bool horizontal) {
@@ -172,27 +187,13 @@ double correlationCoefficient(const SaliencyMap& a, const SaliencyMap& b) {
 }
 
 double klDivergence(const SaliencyMap& predicted, const SaliencyMap& reference) {
-    if (predicted.values.size() != reference.values.size())
-        return kNaN;
-    const std::vector<double> p = normalized(predicted), q = normalized(reference);
-    if (p.empty() || q.empty())
-        return kNaN;
-    double kl = 0.0;
-    for (std::size_t i = 0; i < p.size(); ++i)
-        kl += q[i] * std::log(kMatlabEps + q[i] / (p[i] + kMatlabEps));
-    return kl;
+    return sumOverNormalizedPair(predicted, reference, [](double p, double q) {
+        return q * std::log(kMatlabEps + q / (p + kMatlabEps));
+    });
 }
 
 double similarity(const SaliencyMap& a, const SaliencyMap& b) {
-    if (a.values.size() != b.values.size())
-        return kNaN;
-    const std::vector<double> p = normalized(a), q = normalized(b);
-    if (p.empty() || q.empty())
-        return kNaN;
-    double sim = 0.0;
-    for (std::size_t i = 0; i < p.size(); ++i)
-        sim += std::min(p[i], q[i]);
-    return sim;
+    return sumOverNormalizedPair(a, b, [](double p, double q) { return std::min(p, q); });
 }
 
 } // namespace attnscope::scanpath
