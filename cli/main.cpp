@@ -42,6 +42,7 @@ int main(int argc, char** argv) {
     attnscope::cli::registerBenchCommand(app, exitCode);
     attnscope::cli::registerAnalyzeCommand(app, exitCode);
     attnscope::cli::registerScanpathCommand(app, exitCode);
+    attnscope::cli::registerQkEmbedCommand(app, exitCode);
 #ifdef ATTNSCOPE_HAS_STORE
     attnscope::cli::registerProjectCommands(app, exitCode);
     attnscope::cli::registerNotesCommand(app, exitCode);

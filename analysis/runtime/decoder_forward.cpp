@@ -455,7 +455,12 @@ Status runDecoder(const Model& model, const std::vector<int32_t>& tokens, KvCach
             if (!kernelStatus.isOk())
                 return;
             if (options.captureQueryKey)
-                result.queryKeys.push_back(captureOf(q, k, dims));
+                result.queryKeys.push_back(options.captureLayers.empty() ||
+                                                   std::find(options.captureLayers.begin(),
+                                                             options.captureLayers.end(),
+                                                             l) != options.captureLayers.end()
+                                               ? captureOf(q, k, dims)
+                                               : QueryKeyCapture{});
 
             for (const auto& head : options.attentionMaps)
                 if (head.first == l) {

@@ -30,6 +30,8 @@ void registerAnalyzeCommand(CLI::App& app, int& exitCode);
 void registerScanpathCommand(CLI::App& app, int& exitCode);
 /// `scanpath predict MODEL`: reading relevance and a predicted scanpath (a subcommand of `scanpath`).
 void registerScanpathPredictCommand(CLI::App& parent, int& exitCode);
+/// `qk-embed MODEL`: one head's queries and keys in a joint 2D/3D space (PCA or t-SNE).
+void registerQkEmbedCommand(CLI::App& app, int& exitCode);
 /// runs, compare, export: reading projects (builds with the store only).
 void registerProjectCommands(CLI::App& app, int& exitCode);
 /// notes: a run's notes in a project (builds with the store only).

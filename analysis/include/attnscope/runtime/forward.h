@@ -44,6 +44,8 @@ struct ForwardOptions {
     Interventions interventions;
     /// Return every layer's post-RoPE queries and keys in ForwardResult::queryKeys.
     bool captureQueryKey = false;
+    /// With captureQueryKey: only these layers' (the others' entries stay empty); empty = every layer.
+    std::vector<int> captureLayers;
 };
 
 struct ForwardResult {
