@@ -3,6 +3,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <fstream>
+#include <iomanip>
 #include <numeric>
 #include <string>
 
@@ -271,6 +273,37 @@ nlohmann::json qkEmbeddingToJson(const QkEmbedding& e) {
     if (r.method == EmbeddingMethod::Tsne)
         document["kl_divergence"] = e.klDivergence;
     return document;
+}
+
+Status writeQkEmbeddingCsv(const std::string& path, const QkEmbedding& e, const std::vector<int32_t>& ids,
+                           const std::vector<std::string>& texts) {
+    std::ofstream file(path);
+    if (!file)
+        return Status::ioError("cannot write the embedding's points").inFile(path);
+    const auto quoted = [](const std::string& text) { // RFC 4180: every text field quoted, quotes doubled
+        std::string out = "\"";
+        for (char c : text) {
+            out += c;
+            if (c == '"')
+                out += '"';
+        }
+        return out + "\"";
+    };
+    file << "kind,token,id,text,x,y" << (e.request.dimensions == 3 ? ",z" : "") << "\n"
+         << std::setprecision(9);
+    const int m = static_cast<int>(e.sampled.size());
+    for (int p = 0; p < e.points(); ++p) {
+        const std::size_t token = static_cast<std::size_t>(e.sampled[static_cast<std::size_t>(p % m)]);
+        file << (p < m ? "query" : "key") << ',' << token << ',' << (token < ids.size() ? ids[token] : -1)
+             << ',' << quoted(token < texts.size() ? texts[token] : std::string());
+        for (int c = 0; c < e.request.dimensions; ++c)
+            file << ',' << e.at(p, c);
+        file << '\n';
+    }
+    file.close();
+    if (!file)
+        return Status::ioError("writing the embedding's points failed").inFile(path);
+    return Status::ok();
 }
 
 } // namespace attnscope::analyses

@@ -9,7 +9,6 @@
 #include "../terminal_progress.h"
 #include "attnscope/analyses/qk_embedding.h"
 
-#include <fstream>
 #include <iomanip>
 #include <iostream>
 #include <memory>
@@ -36,38 +35,6 @@ std::string tokenText(const ResolvedInput& input, int j) {
     return input.text.substr(static_cast<std::size_t>(begin), static_cast<std::size_t>(end - begin));
 }
 
-/// RFC 4180 quoting: every field quoted, quotes doubled.
-std::string quoted(const std::string& text) {
-    std::string out = "\"";
-    for (char c : text) {
-        out += c;
-        if (c == '"')
-            out += '"';
-    }
-    return out + "\"";
-}
-
-Status writeCsv(const std::string& path, const analyses::QkEmbedding& e, const ResolvedInput& input) {
-    std::ofstream file(path);
-    if (!file)
-        return Status::ioError("cannot write the embedding's points").inFile(path);
-    file << "kind,token,id,text,x,y" << (e.request.dimensions == 3 ? ",z" : "") << "\n";
-    file << std::setprecision(9);
-    const int m = static_cast<int>(e.sampled.size());
-    for (int p = 0; p < e.points(); ++p) {
-        const int token = e.sampled[static_cast<std::size_t>(p % m)];
-        file << (p < m ? "query" : "key") << ',' << token << ','
-             << input.tokens[static_cast<std::size_t>(token)] << ',' << quoted(tokenText(input, token));
-        for (int c = 0; c < e.request.dimensions; ++c)
-            file << ',' << e.at(p, c);
-        file << '\n';
-    }
-    file.close();
-    if (!file)
-        return Status::ioError("writing the embedding's points failed").inFile(path);
-    return Status::ok();
-}
-
 Expected<nlohmann::json> runEmbed(EmbedOptions options) {
     options.request.method =
         options.method == "tsne" ? analyses::EmbeddingMethod::Tsne : analyses::EmbeddingMethod::Pca;
@@ -86,8 +53,12 @@ Expected<nlohmann::json> runEmbed(EmbedOptions options) {
         return Status(embedding.status()).atField("--layer");
     if (!embedding)
         return embedding.status();
-    if (!options.csv.empty())
-        ATTNSCOPE_TRY(writeCsv(options.csv, *embedding, input));
+    if (!options.csv.empty()) {
+        std::vector<std::string> texts;
+        for (std::size_t j = 0; j < input.tokens.size(); ++j)
+            texts.push_back(tokenText(input, static_cast<int>(j)));
+        ATTNSCOPE_TRY(analyses::writeQkEmbeddingCsv(options.csv, *embedding, input.tokens, texts));
+    }
     nlohmann::json document = analyses::qkEmbeddingToJson(*embedding);
     document["model"] = options.input.model;
     for (auto& point : document["points"])

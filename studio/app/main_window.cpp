@@ -14,6 +14,7 @@
 #include "../views/model_input_panel.h"
 #include "../views/notes_panel.h"
 #include "../views/properties_panel.h"
+#include "../views/qk_space_view.h"
 #include "../views/run_figure_view.h"
 #include "../views/surface_view.h"
 #include "../views/token_view.h"
@@ -142,6 +143,10 @@ void MainWindow::createCentralViews() {
     m_gaze = new GazeView(m_views);
     m_views->addTab(m_gaze, tr("Gaze"));
     connect(m_gaze, &GazeView::statusMessage, this, &MainWindow::showStatus);
+    m_qkSpace = new QkSpaceView(m_views);
+    m_views->addTab(m_qkSpace, tr("Q/K Space"));
+    connect(m_qkSpace, &QkSpaceView::statusMessage, this, &MainWindow::showStatus);
+    connect(m_qkSpace, &QkSpaceView::computeRequested, this, [this] { embedQueriesAndKeys(); });
     connect(m_atlas, &HeadAtlasView::headSelected, this, &MainWindow::openHead);
     connect(m_figures, &RunFigureView::headClicked, this, [this](int layer, int head) {
         m_atlas->selectHead(layer, head);
@@ -151,6 +156,7 @@ void MainWindow::createCentralViews() {
 }
 
 void MainWindow::openHead(int layer, int head) {
+    m_qkSpace->setHead(layer, head);
     m_tokens->showHead(layer, head);
     m_details->showHead(layer, head);
     if (m_heatmap->showHead(layer, head))
@@ -330,6 +336,11 @@ void MainWindow::createMenus() {
     reading->setToolTip(
         tr("Word relevance from the open model's attention over the input text, and the reading "
            "scanpath it predicts, in the Gaze tab"));
+    QAction* qk = tools->addAction(tr("Embed &Queries and Keys"), this, [this] { embedQueriesAndKeys(); });
+    qk->setObjectName(QStringLiteral("embedQueriesKeysAction"));
+    qk->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_K));
+    qk->setToolTip(tr("The Q/K Space tab's head: its queries and keys of the input text in one 2D/3D space "
+                      "(PCA or t-SNE), a query near the keys it attends to"));
     QAction* compare = tools->addAction(tr("&Compare Runs…"), this, [this] { compareRuns(); });
     compare->setObjectName(QStringLiteral("compareRunsAction"));
     compare->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_C));

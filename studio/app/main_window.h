@@ -42,6 +42,7 @@ class LogPanel;
 class ModelInputPanel;
 class NotesPanel;
 class PropertiesPanel;
+class QkSpaceView;
 class SurfaceView;
 class TokenView;
 struct PreparedRun;
@@ -111,6 +112,12 @@ public:
     quint64 predictReading();
     /// The same without asking.
     quint64 startReadingPrediction(const analyses::ReadingRelevanceRequest& request);
+    /// Tools > Embed Queries and Keys (or the Q/K Space tab's Compute): runs the open model on the input
+    /// text in the background and shows the chosen head's joint query/key embedding (the tab's controls
+    /// say which head and how) in the Q/K Space tab (queriesAndKeysEmbedded). Returns the job id, 0 when
+    /// nothing started (the status bar says why).
+    quint64 embedQueriesAndKeys();
+    QkSpaceView* qkSpaceView() const { return m_qkSpace; }
     /// Tools > Analysis Settings: which analyses Analyze Input runs and their parameters (persisted).
     void showAnalysisSettings();
     const analyses::SuiteOptions& analysisOptions() const { return m_analysisOptions; }
@@ -175,6 +182,8 @@ Q_SIGNALS:
     void gazeImportFinished(bool ok, const QString& message);
     /// A reading prediction ended (`ok`); on success the Gaze tab holds it.
     void readingPredicted(bool ok);
+    /// A query/key embedding ended (`ok`); on success the Q/K Space tab shows it.
+    void queriesAndKeysEmbedded(bool ok);
 
 protected:
     void closeEvent(QCloseEvent* event) override;
@@ -268,6 +277,7 @@ private:
     HeadDetailsView* m_details = nullptr;
     RunFigureView* m_figures = nullptr;
     GazeView* m_gaze = nullptr;
+    QkSpaceView* m_qkSpace = nullptr;
     qint64 m_runId = 0;
     QString m_runProject;                ///< the project the shown run is stored in
     quint64 m_tilesJob = 0;              ///< id of the latest exact-tiles job (0: none started)

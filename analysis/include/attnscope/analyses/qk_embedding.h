@@ -15,6 +15,7 @@
 #include <nlohmann/json.hpp>
 
 #include <cstdint>
+#include <string>
 #include <vector>
 
 namespace attnscope::analyses {
@@ -83,5 +84,10 @@ Expected<QkEmbedding> qkEmbedding(const runtime::Model& model, const std::vector
 
 /// The JSON form: parameters, figures, and one entry per point (token, kind "query"/"key", coordinates).
 nlohmann::json qkEmbeddingToJson(const QkEmbedding& embedding);
+
+/// Writes the points as CSV (header `kind,token,id,text,x,y[,z]`; text fields quoted, quotes doubled):
+/// `ids` and `texts` are per input token (texts may be empty: then every text is ""). Errors name the file.
+Status writeQkEmbeddingCsv(const std::string& path, const QkEmbedding& embedding,
+                           const std::vector<int32_t>& ids, const std::vector<std::string>& texts);
 
 } // namespace attnscope::analyses
