@@ -102,6 +102,8 @@ QkSpaceView::QkSpaceView(QWidget* parent)
     m_save->setEnabled(false);
     m_caption->setObjectName(QStringLiteral("qkCaption"));
     m_caption->setWordWrap(true);
+    m_caption->setMinimumHeight(3 * fontMetrics().lineSpacing() + 4); // the figures wrap over 2–3 lines
+    m_caption->setAlignment(Qt::AlignLeft | Qt::AlignTop);
     m_caption->setTextInteractionFlags(Qt::TextSelectableByMouse);
     m_selection->setObjectName(QStringLiteral("qkSelection"));
     m_selection->setWordWrap(true);
