@@ -111,7 +111,8 @@ void calibrateRow(const double* distances, int n, int i, double targetEntropy, d
 
 } // namespace
 
-Expected<PrincipalComponents> principalComponents(const PointMatrix& points, int components) {
+Expected<PrincipalComponents> principalComponents(const PointMatrix& points, int components,
+                                                  const Progress& progress) {
     ATTNSCOPE_TRY(checkPoints(points, 2));
     const int n = points.rows, m = points.columns;
     if (components < 1 || components > m)
@@ -125,6 +126,8 @@ Expected<PrincipalComponents> principalComponents(const PointMatrix& points, int
     std::vector<double> covariance(static_cast<std::size_t>(m) * m, 0.0);
     std::vector<double> centred(static_cast<std::size_t>(m));
     for (int r = 0; r < n; ++r) {
+        if (r % 1024 == 0)
+            ATTNSCOPE_TRY(progress.update(0.8f * static_cast<float>(r) / n, "principal components"));
         for (int c = 0; c < m; ++c)
             centred[static_cast<std::size_t>(c)] = points.at(r, c) - mean[static_cast<std::size_t>(c)];
         for (int p = 0; p < m; ++p)
@@ -179,7 +182,9 @@ Expected<PrincipalComponents> principalComponents(const PointMatrix& points, int
     return result;
 }
 
-Expected<TsneResult> tsne(const PointMatrix& points, const TsneSettings& settings, const Progress& progress) {
+namespace {
+
+Status checkTsneSettings(const PointMatrix& points, const TsneSettings& settings) {
     ATTNSCOPE_TRY(checkPoints(points, 4));
     if (settings.dimensions < 1 || settings.dimensions > 3)
         return Status::invalidArgument("t-SNE embeds in 1 to 3 dimensions, not " +
@@ -190,30 +195,81 @@ Expected<TsneResult> tsne(const PointMatrix& points, const TsneSettings& setting
     if (settings.iterations < 250 || settings.iterations > 100000)
         return Status::invalidArgument("t-SNE needs 250 to 100000 iterations (250 are early exaggeration)")
             .atField("iterations");
-    const int n = points.rows, m = points.columns, dims = settings.dimensions;
-    if (n > settings.maxPoints)
-        return Status::invalidArgument("exact t-SNE of " + std::to_string(n) + " points keeps two " +
-                                       std::to_string(n) + " × " + std::to_string(n) + " matrices; at most " +
+    if (points.rows > settings.maxPoints)
+        return Status::invalidArgument("exact t-SNE of " + std::to_string(points.rows) +
+                                       " points keeps two " + std::to_string(points.rows) + " × " +
+                                       std::to_string(points.rows) + " matrices; at most " +
                                        std::to_string(settings.maxPoints) + " points (sample fewer tokens)")
             .atField("points");
+    return Status::ok();
+}
+
+/// Row i's conditional affinities into `row` (n entries).
+void affinityRow(const PointMatrix& points, int i, double targetEntropy, std::vector<double>& distances,
+                 double* row) {
+    const int n = points.rows, m = points.columns;
+    for (int j = 0; j < n; ++j) {
+        double d2 = 0;
+        for (int c = 0; c < m; ++c) {
+            const double delta = points.at(i, c) - points.at(j, c);
+            d2 += delta * delta;
+        }
+        distances[static_cast<std::size_t>(j)] = d2;
+    }
+    calibrateRow(distances.data(), n, i, targetEntropy, row);
+}
+
+} // namespace
+
+Expected<std::vector<double>> conditionalAffinities(const PointMatrix& points, double perplexity) {
+    TsneSettings settings;
+    settings.perplexity = perplexity;
+    settings.maxPoints = std::max(points.rows, 4);
+    ATTNSCOPE_TRY(checkTsneSettings(points, settings));
+    const int n = points.rows;
+    std::vector<double> p(static_cast<std::size_t>(n) * n), distances(static_cast<std::size_t>(n));
+    for (int i = 0; i < n; ++i)
+        affinityRow(points, i, std::log(perplexity), distances, &p[static_cast<std::size_t>(i) * n]);
+    return p;
+}
+
+double tsneKlDivergence(const std::vector<double>& p, const PointMatrix& embedding) {
+    constexpr double kEpsilon = std::numeric_limits<double>::epsilon();
+    const int n = embedding.rows, dims = embedding.columns;
+    std::vector<double> num(static_cast<std::size_t>(n) * n, 0.0);
+    double z = 0;
+    for (int i = 0; i < n; ++i)
+        for (int j = 0; j < n; ++j)
+            if (i != j) {
+                double d2 = 0;
+                for (int c = 0; c < dims; ++c)
+                    d2 += std::pow(embedding.at(i, c) - embedding.at(j, c), 2);
+                num[static_cast<std::size_t>(i) * n + j] = 1.0 / (1.0 + d2);
+                z += num[static_cast<std::size_t>(i) * n + j];
+            }
+    double kl = 0;
+    for (int i = 0; i < n; ++i)
+        for (int j = 0; j < n; ++j) {
+            const std::size_t ij = static_cast<std::size_t>(i) * n + j;
+            if (i != j && p[ij] > 0)
+                kl += p[ij] * std::log(p[ij] / std::max(num[ij] / std::max(z, kEpsilon), kEpsilon));
+        }
+    return kl;
+}
+
+Expected<TsneResult> tsne(const PointMatrix& points, const TsneSettings& settings, const Progress& progress) {
+    ATTNSCOPE_TRY(checkTsneSettings(points, settings));
+    const int n = points.rows, m = points.columns, dims = settings.dimensions;
     const std::size_t nn = static_cast<std::size_t>(n) * n;
     TsneResult result;
     result.perplexityUsed = std::min(settings.perplexity, (n - 1) / 3.0);
 
-    // Affinities: squared distances, calibrated rows, then P = (P + Pᵀ) / Σ.
+    // Affinities: calibrated rows, then P = (P + Pᵀ) / Σ.
     Progress affinities = progress.subRange(0.0f, 0.1f, "t-SNE affinities");
     std::vector<double> p(nn), distances(static_cast<std::size_t>(n));
     for (int i = 0; i < n; ++i) {
-        for (int j = 0; j < n; ++j) {
-            double d2 = 0;
-            for (int c = 0; c < m; ++c) {
-                const double delta = points.at(i, c) - points.at(j, c);
-                d2 += delta * delta;
-            }
-            distances[static_cast<std::size_t>(j)] = d2;
-        }
-        calibrateRow(distances.data(), n, i, std::log(result.perplexityUsed),
-                     &p[static_cast<std::size_t>(i) * n]);
+        affinityRow(points, i, std::log(result.perplexityUsed), distances,
+                    &p[static_cast<std::size_t>(i) * n]);
         if (i % 64 == 0)
             ATTNSCOPE_TRY(affinities.update(static_cast<float>(i) / n));
     }
@@ -266,6 +322,10 @@ Expected<TsneResult> tsne(const PointMatrix& points, const TsneSettings& setting
     };
     for (int iteration = 0; iteration < settings.iterations; ++iteration) {
         const bool exploring = iteration < kExplorationIterations;
+        if (iteration == kExplorationIterations) { // scikit-learn starts each phase's descent afresh
+            std::fill(update.begin(), update.end(), 0.0);
+            std::fill(gains.begin(), gains.end(), 1.0);
+        }
         const double exaggeration = exploring ? kExaggeration : 1.0, momentum = exploring ? 0.5 : 0.8;
         computeQ();
         std::fill(gradient.begin(), gradient.end(), 0.0);
@@ -294,18 +354,10 @@ Expected<TsneResult> tsne(const PointMatrix& points, const TsneSettings& setting
         if (!exploring && std::sqrt(gradientNorm) < 1e-7)
             break;
     }
-    computeQ();
-    double kl = 0;
-    for (int i = 0; i < n; ++i)
-        for (int j = 0; j < n; ++j)
-            if (i != j) {
-                const std::size_t ij = static_cast<std::size_t>(i) * n + j;
-                kl += p[ij] * std::log(p[ij] / std::max(num[ij] / z, kEpsilon));
-            }
-    result.klDivergence = kl;
     result.embedding.rows = n;
     result.embedding.columns = dims;
     result.embedding.values = std::move(y);
+    result.klDivergence = tsneKlDivergence(p, result.embedding);
     return result;
 }
 

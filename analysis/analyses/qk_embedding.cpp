@@ -49,12 +49,16 @@ Status checkRequest(const QkEmbeddingRequest& request) {
 }
 
 /// QkEmbedding::topKeyAmongNearest and its chance level.
-void measureFidelity(QkEmbedding& e) {
+Status measureFidelity(QkEmbedding& e, const Progress& progress) {
     const int m = static_cast<int>(e.sampled.size()), dims = e.request.dimensions;
     const std::vector<int> queries = evenlySampled(m, kFidelityQueries);
     double hits = 0, chance = 0;
     std::vector<std::pair<double, int>> nearest;
-    for (int qi : queries) {
+    for (std::size_t n = 0; n < queries.size(); ++n) {
+        const int qi = queries[n];
+        if (n % 16 == 0)
+            ATTNSCOPE_TRY(progress.update(static_cast<float>(n) / static_cast<float>(queries.size()),
+                                          "fidelity check"));
         int best = -1;
         double bestLogit = -INFINITY;
         nearest.clear();
@@ -82,6 +86,7 @@ void measureFidelity(QkEmbedding& e) {
     }
     e.topKeyAmongNearest = hits / static_cast<double>(queries.size());
     e.chanceAmongNearest = chance / static_cast<double>(queries.size());
+    return Status::ok();
 }
 
 } // namespace
@@ -117,6 +122,15 @@ Expected<QkEmbedding> embedQueriesAndKeys(const runtime::QueryKeyCapture& layer,
                                        " is not one of the layer's " + std::to_string(layer.queryHeads) +
                                        " query heads")
             .atField("head");
+    const std::size_t expectedQueries = static_cast<std::size_t>(std::max(layer.queryHeads, 0)) *
+                                        std::max(layer.queryLength, 0) * std::max(layer.headDim, 0),
+                      expectedKeys = static_cast<std::size_t>(std::max(layer.kvHeads, 0)) *
+                                     std::max(layer.keyLength, 0) * std::max(layer.headDim, 0);
+    if (layer.kvHeads <= 0 || layer.queryHeads % layer.kvHeads != 0 || layer.headDim <= 0 ||
+        layer.queries.size() != expectedQueries || layer.keys.size() != expectedKeys)
+        return Status::invalidArgument("layer " + std::to_string(request.layer) +
+                                       "'s capture does not match its heads, length and head dimension")
+            .atField("layer");
     if (layer.queryLength != layer.keyLength)
         return Status::invalidArgument(
                    "the capture is of a decoding step (" + std::to_string(layer.queryLength) + " queries, " +
@@ -196,10 +210,10 @@ Expected<QkEmbedding> embedQueriesAndKeys(const runtime::QueryKeyCapture& layer,
                 (e.keys[at] - meanK[static_cast<std::size_t>(x)] + meanQ[static_cast<std::size_t>(x)]) / c;
         }
 
+    const Progress reducing = progress.subRange(0.0f, 0.9f), checking = progress.subRange(0.9f, 1.0f);
     if (request.method == EmbeddingMethod::Pca) {
-        ATTNSCOPE_TRY(progress.update(0.0f, "principal components"));
         ATTNSCOPE_ASSIGN_OR_RETURN(PrincipalComponents pca,
-                                   principalComponents(points, std::min(request.dimensions, d)));
+                                   principalComponents(points, std::min(request.dimensions, d), reducing));
         e.explainedVariance = pca.explainedVariance;
         e.coordinates.assign(static_cast<std::size_t>(points.rows) * request.dimensions, 0.0);
         for (int p = 0; p < points.rows; ++p)
@@ -210,7 +224,7 @@ Expected<QkEmbedding> embedQueriesAndKeys(const runtime::QueryKeyCapture& layer,
         settings.dimensions = request.dimensions;
         settings.perplexity = request.perplexity;
         settings.iterations = request.iterations;
-        ATTNSCOPE_ASSIGN_OR_RETURN(TsneResult result, tsne(points, settings, progress));
+        ATTNSCOPE_ASSIGN_OR_RETURN(TsneResult result, tsne(points, settings, reducing));
         ATTNSCOPE_ASSIGN_OR_RETURN(PrincipalComponents pca,
                                    principalComponents(points, std::min(request.dimensions, d)));
         e.explainedVariance = pca.explainedVariance;
@@ -218,7 +232,7 @@ Expected<QkEmbedding> embedQueriesAndKeys(const runtime::QueryKeyCapture& layer,
         e.request.perplexity = result.perplexityUsed;
         e.coordinates = std::move(result.embedding.values);
     }
-    measureFidelity(e);
+    ATTNSCOPE_TRY(measureFidelity(e, checking));
     ATTNSCOPE_TRY(progress.update(1.0f));
     return e;
 }

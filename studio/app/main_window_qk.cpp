@@ -48,7 +48,8 @@ quint64 MainWindow::embedQueriesAndKeys() {
             ATTNSCOPE_ASSIGN_OR_RETURN(tokenizers::Encoding encoding, tokenizer->encode(job->text));
             ATTNSCOPE_ASSIGN_OR_RETURN(std::shared_ptr<runtime::Model> model,
                                        runtime::Model::load(job->modelPath, job->load));
-            if (encoding.ids.size() > static_cast<std::size_t>(model->config().contextLength))
+            if (model->config().contextLength > 0 &&
+                encoding.ids.size() > static_cast<std::size_t>(model->config().contextLength))
                 return Status::invalidArgument("the input has " + std::to_string(encoding.ids.size()) +
                                                " tokens; the model's context is " +
                                                std::to_string(model->config().contextLength));

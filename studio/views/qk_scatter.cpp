@@ -81,7 +81,10 @@ int QkScatter::pointAt(const QPointF& position, double radius) const {
         return -1;
     int best = -1;
     double bestDistance = radius * radius;
-    for (int p = 0; p < m_embedding->points(); ++p) {
+    // Keys first, then queries, as they are painted: a query drawn over a key at the same spot wins.
+    const int m = static_cast<int>(m_embedding->sampled.size());
+    for (int i = 0; i < m_embedding->points(); ++i) {
+        const int p = (i + m) % m_embedding->points();
         const QPointF delta = screenPosition(p) - position;
         const double d2 = QPointF::dotProduct(delta, delta);
         if (d2 <= bestDistance) {
@@ -109,7 +112,8 @@ void QkScatter::selectPoint(int p) {
     m_strongest.clear();
     const int m = m_embedding ? static_cast<int>(m_embedding->sampled.size()) : 0;
     if (m_selected >= 0 && m_selected < m) {
-        // Softmax over the embedded keys the query sees: exact when every token is embedded.
+        // Softmax over the embedded keys the query sees: the head's own row when every token is
+        // embedded; the caption says when only a sample is.
         std::vector<std::pair<int, double>> logits;
         double top = -INFINITY;
         for (int kj = 0; kj < m; ++kj)

@@ -212,6 +212,9 @@ void QkSpaceView::setEmbedding(const analyses::QkEmbedding& e, const QStringList
     caption += tr(" A query's strongest key is among its %1 nearest keys for %2 of queries (chance %3).")
                    .arg(r.neighbours)
                    .arg(percent(e.topKeyAmongNearest), percent(e.chanceAmongNearest));
+    if (static_cast<int>(e.sampled.size()) < e.tokens)
+        caption += tr(" Only the embedded tokens are keys here: a clicked query's weights are over those %1.")
+                       .arg(e.sampled.size());
     m_caption->setText(caption);
     if (r.dimensions == 3) {
         m_scatter->clear();

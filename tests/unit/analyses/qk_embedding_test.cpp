@@ -76,6 +76,20 @@ TEST(QkEmbedding, QueriesLandOnTheKeysTheyAttendToMost) {
     EXPECT_GT(t->klDivergence, 0.0);
 }
 
+TEST(QkEmbedding, FidelityCountsQueriesWhoseStrongestKeyIsNotTheNearest) {
+    // Raw 2-D vectors q_i = k_i on one axis at 1 and 3 (PCA of 2-D points keeps distances). Query 1's
+    // strongest key is key 3 (logit 3 > 1) but key 1 is nearest: a miss; query 3's is key 3: a hit.
+    runtime::QueryKeyCapture c = capture(1, 1, 2, 2, false);
+    c.queries = c.keys = {1, 0, 3, 0};
+    QkEmbeddingRequest request;
+    request.normalize = false;
+    request.neighbours = 1;
+    auto e = embedQueriesAndKeys(c, request);
+    ASSERT_TRUE(e) << e.status().toString();
+    EXPECT_DOUBLE_EQ(e->topKeyAmongNearest, 0.5);
+    EXPECT_DOUBLE_EQ(e->chanceAmongNearest, 0.5);
+}
+
 TEST(QkEmbedding, NormalizationTranslatesKeysAndBalancesNormsKeepingDotProducts) {
     const int n = 40, d = 3;
     const runtime::QueryKeyCapture c = randomCapture(1, 1, n, d, 5);
@@ -190,6 +204,12 @@ TEST(QkEmbedding, RefusesBadRequestsByField) {
     decoding.queryLength = 1;
     EXPECT_EQ(embedQueriesAndKeys(decoding, request).status().field(), "layer");
     EXPECT_EQ(embedQueriesAndKeys(runtime::QueryKeyCapture{}, request).status().field(), "layer");
+    runtime::QueryKeyCapture truncated = c;
+    truncated.keys.pop_back();
+    EXPECT_EQ(embedQueriesAndKeys(truncated, request).status().field(), "layer");
+    runtime::QueryKeyCapture noKv = c;
+    noKv.kvHeads = 0;
+    EXPECT_EQ(embedQueriesAndKeys(noKv, request).status().field(), "layer");
     request.method = EmbeddingMethod::Tsne;
     EXPECT_EQ(embedQueriesAndKeys(randomCapture(1, 1, 1, 4, 2), request).status().field(), "tokens");
 }

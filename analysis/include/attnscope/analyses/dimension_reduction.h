@@ -26,14 +26,17 @@ struct PrincipalComponents {
 
 /// The first `components` principal components (covariance eigenvectors, by cyclic Jacobi rotations in
 /// double). Deterministic: each component's sign is chosen so that its largest-magnitude coordinate is
-/// positive. Errors: fewer than 2 points, `components` outside [1, columns], non-finite values.
-Expected<PrincipalComponents> principalComponents(const PointMatrix& points, int components);
+/// positive. Errors: fewer than 2 points, `components` outside [1, columns], non-finite values,
+/// cancellation.
+Expected<PrincipalComponents> principalComponents(const PointMatrix& points, int components,
+                                                  const Progress& progress = {});
 
-/// Exact t-SNE (van der Maaten & Hinton 2008) with the optimizer of scikit-learn's and van der Maaten's
-/// reference implementations: perplexity-calibrated Gaussian affinities, symmetrized; early
-/// exaggeration 12 for the first 250 iterations with momentum 0.5, then 0.8; per-coordinate gains;
-/// learning rate max(n / 12 / 4, 50); initialization from the principal components scaled to a standard
-/// deviation of 1e-4 in the first (deterministic: no random seed). O(n²) memory and time per iteration.
+/// Exact t-SNE (van der Maaten & Hinton 2008) with scikit-learn's optimizer (method "exact"):
+/// perplexity-calibrated Gaussian affinities, symmetrized; early exaggeration 12 for the first 250
+/// iterations with momentum 0.5, then 0.8, each phase starting with zero update and unit gains;
+/// per-coordinate gains; learning rate max(n / 12 / 4, 50); one degree of freedom; initialization from
+/// the principal components scaled to a standard deviation of 1e-4 in the first (deterministic: no
+/// random seed). O(n²) memory and time per iteration.
 struct TsneSettings {
     int dimensions = 2;
     double perplexity = 30;
@@ -46,6 +49,14 @@ struct TsneResult {
     double klDivergence = 0;   ///< KL(P || Q) of the final embedding
     double perplexityUsed = 0; ///< the perplexity, lowered to (n − 1) / 3 for small sets (as openTSNE does)
 };
+
+/// The conditional affinities p_{j|i} (row i over j, row-major n × n, zero diagonal) whose entropy is
+/// log(perplexity) nats per row to 1e-5, as t-SNE calibrates them. Errors as tsne's.
+Expected<std::vector<double>> conditionalAffinities(const PointMatrix& points, double perplexity);
+
+/// KL(P‖Q) of an embedding (points × dimensions) for symmetric affinities P (n × n, summing to 1), with
+/// t-SNE's Student-t Q of one degree of freedom.
+double tsneKlDivergence(const std::vector<double>& p, const PointMatrix& embedding);
 
 /// Runs t-SNE on `points`. Reports progress per iteration and stops when cancelled. Errors: fewer than
 /// 4 points, more than settings.maxPoints, non-finite values, bad settings.
