@@ -588,6 +588,8 @@ Expected<std::vector<int32_t>> generate(const std::shared_ptr<const Model>& mode
     if (options.maxNewTokens < 0)
         return Status::invalidArgument("must not be negative").atField("max_new_tokens");
     DecoderSession session(model, options.interventions);
+    if (options.probe)
+        session.setProbe(options.probe);
     std::mt19937_64 generator(options.seed);
     ATTNSCOPE_ASSIGN_OR_RETURN(std::vector<float> logits,
                                session.append(prompt, progress.subRange(0.0f, 0.1f)));
@@ -595,6 +597,8 @@ Expected<std::vector<int32_t>> generate(const std::shared_ptr<const Model>& mode
     for (int step = 0; step < options.maxNewTokens; ++step) {
         const int32_t next = pickToken(logits, options, generator);
         generated.push_back(next);
+        if (options.observer)
+            ATTNSCOPE_TRY(options.observer(step, next, session.lastProbes()));
         if (options.stopToken && next == *options.stopToken)
             break;
         if (step + 1 == options.maxNewTokens)

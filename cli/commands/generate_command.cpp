@@ -11,12 +11,15 @@
 #include "../json_output.h"
 #include "../model_input.h"
 #include "../option_checks.h"
+#include "attnscope/analyses/generation_attention.h"
 #include "attnscope/analyses/interventions_json.h"
 #include "attnscope/runtime/forward.h"
 #include "attnscope/runtime/model.h"
 #include "attnscope/tokenizers/tokenizer.h"
 
+#include <iomanip>
 #include <iostream>
+#include <map>
 #include <memory>
 
 namespace attnscope::cli {
@@ -30,6 +33,7 @@ struct GenerateCommandOptions {
     double temperature = 0.0;
     int topK = 0;
     uint64_t seed = 0;
+    int attentionTop = 0; ///< --attention-top: keys recorded per head and step (0: no trace)
     InterventionOptions intervene;
     SparseAttentionOptions sparse;
 };
@@ -55,8 +59,17 @@ Expected<nlohmann::json> execute(const GenerateCommandOptions& options) {
                                resolveInterventions(options.intervene, analyses::SinkParameters{},
                                                     model->config(), &options.sparse));
     runtime::MaskStatistics masks;
-    ATTNSCOPE_ASSIGN_OR_RETURN(std::vector<int32_t> generated,
-                               runtime::generate(model, prompt, generateOptions, {}, &masks));
+    std::vector<int32_t> generated;
+    std::optional<analyses::GenerationAttention> trace;
+    if (options.attentionTop > 0) {
+        ATTNSCOPE_ASSIGN_OR_RETURN(analyses::GenerationAttention traced,
+                                   analyses::generateWithAttention(model, prompt, generateOptions,
+                                                                   options.attentionTop, {}, &masks));
+        generated = traced.generated();
+        trace = std::move(traced);
+    } else {
+        ATTNSCOPE_ASSIGN_OR_RETURN(generated, runtime::generate(model, prompt, generateOptions, {}, &masks));
+    }
 
     nlohmann::json document = {
         {"prompt_ids", prompt}, {"ids", generated}, {"mode", generateOptions.greedy ? "greedy" : "sampled"}};
@@ -72,7 +85,54 @@ Expected<nlohmann::json> execute(const GenerateCommandOptions& options) {
         ATTNSCOPE_ASSIGN_OR_RETURN(std::string text, tokenizer->decode(generated, /*skipSpecial=*/true));
         document["text"] = text;
     }
+    if (trace) {
+        // Each position's own text: the prompt's by its offsets, each generated token decoded alone.
+        std::vector<std::string> texts;
+        for (std::size_t j = 0; j < prompt.size(); ++j) {
+            const auto [begin, end] =
+                j < input.offsets.size() ? input.offsets[j] : std::pair<int64_t, int64_t>{0, 0};
+            texts.push_back(end > begin && static_cast<std::size_t>(end) <= input.text.size()
+                                ? input.text.substr(static_cast<std::size_t>(begin),
+                                                    static_cast<std::size_t>(end - begin))
+                                : std::string());
+        }
+        for (int32_t id : generated) {
+            auto piece = tokenizer ? tokenizer->decode({id}, /*skipSpecial=*/false)
+                                   : Expected<std::string>(std::string());
+            texts.push_back(piece ? *piece : std::string());
+        }
+        document["attention"] = analyses::generationAttentionToJson(*trace, texts);
+    }
     return document;
+}
+
+/// Per step: the token, the row that chose it, the mean token-0 mass over heads, and the key most heads
+/// put first.
+void printAttentionTrace(const nlohmann::json& attention) {
+    std::cout << "attention when each token was chosen (top " << attention["top_k"] << " keys per head):\n"
+              << std::fixed << std::setprecision(2);
+    for (const auto& step : attention["steps"]) {
+        double sink = 0;
+        std::map<int, int> firsts;
+        for (const auto& head : step["heads"]) {
+            sink += head["sink_mass"].get<double>();
+            if (!head["keys"].empty())
+                ++firsts[head["keys"][0].get<int>()];
+        }
+        sink /= std::max<std::size_t>(1, step["heads"].size());
+        const auto top = std::max_element(firsts.begin(), firsts.end(),
+                                          [](const auto& a, const auto& b) { return a.second < b.second; });
+        std::cout << "  "
+                  << nlohmann::json(step["text"].get<std::string>())
+                         .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)
+                  << " <- row " << step["row"] << ": mean token-0 mass " << sink;
+        if (top != firsts.end())
+            std::cout << ", most heads' first key: position " << top->first << " "
+                      << attention["texts"][static_cast<std::size_t>(top->first)].dump(
+                             -1, ' ', false, nlohmann::json::error_handler_t::replace)
+                      << " (" << top->second << " of " << step["heads"].size() << " heads)";
+        std::cout << "\n";
+    }
 }
 
 } // namespace
@@ -94,6 +154,12 @@ void registerGenerateCommand(CLI::App& app, int& exitCode) {
     command->add_option("--top-k", options->topK, "Sample among the k most likely tokens (0: all)")
         ->check(atLeast(0));
     command->add_option("--seed", options->seed, "Random seed for sampling")->capture_default_str();
+    command
+        ->add_option(
+            "--attention-top", options->attentionTop,
+            "Record, for every generated token, each head's attention row that chose it: the top K keys, "
+            "token-0 mass and entropy (JSON key \"attention\")")
+        ->check(CLI::Range(0, 256));
     addInterventionOptions(*command, options->intervene);
     addSparseAttentionOptions(*command, options->sparse);
     output->addOption(*command);
@@ -103,6 +169,8 @@ void registerGenerateCommand(CLI::App& app, int& exitCode) {
                 std::cout << document.at("text").get<std::string>() << "\n";
             else
                 std::cout << document.at("ids").dump() << "\n";
+            if (document.contains("attention"))
+                printAttentionTrace(document.at("attention"));
         });
     });
 }

@@ -9,6 +9,7 @@
 #include "attnscope/runtime/model.h"
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -117,6 +118,11 @@ struct GenerateOptions {
     uint64_t seed = 0;                ///< sampling is reproducible for a given seed
     std::optional<int32_t> stopToken; ///< stop after producing this token (e.g. EOS)
     Interventions interventions;      ///< applied in every step (ablation, calibration, sharing)
+    /// Statistics computed in every append (the prompt's prefill, then each new token) and handed to
+    /// `observer` with the token those logits chose: step s sees the probes of the append whose last row
+    /// produced generated token s (for K5's last row: the attention that chose it).
+    std::optional<kernels::ProbeRequest> probe;
+    std::function<Status(int step, int32_t token, const std::vector<kernels::ProbeResult>& probes)> observer;
 };
 
 /// Continues `prompt` with up to maxNewTokens tokens (greedy or seeded sampling) using the KV cache.
