@@ -130,4 +130,38 @@ nlohmann::json generationAttentionToJson(const GenerationAttention& trace,
             {"mean_sink_mass", mean}};
 }
 
+std::vector<std::string> positionTexts(const std::string& prompt,
+                                       const std::vector<std::pair<int64_t, int64_t>>& offsets,
+                                       std::size_t promptTokens, const std::vector<int32_t>& generated,
+                                       const tokenizers::Tokenizer* tokenizer) {
+    std::vector<std::string> texts;
+    for (std::size_t j = 0; j < promptTokens; ++j) {
+        const auto [begin, end] = j < offsets.size() ? offsets[j] : std::pair<int64_t, int64_t>{0, 0};
+        texts.push_back(
+            begin >= 0 && end > begin && static_cast<std::size_t>(end) <= prompt.size()
+                ? prompt.substr(static_cast<std::size_t>(begin), static_cast<std::size_t>(end - begin))
+                : std::string());
+    }
+    for (int32_t id : generated) {
+        Expected<std::string> piece =
+            tokenizer ? tokenizer->decode({id}, /*skipSpecial=*/false) : Expected<std::string>(std::string());
+        texts.push_back(piece ? *piece : std::string());
+    }
+    return texts;
+}
+
+nlohmann::json generationDocument(const GenerationAttention& trace, const runtime::GenerateOptions& options,
+                                  const std::string& continuation, const std::vector<std::string>& texts) {
+    nlohmann::json document = {{"prompt_ids", trace.prompt},
+                               {"ids", trace.generated()},
+                               {"mode", options.greedy ? "greedy" : "sampled"},
+                               {"text", continuation},
+                               {"attention", generationAttentionToJson(trace, texts)}};
+    if (!options.greedy) {
+        document["temperature"] = options.temperature;
+        document["seed"] = options.seed;
+    }
+    return document;
+}
+
 } // namespace attnscope::analyses

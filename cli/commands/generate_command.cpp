@@ -85,24 +85,10 @@ Expected<nlohmann::json> execute(const GenerateCommandOptions& options) {
         ATTNSCOPE_ASSIGN_OR_RETURN(std::string text, tokenizer->decode(generated, /*skipSpecial=*/true));
         document["text"] = text;
     }
-    if (trace) {
-        // Each position's own text: the prompt's by its offsets, each generated token decoded alone.
-        std::vector<std::string> texts;
-        for (std::size_t j = 0; j < prompt.size(); ++j) {
-            const auto [begin, end] =
-                j < input.offsets.size() ? input.offsets[j] : std::pair<int64_t, int64_t>{0, 0};
-            texts.push_back(end > begin && static_cast<std::size_t>(end) <= input.text.size()
-                                ? input.text.substr(static_cast<std::size_t>(begin),
-                                                    static_cast<std::size_t>(end - begin))
-                                : std::string());
-        }
-        for (int32_t id : generated) {
-            auto piece = tokenizer ? tokenizer->decode({id}, /*skipSpecial=*/false)
-                                   : Expected<std::string>(std::string());
-            texts.push_back(piece ? *piece : std::string());
-        }
-        document["attention"] = analyses::generationAttentionToJson(*trace, texts);
-    }
+    if (trace)
+        document["attention"] = analyses::generationAttentionToJson(
+            *trace,
+            analyses::positionTexts(input.text, input.offsets, prompt.size(), generated, tokenizer.get()));
     return document;
 }
 

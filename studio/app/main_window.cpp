@@ -7,6 +7,7 @@
 #include "../jobs/job_tracker.h"
 #include "../views/attention_heatmap_view.h"
 #include "../views/gaze_view.h"
+#include "../views/generation_view.h"
 #include "../views/head_atlas_view.h"
 #include "../views/head_details_view.h"
 #include "../views/log_panel.h"
@@ -147,6 +148,10 @@ void MainWindow::createCentralViews() {
     m_views->addTab(m_qkSpace, tr("Q/K Space"));
     connect(m_qkSpace, &QkSpaceView::statusMessage, this, &MainWindow::showStatus);
     connect(m_qkSpace, &QkSpaceView::computeRequested, this, [this] { embedQueriesAndKeys(); });
+    m_generation = new GenerationView(m_views);
+    m_views->addTab(m_generation, tr("Generation"));
+    connect(m_generation, &GenerationView::statusMessage, this, &MainWindow::showStatus);
+    connect(m_generation, &GenerationView::generateRequested, this, [this] { generateWithAttention(); });
     connect(m_atlas, &HeadAtlasView::headSelected, this, &MainWindow::openHead);
     connect(m_figures, &RunFigureView::headClicked, this, [this](int layer, int head) {
         m_atlas->selectHead(layer, head);
@@ -341,6 +346,13 @@ void MainWindow::createMenus() {
     qk->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_K));
     qk->setToolTip(tr("The Q/K Space tab's head: its queries and keys of the input text in one 2D/3D space "
                       "(PCA or t-SNE), a query near the keys it attends to"));
+    QAction* generation =
+        tools->addAction(tr("&Generate with Attention"), this, [this] { generateWithAttention(); });
+    generation->setObjectName(QStringLiteral("generateWithAttentionAction"));
+    generation->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_G));
+    generation->setToolTip(
+        tr("Continue the input text with the open model; the Generation tab shows where each "
+           "head looked when each new token was chosen"));
     QAction* compare = tools->addAction(tr("&Compare Runs…"), this, [this] { compareRuns(); });
     compare->setObjectName(QStringLiteral("compareRunsAction"));
     compare->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_C));

@@ -33,6 +33,7 @@ class EvaluationResultsDialog;
 class CompareRunsDialog;
 class ShortcutsDialog;
 class GazeView;
+class GenerationView;
 class HeadAtlasView;
 class HeadDetailsView;
 class RunFigureView;
@@ -118,6 +119,11 @@ public:
     /// nothing started (the status bar says why).
     quint64 embedQueriesAndKeys();
     QkSpaceView* qkSpaceView() const { return m_qkSpace; }
+    /// Tools > Generate with Attention (or the Generation tab's Generate): continues the input text with
+    /// the open model in the background (the tab's options) and shows, per generated token, where each
+    /// head looked when it was chosen (generationTraced). Returns the job id, 0 when nothing started.
+    quint64 generateWithAttention();
+    GenerationView* generationView() const { return m_generation; }
     /// Tools > Analysis Settings: which analyses Analyze Input runs and their parameters (persisted).
     void showAnalysisSettings();
     const analyses::SuiteOptions& analysisOptions() const { return m_analysisOptions; }
@@ -184,6 +190,8 @@ Q_SIGNALS:
     void readingPredicted(bool ok);
     /// A query/key embedding ended (`ok`); on success the Q/K Space tab shows it.
     void queriesAndKeysEmbedded(bool ok);
+    /// A traced generation ended (`ok`); on success the Generation tab shows it.
+    void generationTraced(bool ok);
 
 protected:
     void closeEvent(QCloseEvent* event) override;
@@ -278,6 +286,7 @@ private:
     RunFigureView* m_figures = nullptr;
     GazeView* m_gaze = nullptr;
     QkSpaceView* m_qkSpace = nullptr;
+    GenerationView* m_generation = nullptr;
     qint64 m_runId = 0;
     QString m_runProject;                ///< the project the shown run is stored in
     quint64 m_tilesJob = 0;              ///< id of the latest exact-tiles job (0: none started)

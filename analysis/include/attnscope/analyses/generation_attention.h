@@ -9,6 +9,7 @@
 #include "attnscope/core/progress.h"
 #include "attnscope/runtime/forward.h"
 #include "attnscope/runtime/model.h"
+#include "attnscope/tokenizers/tokenizer.h"
 
 #include <nlohmann/json.hpp>
 
@@ -62,5 +63,17 @@ Expected<GenerationAttention> generateWithAttention(const std::shared_ptr<const 
 /// `texts` gives each position's text (prompt then generated; may be empty).
 nlohmann::json generationAttentionToJson(const GenerationAttention& trace,
                                          const std::vector<std::string>& texts);
+
+/// Every position's own text: the prompt's tokens by their byte `offsets` into `prompt` (empty for special
+/// tokens), then each generated token decoded alone by `tokenizer` (empty without one).
+std::vector<std::string> positionTexts(const std::string& prompt,
+                                       const std::vector<std::pair<int64_t, int64_t>>& offsets,
+                                       std::size_t promptTokens, const std::vector<int32_t>& generated,
+                                       const tokenizers::Tokenizer* tokenizer);
+
+/// What `attnscope-cli generate --attention-top K --json` writes: {"prompt_ids", "ids", "mode",
+/// "temperature" and "seed" when sampled, "text" (the continuation), "attention"}.
+nlohmann::json generationDocument(const GenerationAttention& trace, const runtime::GenerateOptions& options,
+                                  const std::string& continuation, const std::vector<std::string>& texts);
 
 } // namespace attnscope::analyses
