@@ -133,7 +133,9 @@ private Q_SLOTS:
         QVERIFY(window.generateWithAttention() != 0);
         QVERIFY(done.wait(60000));
         QVERIFY(!done.at(0).at(0).toBool());
-        QVERIFY(window.findChild<QLabel*>(QStringLiteral("statusLabel"))->text().contains(QStringLiteral("context")));
+        QVERIFY(window.findChild<QLabel*>(QStringLiteral("statusLabel"))
+                    ->text()
+                    .contains(QStringLiteral("context")));
         QCOMPARE(view->trace()->steps.size(), std::size_t(4));
     }
 };
