@@ -63,6 +63,9 @@ and stores the run in a project (<b>File ▸ New Project…</b>, Ctrl+Alt+N); th
 <li><b>File ▸ Import Gaze Recording…</b> (Ctrl+Shift+G) reads human scanpaths (EyeLink .asc, fixation tables,
 the STI search set); the <b>Gaze</b> tab draws them and compares two with MultiMatch, ScanMatch, Sequence Score
 and more.</li>
+<li><b>Tools ▸ Generate with Attention</b> (Ctrl+G) continues the input text and shows, for every new token,
+where each head looked when it was chosen (the <b>Generation</b> tab); <b>Tools ▸ Embed Queries and Keys</b>
+(Ctrl+Shift+K) places one head's queries and keys in one 2D or 3D space (the <b>Q/K Space</b> tab).</li>
 <li><b>File ▸ Export View…</b> (Ctrl+E) saves the current view as PNG, SVG or PDF.</li>
 </ol>
 <p>The <b>3D View</b> tab shows a matrix as a surface; until a model is analysed it shows an example head.</p>)";
