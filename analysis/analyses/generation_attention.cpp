@@ -9,6 +9,9 @@ namespace attnscope::analyses {
 
 namespace {
 
+/// About 2 GiB of kept keys and probabilities: a trace larger than this is refused up front.
+constexpr uint64_t kMaxTraceEntries = uint64_t(1) << 28;
+
 /// Top-k, token-0 mass and entropy of one probability row over `keys` keys.
 HeadStepAttention summarizeRow(const float* row, int keys, int topK) {
     HeadStepAttention head;
@@ -57,6 +60,20 @@ Expected<GenerationAttention> generateWithAttention(const std::shared_ptr<const 
     if (topK < 1 || topK > 256)
         return Status::invalidArgument("keeps 1 to 256 keys per head, not " + std::to_string(topK))
             .atField("attention_top");
+    // The kernel's probe reads the dense softmax; under a sparse mask the model used another row.
+    if (options.interventions.sparse())
+        return Status::unsupported("records the dense attention rows, which sparse attention (a window, a "
+                                   "sparse prefill or a KV policy) would not use; trace without it")
+            .atField("attention_top");
+    const uint64_t entries = static_cast<uint64_t>(std::max(options.maxNewTokens, 0)) *
+                             static_cast<uint64_t>(model->config().layers) *
+                             static_cast<uint64_t>(model->config().heads) * static_cast<uint64_t>(topK);
+    if (entries > kMaxTraceEntries)
+        return Status::invalidArgument("would keep " + std::to_string(entries) +
+                                       " keys (new tokens × layers × heads × " + std::to_string(topK) +
+                                       "), more than " + std::to_string(kMaxTraceEntries) +
+                                       ": ask for fewer new tokens or keys per head")
+            .atField("attention_top");
     GenerationAttention trace;
     trace.prompt = prompt;
     trace.layers = model->config().layers;
@@ -72,6 +89,9 @@ Expected<GenerationAttention> generateWithAttention(const std::shared_ptr<const 
         record.token = token;
         record.row = promptLength - 1 + step;
         const int keys = record.row + 1;
+        if (probes.size() != static_cast<std::size_t>(trace.layers))
+            return Status::internal("the generation returned probes of " + std::to_string(probes.size()) +
+                                    " layers; the model has " + std::to_string(trace.layers));
         for (const kernels::ProbeResult& layer : probes) {
             if (layer.lastRows != 1 ||
                 layer.lastRowProbabilities.size() != static_cast<std::size_t>(trace.heads) * keys)
@@ -132,20 +152,37 @@ nlohmann::json generationAttentionToJson(const GenerationAttention& trace,
 
 std::vector<std::string> positionTexts(const std::string& prompt,
                                        const std::vector<std::pair<int64_t, int64_t>>& offsets,
-                                       std::size_t promptTokens, const std::vector<int32_t>& generated,
+                                       const std::vector<int32_t>& promptIds,
+                                       const std::vector<int32_t>& generated,
                                        const tokenizers::Tokenizer* tokenizer) {
     std::vector<std::string> texts;
-    for (std::size_t j = 0; j < promptTokens; ++j) {
+    for (std::size_t j = 0; j < promptIds.size(); ++j) {
         const auto [begin, end] = j < offsets.size() ? offsets[j] : std::pair<int64_t, int64_t>{0, 0};
         texts.push_back(
             begin >= 0 && end > begin && static_cast<std::size_t>(end) <= prompt.size()
                 ? prompt.substr(static_cast<std::size_t>(begin), static_cast<std::size_t>(end - begin))
                 : std::string());
     }
+    // A generated token's text is what it adds to the decoding of the tokens before it: decoded alone,
+    // SentencePiece drops a word's leading space and a split UTF-8 character is invalid.
+    constexpr std::size_t kContext = 16;
+    std::vector<int32_t> sequence = promptIds;
     for (int32_t id : generated) {
-        Expected<std::string> piece =
-            tokenizer ? tokenizer->decode({id}, /*skipSpecial=*/false) : Expected<std::string>(std::string());
-        texts.push_back(piece ? *piece : std::string());
+        std::string piece;
+        if (tokenizer) {
+            const std::size_t from = sequence.size() > kContext ? sequence.size() - kContext : 0;
+            std::vector<int32_t> context(sequence.begin() + static_cast<std::ptrdiff_t>(from),
+                                         sequence.end());
+            Expected<std::string> before = tokenizer->decode(context, /*skipSpecial=*/false);
+            context.push_back(id);
+            Expected<std::string> after = tokenizer->decode(context, /*skipSpecial=*/false);
+            if (before && after && after->compare(0, before->size(), *before) == 0)
+                piece = after->substr(before->size());
+            else if (Expected<std::string> alone = tokenizer->decode({id}, /*skipSpecial=*/false))
+                piece = *alone;
+        }
+        texts.push_back(std::move(piece));
+        sequence.push_back(id);
     }
     return texts;
 }

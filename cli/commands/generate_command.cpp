@@ -61,6 +61,11 @@ Expected<nlohmann::json> execute(const GenerateCommandOptions& options) {
     runtime::MaskStatistics masks;
     std::vector<int32_t> generated;
     std::optional<analyses::GenerationAttention> trace;
+    if (options.attentionTop > 0 && options.sparse.any())
+        return Status::unsupported(
+                   "records the dense attention rows, which --streaming-window, --sparse-prefill "
+                   "and --kv-policy would not use: trace without sparse attention")
+            .atField("--attention-top");
     if (options.attentionTop > 0) {
         ATTNSCOPE_ASSIGN_OR_RETURN(analyses::GenerationAttention traced,
                                    analyses::generateWithAttention(model, prompt, generateOptions,
@@ -87,8 +92,7 @@ Expected<nlohmann::json> execute(const GenerateCommandOptions& options) {
     }
     if (trace)
         document["attention"] = analyses::generationAttentionToJson(
-            *trace,
-            analyses::positionTexts(input.text, input.offsets, prompt.size(), generated, tokenizer.get()));
+            *trace, analyses::positionTexts(input.text, input.offsets, prompt, generated, tokenizer.get()));
     return document;
 }
 

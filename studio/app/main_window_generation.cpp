@@ -50,7 +50,8 @@ quint64 MainWindow::generateWithAttention() {
             ATTNSCOPE_ASSIGN_OR_RETURN(std::shared_ptr<runtime::Model> model,
                                        runtime::Model::load(job->modelPath, job->load));
             const int context = model->config().contextLength;
-            if (context > 0 && encoding.ids.size() + static_cast<std::size_t>(job->options.maxNewTokens) >
+            // generate() runs the prompt and every new token but the last: prompt + N − 1 positions.
+            if (context > 0 && encoding.ids.size() + static_cast<std::size_t>(job->options.maxNewTokens) - 1 >
                                    static_cast<std::size_t>(context))
                 return Status::invalidArgument("the prompt's " + std::to_string(encoding.ids.size()) +
                                                " tokens and " + std::to_string(job->options.maxNewTokens) +
@@ -61,8 +62,8 @@ quint64 MainWindow::generateWithAttention() {
                 analyses::generateWithAttention(model, encoding.ids, job->options, job->keys, progress));
             ATTNSCOPE_ASSIGN_OR_RETURN(job->continuation,
                                        tokenizer->decode(trace.generated(), /*skipSpecial=*/true));
-            job->texts = analyses::positionTexts(job->text, encoding.offsets, encoding.ids.size(),
-                                                 trace.generated(), tokenizer.get());
+            job->texts = analyses::positionTexts(job->text, encoding.offsets, encoding.ids, trace.generated(),
+                                                 tokenizer.get());
             job->trace = std::move(trace);
             return Status::ok();
         },
@@ -75,14 +76,9 @@ quint64 MainWindow::generateWithAttention() {
                 Q_EMIT generationTraced(false);
                 return;
             }
-            QStringList texts;
-            for (const std::string& text : job->texts)
-                texts << QString::fromStdString(text);
-            nlohmann::json document =
-                analyses::generationDocument(*job->trace, job->options, job->continuation, job->texts);
-            document["model"] = job->modelPath;
             const int steps = static_cast<int>(job->trace->steps.size());
-            m_generation->setTrace(std::move(*job->trace), texts, std::move(document));
+            m_generation->setTrace(std::move(*job->trace), std::move(job->texts), job->options,
+                                   job->continuation, job->modelPath);
             m_views->setCurrentWidget(m_generation);
             const QString message = tr("Generated %1 tokens: %2")
                                         .arg(steps)

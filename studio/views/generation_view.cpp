@@ -140,12 +140,19 @@ void GenerationView::setGenerating(bool generating) {
     m_generate->setEnabled(!generating);
 }
 
-void GenerationView::setTrace(analyses::GenerationAttention trace, const QStringList& texts,
-                              nlohmann::json document) {
+void GenerationView::setTrace(analyses::GenerationAttention trace, std::vector<std::string> texts,
+                              const runtime::GenerateOptions& options, std::string continuation,
+                              std::string model) {
     m_step = -1; // the styler reads the selection: none until the new trace's first is chosen
+    m_styled.clear();
     m_trace = std::move(trace);
-    m_texts = texts;
-    m_document = std::move(document);
+    m_rawTexts = std::move(texts);
+    m_texts.clear();
+    for (const std::string& text : m_rawTexts)
+        m_texts << QString::fromStdString(text);
+    m_options = options;
+    m_continuation = std::move(continuation);
+    m_model = std::move(model);
     m_save->setEnabled(true);
     const int prompt = static_cast<int>(m_trace->prompt.size());
     const int steps = static_cast<int>(m_trace->steps.size());
@@ -157,7 +164,7 @@ void GenerationView::setTrace(analyses::GenerationAttention trace, const QString
         for (const analyses::HeadStepAttention& a : m_trace->steps[static_cast<std::size_t>(s)].heads)
             row.push_back(a.sinkMass);
         sink.push_back(std::move(row));
-        labels << (prompt + s < texts.size() ? quoted(texts[prompt + s]) : QString());
+        labels << (prompt + s < m_texts.size() ? quoted(m_texts[prompt + s]) : QString());
     }
     // The mean token-0 mass of the heads past layer 0, the figure the sink literature reports.
     double pastLayerZero = 0;
@@ -180,7 +187,7 @@ void GenerationView::setTrace(analyses::GenerationAttention trace, const QString
     // The text: every position's own text, line breaks shown as "↵" before the break.
     QString text;
     std::vector<std::pair<int, int>> spans;
-    for (const QString& piece : texts) {
+    for (const QString& piece : m_texts) {
         const int at = static_cast<int>(text.size());
         text += QString(piece).replace(QLatin1Char('\n'), QStringLiteral("↵\n"));
         spans.emplace_back(at, static_cast<int>(text.size()));
@@ -225,9 +232,14 @@ void GenerationView::showStep(int step, int layer, int head) {
         m_grid->select(step, layer, head); // comes back here through cellSelected
         return;
     }
-    m_text->restyle();
     const analyses::HeadStepAttention& a = m_trace->at(step, layer, head);
     const int prompt = static_cast<int>(m_trace->prompt.size());
+    // Restyle only what the old and the new selection touch: a long text has thousands of tokens.
+    std::vector<int> changed = m_styled;
+    m_styled.assign(a.keys.begin(), a.keys.end());
+    m_styled.push_back(prompt + step);
+    changed.insert(changed.end(), m_styled.begin(), m_styled.end());
+    m_text->restyle(changed);
     std::vector<std::pair<int, double>> links;
     QStringList keys;
     for (std::size_t k = 0; k < a.keys.size(); ++k) {
@@ -262,9 +274,12 @@ bool GenerationView::saveTrace(const QString& path) {
         Q_EMIT statusMessage(tr("Nothing to save: generate first"));
         return false;
     }
+    // Built here, not kept: a long trace's JSON is many times the size of the trace.
+    nlohmann::json document = analyses::generationDocument(*m_trace, m_options, m_continuation, m_rawTexts);
+    document["model"] = m_model;
     QFile file(path);
     const QByteArray bytes = QByteArray::fromStdString(
-        m_document.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n");
+        document.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n");
     if (!file.open(QIODevice::WriteOnly | QIODevice::Truncate) || file.write(bytes) != bytes.size()) {
         Q_EMIT statusMessage(tr("%1: cannot write the trace (%2)").arg(path, file.errorString()));
         return false;

@@ -33,9 +33,10 @@ public:
     runtime::GenerateOptions options() const;
     /// Keys recorded per head and step.
     int keysPerHead() const;
-    /// Shows a trace; `texts` holds every position's text (prompt, then generated), `document` its JSON
-    /// (what Save Trace writes).
-    void setTrace(analyses::GenerationAttention trace, const QStringList& texts, nlohmann::json document);
+    /// Shows a trace; `texts` holds every position's text (prompt, then generated); the options, the
+    /// continuation and the model are what Save Trace records.
+    void setTrace(analyses::GenerationAttention trace, std::vector<std::string> texts,
+                  const runtime::GenerateOptions& options, std::string continuation, std::string model);
     void setGenerating(bool generating);
     const std::optional<analyses::GenerationAttention>& trace() const { return m_trace; }
     /// Shows step `step` of head (layer, head) (the grid's selection follows).
@@ -70,8 +71,11 @@ private:
     QLabel* m_details;
     std::optional<analyses::GenerationAttention> m_trace;
     QStringList m_texts;
-    nlohmann::json m_document;
+    std::vector<std::string> m_rawTexts;
+    runtime::GenerateOptions m_options;
+    std::string m_continuation, m_model;
     int m_step = -1, m_layer = 0, m_head = 0;
+    std::vector<int> m_styled; ///< tokens the selection styles (keys and the step's token)
 };
 
 } // namespace attnscope::studio

@@ -3,6 +3,7 @@
 
 #include <QKeyEvent>
 #include <QMouseEvent>
+#include <QPaintEvent>
 #include <QPainter>
 
 #include <algorithm>
@@ -62,7 +63,7 @@ void StepHeadGrid::select(int step, int layer, int head) {
     Q_EMIT cellSelected(m_step, m_layer, m_head);
 }
 
-void StepHeadGrid::paintEvent(QPaintEvent*) {
+void StepHeadGrid::paintEvent(QPaintEvent* event) {
     QPainter painter(this);
     painter.fillRect(rect(), palette().base());
     painter.setPen(palette().color(QPalette::Text));
@@ -79,7 +80,11 @@ void StepHeadGrid::paintEvent(QPaintEvent*) {
         painter.drawText(QRect(first.left(), 2, m_heads * kCell, kHeaderHeight - 4), Qt::AlignCenter,
                          tr("L%1").arg(l));
     }
-    for (int s = 0; s < static_cast<int>(m_values.size()); ++s) {
+    // Only the rows in the exposed area: a long generation has thousands.
+    const int steps = static_cast<int>(m_values.size());
+    const int firstRow = std::clamp((event->rect().top() - kHeaderHeight) / kCell, 0, steps);
+    const int endRow = std::clamp((event->rect().bottom() - kHeaderHeight) / kCell + 1, 0, steps);
+    for (int s = firstRow; s < endRow; ++s) {
         const QRect row = cellRect(s, 0, 0);
         painter.setPen(palette().color(QPalette::Text));
         painter.drawText(QRect(2, row.top(), kLabelWidth - 6, kCell), Qt::AlignRight | Qt::AlignVCenter,
@@ -103,13 +108,12 @@ void StepHeadGrid::paintEvent(QPaintEvent*) {
 
 void StepHeadGrid::mousePressEvent(QMouseEvent* event) {
     const QPoint at = event->position().toPoint();
-    for (int s = 0; s < static_cast<int>(m_values.size()); ++s)
-        for (int l = 0; l < m_layers; ++l)
-            for (int h = 0; h < m_heads; ++h)
-                if (cellRect(s, l, h).contains(at)) {
-                    select(s, l, h);
-                    return;
-                }
+    if (m_heads <= 0 || at.x() < kLabelWidth || at.y() < kHeaderHeight)
+        return;
+    const int step = (at.y() - kHeaderHeight) / kCell, layerWidth = m_heads * kCell + kLayerGap;
+    const int layer = (at.x() - kLabelWidth) / layerWidth, within = (at.x() - kLabelWidth) % layerWidth;
+    if (step < static_cast<int>(m_values.size()) && layer < m_layers && within < m_heads * kCell)
+        select(step, layer, within / kCell);
 }
 
 void StepHeadGrid::keyPressEvent(QKeyEvent* event) {

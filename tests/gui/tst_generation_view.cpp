@@ -91,6 +91,11 @@ private Q_SLOTS:
         // The key most attended at this step is shaded; the step's token is marked.
         const int prompt = static_cast<int>(trace.prompt.size());
         QVERIFY(view->text()->formatOf(prompt + 1).fontUnderline());
+        const int strongest = trace.at(1, 1, 2).keys.front();
+        if (strongest != prompt + 1)
+            QVERIFY(view->text()->formatOf(strongest).background().color() !=
+                    view->palette().color(QPalette::Base));
+        QVERIFY(!view->text()->formatOf(prompt - 2).fontUnderline());
         QTest::keyClick(grid, Qt::Key_Down);
         QCOMPARE(grid->selectedStep(), 2);
         QTest::keyClick(grid, Qt::Key_Right);
@@ -135,7 +140,7 @@ private Q_SLOTS:
         QVERIFY(!done.at(0).at(0).toBool());
         QVERIFY(window.findChild<QLabel*>(QStringLiteral("statusLabel"))
                     ->text()
-                    .contains(QStringLiteral("context")));
+                    .contains(QStringLiteral("new ones exceed")));
         QCOMPARE(view->trace()->steps.size(), std::size_t(4));
     }
 };

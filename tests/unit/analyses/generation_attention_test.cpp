@@ -121,4 +121,12 @@ TEST_F(GenerationAttentionTest, SamplingStopTokensAndBadRequests) {
     EXPECT_EQ(generateWithAttention(model, kPrompt, options, 257).status().field(), "attention_top");
     options.maxNewTokens = 3;
     EXPECT_FALSE(generateWithAttention(model, {99}, options, 2)) << "a token outside the vocabulary";
+    // Sparse attention would make the traced rows differ from the ones the model used: refused.
+    runtime::GenerateOptions windowed = options;
+    windowed.interventions.streaming = runtime::StreamingAttention{1, 2};
+    EXPECT_EQ(generateWithAttention(model, kPrompt, windowed, 2).status().field(), "attention_top");
+    // A trace past 2^28 kept keys is refused before anything runs.
+    runtime::GenerateOptions huge = options;
+    huge.maxNewTokens = 1 << 24;
+    EXPECT_EQ(generateWithAttention(model, kPrompt, huge, 256).status().field(), "attention_top");
 }

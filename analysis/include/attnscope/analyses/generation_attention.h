@@ -49,8 +49,11 @@ struct GenerationAttention {
 
 /// Generates as runtime::generate does (greedy or seeded sampling, stop token, interventions) and
 /// records every step's attention rows; `topK` keys per head (1–256). Errors: the generation's, a bad
-/// topK, cancellation. `masks` as in runtime::generate. Under ACT calibration the rows are the softmax
-/// before calibration (the kernel's probe convention).
+/// topK, sparse attention among the interventions (its masked rows are not what the probe reads), a
+/// trace of more than 2^28 kept keys, cancellation. `masks` as in runtime::generate. Under ACT
+/// calibration the rows are the softmax before calibration (the kernel's probe convention); a masked
+/// (ablated) head's row is the attention it computed, whose output the model then discarded. Replaces
+/// any probe and observer in `options`.
 Expected<GenerationAttention> generateWithAttention(const std::shared_ptr<const runtime::Model>& model,
                                                     const std::vector<int32_t>& prompt,
                                                     runtime::GenerateOptions options, int topK,
@@ -65,10 +68,12 @@ nlohmann::json generationAttentionToJson(const GenerationAttention& trace,
                                          const std::vector<std::string>& texts);
 
 /// Every position's own text: the prompt's tokens by their byte `offsets` into `prompt` (empty for special
-/// tokens), then each generated token decoded alone by `tokenizer` (empty without one).
+/// tokens), then each generated token as what it adds to the decoding of the (up to 16) tokens before it
+/// (empty without a tokenizer).
 std::vector<std::string> positionTexts(const std::string& prompt,
                                        const std::vector<std::pair<int64_t, int64_t>>& offsets,
-                                       std::size_t promptTokens, const std::vector<int32_t>& generated,
+                                       const std::vector<int32_t>& promptIds,
+                                       const std::vector<int32_t>& generated,
                                        const tokenizers::Tokenizer* tokenizer);
 
 /// What `attnscope-cli generate --attention-top K --json` writes: {"prompt_ids", "ids", "mode",
