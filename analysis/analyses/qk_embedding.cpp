@@ -248,6 +248,7 @@ Expected<QkEmbedding> qkEmbedding(const runtime::Model& model, const std::vector
     options.logits = false;
     options.captureQueryKey = true;
     options.captureLayers = {request.layer};
+    options.lastLayer = request.layer;
     ATTNSCOPE_ASSIGN_OR_RETURN(
         runtime::ForwardResult forward,
         runtime::forward(model, tokens, options, progress.subRange(0.0f, 0.3f, "forward pass")));

@@ -316,6 +316,13 @@ Status runDecoder(const Model& model, const std::vector<int32_t>& tokens, KvCach
                    " is a bidirectional encoder: it has no incremental decoding or generation")
             .atField("model");
     ATTNSCOPE_TRY(checkInput(c, tokens, offset, options));
+    if (options.lastLayer >= 0 && (options.logits || cache || options.lastLayer >= c.layers))
+        return Status::invalidArgument("stopping after layer " + std::to_string(options.lastLayer) +
+                                       " needs a plain forward pass without logits, within the model's " +
+                                       std::to_string(c.layers) + " layers")
+            .atField("last_layer");
+    // Layers past lastLayer cannot change what a caller reading the earlier ones gets: not run.
+    const int layersRun = options.lastLayer >= 0 ? options.lastLayer + 1 : c.layers;
     const ModelWeights& w = model.weights();
     const int64_t T = static_cast<int64_t>(tokens.size()), d = c.headDim;
     const double scale = 1.0 / std::sqrt(static_cast<double>(d));
@@ -357,7 +364,7 @@ Status runDecoder(const Model& model, const std::vector<int32_t>& tokens, KvCach
         // saw them ([Hq, T, d] and [Hkv, T, d]).
         std::vector<at::Tensor> sharedQueries(c.layers), sharedKeys(c.layers);
 
-        for (int l = 0; l < c.layers; ++l) {
+        for (int l = 0; l < layersRun; ++l) {
             const LayerWeights& layer = w.layers[l];
             at::Tensor h = w.postNorm ? x : norm(x, layer.attentionNorm, layer.attentionNormBias, c.normEps);
             at::Tensor q = project(h, layer.wq), k = project(h, layer.wk), v = project(h, layer.wv);
@@ -485,7 +492,7 @@ Status runDecoder(const Model& model, const std::vector<int32_t>& tokens, KvCach
             }
 
             kernelStatus =
-                progress.update(static_cast<float>(l + 1) / c.layers, "layer " + std::to_string(l));
+                progress.update(static_cast<float>(l + 1) / layersRun, "layer " + std::to_string(l));
             if (!kernelStatus.isOk())
                 return;
         }

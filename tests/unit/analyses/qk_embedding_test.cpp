@@ -235,6 +235,21 @@ TEST_F(QkEmbeddingOnAModel, CapturesOnlyTheLayerItEmbeds) {
     EXPECT_EQ(oneLayer->queryKeys[1].queries, everyLayer->queryKeys[1].queries);
     EXPECT_EQ(oneLayer->queryKeys[1].keys, everyLayer->queryKeys[1].keys);
 
+    // Stopping after layer 0: one capture, the same as the full pass's; with logits it is refused.
+    runtime::ForwardOptions early = all;
+    early.logits = false;
+    early.lastLayer = 0;
+    auto firstLayer = runtime::forward(**model, tokens, early);
+    ASSERT_TRUE(firstLayer) << firstLayer.status().toString();
+    ASSERT_EQ(firstLayer->queryKeys.size(), 1u);
+    EXPECT_EQ(firstLayer->queryKeys[0].queries, everyLayer->queryKeys[0].queries);
+    EXPECT_TRUE(firstLayer->logits.empty());
+    early.logits = true;
+    EXPECT_EQ(runtime::forward(**model, tokens, early).status().field(), "last_layer");
+    early.logits = false;
+    early.lastLayer = 2;
+    EXPECT_EQ(runtime::forward(**model, tokens, early).status().field(), "last_layer");
+
     QkEmbeddingRequest request;
     request.layer = 1;
     request.head = 2;

@@ -47,6 +47,9 @@ struct ForwardOptions {
     bool captureQueryKey = false;
     /// With captureQueryKey: only these layers' (the others' entries stay empty); empty = every layer.
     std::vector<int> captureLayers;
+    /// Run layers 0..lastLayer only (−1: all), for callers that read an early layer's statistics or
+    /// queries and keys; needs logits off (per-layer results then hold lastLayer + 1 entries).
+    int lastLayer = -1;
 };
 
 struct ForwardResult {
