@@ -245,6 +245,9 @@ private:
     /// True (the status bar says why) when a job on the open model cannot start: busy, no model, or —
     /// unless `textNeededFor` is null — no input text ("Type or load an input text first: <textNeededFor>").
     bool refuseModelJob(const QString& textNeededFor = QString());
+    /// refuseModelJob, then the model's tokenizer into `tokenizerPath` (refused, the status bar saying why,
+    /// when there is none).
+    bool refuseTextModelJob(const QString& textNeededFor, QString& tokenizerPath);
     /// The Open Recent menus of models and projects, from the settings.
     void rebuildRecentMenus();
     QDockWidget* addDock(const QString& title, const QString& objectName, QWidget* content,

@@ -9,6 +9,7 @@
 #include "attnscope/core/log.h"
 #include "attnscope/tokenizers/tokenizer.h"
 #include "model_files.h"
+#include "model_job_input.h"
 
 #include <QComboBox>
 #include <QDialogButtonBox>
@@ -121,14 +122,10 @@ quint64 MainWindow::predictReading() {
 }
 
 quint64 MainWindow::startReadingPrediction(const analyses::ReadingRelevanceRequest& request) {
-    if (refuseModelJob(tr("its reading is predicted")))
+    QString tokenizerPath;
+    if (refuseTextModelJob(tr("its reading is predicted"), tokenizerPath))
         return 0;
     const QString text = m_modelPanel->inputText();
-    QString tokenizerPath, refusal;
-    if (!tokenizerPathFor(m_modelPath, tokenizerPath, refusal)) {
-        showStatus(refusal);
-        return 0;
-    }
     struct Job {
         std::string modelPath, tokenizerPath, text;
         analyses::ReadingRelevanceRequest request;
@@ -146,16 +143,11 @@ quint64 MainWindow::startReadingPrediction(const analyses::ReadingRelevanceReque
     return m_jobs->start(
         tr("Predicting the reading scanpath"),
         [job](const Progress& progress) -> Status {
-            ATTNSCOPE_ASSIGN_OR_RETURN(std::unique_ptr<tokenizers::Tokenizer> tokenizer,
-                                       tokenizers::loadTokenizer(job->tokenizerPath));
-            ATTNSCOPE_ASSIGN_OR_RETURN(tokenizers::Encoding encoding, tokenizer->encode(job->text));
-            ATTNSCOPE_ASSIGN_OR_RETURN(std::shared_ptr<runtime::Model> model,
-                                       runtime::Model::load(job->modelPath, job->load));
-            if (model->config().contextLength > 0 &&
-                encoding.ids.size() > static_cast<std::size_t>(model->config().contextLength))
-                return Status::invalidArgument("the input has " + std::to_string(encoding.ids.size()) +
-                                               " tokens; the model's context is " +
-                                               std::to_string(model->config().contextLength));
+            ATTNSCOPE_ASSIGN_OR_RETURN(
+                ModelJobInput input,
+                loadModelJobInput(job->modelPath, job->tokenizerPath, job->text, job->load));
+            const std::shared_ptr<runtime::Model>& model = input.model;
+            const tokenizers::Encoding& encoding = input.encoding;
             ATTNSCOPE_ASSIGN_OR_RETURN(analyses::ReadingRelevance relevance,
                                        analyses::readingRelevance(*model, encoding.ids, encoding.offsets,
                                                                   job->text, job->request, progress));

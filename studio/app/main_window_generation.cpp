@@ -6,7 +6,9 @@
 #include "../views/generation_view.h"
 #include "../views/model_input_panel.h"
 #include "attnscope/core/log.h"
-#include "model_files.h"
+#include "model_job_input.h"
+
+#include <algorithm>
 
 #include <QFileInfo>
 #include <QTabWidget>
@@ -17,13 +19,9 @@ namespace attnscope::studio {
 
 quint64 MainWindow::generateWithAttention() {
     m_views->setCurrentWidget(m_generation);
-    if (refuseModelJob(tr("it is the prompt")))
+    QString tokenizerPath;
+    if (refuseTextModelJob(tr("it is the prompt"), tokenizerPath))
         return 0;
-    QString tokenizerPath, refusal;
-    if (!tokenizerPathFor(m_modelPath, tokenizerPath, refusal)) {
-        showStatus(refusal);
-        return 0;
-    }
     struct Job {
         std::string modelPath, tokenizerPath, text;
         runtime::GenerateOptions options;
@@ -44,19 +42,14 @@ quint64 MainWindow::generateWithAttention() {
     return m_jobs->start(
         tr("Generating with attention"),
         [job](const Progress& progress) -> Status {
-            ATTNSCOPE_ASSIGN_OR_RETURN(std::unique_ptr<tokenizers::Tokenizer> tokenizer,
-                                       tokenizers::loadTokenizer(job->tokenizerPath));
-            ATTNSCOPE_ASSIGN_OR_RETURN(tokenizers::Encoding encoding, tokenizer->encode(job->text));
-            ATTNSCOPE_ASSIGN_OR_RETURN(std::shared_ptr<runtime::Model> model,
-                                       runtime::Model::load(job->modelPath, job->load));
-            const int context = model->config().contextLength;
-            // generate() runs the prompt and every new token but the last: prompt + N − 1 positions.
-            if (context > 0 && encoding.ids.size() + static_cast<std::size_t>(job->options.maxNewTokens) - 1 >
-                                   static_cast<std::size_t>(context))
-                return Status::invalidArgument("the prompt's " + std::to_string(encoding.ids.size()) +
-                                               " tokens and " + std::to_string(job->options.maxNewTokens) +
-                                               " new ones exceed the model's context of " +
-                                               std::to_string(context));
+            // generate() runs the prompt and every new token but the last: N − 1 more positions.
+            ATTNSCOPE_ASSIGN_OR_RETURN(
+                ModelJobInput input,
+                loadModelJobInput(job->modelPath, job->tokenizerPath, job->text, job->load,
+                                  static_cast<std::size_t>(std::max(job->options.maxNewTokens - 1, 0))));
+            const std::shared_ptr<runtime::Model>& model = input.model;
+            const tokenizers::Encoding& encoding = input.encoding;
+            const std::unique_ptr<tokenizers::Tokenizer>& tokenizer = input.tokenizer;
             ATTNSCOPE_ASSIGN_OR_RETURN(
                 analyses::GenerationAttention trace,
                 analyses::generateWithAttention(model, encoding.ids, job->options, job->keys, progress));

@@ -329,6 +329,17 @@ bool MainWindow::refuseModelJob(const QString& textNeededFor) {
     return false;
 }
 
+bool MainWindow::refuseTextModelJob(const QString& textNeededFor, QString& tokenizerPath) {
+    if (refuseModelJob(textNeededFor))
+        return true;
+    QString refusal;
+    if (!tokenizerPathFor(m_modelPath, tokenizerPath, refusal)) {
+        showStatus(refusal);
+        return true;
+    }
+    return false;
+}
+
 void MainWindow::startExactTiles() {
     if (!m_shownRun || m_shownRun->input.tokens.empty() || m_tilesRun == m_runId || userJobRunning())
         return; // nothing to do, done already, or restarted when the user's job ends

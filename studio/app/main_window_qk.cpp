@@ -7,7 +7,7 @@
 #include "../views/qk_space_view.h"
 #include "attnscope/core/log.h"
 #include "attnscope/tokenizers/tokenizer.h"
-#include "model_files.h"
+#include "model_job_input.h"
 
 #include <QFileInfo>
 #include <QTabWidget>
@@ -18,13 +18,9 @@ namespace attnscope::studio {
 
 quint64 MainWindow::embedQueriesAndKeys() {
     m_views->setCurrentWidget(m_qkSpace);
-    if (refuseModelJob(tr("its tokens' queries and keys are embedded")))
+    QString tokenizerPath;
+    if (refuseTextModelJob(tr("its tokens' queries and keys are embedded"), tokenizerPath))
         return 0;
-    QString tokenizerPath, refusal;
-    if (!tokenizerPathFor(m_modelPath, tokenizerPath, refusal)) {
-        showStatus(refusal);
-        return 0;
-    }
     struct Job {
         std::string modelPath, tokenizerPath, text;
         analyses::QkEmbeddingRequest request;
@@ -43,16 +39,11 @@ quint64 MainWindow::embedQueriesAndKeys() {
     return m_jobs->start(
         tr("Embedding queries and keys"),
         [job](const Progress& progress) -> Status {
-            ATTNSCOPE_ASSIGN_OR_RETURN(std::unique_ptr<tokenizers::Tokenizer> tokenizer,
-                                       tokenizers::loadTokenizer(job->tokenizerPath));
-            ATTNSCOPE_ASSIGN_OR_RETURN(tokenizers::Encoding encoding, tokenizer->encode(job->text));
-            ATTNSCOPE_ASSIGN_OR_RETURN(std::shared_ptr<runtime::Model> model,
-                                       runtime::Model::load(job->modelPath, job->load));
-            if (model->config().contextLength > 0 &&
-                encoding.ids.size() > static_cast<std::size_t>(model->config().contextLength))
-                return Status::invalidArgument("the input has " + std::to_string(encoding.ids.size()) +
-                                               " tokens; the model's context is " +
-                                               std::to_string(model->config().contextLength));
+            ATTNSCOPE_ASSIGN_OR_RETURN(
+                ModelJobInput input,
+                loadModelJobInput(job->modelPath, job->tokenizerPath, job->text, job->load));
+            const std::shared_ptr<runtime::Model>& model = input.model;
+            const tokenizers::Encoding& encoding = input.encoding;
             if (job->request.head >= model->config().heads)
                 return Status::invalidArgument("head " + std::to_string(job->request.head) +
                                                " is not one of the model's " +

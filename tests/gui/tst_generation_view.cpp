@@ -140,7 +140,7 @@ private Q_SLOTS:
         QVERIFY(!done.at(0).at(0).toBool());
         QVERIFY(window.findChild<QLabel*>(QStringLiteral("statusLabel"))
                     ->text()
-                    .contains(QStringLiteral("new ones exceed")));
+                    .contains(QStringLiteral("more positions")));
         QCOMPARE(view->trace()->steps.size(), std::size_t(4));
     }
 };
