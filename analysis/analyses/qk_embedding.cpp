@@ -239,6 +239,17 @@ Expected<QkEmbedding> embedQueriesAndKeys(const runtime::QueryKeyCapture& layer,
 
 Expected<QkEmbedding> qkEmbedding(const runtime::Model& model, const std::vector<int32_t>& tokens,
                                   const QkEmbeddingRequest& request, const Progress& progress) {
+    ATTNSCOPE_ASSIGN_OR_RETURN(std::vector<QkEmbedding> one,
+                               qkEmbeddings(model, tokens, request, {request.head}, progress));
+    return std::move(one.front());
+}
+
+Expected<std::vector<QkEmbedding>> qkEmbeddings(const runtime::Model& model,
+                                                const std::vector<int32_t>& tokens,
+                                                const QkEmbeddingRequest& request,
+                                                const std::vector<int>& heads, const Progress& progress) {
+    if (heads.empty())
+        return Status::invalidArgument("no head to embed").atField("head");
     const int layers = model.config().layers;
     if (request.layer < 0 || request.layer >= layers)
         return Status::invalidArgument("layer " + std::to_string(request.layer) +
@@ -252,8 +263,19 @@ Expected<QkEmbedding> qkEmbedding(const runtime::Model& model, const std::vector
     ATTNSCOPE_ASSIGN_OR_RETURN(
         runtime::ForwardResult forward,
         runtime::forward(model, tokens, options, progress.subRange(0.0f, 0.3f, "forward pass")));
-    return embedQueriesAndKeys(forward.queryKeys[static_cast<std::size_t>(request.layer)], request,
-                               progress.subRange(0.3f, 1.0f, "embedding"));
+    std::vector<QkEmbedding> embeddings;
+    for (std::size_t i = 0; i < heads.size(); ++i) {
+        QkEmbeddingRequest headRequest = request;
+        headRequest.head = heads[i];
+        const float from = 0.3f + 0.7f * static_cast<float>(i) / static_cast<float>(heads.size());
+        const float to = 0.3f + 0.7f * static_cast<float>(i + 1) / static_cast<float>(heads.size());
+        ATTNSCOPE_ASSIGN_OR_RETURN(
+            QkEmbedding embedding,
+            embedQueriesAndKeys(forward.queryKeys[static_cast<std::size_t>(request.layer)], headRequest,
+                                progress.subRange(from, to, "embedding head " + std::to_string(heads[i]))));
+        embeddings.push_back(std::move(embedding));
+    }
+    return embeddings;
 }
 
 nlohmann::json qkEmbeddingToJson(const QkEmbedding& e) {

@@ -22,8 +22,34 @@ struct EmbedOptions {
     analyses::QkEmbeddingRequest request;
     std::string method = "pca";
     bool raw = false;
+    bool allHeads = false;
     std::string csv;
 };
+
+/// --all-heads: one summary per query head of the layer (no points).
+nlohmann::json headSummaries(const std::vector<analyses::QkEmbedding>& embeddings, const std::string& model) {
+    nlohmann::json heads = nlohmann::json::array();
+    for (const analyses::QkEmbedding& e : embeddings) {
+        nlohmann::json head = {{"head", e.request.head},
+                               {"kv_head", e.kvHead},
+                               {"explained_variance", e.explainedVariance},
+                               {"top_key_among_nearest", e.topKeyAmongNearest},
+                               {"chance_among_nearest", e.chanceAmongNearest}};
+        if (e.request.method == analyses::EmbeddingMethod::Tsne)
+            head["kl_divergence"] = e.klDivergence;
+        heads.push_back(head);
+    }
+    nlohmann::json document = analyses::qkEmbeddingToJson(embeddings.front());
+    document.erase("points");
+    for (const char* perHead : {"explained_variance", "top_key_among_nearest", "chance_among_nearest",
+                                "kl_divergence", "key_translation", "query_scale"})
+        document.erase(perHead);
+    document["parameters"].erase("head");
+    document["parameters"].erase("kv_head");
+    document["heads"] = heads;
+    document["model"] = model;
+    return document;
+}
 
 /// Token j's text as the tokenizer cut it (its byte span of the input), for the CSV; "" without offsets.
 std::string tokenText(const ResolvedInput& input, int j) {
@@ -48,6 +74,18 @@ Expected<nlohmann::json> runEmbed(EmbedOptions options) {
                                        " query heads")
             .atField("--head");
     TerminalProgress progress;
+    if (options.allHeads) {
+        std::vector<int> heads(static_cast<std::size_t>(model->config().heads));
+        for (std::size_t h = 0; h < heads.size(); ++h)
+            heads[h] = static_cast<int>(h);
+        auto embeddings =
+            analyses::qkEmbeddings(*model, input.tokens, options.request, heads, progress.progress());
+        if (!embeddings && embeddings.status().field() == "layer")
+            return Status(embeddings.status()).atField("--layer");
+        if (!embeddings)
+            return embeddings.status();
+        return headSummaries(*embeddings, options.input.model);
+    }
     auto embedding = analyses::qkEmbedding(*model, input.tokens, options.request, progress.progress());
     if (!embedding && embedding.status().field() == "layer")
         return Status(embedding.status()).atField("--layer");
@@ -70,6 +108,23 @@ Expected<nlohmann::json> runEmbed(EmbedOptions options) {
 
 void printEmbed(const nlohmann::json& document) {
     const auto& p = document["parameters"];
+    if (document.contains("heads")) {
+        std::cout << "layer " << p["layer"] << ": " << document["sampled_tokens"] << " of "
+                  << document["tokens"] << " tokens per head by " << (p["method"] == "tsne" ? "t-SNE" : "PCA")
+                  << " in " << p["dimensions"] << "D; share of queries whose strongest key is among the "
+                  << p["neighbours"] << " nearest keys\nhead  KV  explained variance  top key near  chance\n"
+                  << std::fixed << std::setprecision(3);
+        for (const auto& head : document["heads"]) {
+            double variance = 0;
+            for (const auto& v : head["explained_variance"])
+                variance += v.get<double>();
+            std::cout << std::setw(4) << head["head"].get<int>() << std::setw(4) << head["kv_head"].get<int>()
+                      << std::setw(20) << variance << std::setw(14)
+                      << head["top_key_among_nearest"].get<double>() << std::setw(8)
+                      << head["chance_among_nearest"].get<double>() << "\n";
+        }
+        return;
+    }
     std::cout << "layer " << p["layer"] << " head " << p["head"] << " (KV head " << p["kv_head"]
               << "): " << document["sampled_tokens"] << " of " << document["tokens"]
               << " tokens, their queries and keys by " << (p["method"] == "tsne" ? "t-SNE" : "PCA") << " in "
@@ -134,8 +189,13 @@ void registerQkEmbedCommand(CLI::App& app, int& exitCode) {
                      "The fidelity check's k: is a query's top key among its k nearest keys?")
         ->check(CLI::Range(1, 100000))
         ->capture_default_str();
-    command->add_option("--csv", options->csv,
-                        "Write the points (kind, token, id, text, coordinates) as CSV");
+    auto* csv = command->add_option("--csv", options->csv,
+                                    "Write the points (kind, token, id, text, coordinates) as CSV");
+    command
+        ->add_flag(
+            "--all-heads", options->allHeads,
+            "Embed every query head of the layer (one forward pass) and print each head's figures, no points")
+        ->excludes(csv);
     output->addOption(*command);
     command->callback(
         [options, output, &exitCode] { exitCode = output->finish(runEmbed(*options), printEmbed); });

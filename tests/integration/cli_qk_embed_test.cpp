@@ -91,3 +91,24 @@ TEST(CliQkEmbed, RefusesHeadsAndLayersTheModelLacks) {
                     {" --method umap", "--method"},
                     {" --iterations 10", "--iterations"}});
 }
+
+TEST(CliQkEmbed, AllHeadsSummarizesEveryHeadOfTheLayerAsSingleRunsDo) {
+    const nlohmann::json all = embed("--layer 2 --all-heads --json");
+    ASSERT_TRUE(all.is_object());
+    ASSERT_EQ(all["heads"].size(), 4u);
+    EXPECT_FALSE(all.contains("points"));
+    EXPECT_EQ(all["parameters"]["layer"], 2);
+    for (int h = 0; h < 4; ++h) {
+        const nlohmann::json one = embed("--layer 2 --head " + std::to_string(h) + " --json");
+        const auto& head = all["heads"][h];
+        EXPECT_EQ(head["head"], h);
+        EXPECT_EQ(head["kv_head"], one["parameters"]["kv_head"]);
+        EXPECT_EQ(head["top_key_among_nearest"], one["top_key_among_nearest"]);
+        EXPECT_EQ(head["explained_variance"], one["explained_variance"]);
+    }
+    const ProcessResult text = runProcess(kCli + " qk-embed " + kDemoModel + " --text hello --all-heads");
+    EXPECT_EQ(text.exitCode, 0) << text.output;
+    EXPECT_NE(text.output.find("top key near"), std::string::npos) << text.output;
+    expectRefusals(kCli + " qk-embed " + kDemoModel + " --text hello --all-heads",
+                   {{" --csv x.csv", "--csv"}});
+}

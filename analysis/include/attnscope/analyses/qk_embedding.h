@@ -82,6 +82,13 @@ Expected<QkEmbedding> embedQueriesAndKeys(const runtime::QueryKeyCapture& layer,
 Expected<QkEmbedding> qkEmbedding(const runtime::Model& model, const std::vector<int32_t>& tokens,
                                   const QkEmbeddingRequest& request, const Progress& progress = {});
 
+/// The same for several query heads of request.layer from one forward pass (request.head is ignored);
+/// one embedding per entry of `heads`, in order. Errors as qkEmbedding's, and an empty `heads`.
+Expected<std::vector<QkEmbedding>> qkEmbeddings(const runtime::Model& model,
+                                                const std::vector<int32_t>& tokens,
+                                                const QkEmbeddingRequest& request,
+                                                const std::vector<int>& heads, const Progress& progress = {});
+
 /// The JSON form: parameters, figures, and one entry per point (token, kind "query"/"key", coordinates).
 nlohmann::json qkEmbeddingToJson(const QkEmbedding& embedding);
 
