@@ -146,11 +146,10 @@ quint64 MainWindow::startReadingPrediction(const analyses::ReadingRelevanceReque
             ATTNSCOPE_ASSIGN_OR_RETURN(
                 ModelJobInput input,
                 loadModelJobInput(job->modelPath, job->tokenizerPath, job->text, job->load));
-            const std::shared_ptr<runtime::Model>& model = input.model;
-            const tokenizers::Encoding& encoding = input.encoding;
             ATTNSCOPE_ASSIGN_OR_RETURN(analyses::ReadingRelevance relevance,
-                                       analyses::readingRelevance(*model, encoding.ids, encoding.offsets,
-                                                                  job->text, job->request, progress));
+                                       analyses::readingRelevance(*input.model, input.encoding.ids,
+                                                                  input.encoding.offsets, job->text,
+                                                                  job->request, progress));
             job->predicted = scanpath::predictReading(relevance.wordRelevance);
             job->relevance = std::move(relevance);
             return Status::ok();

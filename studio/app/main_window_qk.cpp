@@ -5,6 +5,7 @@
 #include "../jobs/job_tracker.h"
 #include "../views/model_input_panel.h"
 #include "../views/qk_space_view.h"
+#include "attnscope/analyses/generation_attention.h"
 #include "attnscope/core/log.h"
 #include "attnscope/tokenizers/tokenizer.h"
 #include "model_job_input.h"
@@ -42,25 +43,14 @@ quint64 MainWindow::embedQueriesAndKeys() {
             ATTNSCOPE_ASSIGN_OR_RETURN(
                 ModelJobInput input,
                 loadModelJobInput(job->modelPath, job->tokenizerPath, job->text, job->load));
-            const std::shared_ptr<runtime::Model>& model = input.model;
-            const tokenizers::Encoding& encoding = input.encoding;
-            if (job->request.head >= model->config().heads)
-                return Status::invalidArgument("head " + std::to_string(job->request.head) +
-                                               " is not one of the model's " +
-                                               std::to_string(model->config().heads) + " query heads")
-                    .atField("head");
-            ATTNSCOPE_ASSIGN_OR_RETURN(analyses::QkEmbedding embedding,
-                                       analyses::qkEmbedding(*model, encoding.ids, job->request, progress));
-            job->ids = encoding.ids;
-            for (std::size_t j = 0; j < encoding.ids.size(); ++j) {
-                const auto [begin, end] =
-                    j < encoding.offsets.size() ? encoding.offsets[j] : std::pair<int64_t, int64_t>{0, 0};
-                job->texts << (end > begin && static_cast<std::size_t>(end) <= job->text.size()
-                                   ? QString::fromStdString(
-                                         job->text.substr(static_cast<std::size_t>(begin),
-                                                          static_cast<std::size_t>(end - begin)))
-                                   : QString());
-            }
+            // The library refuses a head the layer lacks, naming it.
+            ATTNSCOPE_ASSIGN_OR_RETURN(
+                analyses::QkEmbedding embedding,
+                analyses::qkEmbedding(*input.model, input.encoding.ids, job->request, progress));
+            job->ids = input.encoding.ids;
+            for (const std::string& text :
+                 analyses::positionTexts(job->text, input.encoding.offsets, input.encoding.ids, {}, nullptr))
+                job->texts << QString::fromStdString(text);
             job->embedding = std::move(embedding);
             return Status::ok();
         },

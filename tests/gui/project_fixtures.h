@@ -12,6 +12,8 @@
 #include <QStringList>
 #include <QTimer>
 
+#include <nlohmann/json.hpp>
+
 #include <cstddef>
 #include <vector>
 
@@ -64,6 +66,17 @@ inline bool twoDemoRuns(const QString& path) {
             return false;
     }
     return true;
+}
+
+/// Runs attnscope-cli with `arguments` (which ask for --json) and parses what it prints: the studio's
+/// results are compared with it. A discarded (non-object) document when it fails, takes over a minute or
+/// prints no JSON.
+inline nlohmann::json cliJson(const QStringList& arguments) {
+    QProcess cli;
+    cli.start(QStringLiteral(ATTNSCOPE_CLI_PATH), arguments);
+    if (!cli.waitForFinished(60000) || cli.exitCode() != 0)
+        return nlohmann::json::value_t::discarded;
+    return nlohmann::json::parse(cli.readAllStandardOutput().toStdString(), nullptr, false);
 }
 
 /// Runs `handle` on the modal dialog of type D that the caller's next step opens; any other modal dialog

@@ -13,7 +13,6 @@
 #include <QAction>
 #include <QComboBox>
 #include <QFile>
-#include <QProcess>
 #include <QSignalSpy>
 #include <QTableWidget>
 #include <QTemporaryDir>
@@ -137,18 +136,14 @@ private Q_SLOTS:
         QVERIFY(view->saveComparison(saved).isOk());
         std::ifstream file(saved.toStdString());
         const nlohmann::json document = nlohmann::json::parse(file, nullptr, false);
-        QProcess cli;
-        cli.start(QStringLiteral(ATTNSCOPE_CLI_PATH),
-                  {QStringLiteral("scanpath"), QStringLiteral("compare"),
-                   kEyetracking + QStringLiteral("/multimatch/segment_10_sub-19.tsv"),
-                   kEyetracking + QStringLiteral("/multimatch/segment_10_sub-01.tsv"),
-                   QStringLiteral("--screen"), QStringLiteral("1280x720"), QStringLiteral("--tdir"),
-                   QStringLiteral("45"), QStringLiteral("--tdur"), QStringLiteral("0.3"),
-                   QStringLiteral("--tamp"), QStringLiteral("146.8"), QStringLiteral("--map-sigma"),
-                   QStringLiteral("40"), QStringLiteral("--json")});
-        QVERIFY(cli.waitForFinished(60000));
         const nlohmann::json expected =
-            nlohmann::json::parse(cli.readAllStandardOutput().toStdString(), nullptr, false);
+            cliJson({QStringLiteral("scanpath"), QStringLiteral("compare"),
+                     kEyetracking + QStringLiteral("/multimatch/segment_10_sub-19.tsv"),
+                     kEyetracking + QStringLiteral("/multimatch/segment_10_sub-01.tsv"),
+                     QStringLiteral("--screen"), QStringLiteral("1280x720"), QStringLiteral("--tdir"),
+                     QStringLiteral("45"), QStringLiteral("--tdur"), QStringLiteral("0.3"),
+                     QStringLiteral("--tamp"), QStringLiteral("146.8"), QStringLiteral("--map-sigma"),
+                     QStringLiteral("40"), QStringLiteral("--json")});
         QVERIFY(expected.is_object());
         QCOMPARE(QString::fromStdString(document["metrics"].dump()),
                  QString::fromStdString(expected["metrics"].dump()));
@@ -226,14 +221,10 @@ private Q_SLOTS:
         window.grab().save(QStringLiteral(ATTNSCOPE_SCREENSHOT_DIR "/studio-reading.png"));
 
         // The CLI's prediction for the same text: the same words fixated for the same durations.
-        QProcess cli;
-        cli.start(QStringLiteral(ATTNSCOPE_CLI_PATH),
-                  {QStringLiteral("scanpath"), QStringLiteral("predict"),
-                   QStringLiteral(ATTNSCOPE_RESOURCES_DIR "/models/attnscope-demo"), QStringLiteral("--text"),
-                   text, QStringLiteral("--json")});
-        QVERIFY(cli.waitForFinished(60000));
         const nlohmann::json expected =
-            nlohmann::json::parse(cli.readAllStandardOutput().toStdString(), nullptr, false);
+            cliJson({QStringLiteral("scanpath"), QStringLiteral("predict"),
+                     QStringLiteral(ATTNSCOPE_RESOURCES_DIR "/models/attnscope-demo"),
+                     QStringLiteral("--text"), text, QStringLiteral("--json")});
         QVERIFY(expected.is_object());
         const auto& fixations = expected["predicted_scanpath"];
         QCOMPARE(predicted.fixations.size(), fixations.size());

@@ -4,6 +4,7 @@
 // keys and clicks on generated tokens choose which step and head the text shows.
 #include "app/main_window.h"
 #include "gui_test_main.h"
+#include "project_fixtures.h"
 #include "views/generation_view.h"
 #include "views/model_input_panel.h"
 #include "views/step_head_grid.h"
@@ -13,7 +14,6 @@
 #include <QCheckBox>
 #include <QFile>
 #include <QLabel>
-#include <QProcess>
 #include <QPushButton>
 #include <QSignalSpy>
 #include <QSpinBox>
@@ -23,6 +23,7 @@
 
 using namespace attnscope;
 using namespace attnscope::studio;
+using namespace attnscope::test;
 
 namespace {
 
@@ -62,14 +63,10 @@ private Q_SLOTS:
         QTemporaryDir dir;
         const QString saved = dir.filePath(QStringLiteral("trace.json"));
         QVERIFY(view->saveTrace(saved));
-        QProcess cli;
-        cli.start(QStringLiteral(ATTNSCOPE_CLI_PATH),
-                  {QStringLiteral("generate"), kModel, QStringLiteral("--prompt"), kPrompt,
-                   QStringLiteral("--max-new-tokens"), QStringLiteral("6"), QStringLiteral("--attention-top"),
-                   QStringLiteral("8"), QStringLiteral("--json")});
-        QVERIFY(cli.waitForFinished(60000));
         const nlohmann::json expected =
-            nlohmann::json::parse(cli.readAllStandardOutput().toStdString(), nullptr, false);
+            cliJson({QStringLiteral("generate"), kModel, QStringLiteral("--prompt"), kPrompt,
+                     QStringLiteral("--max-new-tokens"), QStringLiteral("6"),
+                     QStringLiteral("--attention-top"), QStringLiteral("8"), QStringLiteral("--json")});
         QVERIFY(expected.is_object());
         QFile file(saved);
         QVERIFY(file.open(QIODevice::ReadOnly));

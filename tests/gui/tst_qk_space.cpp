@@ -4,6 +4,7 @@
 // head the model lacks is refused in the status bar.
 #include "app/main_window.h"
 #include "gui_test_main.h"
+#include "project_fixtures.h"
 #include "views/model_input_panel.h"
 #include "views/qk_scatter.h"
 #include "views/qk_space_view.h"
@@ -13,7 +14,6 @@
 #include <QComboBox>
 #include <QFile>
 #include <QLabel>
-#include <QProcess>
 #include <QPushButton>
 #include <QSignalSpy>
 #include <QSpinBox>
@@ -29,6 +29,7 @@
 
 using namespace attnscope;
 using namespace attnscope::studio;
+using namespace attnscope::test;
 
 namespace {
 
@@ -75,14 +76,9 @@ private Q_SLOTS:
         QVERIFY(view->caption().contains(QStringLiteral("chance")));
 
         // The CLI's embedding of the same head and text: the same points.
-        QProcess cli;
-        cli.start(QStringLiteral(ATTNSCOPE_CLI_PATH),
-                  {QStringLiteral("qk-embed"), kModel, QStringLiteral("--text"), kText,
-                   QStringLiteral("--layer"), QStringLiteral("1"), QStringLiteral("--head"),
-                   QStringLiteral("2"), QStringLiteral("--json")});
-        QVERIFY(cli.waitForFinished(60000));
-        const nlohmann::json expected =
-            nlohmann::json::parse(cli.readAllStandardOutput().toStdString(), nullptr, false);
+        const nlohmann::json expected = cliJson(
+            {QStringLiteral("qk-embed"), kModel, QStringLiteral("--text"), kText, QStringLiteral("--layer"),
+             QStringLiteral("1"), QStringLiteral("--head"), QStringLiteral("2"), QStringLiteral("--json")});
         QVERIFY(expected.is_object());
         QCOMPARE(static_cast<std::size_t>(e.points()), expected["points"].size());
         for (int p = 0; p < e.points(); ++p)
