@@ -2,6 +2,7 @@
 #include "attnscope/analyses/reading_relevance.h"
 
 #include "attnscope/runtime/forward.h"
+#include "attnscope/scanpath/attention_flow.h"
 
 #include <cmath>
 
@@ -49,6 +50,8 @@ const char* relevanceMethodName(RelevanceMethod method) {
         return "received-mean";
     case RelevanceMethod::Rollout:
         return "rollout";
+    case RelevanceMethod::Flow:
+        return "flow";
     }
     return "received";
 }
@@ -67,14 +70,22 @@ Expected<ReadingRelevance> readingRelevance(const runtime::Model& model, const s
     if (offsets.size() != tokens.size())
         return Status::invalidArgument("every token needs its byte offsets in the text").atField("offsets");
     const std::size_t n = tokens.size();
-    if (request.method == RelevanceMethod::Rollout &&
-        (static_cast<int64_t>(n) > request.rolloutMaxTokens ||
-         static_cast<double>(n) * n * config.heads * (layer + 1) * 4.0 > 4e9))
-        return Status::invalidArgument("rollout keeps every head's full map; " + std::to_string(n) +
-                                       " tokens is past its limit of " +
-                                       std::to_string(request.rolloutMaxTokens) +
-                                       " (use received attention, computed in the kernel, for long texts)")
-            .atField("method");
+    const bool fullMaps =
+        request.method == RelevanceMethod::Rollout || request.method == RelevanceMethod::Flow;
+    if (fullMaps) {
+        const bool flow = request.method == RelevanceMethod::Flow;
+        const int limit = flow ? request.flowMaxTokens : request.rolloutMaxTokens;
+        if (static_cast<int64_t>(n) > limit ||
+            static_cast<double>(n) * n * config.heads * (layer + 1) * 4.0 > 4e9)
+            return Status::invalidArgument(
+                       std::string(flow
+                                       ? "attention flow solves a max-flow problem per token pair over every "
+                                         "layer's full map; "
+                                       : "rollout keeps every head's full map; ") +
+                       std::to_string(n) + " tokens is past its limit of " + std::to_string(limit) +
+                       " (use received attention, computed in the kernel, for long texts)")
+                .atField("method");
+    }
 
     ReadingRelevance result;
     result.request = request;
@@ -90,7 +101,7 @@ Expected<ReadingRelevance> readingRelevance(const runtime::Model& model, const s
 
     runtime::ForwardOptions options;
     options.logits = false;
-    if (request.method == RelevanceMethod::Rollout) {
+    if (fullMaps) {
         for (int l = 0; l <= layer; ++l)
             for (int h = 0; h < config.heads; ++h)
                 options.attentionMaps.emplace_back(l, h);
@@ -100,10 +111,13 @@ Expected<ReadingRelevance> readingRelevance(const runtime::Model& model, const s
         probe.columnMassRows = {static_cast<int>(first), static_cast<int>(end)};
         options.probe = probe;
     }
-    ATTNSCOPE_ASSIGN_OR_RETURN(runtime::ForwardResult forward,
-                               runtime::forward(model, tokens, options, progress));
+    // Flow's max-flow problems take far longer than the forward pass; the others are the forward pass.
+    const float forwardShare = request.method == RelevanceMethod::Flow ? 0.1f : 1.0f;
+    ATTNSCOPE_ASSIGN_OR_RETURN(
+        runtime::ForwardResult forward,
+        runtime::forward(model, tokens, options, progress.subRange(0.0f, forwardShare)));
 
-    if (request.method == RelevanceMethod::Rollout) {
+    if (fullMaps) {
         std::vector<std::vector<double>> layers;
         for (int l = 0; l <= layer; ++l) {
             std::vector<double> mean(n * n, 0.0);
@@ -118,7 +132,15 @@ Expected<ReadingRelevance> readingRelevance(const runtime::Model& model, const s
         for (std::size_t i = 0; i < n; ++i)
             if (result.tokenWord[i] >= 0)
                 rows.push_back(i);
-        result.tokenRelevance = scanpath::columnSums(scanpath::attentionRollout(layers, n), n, rows);
+        if (request.method == RelevanceMethod::Flow) {
+            ATTNSCOPE_ASSIGN_OR_RETURN(
+                std::vector<double> flow,
+                scanpath::attentionFlow(layers, n, rows,
+                                        progress.subRange(forwardShare, 1.0f, "attention flow")));
+            result.tokenRelevance = scanpath::columnSums(flow, n, rows);
+        } else {
+            result.tokenRelevance = scanpath::columnSums(scanpath::attentionRollout(layers, n), n, rows);
+        }
     } else {
         result.tokenRelevance =
             receivedFromColumnMass(forward.probes.at(static_cast<std::size_t>(layer)), config.heads, n, first,

@@ -9,55 +9,6 @@
 
 namespace attnscope::scanpath {
 
-namespace {
-
-/// Splits one line on `delimiter` (0: runs of whitespace); double-quoted fields may hold the
-/// delimiter, "" is a quote. Returns nullopt for an unterminated quote.
-std::optional<std::vector<std::string>> splitFields(std::string_view line, char delimiter) {
-    std::vector<std::string> fields;
-    if (delimiter == 0) {
-        for (const auto field : text::splitWhitespace(line))
-            fields.emplace_back(field);
-        return fields;
-    }
-    std::string field;
-    bool inQuotes = false;
-    for (std::size_t i = 0; i < line.size(); ++i) {
-        const char c = line[i];
-        if (inQuotes) {
-            if (c == '"' && i + 1 < line.size() && line[i + 1] == '"') {
-                field += '"';
-                ++i;
-            } else if (c == '"') {
-                inQuotes = false;
-            } else {
-                field += c;
-            }
-        } else if (c == '"' && text::trim(field).empty()) {
-            field.clear();
-            inQuotes = true;
-        } else if (c == delimiter) {
-            fields.emplace_back(text::trim(field));
-            field.clear();
-        } else {
-            field += c;
-        }
-    }
-    if (inQuotes)
-        return std::nullopt;
-    fields.emplace_back(text::trim(field));
-    return fields;
-}
-
-char detectDelimiter(std::string_view header) {
-    for (const char candidate : {'\t', ',', ';'})
-        if (header.find(candidate) != std::string_view::npos)
-            return candidate;
-    return 0;
-}
-
-} // namespace
-
 TableFormat multimatchTableFormat() {
     TableFormat format;
     format.x = "start_x";
@@ -104,7 +55,7 @@ std::vector<std::string> tableHeaderColumns(std::string_view content) {
     text::forEachLine(text::withoutBom(content), [&](int, std::string_view line) {
         if (text::trim(line).empty() || line.front() == '#')
             return true;
-        if (auto fields = splitFields(line, detectDelimiter(line)))
+        if (auto fields = text::splitFields(line, text::detectDelimiter(line)))
             columns = std::move(*fields);
         return false;
     });
@@ -132,8 +83,8 @@ Expected<FixationTable> parseFixationTable(std::string_view content, const Table
         if (text::trim(line).empty() || (header.empty() && line.front() == '#'))
             return true; // blank lines, and comments before the header
         if (header.empty()) {
-            delimiter = detectDelimiter(line);
-            auto fields = splitFields(line, delimiter);
+            delimiter = text::detectDelimiter(line);
+            auto fields = text::splitFields(line, delimiter);
             if (!fields) {
                 failure = Status::parseError("unterminated quote in the header").atField(where);
                 return false;
@@ -159,7 +110,7 @@ Expected<FixationTable> parseFixationTable(std::string_view content, const Table
                    column(format.stimulus, stimulusColumn, false) &&
                    column(format.trial, trialColumn, false) && column(format.aoi, aoiColumn, false);
         }
-        auto fields = splitFields(line, delimiter);
+        auto fields = text::splitFields(line, delimiter);
         if (!fields) {
             failure = Status::parseError("unterminated quote").atField(where);
             return false;
@@ -237,8 +188,8 @@ Expected<WordMeasures> parseWordMeasures(std::string_view content, const std::st
         if (text::trim(line).empty() || (header.empty() && line.front() == '#'))
             return true;
         if (header.empty()) {
-            delimiter = detectDelimiter(line);
-            auto fields = splitFields(line, delimiter);
+            delimiter = text::detectDelimiter(line);
+            auto fields = text::splitFields(line, delimiter);
             if (!fields) {
                 failure = Status::parseError("unterminated quote in the header").atField(where);
                 return false;
@@ -257,7 +208,7 @@ Expected<WordMeasures> parseWordMeasures(std::string_view content, const std::st
             }
             return true;
         }
-        auto fields = splitFields(line, delimiter);
+        auto fields = text::splitFields(line, delimiter);
         if (!fields || fields->size() < header.size()) {
             failure = Status::parseError(fields ? "has fewer fields than the header" : "unterminated quote")
                           .atField(where);

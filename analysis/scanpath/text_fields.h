@@ -58,6 +58,51 @@ inline std::vector<std::string_view> splitWhitespace(std::string_view line) {
     return fields;
 }
 
+/// Splits one line on `delimiter` (0: runs of whitespace); double-quoted fields may hold the
+/// delimiter, "" is a quote. Returns nullopt for an unterminated quote.
+inline std::optional<std::vector<std::string>> splitFields(std::string_view line, char delimiter) {
+    std::vector<std::string> fields;
+    if (delimiter == 0) {
+        for (const auto field : splitWhitespace(line))
+            fields.emplace_back(field);
+        return fields;
+    }
+    std::string field;
+    bool inQuotes = false;
+    for (std::size_t i = 0; i < line.size(); ++i) {
+        const char c = line[i];
+        if (inQuotes) {
+            if (c == '"' && i + 1 < line.size() && line[i + 1] == '"') {
+                field += '"';
+                ++i;
+            } else if (c == '"') {
+                inQuotes = false;
+            } else {
+                field += c;
+            }
+        } else if (c == '"' && trim(field).empty()) {
+            field.clear();
+            inQuotes = true;
+        } else if (c == delimiter) {
+            fields.emplace_back(trim(field));
+            field.clear();
+        } else {
+            field += c;
+        }
+    }
+    if (inQuotes)
+        return std::nullopt;
+    fields.emplace_back(trim(field));
+    return fields;
+}
+
+inline char detectDelimiter(std::string_view header) {
+    for (const char candidate : {'\t', ',', ';'})
+        if (header.find(candidate) != std::string_view::npos)
+            return candidate;
+    return 0;
+}
+
 /// The value of a numeric field; nullopt for garbage; NaN for a missing value ("." "NA" "NaN" "").
 inline std::optional<double> parseNumber(std::string_view field) {
     field = trim(field);

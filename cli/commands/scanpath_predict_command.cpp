@@ -89,6 +89,7 @@ Expected<nlohmann::json> runPredict(const PredictOptions& options) {
                                runtime::Model::load(options.input.model, loadOptions(options.input.weights)));
     analyses::ReadingRelevanceRequest request;
     request.method = options.method == "rollout"         ? analyses::RelevanceMethod::Rollout
+                     : options.method == "flow"          ? analyses::RelevanceMethod::Flow
                      : options.method == "received-mean" ? analyses::RelevanceMethod::ReceivedMean
                                                          : analyses::RelevanceMethod::Received;
     request.layer = options.layer;
@@ -101,6 +102,11 @@ Expected<nlohmann::json> runPredict(const PredictOptions& options) {
     if (!input.offsets.empty() && input.offsets.back().second > 0)
         text.resize(
             std::min<std::size_t>(text.size(), static_cast<std::size_t>(input.offsets.back().second)));
+    if (request.method == analyses::RelevanceMethod::Flow &&
+        input.tokens.size() > static_cast<std::size_t>(analyses::kFlowSlowTokens))
+        std::cerr << "note: attention flow over " << input.tokens.size() << " tokens solves about "
+                  << input.tokens.size() * input.tokens.size() / 2
+                  << " max-flow problems; this can take a while (Ctrl+C stops it)\n";
     TerminalProgress progress;
     ATTNSCOPE_ASSIGN_OR_RETURN(
         analyses::ReadingRelevance relevance,
@@ -188,8 +194,9 @@ void registerScanpathPredictCommand(CLI::App& parent, int& exitCode) {
         ->add_option(
             "--method", options->method,
             "received (column mass in the kernel), received-mean (per row that sees the word: fairer "
-            "to late words in causal models) or rollout (full maps; short texts)")
-        ->check(CLI::IsMember({"received", "received-mean", "rollout"}))
+            "to late words in causal models), rollout (full maps; up to 1024 tokens) or flow (attention "
+            "flow, max-flow through full maps; up to 256 tokens, slow past 64)")
+        ->check(CLI::IsMember({"received", "received-mean", "rollout", "flow"}))
         ->capture_default_str();
     command->add_option("--layer", options->layer, "The layer read or rolled out to (-1: the last)")
         ->check(CLI::Range(-1, 100000))

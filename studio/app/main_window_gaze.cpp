@@ -102,6 +102,8 @@ quint64 MainWindow::predictReading() {
                     static_cast<int>(analyses::RelevanceMethod::ReceivedMean));
     method->addItem(tr("Attention rollout (≤ 1024 tokens)"),
                     static_cast<int>(analyses::RelevanceMethod::Rollout));
+    method->addItem(tr("Attention flow (≤ 256 tokens; slow past %1)").arg(analyses::kFlowSlowTokens),
+                    static_cast<int>(analyses::RelevanceMethod::Flow));
     form->addRow(tr("Relevance"), method);
     auto* layer = new QSpinBox(&dialog);
     layer->setObjectName(QStringLiteral("readingLayer"));

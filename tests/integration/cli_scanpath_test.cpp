@@ -3,6 +3,7 @@
 #include "cli_fixtures.h"
 
 #include "attnscope/io/npy.h"
+#include "attnscope/scanpath/attention_flow.h"
 
 #include <nlohmann/json.hpp>
 
@@ -219,4 +220,77 @@ TEST(CliScanpath, PredictReadsReceivedAttentionAsTheDenseMapsSayAndCorrelatesWit
         runProcess(kCli + " scanpath predict " + model + " --tokens 1,2,3", true);
     EXPECT_NE(tokensOnly.exitCode, 0);
     EXPECT_NE(tokensOnly.output.find("needs text"), std::string::npos) << tokensOnly.output;
+}
+
+TEST(CliScanpath, PredictByFlowIsAttentionFlowOverTheDenseMapsOfEveryLayer) {
+    const std::string model = std::string(ATTNSCOPE_RESOURCES_DIR) + "/models/attnscope-demo";
+    const fs::path dir = fs::temp_directory_path() / "attnscope_cli_scanpath_flow";
+    fs::create_directories(dir);
+    const std::string text = "A fool and his money are soon parted, said the secret number of Ada.";
+    const std::string predict =
+        kCli + " scanpath predict " + model + " --text \"" + text + "\" --method flow";
+    const nlohmann::json flowed = jsonOf(predict + " --layer 2 --merge max --json");
+    ASSERT_TRUE(flowed.is_object());
+    EXPECT_EQ(flowed["parameters"]["method"], "flow");
+    EXPECT_EQ(flowed["parameters"]["layer"], 2);
+    const auto& words = flowed["words"];
+    const auto& tokens = flowed["tokens"];
+    const std::size_t n = tokens.size();
+
+    // Layers 0-2's head-mean maps from `run --attention`, through the library's flow, summed over the
+    // rows of word tokens (BOS's row left out) and merged by max.
+    std::string maps;
+    for (int l = 0; l <= 2; ++l)
+        for (int h = 0; h < 4; ++h)
+            maps += " --attention " + std::to_string(l) + ":" + std::to_string(h) + ":" +
+                    (dir / ("l" + std::to_string(l) + "h" + std::to_string(h) + ".npy")).string();
+    const ProcessResult run = runProcess(kCli + " run " + model + " --text \"" + text + "\"" + maps);
+    ASSERT_EQ(run.exitCode, 0) << run.output;
+    std::vector<std::vector<double>> layers(3, std::vector<double>(n * n, 0.0));
+    for (int l = 0; l <= 2; ++l)
+        for (int h = 0; h < 4; ++h) {
+            auto map = attnscope::io::readNpyFloat32(
+                (dir / ("l" + std::to_string(l) + "h" + std::to_string(h) + ".npy")).string());
+            ASSERT_TRUE(map) << map.status().toString();
+            ASSERT_EQ(map->values.size(), n * n);
+            for (std::size_t k = 0; k < n * n; ++k)
+                layers[static_cast<std::size_t>(l)][k] += map->values[k] / 4.0;
+        }
+    std::vector<std::size_t> rows;
+    for (std::size_t i = 0; i < n; ++i)
+        if (tokens[i]["word"].get<int>() >= 0)
+            rows.push_back(i);
+    ASSERT_EQ(rows.size(), n - 1); // every token but BOS lies in a word
+    const auto flow = attnscope::scanpath::attentionFlow(layers, n, rows);
+    ASSERT_TRUE(flow.hasValue()) << flow.status().toString();
+    std::vector<double> wordMax(words.size(), 0.0);
+    for (std::size_t j = 0; j < n; ++j) {
+        double relevance = 0.0;
+        for (const std::size_t i : rows)
+            relevance += (*flow)[i * n + j];
+        EXPECT_NEAR(tokens[j]["relevance"].get<double>(), relevance, 1e-4) << j;
+        const int word = tokens[j]["word"].get<int>();
+        if (word >= 0)
+            wordMax[static_cast<std::size_t>(word)] =
+                std::max(wordMax[static_cast<std::size_t>(word)], relevance);
+    }
+    for (std::size_t w = 0; w < words.size(); ++w)
+        EXPECT_NEAR(words[w]["relevance"].get<double>(), wordMax[w], 1e-4) << words[w]["word"];
+
+    // Flow and rollout are different readings of the same maps.
+    const nlohmann::json rolled = jsonOf(kCli + " scanpath predict " + model + " --text \"" + text +
+                                         "\" --method rollout --layer 2 --merge max --json");
+    double difference = 0.0;
+    for (std::size_t w = 0; w < words.size(); ++w)
+        difference +=
+            std::abs(rolled["words"][w]["relevance"].get<double>() - words[w]["relevance"].get<double>());
+    EXPECT_GT(difference, 0.1);
+
+    const ProcessResult tooLong = runProcess(kCli + " scanpath predict " + model + " --text-file " +
+                                                 std::string(ATTNSCOPE_RESOURCES_DIR) +
+                                                 "/samples/long.txt --max-tokens 300 --method flow",
+                                             true);
+    EXPECT_NE(tooLong.exitCode, 0);
+    EXPECT_NE(tooLong.output.find("300 tokens is past its limit of 256"), std::string::npos)
+        << tooLong.output;
 }

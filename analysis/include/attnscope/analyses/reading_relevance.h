@@ -25,9 +25,14 @@ enum class RelevanceMethod {
     ReceivedMean, ///< the same divided by the rows that can see j: a causal model's early tokens are seen
                   ///< by more rows, which the raw sum rewards
     Rollout,      ///< Abnar & Zuidema's rollout up to the layer, summed over all query rows
+    Flow,         ///< Abnar & Zuidema's attention flow up to the layer, summed over all query rows
 };
 
-/// "received", "received-mean", "rollout".
+/// Attention flow solves about T² max-flow problems: past this many tokens it takes seconds, and the
+/// CLI and the studio say so before they start (SCANPATH.md §3.2).
+constexpr int kFlowSlowTokens = 64;
+
+/// "received", "received-mean", "rollout", "flow".
 const char* relevanceMethodName(RelevanceMethod method);
 
 struct ReadingRelevanceRequest {
@@ -35,6 +40,7 @@ struct ReadingRelevanceRequest {
     int layer = -1; ///< the layer read (Received) or rolled out to (Rollout); -1 = the last
     scanpath::MergeFunction merge = scanpath::MergeFunction::Sum;
     int rolloutMaxTokens = 1024; ///< rollout keeps every head's [T, T] map: refused past this length
+    int flowMaxTokens = 256;     ///< flow's T² max-flow problems: refused past this length
 };
 
 /// Per-token and per-word relevance of one text.
@@ -48,8 +54,9 @@ struct ReadingRelevance {
 };
 
 /// Runs `model` on `tokens` (byte offsets into `text`, from the tokenizer) and reads relevance.
-/// Rows of tokens outside every word (BOS) are left out of the sums. Errors: bad layer, rollout on a
-/// text longer than request.rolloutMaxTokens, cancellation, the forward pass's own.
+/// Rows of tokens outside every word (BOS) are left out of the sums. Errors: bad layer, rollout or flow
+/// on a text longer than request.rolloutMaxTokens or request.flowMaxTokens, cancellation, the forward
+/// pass's own.
 Expected<ReadingRelevance> readingRelevance(const runtime::Model& model, const std::vector<int32_t>& tokens,
                                             const std::vector<std::pair<int64_t, int64_t>>& offsets,
                                             const std::string& text, const ReadingRelevanceRequest& request,
