@@ -60,6 +60,15 @@ Expected<ReadingRelevance> readingRelevance(const runtime::Model& model, const s
                                             const std::vector<std::pair<int64_t, int64_t>>& offsets,
                                             const std::string& text, const ReadingRelevanceRequest& request,
                                             const Progress& progress) {
+    return readingRelevanceOfWords(model, tokens, offsets, scanpath::splitWords(text), request, progress);
+}
+
+Expected<ReadingRelevance> readingRelevanceOfWords(const runtime::Model& model,
+                                                   const std::vector<int32_t>& tokens,
+                                                   const std::vector<std::pair<int64_t, int64_t>>& offsets,
+                                                   std::vector<scanpath::WordSpan> words,
+                                                   const ReadingRelevanceRequest& request,
+                                                   const Progress& progress) {
     const model::ModelConfig& config = model.config();
     const int layer = request.layer < 0 ? config.layers - 1 : request.layer;
     if (layer < 0 || layer >= config.layers)
@@ -90,7 +99,7 @@ Expected<ReadingRelevance> readingRelevance(const runtime::Model& model, const s
     ReadingRelevance result;
     result.request = request;
     result.layer = layer;
-    result.words = scanpath::splitWords(text);
+    result.words = std::move(words);
     std::vector<std::pair<std::size_t, std::size_t>> spans;
     spans.reserve(n);
     for (const auto& [begin, end] : offsets)

@@ -30,6 +30,9 @@ void registerAnalyzeCommand(CLI::App& app, int& exitCode);
 void registerScanpathCommand(CLI::App& app, int& exitCode);
 /// `scanpath predict MODEL`: reading relevance and a predicted scanpath (a subcommand of `scanpath`).
 void registerScanpathPredictCommand(CLI::App& parent, int& exitCode);
+/// `scanpath correlate MODEL --corpus F`: word relevance against a reading corpus (a subcommand of
+/// `scanpath`).
+void registerScanpathCorrelateCommand(CLI::App& parent, int& exitCode);
 /// `qk-embed MODEL`: one head's queries and keys in a joint 2D/3D space (PCA or t-SNE).
 void registerQkEmbedCommand(CLI::App& app, int& exitCode);
 /// runs, compare, export: reading projects (builds with the store only).

@@ -600,6 +600,7 @@ void registerScanpathCommand(CLI::App& app, int& exitCode) {
     registerCompare(*command, exitCode);
     registerStats(*command, exitCode);
     registerScanpathPredictCommand(*command, exitCode);
+    registerScanpathCorrelateCommand(*command, exitCode);
 }
 
 } // namespace attnscope::cli

@@ -7,6 +7,7 @@
 #include "../model_input.h"
 #include "../option_checks.h"
 #include "../terminal_progress.h"
+#include "attnscope/analyses/reading_correlation.h"
 #include "attnscope/analyses/reading_relevance.h"
 #include "attnscope/scanpath/scanpath_io.h"
 
@@ -34,22 +35,16 @@ struct PredictOptions {
 
 /// ρ, its p-value, r and n between relevance and a human measure over words (edges dropped unless kept).
 nlohmann::json correlate(const std::vector<double>& relevance, const WordMeasures& human, bool keepEdges) {
-    std::vector<double> model = relevance, measure = human.values;
-    if (!keepEdges && model.size() >= 2) {
-        // Eberle et al.'s filter: the first and last words carry position effects, not content.
-        model = std::vector<double>(model.begin() + 1, model.end() - 1);
-        measure = std::vector<double>(measure.begin() + 1, measure.end() - 1);
-    }
-    std::size_t pairs = 0;
-    for (std::size_t i = 0; i < model.size(); ++i)
-        pairs += !std::isnan(model[i]) && !std::isnan(measure[i]);
-    const double rho = spearman(model, measure), r = pearson(model, measure);
+    const analyses::WordCorrelation c = analyses::correlateWords(relevance, human.values, keepEdges);
     const auto number = [](double v) {
         return std::isfinite(v) ? nlohmann::json(v) : nlohmann::json();
     };
-    return {{"words", pairs},          {"edges_excluded", !keepEdges},
-            {"spearman", number(rho)}, {"spearman_p", number(correlationPValue(rho, pairs))},
-            {"pearson", number(r)},    {"pearson_p", number(correlationPValue(r, pairs))}};
+    return {{"words", c.compared},
+            {"edges_excluded", !keepEdges},
+            {"spearman", number(c.spearman)},
+            {"spearman_p", number(c.spearmanP)},
+            {"pearson", number(c.pearson)},
+            {"pearson_p", number(c.pearsonP)}};
 }
 
 Status writeScanpathTable(const std::string& path, const Scanpath& predicted,

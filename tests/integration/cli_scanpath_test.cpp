@@ -4,6 +4,7 @@
 
 #include "attnscope/io/npy.h"
 #include "attnscope/scanpath/attention_flow.h"
+#include "attnscope/scanpath/reading.h"
 
 #include <nlohmann/json.hpp>
 
@@ -293,4 +294,82 @@ TEST(CliScanpath, PredictByFlowIsAttentionFlowOverTheDenseMapsOfEveryLayer) {
     EXPECT_NE(tooLong.exitCode, 0);
     EXPECT_NE(tooLong.output.find("300 tokens is past its limit of 256"), std::string::npos)
         << tooLong.output;
+}
+
+TEST(CliScanpath, CorrelateReadsAProvoReportAndComparesEachTextAsPredictWould) {
+    const std::string model = std::string(ATTNSCOPE_RESOURCES_DIR) + "/models/attnscope-demo";
+    const std::string seeds = std::string(ATTNSCOPE_FUZZ_CORPUS_DIR) + "/reading_corpus/";
+    const fs::path dir = fs::temp_directory_path() / "attnscope_cli_scanpath_correlate";
+    fs::create_directories(dir);
+    const std::string correlate = kCli + " scanpath correlate " + model + " --corpus " + seeds + "provo.csv";
+    const std::string wordsOut = (dir / "words.tsv").string();
+    const nlohmann::json result = jsonOf(correlate + " --words --words-out " + wordsOut + " --json");
+    ASSERT_TRUE(result.is_object());
+    EXPECT_EQ(result["corpus"]["format"], "provo");
+    EXPECT_EQ(result["corpus"]["encoding"], "cp1252");
+    EXPECT_EQ(result["corpus"]["participants"], 2);
+    ASSERT_EQ(result["units"].size(), 2u);
+    const auto& text = result["units"][0];
+    EXPECT_EQ(text["id"], "1");
+    EXPECT_TRUE(text["skipped"].is_null());
+    EXPECT_EQ(text["compared"], 4); // six words, the first and last excluded
+    // The second text has two words: nothing left to compare once its edges are excluded.
+    EXPECT_FALSE(result["units"][1]["skipped"].is_null());
+    EXPECT_EQ(result["summary"]["units_compared"], 1);
+
+    // The model's values are `scanpath predict`'s on the words joined by spaces; the human values are the
+    // participants' mean TRT (a word not read counts 0).
+    const nlohmann::json predicted = jsonOf(kCli + " scanpath predict " + model +
+                                            " --text \"There are now rumblings. Don\u2019t panic.\" --json");
+    const auto& words = text["word_values"];
+    ASSERT_EQ(words.size(), 6u);
+    const std::vector<double> trt{150, 25, 75, 300, 250, 450};
+    std::vector<double> modelValues, humanValues;
+    for (std::size_t w = 0; w < 6; ++w) {
+        EXPECT_NEAR(words[w]["model"].get<double>(), predicted["words"][w]["relevance"].get<double>(), 1e-9)
+            << w;
+        EXPECT_DOUBLE_EQ(words[w]["human"].get<double>(), trt[w]) << w;
+        if (w > 0 && w < 5) {
+            modelValues.push_back(words[w]["model"].get<double>());
+            humanValues.push_back(trt[w]);
+        }
+    }
+    EXPECT_EQ(words[4]["word"], "Don\u2019t");
+    EXPECT_NEAR(text["spearman"].get<double>(), attnscope::scanpath::spearman(modelValues, humanValues),
+                1e-12);
+    EXPECT_NEAR(result["summary"]["spearman_mean"].get<double>(), text["spearman"].get<double>(), 1e-12);
+    std::ifstream written(wordsOut);
+    std::string line;
+    int lines = 0;
+    while (std::getline(written, line))
+        ++lines;
+    EXPECT_EQ(lines, 1 + 8); // header, six words and two words
+
+    // Sentences: Provo's Sentence_Number splits the first text in two; "world" has none and is skipped.
+    const nlohmann::json sentences = jsonOf(correlate + " --unit sentence --keep-edges --json");
+    ASSERT_EQ(sentences["units"].size(), 3u);
+    EXPECT_EQ(sentences["units"][0]["id"], "1/s1");
+    EXPECT_EQ(sentences["units"][0]["compared"], 4);
+    EXPECT_EQ(sentences["corpus"]["skipped_rows"], 1);
+
+    // Mapped columns read MECO's layout as the preset does.
+    const std::string meco =
+        kCli + " scanpath correlate " + model + " --corpus " + seeds + "meco.csv --keep-edges";
+    const nlohmann::json preset = jsonOf(meco + " --where lang=en --words --min-words 3 --json");
+    const nlohmann::json custom = jsonOf(
+        meco +
+        " --format custom --participant-column uniform_id --text-columns lang,trialid "
+        "--word-index-column ianum --word-column ia --measure-column TRT=dur --where lang=en --words --json");
+    EXPECT_EQ(preset["corpus"]["filtered_rows"], 1);
+    EXPECT_EQ(custom["units"][0]["word_values"], preset["units"][0]["word_values"]);
+
+    expectRefusals(correlate, {
+                                  {" --format geco", "lacks the geco columns PP_NR"},
+                                  {" --measure XYZ", "no measure 'XYZ'"},
+                                  {" --encoding utf8", "invalid UTF-8"},
+                                  {" --where lang", "expected COLUMN=VALUE"},
+                                  {" --format custom", "--format custom needs"},
+                                  {" --measure-column TRT", "expected NAME=COLUMN"},
+                                  {" --layer 9", "layer 9 is out of range"},
+                              });
 }

@@ -62,6 +62,15 @@ Expected<ReadingRelevance> readingRelevance(const runtime::Model& model, const s
                                             const std::string& text, const ReadingRelevanceRequest& request,
                                             const Progress& progress = {});
 
+/// The same over given words (byte spans into the text the offsets index), for texts built from a
+/// corpus's words, which may hold spaces ("pouf!\" ...he" is one word in GECO).
+Expected<ReadingRelevance> readingRelevanceOfWords(const runtime::Model& model,
+                                                   const std::vector<int32_t>& tokens,
+                                                   const std::vector<std::pair<int64_t, int64_t>>& offsets,
+                                                   std::vector<scanpath::WordSpan> words,
+                                                   const ReadingRelevanceRequest& request,
+                                                   const Progress& progress = {});
+
 /// The JSON form: parameters, words with relevance, tokens with their word.
 nlohmann::json readingRelevanceToJson(const ReadingRelevance& relevance);
 
