@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "attnscope/analyses/reading_correlation.h"
 
+#include <charconv>
 #include <cmath>
+#include <fstream>
 #include <limits>
 
 namespace attnscope::analyses {
@@ -133,7 +135,8 @@ Expected<ReadingCorrelation> correlateReading(const runtime::Model& model,
         if (out.skipped.empty()) {
             ++result.unitsCompared;
             rhos.push_back(out.correlation.spearman);
-            pValues.push_back(out.correlation.spearmanP);
+            if (std::isfinite(out.correlation.spearmanP)) // fewer than 3 pairs have none
+                pValues.push_back(out.correlation.spearmanP);
             // The pooled series takes the same words the unit compared (edges left out unless kept).
             const std::size_t size = out.model.size();
             const std::size_t first = request.keepEdges || size < 2 ? 0 : 1;
@@ -221,6 +224,46 @@ nlohmann::json readingCorrelationToJson(const ReadingCorrelation& correlation,
           {"fisher",
            {{"chi2", correlation.fisherChi2}, {"df", correlation.fisherDf}, {"p", correlation.fisherP}}}}},
         {"units", units}};
+}
+
+nlohmann::json readingCorrelationDocument(const ReadingCorrelation& correlation,
+                                          const scanpath::ReadingCorpus& corpus, const std::string& modelPath,
+                                          const std::string& corpusPath, bool includeWords) {
+    nlohmann::json document = readingCorrelationToJson(correlation, corpus, includeWords);
+    document["model"] = modelPath;
+    document["corpus"]["file"] = corpusPath;
+    return document;
+}
+
+Status writeReadingWordTable(const std::string& path, const ReadingCorrelation& correlation,
+                             const scanpath::ReadingCorpus& corpus) {
+    std::ofstream file(path);
+    if (!file)
+        return Status::ioError("cannot write the word table").inFile(path);
+    file << "unit\tword_index\tword\tmodel\t" << correlation.request.measure << "\n";
+    // Shortest round-trip form: relFix and relevance are small, and %f's six decimals would tie them.
+    const auto cell = [](double v) {
+        if (!std::isfinite(v))
+            return std::string("NA");
+        char buffer[32];
+        const auto [end, error] = std::to_chars(buffer, buffer + sizeof buffer, v);
+        return error == std::errc() ? std::string(buffer, end) : std::string("NA");
+    };
+    for (std::size_t u = 0; u < correlation.units.size(); ++u) {
+        const UnitCorrelation& unit = correlation.units[u];
+        for (std::size_t w = 0; w < unit.model.size(); ++w) {
+            std::string word = corpus.units[u].words[w];
+            for (char& c : word)
+                if (c == '\t' || c == '\n' || c == '\r')
+                    c = ' ';
+            file << unit.id << '\t' << w << '\t' << word << '\t' << cell(unit.model[w]) << '\t'
+                 << cell(unit.human[w]) << '\n';
+        }
+    }
+    file.close();
+    if (!file)
+        return Status::ioError("writing the word table failed").inFile(path);
+    return Status::ok();
 }
 
 } // namespace attnscope::analyses

@@ -199,6 +199,9 @@ Expected<std::vector<double>> attentionFlow(const std::vector<std::vector<double
             return Status::invalidArgument("row " + std::to_string(u) + " is past the " +
                                            std::to_string(tokens) + " tokens")
                 .atField("rows");
+    // Each row is one thread's: a row listed twice would be written by two.
+    std::sort(sources.begin(), sources.end());
+    sources.erase(std::unique(sources.begin(), sources.end()), sources.end());
 
     const AttentionFlowGraph graph(layers, tokens);
     std::vector<double> flow(tokens * tokens, 0.0);

@@ -2,6 +2,7 @@
 // One entry point for every gaze format: detection by extension and by a table's header.
 #include "attnscope/core/read_file.h"
 #include "attnscope/scanpath/scanpath_io.h"
+#include "attnscope/scanpath/tobii_pro_lab.h"
 #include "text_fields.h"
 
 #include <algorithm>
@@ -77,6 +78,15 @@ Expected<GazeRecording> readGaze(const std::string& path, const GazeReadOptions&
     case GazeFormat::Auto:
     case GazeFormat::Table:
         break;
+    }
+    if (!options.table && isTobiiProLabExport(*content)) {
+        auto tobii = parseTobiiProLab(*content, path);
+        if (!tobii)
+            return tobii.status();
+        recording.format = "tobii-pro-lab";
+        recording.scanpaths = std::move(tobii->scanpaths);
+        recording.areas.resize(recording.scanpaths.size());
+        return recording;
     }
     Expected<TableFormat> tableFormat =
         options.table ? Expected<TableFormat>(*options.table) : detectTableFormat(*content, path);

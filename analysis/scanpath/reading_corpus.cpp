@@ -206,6 +206,22 @@ Expected<ReadingCorpusFormat> detectReadingCorpusFormat(std::string_view content
         .inFile(fileName);
 }
 
+Expected<ReadingCorpusFormat> readingCorpusFormatFor(std::string_view name, std::string_view text,
+                                                     const std::string& fileName) {
+    return name == "auto" ? detectReadingCorpusFormat(text, fileName) : readingCorpusFormatByName(name);
+}
+
+Status setRowFilter(ReadingCorpusFormat& format, std::string_view columnEqualsValue) {
+    const std::size_t equals = columnEqualsValue.find('=');
+    if (equals == std::string_view::npos || equals == 0)
+        return Status::invalidArgument("expected COLUMN=VALUE, found '" + std::string(columnEqualsValue) +
+                                       "'")
+            .atField("filter");
+    format.filterColumn = std::string(columnEqualsValue.substr(0, equals));
+    format.filterValue = std::string(columnEqualsValue.substr(equals + 1));
+    return Status::ok();
+}
+
 Expected<TextEncoding> textEncodingByName(std::string_view name) {
     if (name == "auto")
         return TextEncoding::Auto;

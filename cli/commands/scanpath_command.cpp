@@ -371,6 +371,16 @@ Expected<nlohmann::json> runStats(const StatsOptions& options) {
                                    {"symbols", matrix.symbols},
                                    {"counts", counts},
                                    {"probabilities", rows}};
+        const TransitionEntropy entropy = transitionEntropy(matrix);
+        const auto finite = [](double v) {
+            return std::isfinite(v) ? nlohmann::json(v) : nlohmann::json();
+        };
+        document["transitions"]["entropy"] = {
+            {"stationary", entropy.stationary},
+            {"stationary_entropy", entropy.stationaryEntropy},
+            {"transition_entropy", entropy.transitionEntropy},
+            {"stationary_normalized", finite(entropy.stationaryNormalized)},
+            {"transition_normalized", finite(entropy.transitionNormalized)}};
     }
     if (options.agreement) {
         // Viewers of the same stimulus compared pairwise, then averaged over stimuli.
@@ -480,7 +490,11 @@ void printStats(const nlohmann::json& document) {
         for (std::size_t k = 0; k < moves.size() && k < 8; ++k)
             std::cout << (k ? ", " : " ") << name(std::get<1>(moves[k])) << " -> "
                       << name(std::get<2>(moves[k])) << " (" << std::get<0>(moves[k]) << ")";
-        std::cout << "\n";
+        const auto& entropy = t["entropy"];
+        std::cout << "\nGaze transition entropy: H_t " << shown(entropy["transition_entropy"])
+                  << " bits (normalized " << shown(entropy["transition_normalized"]) << "), stationary H_s "
+                  << shown(entropy["stationary_entropy"]) << " bits (normalized "
+                  << shown(entropy["stationary_normalized"]) << ")\n";
     }
     if (document.contains("agreement")) {
         const auto& a = document["agreement"]["mean_pairwise"];

@@ -50,11 +50,7 @@ Expected<ReadingCorpusFormat> corpusFormat(const CorrelateOptions& options, cons
     ReadingCorpusFormat format;
     const bool custom = options.format == "custom";
     if (!custom) {
-        if (options.format == "auto") {
-            ATTNSCOPE_ASSIGN_OR_RETURN(format, detectReadingCorpusFormat(header, options.corpus));
-        } else {
-            ATTNSCOPE_ASSIGN_OR_RETURN(format, readingCorpusFormatByName(options.format));
-        }
+        ATTNSCOPE_ASSIGN_OR_RETURN(format, readingCorpusFormatFor(options.format, header, options.corpus));
     }
     if (!options.participantColumn.empty())
         format.participant = options.participantColumn;
@@ -79,46 +75,14 @@ Expected<ReadingCorpusFormat> corpusFormat(const CorrelateOptions& options, cons
         format.measures.push_back(
             {name, mapping.substr(equals + 1), zero ? MissingMeasure::Zero : MissingMeasure::Skip, false});
     }
-    if (!options.where.empty()) {
-        const std::size_t equals = options.where.find('=');
-        if (equals == std::string::npos || equals == 0)
-            return Status::invalidArgument("expected COLUMN=VALUE, found '" + options.where + "'")
-                .atField("--where");
-        format.filterColumn = options.where.substr(0, equals);
-        format.filterValue = options.where.substr(equals + 1);
-    }
+    if (!options.where.empty())
+        ATTNSCOPE_TRY(setRowFilter(format, options.where));
     if (custom && (format.participant.empty() || format.textColumns.empty() || format.wordIndex.empty() ||
                    format.word.empty() || format.measures.empty()))
         return Status::invalidArgument("--format custom needs --participant-column, --text-columns, "
                                        "--word-index-column, --word-column and --measure-column")
             .atField("--format");
     return format;
-}
-
-Status writeWordTable(const std::string& path, const analyses::ReadingCorrelation& correlation,
-                      const ReadingCorpus& corpus) {
-    std::ofstream file(path);
-    if (!file)
-        return Status::ioError("cannot write the word table").inFile(path);
-    file << "unit\tword_index\tword\tmodel\t" << correlation.request.measure << "\n";
-    const auto cell = [](double v) {
-        return std::isfinite(v) ? std::to_string(v) : std::string("NA");
-    };
-    for (std::size_t u = 0; u < correlation.units.size(); ++u) {
-        const analyses::UnitCorrelation& unit = correlation.units[u];
-        for (std::size_t w = 0; w < unit.model.size(); ++w) {
-            std::string word = corpus.units[u].words[w];
-            for (char& c : word)
-                if (c == '\t' || c == '\n')
-                    c = ' ';
-            file << unit.id << '\t' << w << '\t' << word << '\t' << cell(unit.model[w]) << '\t'
-                 << cell(unit.human[w]) << '\n';
-        }
-    }
-    file.close();
-    if (!file)
-        return Status::ioError("writing the word table failed").inFile(path);
-    return Status::ok();
 }
 
 Expected<nlohmann::json> runCorrelate(const CorrelateOptions& options) {
@@ -157,10 +121,9 @@ Expected<nlohmann::json> runCorrelate(const CorrelateOptions& options) {
         analyses::ReadingCorrelation correlation,
         analyses::correlateReading(*model, *tokenizer, corpus, request, progress.progress()));
     if (!options.wordsOut.empty())
-        ATTNSCOPE_TRY(writeWordTable(options.wordsOut, correlation, corpus));
-    nlohmann::json document = analyses::readingCorrelationToJson(correlation, corpus, options.words);
-    document["model"] = options.model;
-    document["corpus"]["file"] = options.corpus;
+        ATTNSCOPE_TRY(analyses::writeReadingWordTable(options.wordsOut, correlation, corpus));
+    nlohmann::json document = analyses::readingCorrelationDocument(correlation, corpus, options.model,
+                                                                   options.corpus, options.words);
     if (!options.wordsOut.empty())
         document["words_file"] = options.wordsOut;
     return document;

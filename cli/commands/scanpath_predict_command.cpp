@@ -100,7 +100,7 @@ Expected<nlohmann::json> runPredict(const PredictOptions& options) {
     if (request.method == analyses::RelevanceMethod::Flow &&
         input.tokens.size() > static_cast<std::size_t>(analyses::kFlowSlowTokens))
         std::cerr << "note: attention flow over " << input.tokens.size() << " tokens solves about "
-                  << input.tokens.size() * input.tokens.size() / 2
+                  << input.tokens.size() * input.tokens.size()
                   << " max-flow problems; this can take a while (Ctrl+C stops it)\n";
     TerminalProgress progress;
     ATTNSCOPE_ASSIGN_OR_RETURN(

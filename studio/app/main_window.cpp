@@ -16,6 +16,7 @@
 #include "../views/notes_panel.h"
 #include "../views/properties_panel.h"
 #include "../views/qk_space_view.h"
+#include "../views/reading_correlation_view.h"
 #include "../views/run_figure_view.h"
 #include "../views/surface_view.h"
 #include "../views/token_view.h"
@@ -155,6 +156,11 @@ void MainWindow::createCentralViews() {
     m_views->addTab(m_generation, tr("Generation"));
     connect(m_generation, &GenerationView::statusMessage, this, &MainWindow::showStatus);
     connect(m_generation, &GenerationView::generateRequested, this, [this] { generateWithAttention(); });
+    m_reading = new ReadingCorrelationView(m_views);
+    m_views->addTab(m_reading, tr("Reading"));
+    connect(m_reading, &ReadingCorrelationView::statusMessage, this, &MainWindow::showStatus);
+    connect(m_reading, &ReadingCorrelationView::correlateRequested, this,
+            [this] { correlateReadingCorpus(); });
     connect(m_atlas, &HeadAtlasView::headSelected, this, &MainWindow::openHead);
     connect(m_figures, &RunFigureView::headClicked, this, [this](int layer, int head) {
         m_atlas->selectHead(layer, head);
@@ -344,6 +350,12 @@ void MainWindow::createMenus() {
     reading->setToolTip(
         tr("Word relevance from the open model's attention over the input text, and the reading "
            "scanpath it predicts, in the Gaze tab"));
+    QAction* corpus =
+        tools->addAction(tr("Correlate with Reading &Corpus…"), this, [this] { correlateReadingCorpus(); });
+    corpus->setObjectName(QStringLiteral("correlateReadingCorpusAction"));
+    corpus->setShortcut(QKeySequence(Qt::CTRL | Qt::ALT | Qt::Key_R));
+    corpus->setToolTip(tr("The open model's word relevance against human reading times in a word-level "
+                          "eye-tracking report (Provo, GECO, MECO), in the Reading tab"));
     QAction* qk = tools->addAction(tr("Embed &Queries and Keys"), this, [this] { embedQueriesAndKeys(); });
     qk->setObjectName(QStringLiteral("embedQueriesKeysAction"));
     qk->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_K));

@@ -5,6 +5,7 @@
 #include "studio_settings.h"
 
 #include "attnscope/analyses/evaluation_report.h"
+#include "attnscope/analyses/reading_correlation.h"
 #include "attnscope/analyses/reading_relevance.h"
 #include "attnscope/analyses/suite.h"
 #include "attnscope/runtime/model.h"
@@ -44,6 +45,7 @@ class ModelInputPanel;
 class NotesPanel;
 class PropertiesPanel;
 class QkSpaceView;
+class ReadingCorrelationView;
 class SurfaceView;
 class TokenView;
 struct PreparedRun;
@@ -124,6 +126,22 @@ public:
     /// head looked when it was chosen (generationTraced). Returns the job id, 0 when nothing started.
     quint64 generateWithAttention();
     GenerationView* generationView() const { return m_generation; }
+    /// What Tools > Correlate with Reading Corpus compares: a word-level report and how to read it.
+    struct ReadingCorpusRequest {
+        QString path;
+        QString format = QStringLiteral("auto"); ///< auto, provo, geco or meco
+        scanpath::ReadingUnitLevel level = scanpath::ReadingUnitLevel::Text;
+        scanpath::TextEncoding encoding = scanpath::TextEncoding::Auto;
+        QString filter; ///< COLUMN=VALUE, or empty
+        analyses::ReadingCorrelationRequest correlation;
+    };
+    /// Tools > Correlate with Reading Corpus (or the Reading tab's button): asks for the report and the
+    /// reading, then compares the open model's word relevance with it in the background and shows the
+    /// result in the Reading tab (readingCorrelated). Returns the job id, 0 when nothing started.
+    quint64 correlateReadingCorpus();
+    /// The same without asking.
+    quint64 startReadingCorrelation(const ReadingCorpusRequest& request);
+    ReadingCorrelationView* readingCorrelationView() const { return m_reading; }
     /// Tools > Analysis Settings: which analyses Analyze Input runs and their parameters (persisted).
     void showAnalysisSettings();
     const analyses::SuiteOptions& analysisOptions() const { return m_analysisOptions; }
@@ -192,6 +210,8 @@ Q_SIGNALS:
     void queriesAndKeysEmbedded(bool ok);
     /// A traced generation ended (`ok`); on success the Generation tab shows it.
     void generationTraced(bool ok);
+    /// A reading-corpus comparison ended (`ok`); on success the Reading tab shows it.
+    void readingCorrelated(bool ok);
 
 protected:
     void closeEvent(QCloseEvent* event) override;
@@ -290,6 +310,7 @@ private:
     GazeView* m_gaze = nullptr;
     QkSpaceView* m_qkSpace = nullptr;
     GenerationView* m_generation = nullptr;
+    ReadingCorrelationView* m_reading = nullptr;
     qint64 m_runId = 0;
     QString m_runProject;                ///< the project the shown run is stored in
     quint64 m_tilesJob = 0;              ///< id of the latest exact-tiles job (0: none started)

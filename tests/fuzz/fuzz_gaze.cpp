@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
-// Any byte string as a gaze file of every kind (fixation table, EyeLink ASC, STI Amazon JSON): refuse
-// with a Status naming the file, or return scanpaths that every metric then takes without failing.
+// Any byte string as a gaze file of every kind (fixation table, EyeLink ASC, Tobii Pro Lab, STI Amazon JSON):
+// refuse with a Status naming the file, or return scanpaths that every metric then takes without failing.
 #include "attnscope/scanpath/comparison.h"
 #include "attnscope/scanpath/scanpath_io.h"
+#include "attnscope/scanpath/tobii_pro_lab.h"
 #include "refusal_checks.h"
 
 #include <cstddef>
@@ -51,6 +52,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
             __builtin_trap();
         compareAll(asc->scanpaths);
     }
+    auto tobii = parseTobiiProLab(text, "fuzz.tsv");
+    if (!attnscope::fuzz::refused(tobii, "fuzz.tsv"))
+        compareAll(tobii->scanpaths);
     auto images = parseStiAmazon(text, "fuzz.json");
     if (!attnscope::fuzz::refused(images, "fuzz.json"))
         for (const StiImage& image : *images)

@@ -8,6 +8,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <cmath>
 #include <map>
 
 using namespace attnscope::test;
@@ -140,6 +141,14 @@ TEST(CliScanpath, StatsCountsAoiTransitions) {
     ASSERT_EQ(t["symbols"], nlohmann::json::parse("[-1, 3, 5]"));
     EXPECT_EQ(t["counts"], nlohmann::json::parse("[[0, 0, 1], [0, 0, 1], [1, 1, 0]]"));
     EXPECT_EQ(t["probabilities"][2], nlohmann::json::parse("[0.5, 0.5, 0]"));
+    // The chain: none → 5, 3 → 5, 5 → none or 3 by halves. π = (¼, ¼, ½); H_s = 1.5 bits; only 5's row is
+    // uncertain (1 bit), so H_t = ½ bit.
+    const auto& entropy = t["entropy"];
+    EXPECT_NEAR(entropy["stationary"][0].get<double>(), 0.25, 1e-12);
+    EXPECT_NEAR(entropy["stationary"][2].get<double>(), 0.5, 1e-12);
+    EXPECT_NEAR(entropy["stationary_entropy"].get<double>(), 1.5, 1e-12);
+    EXPECT_NEAR(entropy["transition_entropy"].get<double>(), 0.5, 1e-12);
+    EXPECT_NEAR(entropy["transition_normalized"].get<double>(), 0.5 / std::log2(3.0), 1e-12);
     const nlohmann::json repeats =
         jsonOf(kCli + " scanpath stats " + table + " --transitions aoi --transition-repeats --json");
     EXPECT_EQ(repeats["transitions"]["counts"][1][1], 1.0);

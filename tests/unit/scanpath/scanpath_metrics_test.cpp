@@ -229,3 +229,34 @@ TEST(Transitions, CountsMovesBetweenAreasWithNoAoiAsASymbol) {
     EXPECT_EQ(aoiTransitions({{1, 1, 2, -1, 2}}, true).count(1, 1), 1.0);
     EXPECT_TRUE(aoiTransitions({}).symbols.empty());
 }
+
+TEST(ScanpathMetrics, GazeTransitionEntropyOfKnownChains) {
+    // A → B always; B → A or B by halves: π = (⅓, ⅔), H_s = log2 3 − ⅔, H_t = ⅔ · 1 bit.
+    const TransitionMatrix chain = aoiTransitions({{0, 1, 0, 1, 1, 0, 1, 1}}, true);
+    ASSERT_EQ(chain.symbols, (std::vector<int>{0, 1}));
+    ASSERT_EQ(chain.counts, (std::vector<double>{0, 3, 2, 2}));
+    const TransitionEntropy e = transitionEntropy(chain);
+    // Counts 2 and 2 out of B: the halves; 3 out of A, all to B.
+    EXPECT_NEAR(e.stationary[0], 1.0 / 3, 1e-12);
+    EXPECT_NEAR(e.stationary[1], 2.0 / 3, 1e-12);
+    EXPECT_NEAR(e.stationaryEntropy, std::log2(3.0) - 2.0 / 3, 1e-12);
+    EXPECT_NEAR(e.transitionEntropy, 2.0 / 3, 1e-12);
+    EXPECT_NEAR(e.transitionNormalized, 2.0 / 3, 1e-12); // log2 2 = 1
+
+    // A periodic chain (A → B, B → A or C, C → B): plain power iteration from the uniform start oscillates
+    // between (⅙, ⅔, ⅙) and (⅓, ⅓, ⅓); the lazy chain settles on π = (¼, ½, ¼).
+    const TransitionEntropy periodic = transitionEntropy(aoiTransitions({{0, 1, 0, 1, 2, 1, 2, 1, 0}}));
+    EXPECT_NEAR(periodic.stationary[0], 0.25, 1e-12);
+    EXPECT_NEAR(periodic.stationary[1], 0.5, 1e-12);
+    EXPECT_NEAR(periodic.stationaryEntropy, 1.5, 1e-12);
+    EXPECT_NEAR(periodic.transitionEntropy, 0.5, 1e-12);
+
+    // C only ends the sequence: its row becomes uniform. π0 = π2/3, π1 = π0 + π2/3, π2 = π1 + π2/3:
+    // π = (⅙, ⅓, ½).
+    const TransitionEntropy restart = transitionEntropy(aoiTransitions({{0, 1, 2}}));
+    EXPECT_NEAR(restart.stationary[0], 1.0 / 6, 1e-12);
+    EXPECT_NEAR(restart.stationary[1], 1.0 / 3, 1e-12);
+    EXPECT_NEAR(restart.stationary[2], 0.5, 1e-12);
+    EXPECT_TRUE(transitionEntropy(TransitionMatrix{}).stationary.empty());
+    EXPECT_TRUE(std::isnan(transitionEntropy(aoiTransitions({{4, 4}}, true)).stationaryNormalized));
+}

@@ -72,5 +72,13 @@ Expected<ReadingCorrelation> correlateReading(const runtime::Model& model,
 /// The JSON form: parameters, summary, and per unit its numbers (words with `includeWords`).
 nlohmann::json readingCorrelationToJson(const ReadingCorrelation& correlation,
                                         const scanpath::ReadingCorpus& corpus, bool includeWords = false);
+/// What `scanpath correlate --json` writes and the studio saves: the JSON form with the model's and the
+/// corpus's paths.
+nlohmann::json readingCorrelationDocument(const ReadingCorrelation& correlation,
+                                          const scanpath::ReadingCorpus& corpus, const std::string& modelPath,
+                                          const std::string& corpusPath, bool includeWords);
+/// Every word's model and human values as TSV: unit, word_index, word, model, the measure ("NA" missing).
+Status writeReadingWordTable(const std::string& path, const ReadingCorrelation& correlation,
+                             const scanpath::ReadingCorpus& corpus);
 
 } // namespace attnscope::analyses

@@ -56,6 +56,11 @@ ReadingCorpusFormat mecoCorpusFormat();
 Expected<ReadingCorpusFormat> readingCorpusFormatByName(std::string_view name);
 /// The preset whose columns the header names (the first line that is not blank or a '#' comment).
 Expected<ReadingCorpusFormat> detectReadingCorpusFormat(std::string_view text, const std::string& fileName);
+/// "auto": the preset the header of `text` names; otherwise the preset called `name`.
+Expected<ReadingCorpusFormat> readingCorpusFormatFor(std::string_view name, std::string_view text,
+                                                     const std::string& fileName);
+/// Keeps only the rows where COLUMN equals VALUE, from "COLUMN=VALUE" (MECO's "lang=en").
+Status setRowFilter(ReadingCorpusFormat& format, std::string_view columnEqualsValue);
 
 /// The byte encoding of a report. Auto reads UTF-8 when the bytes are valid UTF-8 and cp1252 otherwise.
 enum class TextEncoding { Auto, Utf8, Cp1252, MacRoman };
