@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // One entry point for every gaze format: detection by extension and by a table's header.
 #include "attnscope/core/read_file.h"
+#include "attnscope/scanpath/coco_search.h"
 #include "attnscope/scanpath/scanpath_io.h"
 #include "attnscope/scanpath/tobii_pro_lab.h"
 #include "text_fields.h"
@@ -64,6 +65,18 @@ Expected<GazeRecording> readGaze(const std::string& path, const GazeReadOptions&
         return recording;
     }
     case GazeFormat::StiAmazon: {
+        if (looksLikeCocoSearch(*content)) {
+            // A .json list is COCO-Search18's layout; STI's is an object of images.
+            auto trials = parseCocoSearch(*content, path);
+            if (!trials)
+                return trials.status();
+            recording.format = "coco-search18";
+            for (SearchTrial& trial : *trials) {
+                recording.scanpaths.push_back(std::move(trial.scanpath));
+                recording.areas.push_back(std::move(trial.target));
+            }
+            return recording;
+        }
         auto images = parseStiAmazon(*content, path);
         if (!images)
             return images.status();

@@ -3,6 +3,7 @@
 #include "attnscope/scanpath/reading_corpus.h"
 
 #include "attnscope/core/read_file.h"
+#include "attnscope/scanpath/scanpath_io.h"
 #include "single_byte_encodings.h"
 #include "text_fields.h"
 
@@ -186,15 +187,7 @@ Expected<ReadingCorpusFormat> readingCorpusFormatByName(std::string_view name) {
 
 Expected<ReadingCorpusFormat> detectReadingCorpusFormat(std::string_view content,
                                                         const std::string& fileName) {
-    content = text::withoutBom(content);
-    std::vector<std::string> header;
-    text::forEachLine(content, [&](int, std::string_view line) {
-        if (text::trim(line).empty() || line.front() == '#')
-            return true;
-        if (auto fields = text::splitFields(line, text::detectDelimiter(line)))
-            header = std::move(*fields);
-        return false;
-    });
+    const std::vector<std::string> header = tableHeaderColumns(content);
     const std::set<std::string> columns(header.begin(), header.end());
     for (const ReadingCorpusFormat& format : {provoCorpusFormat(), gecoCorpusFormat(), mecoCorpusFormat()})
         if (columns.count(format.participant) && columns.count(format.wordIndex) &&

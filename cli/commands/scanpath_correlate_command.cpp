@@ -6,6 +6,7 @@
 #include "../json_output.h"
 #include "../model_input.h"
 #include "../model_tokenizer.h"
+#include "../number_text.h"
 #include "../option_checks.h"
 #include "../terminal_progress.h"
 #include "attnscope/analyses/reading_correlation.h"
@@ -130,11 +131,7 @@ Expected<nlohmann::json> runCorrelate(const CorrelateOptions& options) {
 }
 
 std::string number(const nlohmann::json& value, int precision = 3) {
-    if (value.is_null())
-        return "n/a";
-    std::ostringstream text;
-    text << std::setprecision(precision) << value.get<double>();
-    return text.str();
+    return numberText(value, precision);
 }
 
 void printCorrelate(const nlohmann::json& document) {

@@ -5,6 +5,7 @@
 
 #include "../json_output.h"
 #include "../model_input.h"
+#include "../number_text.h"
 #include "../option_checks.h"
 #include "../terminal_progress.h"
 #include "attnscope/analyses/reading_correlation.h"
@@ -139,11 +140,7 @@ Expected<nlohmann::json> runPredict(const PredictOptions& options) {
 }
 
 std::string number(const nlohmann::json& value, int precision = 4) {
-    if (value.is_null())
-        return "n/a";
-    std::ostringstream text;
-    text << std::setprecision(precision) << value.get<double>();
-    return text.str();
+    return numberText(value, precision);
 }
 
 void printPredict(const nlohmann::json& document) {

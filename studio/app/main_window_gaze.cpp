@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // File > Import Gaze Recording: gaze files read off the GUI thread into the Gaze tab.
 #include "main_window.h"
+#include "relevance_controls.h"
 
 #include "../dialogs/gaze_columns_dialog.h"
 #include "../jobs/job_tracker.h"
@@ -94,22 +95,9 @@ quint64 MainWindow::predictReading() {
     dialog.setObjectName(QStringLiteral("readingDialog"));
     dialog.setWindowTitle(tr("Predict Reading Scanpath"));
     auto* form = new QFormLayout(&dialog);
-    auto* method = new QComboBox(&dialog);
-    method->setObjectName(QStringLiteral("readingMethod"));
-    method->addItem(tr("Attention received (in the kernel)"),
-                    static_cast<int>(analyses::RelevanceMethod::Received));
-    method->addItem(tr("Attention received per visible row"),
-                    static_cast<int>(analyses::RelevanceMethod::ReceivedMean));
-    method->addItem(tr("Attention rollout (≤ 1024 tokens)"),
-                    static_cast<int>(analyses::RelevanceMethod::Rollout));
-    method->addItem(tr("Attention flow (≤ 256 tokens; slow past %1)").arg(analyses::kFlowSlowTokens),
-                    static_cast<int>(analyses::RelevanceMethod::Flow));
+    QComboBox* method = relevanceMethodBox(&dialog, QStringLiteral("readingMethod"));
     form->addRow(tr("Relevance"), method);
-    auto* layer = new QSpinBox(&dialog);
-    layer->setObjectName(QStringLiteral("readingLayer"));
-    layer->setRange(-1, 10000);
-    layer->setValue(-1);
-    layer->setSpecialValueText(tr("last"));
+    QSpinBox* layer = relevanceLayerBox(&dialog, QStringLiteral("readingLayer"));
     form->addRow(tr("Layer"), layer);
     auto* buttons = new QDialogButtonBox(QDialogButtonBox::Ok | QDialogButtonBox::Cancel, &dialog);
     form->addRow(buttons);

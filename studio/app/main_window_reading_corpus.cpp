@@ -2,6 +2,7 @@
 // Tools ▸ Correlate with Reading Corpus: the Reading tab's job — a word-level eye-tracking report read on
 // the worker thread and compared, unit by unit, with the open model's word relevance.
 #include "main_window.h"
+#include "relevance_controls.h"
 
 #include "../jobs/job_tracker.h"
 #include "../views/reading_correlation_view.h"
@@ -84,22 +85,9 @@ quint64 MainWindow::correlateReadingCorpus() {
     measure->setToolTip(tr("TRT: total reading time; relFix: its share of the unit; FFD: first fixation; GD: "
                            "gaze duration; GPT: go-past time"));
     form->addRow(tr("Human measure"), measure);
-    auto* method = new QComboBox(&dialog);
-    method->setObjectName(QStringLiteral("readingCorpusMethod"));
-    method->addItem(tr("Attention received (in the kernel)"),
-                    static_cast<int>(analyses::RelevanceMethod::Received));
-    method->addItem(tr("Attention received per visible row"),
-                    static_cast<int>(analyses::RelevanceMethod::ReceivedMean));
-    method->addItem(tr("Attention rollout (≤ 1024 tokens per unit)"),
-                    static_cast<int>(analyses::RelevanceMethod::Rollout));
-    method->addItem(tr("Attention flow (≤ 256 tokens per unit; slow)"),
-                    static_cast<int>(analyses::RelevanceMethod::Flow));
+    QComboBox* method = relevanceMethodBox(&dialog, QStringLiteral("readingCorpusMethod"), tr("per unit"));
     form->addRow(tr("Relevance"), method);
-    auto* layer = new QSpinBox(&dialog);
-    layer->setObjectName(QStringLiteral("readingCorpusLayer"));
-    layer->setRange(-1, 10000);
-    layer->setValue(-1);
-    layer->setSpecialValueText(tr("last"));
+    QSpinBox* layer = relevanceLayerBox(&dialog, QStringLiteral("readingCorpusLayer"));
     form->addRow(tr("Layer"), layer);
     QComboBox* merge = combo(
         &dialog, "readingCorpusMerge",

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
-// Any byte string as a gaze file of every kind (fixation table, EyeLink ASC, Tobii Pro Lab, STI Amazon JSON):
-// refuse with a Status naming the file, or return scanpaths that every metric then takes without failing.
+// Any byte string as a gaze file of every kind (fixation table, EyeLink ASC, Tobii Pro Lab, STI Amazon and
+// COCO-Search18 JSON): refuse with a Status naming the file, or return scanpaths that every metric then takes
+// without failing.
+#include "attnscope/scanpath/coco_search.h"
 #include "attnscope/scanpath/comparison.h"
 #include "attnscope/scanpath/scanpath_io.h"
 #include "attnscope/scanpath/tobii_pro_lab.h"
@@ -55,6 +57,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     auto tobii = parseTobiiProLab(text, "fuzz.tsv");
     if (!attnscope::fuzz::refused(tobii, "fuzz.tsv"))
         compareAll(tobii->scanpaths);
+    auto trials = parseCocoSearch(text, "fuzz.json");
+    if (!attnscope::fuzz::refused(trials, "fuzz.json"))
+        for (const SearchTrial& trial : *trials)
+            compareAll({trial.scanpath});
     auto images = parseStiAmazon(text, "fuzz.json");
     if (!attnscope::fuzz::refused(images, "fuzz.json"))
         for (const StiImage& image : *images)
