@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "views/gaze_view.h"
+#include "views/scarf_chart.h"
 
 #include "render/figures.h"
 
@@ -16,15 +17,18 @@
 #include <QLabel>
 #include <QPainter>
 #include <QPushButton>
+#include <QScrollArea>
 #include <QSignalBlocker>
 #include <QSlider>
 #include <QSpinBox>
 #include <QSplitter>
+#include <QTabWidget>
 #include <QTableWidget>
 #include <QToolTip>
 #include <QTreeWidget>
 #include <QVBoxLayout>
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 
@@ -148,8 +152,21 @@ GazeView::GazeView(QWidget* parent) : QWidget(parent) {
     auto* centre = new QWidget(splitter);
     auto* centreLayout = new QVBoxLayout(centre);
     centreLayout->setContentsMargins(0, 0, 0, 0);
-    m_canvas = new ScanpathCanvas(centre);
-    centreLayout->addWidget(m_canvas, 1);
+    // The plot, and the scarf chart of the same scanpaths (GazePlotter's sequence view) beside it.
+    m_plotTabs = new QTabWidget(centre);
+    m_plotTabs->setObjectName(QStringLiteral("gazePlotTabs"));
+    m_canvas = new ScanpathCanvas(m_plotTabs);
+    m_plotTabs->addTab(m_canvas, tr("Plot"));
+    auto* scarfScroll = new QScrollArea(m_plotTabs);
+    scarfScroll->setWidgetResizable(true);
+    m_scarf = new ScarfChart(scarfScroll);
+    m_scarf->setObjectName(QStringLiteral("gazeScarf"));
+    m_scarf->setToolTip(
+        tr("Each checked scanpath's fixations over time, coloured by area of interest (or grid "
+           "cell when the recording has no areas)"));
+    scarfScroll->setWidget(m_scarf);
+    m_plotTabs->addTab(scarfScroll, tr("Scarf"));
+    centreLayout->addWidget(m_plotTabs, 1);
     auto* replayRow = new QHBoxLayout;
     m_replayLabel = new QLabel(tr("Fixations: all"), centre);
     m_replay = new QSlider(Qt::Horizontal, centre);
@@ -536,6 +553,76 @@ void GazeView::refreshFigure() {
     for (render::ScanpathLayer& layer : figure.layers)
         layer.shownFixations = shown;
     m_canvas->setFigure(std::move(figure));
+    refreshScarf();
+}
+
+void GazeView::refreshScarf() {
+    const std::vector<int> checked = checkedScanpaths();
+    // One alphabet for every row: AOI ids when any checked recording assigns them, else the grid's cells
+    // (when the screen is known), else nothing.
+    bool aoi = false, durations = !checked.empty();
+    for (const int index : checked) {
+        const scanpath::Scanpath& path = m_entries[static_cast<std::size_t>(index)].path;
+        aoi = aoi || std::any_of(path.fixations.begin(), path.fixations.end(),
+                                 [](const scanpath::Fixation& f) { return f.aoi >= 0; });
+        durations = durations && path.hasDurations();
+    }
+    std::vector<ScarfChart::Row> rows;
+    QMap<int, QString> names;
+    for (std::size_t k = 0; k < checked.size(); ++k) {
+        const Entry& entry = m_entries[static_cast<std::size_t>(checked[k])];
+        const scanpath::Scanpath& path = entry.path;
+        std::vector<int> symbols(path.fixations.size(), -1);
+        if (aoi) {
+            for (std::size_t i = 0; i < path.fixations.size(); ++i)
+                symbols[i] = path.fixations[i].aoi;
+            for (const scanpath::AoiBox& box : entry.areas)
+                if (!box.label.empty() && !names.contains(box.id))
+                    names.insert(box.id, QString::fromStdString(box.label));
+        } else {
+            const double width = path.screenWidth > 0 ? path.screenWidth : m_screenWidth->value();
+            const double height = path.screenHeight > 0 ? path.screenHeight : m_screenHeight->value();
+            if (width > 0 && height > 0)
+                symbols = scanpath::gridSequence(
+                    path, scanpath::AoiGrid{m_gridColumns->value(), m_gridRows->value(), width, height});
+        }
+        ScarfChart::Row row;
+        row.label = (k == 0   ? QStringLiteral("A ")
+                     : k == 1 ? QStringLiteral("B ")
+                              : QString()) +
+                    labelOf(path, checked[k] + 1);
+        // Times from the first fixation's start when every fixation has one; else durations laid end to end.
+        const bool starts =
+            durations && std::all_of(path.fixations.begin(), path.fixations.end(),
+                                     [](const scanpath::Fixation& f) { return std::isfinite(f.startMs); });
+        double clock = 0.0;
+        for (std::size_t i = 0; i < path.fixations.size(); ++i) {
+            const scanpath::Fixation& f = path.fixations[i];
+            ScarfChart::Segment segment;
+            segment.symbol = symbols[i];
+            segment.fixation = static_cast<int>(i);
+            if (!durations) {
+                segment.start = static_cast<double>(i);
+                segment.length = 1.0;
+            } else {
+                segment.start = starts ? f.startMs - path.fixations.front().startMs : clock;
+                segment.length = f.durationMs;
+                clock += f.durationMs;
+            }
+            row.segments.push_back(segment);
+        }
+        rows.push_back(std::move(row));
+    }
+    if (!aoi)
+        for (const ScarfChart::Row& row : rows)
+            for (const ScarfChart::Segment& segment : row.segments)
+                if (segment.symbol >= 0)
+                    names.insert(segment.symbol, tr("cell %1").arg(segment.symbol));
+    m_scarf->setRows(std::move(rows), durations ? tr("ms") : tr("fixation"), std::move(names));
+}
+
+void GazeView::showScarf(bool shown) {
+    m_plotTabs->setCurrentIndex(shown ? 1 : 0);
 }
 
 void GazeView::setShownFixations(int count) {

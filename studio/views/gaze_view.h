@@ -25,12 +25,15 @@ class QLabel;
 class QSlider;
 class QSpinBox;
 class QTableWidget;
+class QTabWidget;
 class QTreeWidget;
 class QTreeWidgetItem;
 
 namespace attnscope::studio {
 
 /// Paints a render::ScanpathFigure; hovering a fixation shows its number, position and duration.
+class ScarfChart;
+
 class ScanpathCanvas : public QWidget {
     Q_OBJECT
 public:
@@ -103,6 +106,10 @@ public:
     QTableWidget* metricsTable() const { return m_metrics; }
     QTreeWidget* scanpathList() const { return m_list; }
     ScanpathCanvas* canvas() const { return m_canvas; }
+    /// The Scarf tab: the checked scanpaths as AOI sequences over time.
+    ScarfChart* scarfChart() const { return m_scarf; }
+    /// Shows the Scarf tab (true) or the plot (false).
+    void showScarf(bool shown);
     /// The line under the table: what was compared, or why nothing was.
     QString comparisonNote() const;
 
@@ -125,6 +132,7 @@ private:
     QWidget* createSettings();
     void refreshList();
     void refreshFigure();
+    void refreshScarf();
     void refreshComparison();
     void refreshBehaviour();
     void chooseComparisonPath();
@@ -140,6 +148,8 @@ private:
     QComboBox* m_stimulus;
     QTreeWidget* m_list;
     ScanpathCanvas* m_canvas;
+    ScarfChart* m_scarf;
+    QTabWidget* m_plotTabs;
     QSlider* m_replay;
     QLabel* m_replayLabel;
     QDoubleSpinBox* m_screenWidth;

@@ -9,6 +9,7 @@
 #include "project_fixtures.h"
 #include "views/gaze_view.h"
 #include "views/model_input_panel.h"
+#include "views/scarf_chart.h"
 
 #include <QAction>
 #include <QComboBox>
@@ -237,6 +238,53 @@ private Q_SLOTS:
                 view->canvas()->figure().areas[static_cast<std::size_t>(predicted.fixations[k].word)];
             QVERIFY(box.contains(predicted.fixations[k].x, predicted.fixations[k].y));
         }
+    }
+
+    void drawsTheScarfOfEachCheckedScanpath() {
+        QTemporaryDir dir;
+        const QString table = dir.filePath(QStringLiteral("report.csv"));
+        // Data Viewer layout with interest areas: s01 looks at 3, 3, 5, none, 5; s02 at 5, 3. No start
+        // column: durations are laid end to end.
+        std::ofstream(table.toStdString())
+            << "RECORDING_SESSION_LABEL,TRIAL_INDEX,CURRENT_FIX_X,CURRENT_FIX_Y,CURRENT_FIX_DURATION,"
+               "CURRENT_FIX_INTEREST_AREA_ID\n"
+               "s01,1,10,10,200,3\ns01,1,12,11,150,3\ns01,1,300,40,220,5\ns01,1,500,400,180,.\n"
+               "s01,1,310,42,240,5\ns02,1,300,40,200,5\ns02,1,11,12,260,3\n";
+        MainWindow window;
+        window.resize(1400, 900);
+        window.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&window));
+        QVERIFY(import(window, table));
+        GazeView* view = window.gazeView();
+        QCOMPARE(view->scanpathCount(), 2);
+        view->setChecked(0, true);
+        view->setChecked(1, true);
+        view->showScarf(true);
+        ScarfChart* scarf = view->scarfChart();
+        QVERIFY(scarf->isVisible());
+        QCOMPARE(scarf->unit(), QStringLiteral("ms"));
+        QCOMPARE(scarf->rows().size(), std::size_t(2));
+        const auto& first = scarf->rows()[0].segments;
+        QCOMPARE(first.size(), std::size_t(5));
+        const std::vector<int> symbols{3, 3, 5, -1, 5};
+        const std::vector<double> starts{0, 200, 350, 570, 750};
+        for (std::size_t i = 0; i < 5; ++i) {
+            QCOMPARE(first[i].symbol, symbols[i]);
+            QCOMPARE(first[i].start, starts[i]);
+        }
+        QCOMPARE(scarf->rows()[1].segments[1].symbol, 3);
+        // The segment under a point is the one drawn there; the two AOIs and "no AOI" differ in colour.
+        const QRectF third = scarf->segmentRect(0, 2);
+        QCOMPARE(scarf->segmentAt(third.center()), std::make_pair(0, 2));
+        QCOMPARE(scarf->segmentAt(QPointF(1, 1)), std::make_pair(-1, -1));
+        QVERIFY(ScarfChart::symbolColour(3) != ScarfChart::symbolColour(5));
+        QVERIFY(ScarfChart::symbolColour(-1) != ScarfChart::symbolColour(3));
+        const QImage image = scarf->grab().toImage();
+        QVERIFY(pixelsNear(image, ScarfChart::symbolColour(5)) > 100);
+        window.grab().save(QStringLiteral(ATTNSCOPE_SCREENSHOT_DIR "/studio-gaze-scarf.png"));
+        // Unchecking a scanpath removes its row.
+        view->setChecked(1, false);
+        QCOMPARE(scarf->rows().size(), std::size_t(1));
     }
 
     void asksForColumnsOfUnknownTablesAndRefusesBrokenFiles() {
