@@ -33,6 +33,8 @@ Status textAt(const json& trial, const char* key, const std::string& field, std:
     const json& value = trial[key];
     if (value.is_string())
         out = value.get<std::string>();
+    else if (value.is_number_unsigned())
+        out = std::to_string(value.get<unsigned long long>());
     else if (value.is_number_integer())
         out = std::to_string(value.get<long long>());
     else
@@ -54,6 +56,9 @@ Status trialFrom(const json& entry, const std::string& at, SearchTrial& trial) {
     ATTNSCOPE_TRY(textAt(entry, "task", at + ".task", trial.task));
     ATTNSCOPE_TRY(textAt(entry, "condition", at + ".condition", trial.condition));
     path.trialId = trial.task + "/" + trial.condition;
+    // COCO-Search18 showed every image at 1680 × 1050 (Chen et al. 2021): the positions are in that frame.
+    path.screenWidth = kCocoSearchWidth;
+    path.screenHeight = kCocoSearchHeight;
     std::vector<double> xs, ys, ts;
     ATTNSCOPE_TRY(numbersAt(entry, "X", at + ".X", xs));
     ATTNSCOPE_TRY(numbersAt(entry, "Y", at + ".Y", ys));
@@ -81,6 +86,9 @@ Status trialFrom(const json& entry, const std::string& at, SearchTrial& trial) {
             f.startMs = start; // from the trial's first fixation: the file has no clock
             f.durationMs = ts[k];
             start += ts[k];
+            if (!std::isfinite(start))
+                return Status::parseError("the durations add up past any clock")
+                    .atField(at + ".T[" + std::to_string(k) + "]");
         }
         path.fixations.push_back(f);
     }
@@ -104,6 +112,8 @@ Status trialFrom(const json& entry, const std::string& at, SearchTrial& trial) {
 } // namespace
 
 bool looksLikeCocoSearch(std::string_view text) {
+    if (text.substr(0, 3) == "\xEF\xBB\xBF")
+        text.remove_prefix(3); // a byte-order mark, which the JSON parser skips too
     const std::size_t first = text.find_first_not_of(" \t\r\n");
     return first != std::string_view::npos && text[first] == '[';
 }

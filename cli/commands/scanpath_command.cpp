@@ -316,8 +316,9 @@ Expected<nlohmann::json> runStats(const StatsOptions& options) {
         nlohmann::json entry = summary(path);
         entry["index"] = i;
         const std::vector<AoiBox>& areas = recording->areas[i];
-        // Search tasks (STI): the grid cell of the first target box is the target.
-        if (recording->format == "sti-amazon" && !areas.empty() && path.screenWidth > 0) {
+        // Search tasks (STI, COCO-Search18): the grid cell of the first target box is the target.
+        const bool search = recording->format == "sti-amazon" || recording->format == "coco-search18";
+        if (search && !areas.empty() && path.screenWidth > 0) {
             const AoiGrid cells{grid->first, grid->second, path.screenWidth, path.screenHeight};
             const int target = cells.cellAt(areas.front().centreX(), areas.front().centreY());
             const BehaviouralStats stats = behaviouralStats(gridSequence(path, cells), target);

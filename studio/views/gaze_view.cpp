@@ -161,9 +161,10 @@ GazeView::GazeView(QWidget* parent) : QWidget(parent) {
     scarfScroll->setWidgetResizable(true);
     m_scarf = new ScarfChart(scarfScroll);
     m_scarf->setObjectName(QStringLiteral("gazeScarf"));
-    m_scarf->setToolTip(
-        tr("Each checked scanpath's fixations over time, coloured by area of interest (or grid "
-           "cell when the recording has no areas)"));
+    // On the scroll area: a tool tip on the chart would replace the one it shows for each segment.
+    scarfScroll->setToolTip(
+        tr("Each checked scanpath's fixations over time, coloured by area of interest (or "
+           "grid cell when the recording has no areas)"));
     scarfScroll->setWidget(m_scarf);
     m_plotTabs->addTab(scarfScroll, tr("Scarf"));
     centreLayout->addWidget(m_plotTabs, 1);
@@ -298,7 +299,7 @@ QWidget* GazeView::createSettings() {
 void GazeView::addRecording(const QString& source, scanpath::GazeRecording recording) {
     const int alreadyChecked = static_cast<int>(checkedScanpaths().size());
     const std::size_t first = m_entries.size();
-    const bool search = recording.format == "sti-amazon";
+    const bool search = recording.format == "sti-amazon" || recording.format == "coco-search18";
     for (std::size_t i = 0; i < recording.scanpaths.size(); ++i) {
         Entry entry;
         entry.source = source;
@@ -560,13 +561,20 @@ void GazeView::refreshScarf() {
     const std::vector<int> checked = checkedScanpaths();
     // One alphabet for every row: AOI ids when any checked recording assigns them, else the grid's cells
     // (when the screen is known), else nothing.
-    bool aoi = false, durations = !checked.empty();
+    // One time base for every row too: recorded starts when every checked fixation has one (saccade gaps
+    // show), else durations laid end to end, else one unit per fixation.
+    bool aoi = false, durations = !checked.empty(), starts = true;
     for (const int index : checked) {
         const scanpath::Scanpath& path = m_entries[static_cast<std::size_t>(index)].path;
         aoi = aoi || std::any_of(path.fixations.begin(), path.fixations.end(),
                                  [](const scanpath::Fixation& f) { return f.aoi >= 0; });
+        if (path.fixations.empty())
+            continue; // an empty scanpath has no row to lay out, and no say in the unit
         durations = durations && path.hasDurations();
+        starts = starts && std::all_of(path.fixations.begin(), path.fixations.end(),
+                                       [](const scanpath::Fixation& f) { return std::isfinite(f.startMs); });
     }
+    starts = starts && durations;
     std::vector<ScarfChart::Row> rows;
     QMap<int, QString> names;
     for (std::size_t k = 0; k < checked.size(); ++k) {
@@ -591,10 +599,13 @@ void GazeView::refreshScarf() {
                      : k == 1 ? QStringLiteral("B ")
                               : QString()) +
                     labelOf(path, checked[k] + 1);
-        // Times from the first fixation's start when every fixation has one; else durations laid end to end.
-        const bool starts =
-            durations && std::all_of(path.fixations.begin(), path.fixations.end(),
-                                     [](const scanpath::Fixation& f) { return std::isfinite(f.startMs); });
+        double origin = 0.0; // the row's earliest start: rows need not be in time order
+        if (starts && !path.fixations.empty())
+            origin = std::min_element(path.fixations.begin(), path.fixations.end(),
+                                      [](const scanpath::Fixation& a, const scanpath::Fixation& b) {
+                                          return a.startMs < b.startMs;
+                                      })
+                         ->startMs;
         double clock = 0.0;
         for (std::size_t i = 0; i < path.fixations.size(); ++i) {
             const scanpath::Fixation& f = path.fixations[i];
@@ -605,7 +616,7 @@ void GazeView::refreshScarf() {
                 segment.start = static_cast<double>(i);
                 segment.length = 1.0;
             } else {
-                segment.start = starts ? f.startMs - path.fixations.front().startMs : clock;
+                segment.start = starts ? f.startMs - origin : clock;
                 segment.length = f.durationMs;
                 clock += f.durationMs;
             }

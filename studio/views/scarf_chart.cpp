@@ -3,6 +3,7 @@
 
 #include <QMouseEvent>
 #include <QPainter>
+#include <QResizeEvent>
 #include <QToolTip>
 
 #include <algorithm>
@@ -41,14 +42,24 @@ QColor ScarfChart::symbolColour(int symbol) {
                                      {148, 103, 189}, {140, 86, 75},  {227, 119, 194}, {127, 127, 127},
                                      {188, 189, 34},  {23, 190, 207}, {174, 199, 232}, {255, 187, 120}};
     const int count = static_cast<int>(std::size(palette));
+    // Past the palette, each further round is darker or lighter by turns, so symbol k and k + 24 differ.
     const QColor base = palette[symbol % count];
-    return symbol / count % 2 == 0 ? base : base.darker(140);
+    const int round = symbol / count;
+    if (round == 0)
+        return base;
+    return round % 2 == 1 ? base.darker(100 + 40 * ((round + 1) / 2)) : base.lighter(100 + 30 * (round / 2));
 }
 
 void ScarfChart::setRows(std::vector<Row> rows, const QString& unit, QMap<int, QString> symbolNames) {
     m_rows = std::move(rows);
     m_unit = unit;
     m_names = std::move(symbolNames);
+    // Segments that cannot be drawn (NaN or infinite times, negative lengths) are left out.
+    for (Row& row : m_rows)
+        std::erase_if(row.segments, [](const Segment& s) {
+            return !std::isfinite(s.start) || !std::isfinite(s.length) || s.length < 0.0 ||
+                   !std::isfinite(s.start + s.length);
+        });
     std::set<int> symbols;
     m_end = 0.0;
     for (const Row& row : m_rows)
@@ -56,12 +67,40 @@ void ScarfChart::setRows(std::vector<Row> rows, const QString& unit, QMap<int, Q
             symbols.insert(s.symbol);
             m_end = std::max(m_end, s.start + s.length);
         }
-    if (!(m_end > 0.0))
+    if (!std::isfinite(m_end) || !(m_end > 0.0))
         m_end = 1.0;
     m_symbols.assign(symbols.begin(), symbols.end());
-    setMinimumHeight(static_cast<int>(m_rows.size() * (kRowHeight + kRowGap)) + 4 * fontMetrics().height() +
-                     20);
+    updateMinimumHeight();
     update();
+}
+
+int ScarfChart::legendLines(double width) const {
+    const QFontMetrics metrics = fontMetrics();
+    const double left = plotArea().left();
+    double x = left;
+    int lines = m_symbols.empty() ? 0 : 1;
+    for (const int symbol : m_symbols) {
+        const double w = 16 + metrics.horizontalAdvance(symbolName(symbol)) + 14;
+        if (x + w > width && x > left) {
+            x = left;
+            ++lines;
+        }
+        x += w;
+    }
+    return lines;
+}
+
+void ScarfChart::updateMinimumHeight() {
+    const int line = fontMetrics().height() + 4;
+    const int wanted = static_cast<int>(8 + m_rows.size() * (kRowHeight + kRowGap)) + 2 * line + 16 +
+                       legendLines(width()) * line;
+    if (wanted != minimumHeight())
+        setMinimumHeight(wanted);
+}
+
+void ScarfChart::resizeEvent(QResizeEvent* event) {
+    QWidget::resizeEvent(event);
+    updateMinimumHeight(); // the legend wraps onto more lines when narrower
 }
 
 QString ScarfChart::symbolName(int symbol) const {
@@ -128,7 +167,9 @@ void ScarfChart::paintEvent(QPaintEvent*) {
     painter.setPen(ink);
     painter.drawLine(QPointF(area.left(), axisY), QPointF(area.right(), axisY));
     const double step = tickStep(m_end, 6);
-    for (double t = 0.0; t <= m_end + 1e-9; t += step) {
+    const int ticks = std::min(100, static_cast<int>(std::floor(m_end / step * (1.0 + 1e-9))));
+    for (int tick = 0; tick <= ticks; ++tick) {
+        const double t = tick * step;
         const double x = area.left() + t / m_end * area.width();
         painter.drawLine(QPointF(x, axisY), QPointF(x, axisY + 4));
         const QString text = QString::number(t, 'g', 6);

@@ -48,8 +48,12 @@ public:
 protected:
     void paintEvent(QPaintEvent* event) override;
     void mouseMoveEvent(QMouseEvent* event) override;
+    void resizeEvent(QResizeEvent* event) override;
 
 private:
+    /// How many lines the legend wraps onto at `width`.
+    int legendLines(double width) const;
+    void updateMinimumHeight();
     QRectF plotArea() const;
     QString symbolName(int symbol) const;
 

@@ -58,9 +58,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     if (!attnscope::fuzz::refused(tobii, "fuzz.tsv"))
         compareAll(tobii->scanpaths);
     auto trials = parseCocoSearch(text, "fuzz.json");
-    if (!attnscope::fuzz::refused(trials, "fuzz.json"))
+    if (!attnscope::fuzz::refused(trials, "fuzz.json")) {
+        std::vector<Scanpath> paths;
         for (const SearchTrial& trial : *trials)
-            compareAll({trial.scanpath});
+            paths.push_back(trial.scanpath);
+        compareAll(paths);
+    }
     auto images = parseStiAmazon(text, "fuzz.json");
     if (!attnscope::fuzz::refused(images, "fuzz.json"))
         for (const StiImage& image : *images)

@@ -272,6 +272,7 @@ private Q_SLOTS:
             QCOMPARE(first[i].symbol, symbols[i]);
             QCOMPARE(first[i].start, starts[i]);
         }
+        QCOMPARE(scarf->rows()[1].segments.size(), std::size_t(2));
         QCOMPARE(scarf->rows()[1].segments[1].symbol, 3);
         // The segment under a point is the one drawn there; the two AOIs and "no AOI" differ in colour.
         const QRectF third = scarf->segmentRect(0, 2);
@@ -285,6 +286,24 @@ private Q_SLOTS:
         // Unchecking a scanpath removes its row.
         view->setChecked(1, false);
         QCOMPARE(scarf->rows().size(), std::size_t(1));
+
+        // With recorded starts (out of time order here), segments sit at their start from the earliest:
+        // the gaps between them are the saccades.
+        const QString timed = dir.filePath(QStringLiteral("timed.csv"));
+        std::ofstream(timed.toStdString())
+            << "RECORDING_SESSION_LABEL,TRIAL_INDEX,CURRENT_FIX_X,CURRENT_FIX_Y,CURRENT_FIX_START,"
+               "CURRENT_FIX_DURATION,CURRENT_FIX_INTEREST_AREA_ID\n"
+               "s03,1,10,10,1300,100,2\ns03,1,12,11,1000,100,1\ns03,1,300,40,1100,150,1\n";
+        view->clear();
+        QVERIFY(import(window, timed));
+        view->setChecked(0, true);
+        QCOMPARE(scarf->rows().size(), std::size_t(1));
+        const auto& timedSegments = scarf->rows()[0].segments;
+        QCOMPARE(timedSegments.size(), std::size_t(3));
+        QCOMPARE(timedSegments[0].start, 300.0);
+        QCOMPARE(timedSegments[1].start, 0.0);
+        QCOMPARE(timedSegments[2].start, 100.0);
+        QCOMPARE(timedSegments[2].length, 150.0);
     }
 
     void asksForColumnsOfUnknownTablesAndRefusesBrokenFiles() {

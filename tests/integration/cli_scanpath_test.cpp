@@ -382,3 +382,18 @@ TEST(CliScanpath, CorrelateReadsAProvoReportAndComparesEachTextAsPredictWould) {
                                   {" --layer 9", "layer 9 is out of range"},
                               });
 }
+
+TEST(CliScanpath, StatsReadsCocoSearchAsASearchSet) {
+    // The target box's grid cell is the target (14 × 6 cells over COCO-Search18's 1680 × 1050 display):
+    // trial 0 reaches it at its third fixation, trial 1 at its second; the target-absent trial has none.
+    const nlohmann::json stats = jsonOf(kCli + " scanpath stats " + std::string(ATTNSCOPE_FUZZ_CORPUS_DIR) +
+                                        "/gaze/coco_search18.json --grid 14x6 --json");
+    ASSERT_TRUE(stats.is_object());
+    EXPECT_EQ(stats["format"], "coco-search18");
+    ASSERT_EQ(stats["scanpaths"].size(), 3u);
+    EXPECT_EQ(stats["scanpaths"][0]["behaviour"]["length"], 3);
+    EXPECT_EQ(stats["scanpaths"][1]["behaviour"]["length"], 2);
+    EXPECT_FALSE(stats["scanpaths"][2].contains("behaviour"));
+    EXPECT_DOUBLE_EQ(stats["behaviour"]["correct"].get<double>(), 1.0);
+    EXPECT_DOUBLE_EQ(stats["behaviour"]["length"].get<double>(), 2.5);
+}

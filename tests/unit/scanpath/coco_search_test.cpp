@@ -40,7 +40,8 @@ TEST(CocoSearch, TrialsBecomeScanpathsWithTargets) {
     EXPECT_EQ(first.target[0].label, "bottle");
     EXPECT_TRUE(first.target[0].contains(first.scanpath.fixations[2].x, first.scanpath.fixations[2].y));
     EXPECT_EQ((*trials)[2].scanpath.subjectId, "7");
-    EXPECT_TRUE((*trials)[2].target.empty()); // target-absent trials have no box
+    EXPECT_DOUBLE_EQ(first.scanpath.screenWidth, kCocoSearchWidth); // the set's display, 1680 × 1050
+    EXPECT_TRUE((*trials)[2].target.empty());                       // target-absent trials have no box
 
     // Through readGaze: the list is told apart from STI's object by its first character.
     const auto gaze = readGaze(kSeed);
@@ -50,6 +51,11 @@ TEST(CocoSearch, TrialsBecomeScanpathsWithTargets) {
     ASSERT_EQ(gaze->areas.size(), 3u);
     EXPECT_EQ(gaze->areas[0].size(), 1u);
     EXPECT_FALSE(looksLikeCocoSearch("  {\"1.jpg\": {}}"));
+    EXPECT_TRUE(looksLikeCocoSearch("\xEF\xBB\xBF\n[]")); // a byte-order mark first
+    const auto unsignedSubject = parseCocoSearch(
+        R"([{"name": "a.jpg", "subject": 18446744073709551615, "X": [1], "Y": [1]}])", "c.json");
+    ASSERT_TRUE(unsignedSubject.hasValue());
+    EXPECT_EQ((*unsignedSubject)[0].scanpath.subjectId, "18446744073709551615");
 }
 
 TEST(CocoSearch, RefusalsNameTheJsonPath) {
@@ -66,6 +72,8 @@ TEST(CocoSearch, RefusalsNameTheJsonPath) {
         R"([{"name": "a.jpg", "X": [1, 2], "Y": [1, 2]}, {"name": "b.jpg", "X": [1, "2"], "Y": [1, 2]}])",
         "[1].X[1]", "finite number");
     expectRefused(R"([{"name": "a.jpg", "X": [1], "Y": [1], "T": [-5]}])", "[0].T[0]", "negative");
+    expectRefused(R"([{"name": "a.jpg", "X": [1, 2], "Y": [1, 2], "T": [1e308, 1e308]}])", "[0].T[1]",
+                  "add up");
     expectRefused(R"([{"name": "a.jpg", "X": [1], "Y": [1], "bbox": [1, 2, 3]}])", "[0].bbox",
                   "[x, y, width");
     expectRefused(R"([{"X": [1], "Y": [1]}])", "[0].name", "missing");

@@ -13,6 +13,10 @@
 
 namespace attnscope::scanpath {
 
+/// The display COCO-Search18's images were shown on, in pixels: every trial's screen.
+constexpr double kCocoSearchWidth = 1680.0;
+constexpr double kCocoSearchHeight = 1050.0;
+
 /// One search trial.
 struct SearchTrial {
     Scanpath scanpath; ///< stimulus = image name, subject, trial = "task/condition"; durations from T (ms)
@@ -21,7 +25,8 @@ struct SearchTrial {
     std::vector<AoiBox> target; ///< the bbox [x, y, w, h] as a box (empty when the trial has none)
 };
 
-/// True when `text` (after leading whitespace) is a JSON list: COCO-Search18's layout, not STI's object.
+/// True when `text` (after a byte-order mark and whitespace) is a JSON list: COCO-Search18's layout, not
+/// STI's object.
 bool looksLikeCocoSearch(std::string_view text);
 
 /// Parses the list. Required per trial: "name", "X", "Y" (equal lengths, finite); optional: "T" (durations

@@ -118,7 +118,9 @@ struct GazeReadOptions {
 
 /// Everything one gaze file held, whatever its format.
 struct GazeRecording {
-    std::string format; ///< "table", "eyelink-asc" or "sti-amazon"
+    /// "table", "eyelink-asc", "tobii-pro-lab", "sti-amazon" or "coco-search18" (the last two are search
+    /// sets: their areas are the search targets).
+    std::string format;
     /// In file order (STI: image by image, participant by participant). EyeLink fixations carry the id
     /// of the interest area that contains them (-1 outside every area).
     std::vector<Scanpath> scanpaths;
