@@ -432,15 +432,24 @@ void MainWindow::createStatusBar() {
                 if (id != m_tilesJob) // the automatic tiles job is restarted later: not worth a message
                     showStatus(tr("%1: cancelled (superseded by %2)").arg(title, by));
             });
+    // The tracker reports a job's outcome (stateChanged) before its completion handler runs, and
+    // finished() after: a completed job whose handler said what it found keeps that message.
+    connect(m_jobs, &JobTracker::stateChanged, this, [this](JobState state) {
+        if (state == JobState::Completed || state == JobState::Failed || state == JobState::Cancelled)
+            m_statusAtJobOutcome = m_statusSerial;
+    });
     connect(m_jobs, &JobTracker::finished, this, [this](quint64 id, JobState state, const QString& message) {
-        showStatus(m_jobTitles.take(id) + QStringLiteral(": ") + jobStateName(state).toLower() +
-                   (message.isEmpty() ? QString() : QStringLiteral(" — ") + message));
+        const QString title = m_jobTitles.take(id);
+        if (state != JobState::Completed || m_statusSerial == m_statusAtJobOutcome)
+            showStatus(title + QStringLiteral(": ") + jobStateName(state).toLower() +
+                       (message.isEmpty() ? QString() : QStringLiteral(" — ") + message));
         if (id != m_tilesJob && !m_jobs->isBusy())
             startExactTiles(); // deferred (or superseded) while the user's job ran; not if onDone started it
     });
 }
 
 void MainWindow::showStatus(const QString& message) {
+    ++m_statusSerial;
     m_statusLabel->setText(message);
 }
 

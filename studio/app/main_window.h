@@ -337,6 +337,8 @@ private:
     /// Asks for a path and saves the last evaluation there.
     void chooseEvaluationPath();
     QLabel* m_statusLabel = nullptr;
+    quint64 m_statusSerial = 0;       ///< counts showStatus() calls
+    quint64 m_statusAtJobOutcome = 0; ///< m_statusSerial when the last job's outcome was known
     JobProgressWidget* m_progress = nullptr;
 };
 

@@ -13,6 +13,7 @@
 #include <QDialog>
 #include <QDialogButtonBox>
 #include <QFile>
+#include <QLabel>
 #include <QLineEdit>
 #include <QPushButton>
 #include <QSignalSpy>
@@ -63,6 +64,10 @@ private Q_SLOTS:
         QCOMPARE(result.units.size(), std::size_t(2));
         QCOMPARE(result.unitsCompared, 1);
         QVERIFY(view->summary().contains(QStringLiteral("1 of 2 units compared")));
+        // The job's own message stays on the status line (not replaced by "…: completed").
+        const QString status = window.findChild<QLabel*>(QStringLiteral("statusLabel"))->text();
+        QVERIFY2(status.startsWith(QStringLiteral("Reading correlation: 1 of 2 units compared")),
+                 qPrintable(status));
         QCOMPARE(view->table()->rowCount(), 3); // pooled, then the two texts
 
         // The pooled scatter holds the compared words only; a unit's holds all of its words, the edges
