@@ -4,6 +4,7 @@
 
 #include "attnscope/core/read_file.h"
 #include "attnscope/scanpath/scanpath_io.h"
+#include "attnscope/tokenizers/tokenizer.h"
 #include "single_byte_encodings.h"
 #include "text_fields.h"
 
@@ -34,45 +35,6 @@ void appendUtf8(std::string& out, uint32_t c) {
         out += static_cast<char>(0x80 | ((c >> 6) & 0x3F));
         out += static_cast<char>(0x80 | (c & 0x3F));
     }
-}
-
-/// The offset of the first byte that breaks UTF-8 (overlong forms and surrogates included), or npos.
-std::size_t firstInvalidUtf8(std::string_view s) {
-    std::size_t i = 0;
-    while (i < s.size()) {
-        const auto byte = static_cast<unsigned char>(s[i]);
-        int length = 0;
-        uint32_t minimum = 0;
-        if (byte < 0x80) {
-            ++i;
-            continue;
-        }
-        if ((byte & 0xE0) == 0xC0) {
-            length = 2;
-            minimum = 0x80;
-        } else if ((byte & 0xF0) == 0xE0) {
-            length = 3;
-            minimum = 0x800;
-        } else if ((byte & 0xF8) == 0xF0) {
-            length = 4;
-            minimum = 0x10000;
-        } else {
-            return i;
-        }
-        if (i + static_cast<std::size_t>(length) > s.size())
-            return i;
-        uint32_t code = byte & (0x7F >> length);
-        for (int k = 1; k < length; ++k) {
-            const auto next = static_cast<unsigned char>(s[i + static_cast<std::size_t>(k)]);
-            if ((next & 0xC0) != 0x80)
-                return i;
-            code = (code << 6) | (next & 0x3F);
-        }
-        if (code < minimum || code > 0x10FFFF || (code >= 0xD800 && code <= 0xDFFF))
-            return i;
-        i += static_cast<std::size_t>(length);
-    }
-    return std::string_view::npos;
 }
 
 /// A word as displayed, without the padding spaces and no-break spaces around it (GECO pads words).
@@ -244,15 +206,15 @@ const char* textEncodingName(TextEncoding encoding) {
 }
 
 Expected<std::string> decodeToUtf8(std::string_view bytes, TextEncoding encoding, TextEncoding* used) {
-    const std::size_t invalid = firstInvalidUtf8(bytes);
+    // The tokenizers' validation: the same rules (no overlong forms, no surrogates) as the text read later.
+    const Status utf8 = tokenizers::validateUtf8(bytes);
     if (encoding == TextEncoding::Auto)
-        encoding = invalid == std::string_view::npos ? TextEncoding::Utf8 : TextEncoding::Cp1252;
+        encoding = utf8.isOk() ? TextEncoding::Utf8 : TextEncoding::Cp1252;
     if (used)
         *used = encoding;
     if (encoding == TextEncoding::Utf8) {
-        if (invalid != std::string_view::npos)
-            return Status::parseError("invalid UTF-8 at byte " + std::to_string(invalid) +
-                                      " (give the encoding: cp1252 or macroman)")
+        if (!utf8.isOk())
+            return Status::parseError(utf8.message() + " (give the encoding: cp1252 or macroman)")
                 .atField("encoding");
         return std::string(bytes);
     }

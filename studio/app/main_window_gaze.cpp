@@ -13,7 +13,6 @@
 #include "model_job_input.h"
 
 #include <QComboBox>
-#include <QDialogButtonBox>
 #include <QFile>
 #include <QFileDialog>
 #include <QFileInfo>
@@ -99,11 +98,7 @@ quint64 MainWindow::predictReading() {
     form->addRow(tr("Relevance"), method);
     QSpinBox* layer = relevanceLayerBox(&dialog, QStringLiteral("readingLayer"));
     form->addRow(tr("Layer"), layer);
-    auto* buttons = new QDialogButtonBox(QDialogButtonBox::Ok | QDialogButtonBox::Cancel, &dialog);
-    form->addRow(buttons);
-    connect(buttons, &QDialogButtonBox::accepted, &dialog, &QDialog::accept);
-    connect(buttons, &QDialogButtonBox::rejected, &dialog, &QDialog::reject);
-    if (dialog.exec() != QDialog::Accepted)
+    if (!execWithOkCancel(dialog, form))
         return 0;
     analyses::ReadingRelevanceRequest request;
     request.method = static_cast<analyses::RelevanceMethod>(method->currentData().toInt());

@@ -12,7 +12,6 @@
 #include <QCheckBox>
 #include <QComboBox>
 #include <QDialog>
-#include <QDialogButtonBox>
 #include <QFileDialog>
 #include <QFileInfo>
 #include <QFormLayout>
@@ -97,11 +96,7 @@ quint64 MainWindow::correlateReadingCorpus() {
     auto* keepEdges = new QCheckBox(tr("Compare the first and last words of each unit too"), &dialog);
     keepEdges->setObjectName(QStringLiteral("readingCorpusKeepEdges"));
     form->addRow(QString(), keepEdges);
-    auto* buttons = new QDialogButtonBox(QDialogButtonBox::Ok | QDialogButtonBox::Cancel, &dialog);
-    form->addRow(buttons);
-    connect(buttons, &QDialogButtonBox::accepted, &dialog, &QDialog::accept);
-    connect(buttons, &QDialogButtonBox::rejected, &dialog, &QDialog::reject);
-    if (dialog.exec() != QDialog::Accepted)
+    if (!execWithOkCancel(dialog, form))
         return 0;
     ReadingCorpusRequest request;
     request.path = path->text().trimmed();

@@ -5,6 +5,9 @@
 
 #include <QComboBox>
 #include <QCoreApplication>
+#include <QDialog>
+#include <QDialogButtonBox>
+#include <QFormLayout>
 #include <QSpinBox>
 
 namespace attnscope::studio {
@@ -40,6 +43,14 @@ QSpinBox* relevanceLayerBox(QWidget* parent, const QString& objectName) {
     layer->setValue(-1);
     layer->setSpecialValueText(tr("last"));
     return layer;
+}
+
+bool execWithOkCancel(QDialog& dialog, QFormLayout* form) {
+    auto* buttons = new QDialogButtonBox(QDialogButtonBox::Ok | QDialogButtonBox::Cancel, &dialog);
+    form->addRow(buttons);
+    QObject::connect(buttons, &QDialogButtonBox::accepted, &dialog, &QDialog::accept);
+    QObject::connect(buttons, &QDialogButtonBox::rejected, &dialog, &QDialog::reject);
+    return dialog.exec() == QDialog::Accepted;
 }
 
 } // namespace attnscope::studio

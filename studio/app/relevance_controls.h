@@ -6,6 +6,8 @@
 #include <QString>
 
 class QComboBox;
+class QDialog;
+class QFormLayout;
 class QSpinBox;
 class QWidget;
 
@@ -16,5 +18,7 @@ namespace attnscope::studio {
 QComboBox* relevanceMethodBox(QWidget* parent, const QString& objectName, const QString& unit = {});
 /// The layer read (−1, shown as "last", by default).
 QSpinBox* relevanceLayerBox(QWidget* parent, const QString& objectName);
+/// Adds OK and Cancel under `form`, runs `dialog` modally and says whether it was accepted.
+bool execWithOkCancel(QDialog& dialog, QFormLayout* form);
 
 } // namespace attnscope::studio
